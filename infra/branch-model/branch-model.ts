@@ -1,0 +1,288 @@
+/**
+ * The team's branch model, as data. GitLab settings, the policy pack, the live audit and
+ * the CI naming job are all derived from a `BranchModel`; nothing else restates the rules.
+ */
+
+/** GitLab access levels as the REST API v4 numbers them. */
+export const AccessLevel = {
+    NoOne: 0,
+    Developer: 30,
+    Maintainer: 40,
+    Admin: 60,
+} as const;
+export type AccessLevel = (typeof AccessLevel)[keyof typeof AccessLevel];
+
+/** GitLab subscription tiers, in increasing order of features. */
+export const GITLAB_TIERS = ["free", "premium", "ultimate"] as const;
+export type GitLabTier = (typeof GITLAB_TIERS)[number];
+
+/** True when `tier` includes the features of `needed`. */
+export function tierAtLeast(tier: GitLabTier, needed: GitLabTier): boolean {
+    return GITLAB_TIERS.indexOf(tier) >= GITLAB_TIERS.indexOf(needed);
+}
+
+/** Protection of one branch or wildcard (`main`, `hotfix/*`). Free tier. */
+export interface ProtectedBranchRule {
+    /** Branch name or wildcard, exactly as GitLab stores it. */
+    readonly name: string;
+    /** Who may push directly. */
+    readonly pushAccessLevel: AccessLevel;
+    /** Who may merge a merge request into it. */
+    readonly mergeAccessLevel: AccessLevel;
+    /** Who may unprotect it. */
+    readonly unprotectAccessLevel: AccessLevel;
+    /** Whether force push is allowed. */
+    readonly allowForcePush: boolean;
+    /** Require code-owner approval (Premium; sent as false elsewhere so a PATCH never resets it). */
+    readonly codeOwnerApprovalRequired: boolean;
+    /** Why the rule exists, shown in plan and audit output. */
+    readonly purpose: string;
+}
+
+/** A branch type `<prefix>/<slug>` developers create freely. */
+export interface BranchType {
+    /** Prefix before the slash, e.g. `feature`. */
+    readonly prefix: string;
+    /** The branch it is cut from. */
+    readonly from: string;
+    /** The branch its merge requests target. */
+    readonly mergeTo: string;
+    /** Delete branches of this type with no commit for this many days (after archiving a tag). */
+    readonly staleAfterDays?: number;
+    /** What it is for. */
+    readonly purpose: string;
+}
+
+/** A protected tag pattern. Free tier. */
+export interface ProtectedTagRule {
+    /** Tag name or wildcard, e.g. `v*`. */
+    readonly name: string;
+    /** Who may create matching tags. */
+    readonly createAccessLevel: AccessLevel;
+    readonly purpose: string;
+}
+
+/** Merge-request rules. */
+export interface MergeRequestRules {
+    /** `only_allow_merge_if_pipeline_succeeds` (Free). */
+    readonly pipelineMustSucceed: boolean;
+    /** `only_allow_merge_if_all_discussions_are_resolved` (Free). */
+    readonly allDiscussionsResolved: boolean;
+    /** `remove_source_branch_after_merge` (Free). */
+    readonly deleteSourceBranch: boolean;
+    /** Approvals required on merge requests into the default branch (Premium approval rule). */
+    readonly approvalsOnDefaultBranch: number;
+}
+
+/** Push rules (Premium). */
+export interface PushRules {
+    /** Reject pushes of files that look like secrets (`prevent_secrets`). */
+    readonly preventSecrets: boolean;
+    /** Nobody may delete tags (`deny_delete_tag`), so a release tag keeps binding its model. */
+    readonly denyDeleteTag: boolean;
+}
+
+export interface BranchModel {
+    /** The production branch and GitLab default branch. */
+    readonly defaultBranch: string;
+    /** The integration branch every feature lands on first. */
+    readonly integrationBranch: string;
+    readonly protectedBranches: readonly ProtectedBranchRule[];
+    readonly branchTypes: readonly BranchType[];
+    /** Regex (no anchors) a slug after `<type>/` must match. */
+    readonly slugPattern: string;
+    readonly protectedTags: readonly ProtectedTagRule[];
+    readonly mergeRequests: MergeRequestRules;
+    readonly pushRules: PushRules;
+}
+
+/** The default model, as PRODUCT.md states it. */
+export const DEFAULT_BRANCH_MODEL: BranchModel = {
+    defaultBranch: "main",
+    integrationBranch: "develop",
+    protectedBranches: [
+        {
+            name: "main",
+            pushAccessLevel: AccessLevel.NoOne,
+            mergeAccessLevel: AccessLevel.Maintainer,
+            unprotectAccessLevel: AccessLevel.Maintainer,
+            allowForcePush: false,
+            codeOwnerApprovalRequired: false,
+            purpose: "production-ready; changes only by merge request, merged by maintainers",
+        },
+        {
+            name: "develop",
+            pushAccessLevel: AccessLevel.NoOne,
+            mergeAccessLevel: AccessLevel.Developer,
+            unprotectAccessLevel: AccessLevel.Maintainer,
+            allowForcePush: false,
+            codeOwnerApprovalRequired: false,
+            purpose: "integration; every feature lands here first by merge request",
+        },
+        {
+            name: "hotfix/*",
+            pushAccessLevel: AccessLevel.Developer,
+            mergeAccessLevel: AccessLevel.Developer,
+            unprotectAccessLevel: AccessLevel.Maintainer,
+            allowForcePush: false,
+            codeOwnerApprovalRequired: false,
+            purpose: "urgent fixes headed for main keep their history (no force push)",
+        },
+    ],
+    branchTypes: [
+        { prefix: "feature", from: "develop", mergeTo: "develop", purpose: "one feature each" },
+        {
+            prefix: "experiment",
+            from: "develop",
+            mergeTo: "develop",
+            staleAfterDays: 90,
+            purpose: "hyper-parameter and architecture experiments; merged to develop if kept",
+        },
+        { prefix: "hotfix", from: "main", mergeTo: "main", purpose: "urgent fixes; cherry-picked to develop after merge" },
+        { prefix: "bugfix", from: "develop", mergeTo: "develop", purpose: "ordinary fixes" },
+    ],
+    slugPattern: "[a-z0-9._-]+",
+    protectedTags: [
+        {
+            name: "v*",
+            createAccessLevel: AccessLevel.Maintainer,
+            purpose: "release tags bind code, config and model weights",
+        },
+    ],
+    mergeRequests: {
+        pipelineMustSucceed: true,
+        allDiscussionsResolved: true,
+        deleteSourceBranch: true,
+        approvalsOnDefaultBranch: 1,
+    },
+    pushRules: { preventSecrets: true, denyDeleteTag: true },
+};
+
+/** Overrides a stack may make to the default model (`ml-team-env:branchModel`). */
+export interface BranchModelOverrides {
+    readonly approvalsOnMain?: number;
+    readonly experimentStaleAfterDays?: number;
+    readonly codeOwnerApprovalOnMain?: boolean;
+    readonly developMergeAccess?: "developer" | "maintainer";
+    readonly releaseTagPattern?: string;
+    readonly extraBranchTypes?: readonly { readonly prefix: string; readonly from: string; readonly mergeTo: string; readonly purpose?: string }[];
+}
+
+/** Applies stack overrides to the default model. Pure; inputs are validated by the config schema. */
+export function buildBranchModel(overrides: BranchModelOverrides = {}, base: BranchModel = DEFAULT_BRANCH_MODEL): BranchModel {
+    const protectedBranches = base.protectedBranches.map((rule) => {
+        if (rule.name === base.defaultBranch && overrides.codeOwnerApprovalOnMain !== undefined) {
+            return { ...rule, codeOwnerApprovalRequired: overrides.codeOwnerApprovalOnMain };
+        }
+        if (rule.name === base.integrationBranch && overrides.developMergeAccess !== undefined) {
+            const level = overrides.developMergeAccess === "maintainer" ? AccessLevel.Maintainer : AccessLevel.Developer;
+            return { ...rule, mergeAccessLevel: level };
+        }
+        return rule;
+    });
+    const branchTypes = [
+        ...base.branchTypes.map((t) =>
+            t.prefix === "experiment" && overrides.experimentStaleAfterDays !== undefined
+                ? { ...t, staleAfterDays: overrides.experimentStaleAfterDays }
+                : t,
+        ),
+        ...(overrides.extraBranchTypes ?? []).map((t) => ({
+            prefix: t.prefix,
+            from: t.from,
+            mergeTo: t.mergeTo,
+            purpose: t.purpose ?? `${t.prefix} branches`,
+        })),
+    ];
+    const protectedTags = overrides.releaseTagPattern
+        ? base.protectedTags.map((t, i) => (i === 0 ? { ...t, name: overrides.releaseTagPattern! } : t))
+        : base.protectedTags;
+    const mergeRequests =
+        overrides.approvalsOnMain !== undefined
+            ? { ...base.mergeRequests, approvalsOnDefaultBranch: overrides.approvalsOnMain }
+            : base.mergeRequests;
+    return { ...base, protectedBranches, branchTypes, protectedTags, mergeRequests };
+}
+
+/**
+ * The anchored regex every branch name must match: the two long-lived branches, or
+ * `<type>/<slug>`. Used verbatim as GitLab's push-rule `branch_name_regex` and by the CI
+ * naming job, so both enforce the same rule.
+ */
+export function branchNameRegex(model: BranchModel): string {
+    const types = model.branchTypes.map((t) => escapeRegex(t.prefix)).join("|");
+    const fixed = [model.defaultBranch, model.integrationBranch].map(escapeRegex).join("|");
+    return `^(${fixed}|(${types})/${model.slugPattern})$`;
+}
+
+/** Whether `branch` is allowed by the naming rule. */
+export function isValidBranchName(model: BranchModel, branch: string): boolean {
+    return new RegExp(branchNameRegex(model)).test(branch);
+}
+
+function escapeRegex(s: string): string {
+    return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** Who enforces a rule on a given tier. */
+export type Enforcer = "gitlab" | "ci" | "none";
+
+/** One rule of the model with the tier it needs and who enforces it on the current tier. */
+export interface RuleEnforcement {
+    /** Stable id, e.g. `protected-branch:main`, `push-rule:branch-name`. */
+    readonly id: string;
+    /** What the rule says, in a sentence. */
+    readonly description: string;
+    /** The lowest GitLab tier on which GitLab itself enforces it; null when no tier has the feature. */
+    readonly gitlabTier: GitLabTier | null;
+    /** Who enforces it on the tier in use. */
+    readonly enforcedBy: Enforcer;
+}
+
+/**
+ * Lists every rule of the model with who enforces it on `tier`: GitLab where the tier has
+ * the feature, CI where a pipeline job stands in for it on lower tiers, and nobody otherwise.
+ */
+export function enforcementReport(model: BranchModel, tier: GitLabTier): RuleEnforcement[] {
+    const rule = (id: string, description: string, gitlabTier: GitLabTier | null, ciFallback: boolean): RuleEnforcement => ({
+        id,
+        description,
+        gitlabTier,
+        enforcedBy: gitlabTier !== null && tierAtLeast(tier, gitlabTier) ? "gitlab" : ciFallback ? "ci" : "none",
+    });
+    const levelName = (l: AccessLevel): string =>
+        l === AccessLevel.NoOne ? "no one" : l === AccessLevel.Developer ? "developers+maintainers" : l === AccessLevel.Maintainer ? "maintainers" : "admins";
+    const rules: RuleEnforcement[] = [];
+    for (const b of model.protectedBranches) {
+        rules.push(
+            rule(
+                `protected-branch:${b.name}`,
+                `${b.name}: push ${levelName(b.pushAccessLevel)}, merge ${levelName(b.mergeAccessLevel)}, force push ${b.allowForcePush ? "allowed" : "denied"}`,
+                "free",
+                false,
+            ),
+        );
+        if (b.codeOwnerApprovalRequired) {
+            rules.push(rule(`code-owner-approval:${b.name}`, `${b.name}: code-owner approval required`, "premium", false));
+        }
+    }
+    for (const t of model.protectedTags) {
+        rules.push(rule(`protected-tag:${t.name}`, `tags ${t.name}: created by ${levelName(t.createAccessLevel)} only`, "free", false));
+    }
+    const mr = model.mergeRequests;
+    if (mr.pipelineMustSucceed) rules.push(rule("merge-request:pipeline-must-succeed", "merge requests merge only when the pipeline succeeds", "free", false));
+    if (mr.allDiscussionsResolved) rules.push(rule("merge-request:discussions-resolved", "merge requests merge only when all discussions are resolved", "free", false));
+    if (mr.deleteSourceBranch) rules.push(rule("merge-request:delete-source-branch", "source branch deleted after merge", "free", false));
+    if (mr.approvalsOnDefaultBranch > 0) {
+        rules.push(rule(`approval:${model.defaultBranch}`, `${mr.approvalsOnDefaultBranch} approval(s) required on merge requests into ${model.defaultBranch}`, "premium", false));
+    }
+    rules.push(rule("push-rule:branch-name", `branch names match ${branchNameRegex(model)}`, "premium", true));
+    if (model.pushRules.preventSecrets) rules.push(rule("push-rule:prevent-secrets", "pushes of secret-looking files are rejected", "premium", false));
+    if (model.pushRules.denyDeleteTag) rules.push(rule("push-rule:deny-delete-tag", "tags cannot be deleted", "premium", false));
+    for (const t of model.branchTypes) {
+        if (t.staleAfterDays !== undefined) {
+            // GitLab has no stale-branch clean-up on any tier: a scheduled CI job does it.
+            rules.push(rule(`stale-branches:${t.prefix}`, `${t.prefix}/* with no commit for ${t.staleAfterDays} days are archived (tag) then deleted`, null, true));
+        }
+    }
+    return rules;
+}

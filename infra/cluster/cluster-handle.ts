@@ -1,0 +1,22 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { GpuPlacement, SystemPlacement } from "./gpu-placement";
+
+/**
+ * What every workload needs from the cluster, whichever mode made it (`GpuCluster` on
+ * EKS or `ExistingCluster`). Downstream components take this and nothing else.
+ */
+export interface ClusterHandle {
+    /** Kubernetes provider every namespaced resource must use. */
+    readonly provider: k8s.Provider;
+    /** How a pod lands on a GPU node. */
+    readonly gpuPlacement: GpuPlacement;
+    /** Where the hub, proxy, runner managers and add-ons run. */
+    readonly systemPlacement: SystemPlacement;
+    /** StorageClass for users' volumes (encrypted, reclaim policy Retain). */
+    readonly userStorageClassName: pulumi.Input<string>;
+    /** Cluster name, for outputs. */
+    readonly clusterName: pulumi.Output<string>;
+    /** kubeconfig, always a Pulumi secret. */
+    readonly kubeconfig: pulumi.Output<string>;
+}

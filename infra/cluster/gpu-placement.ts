@@ -1,0 +1,63 @@
+/**
+ * What a pod needs to land on a GPU node. Both cluster modes produce one; every GPU
+ * consumer (notebook profiles, CI GPU jobs, training jobs, the device plugin) takes one,
+ * so nothing downstream knows whether the GPUs are an EKS node group or on-prem servers.
+ */
+
+/** A Kubernetes toleration, as the core/v1 API spells it. */
+export interface Toleration {
+    readonly key: string;
+    readonly operator: "Equal" | "Exists";
+    readonly value?: string;
+    readonly effect: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+}
+
+/** A Kubernetes taint, as node groups and nodes carry it. */
+export interface Taint {
+    readonly key: string;
+    readonly value: string;
+    readonly effect: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+}
+
+export interface GpuPlacement {
+    /** Node labels a GPU pod must select. */
+    readonly nodeSelector: Readonly<Record<string, string>>;
+    /** Tolerations for the taints that keep other pods off GPU nodes. */
+    readonly tolerations: readonly Toleration[];
+    /** Extended resource name the device plugin advertises. */
+    readonly resourceName: string;
+    /** GPUs on one node of the pool: the most a single pod can request. */
+    readonly gpusPerNode: number;
+    /** GPUs the pool can ever offer at its maximum size. */
+    readonly maxGpus: number;
+}
+
+/** Where cluster-wide services (hub, proxy, runner managers, add-ons) run. */
+export interface SystemPlacement {
+    readonly nodeSelector: Readonly<Record<string, string>>;
+    readonly tolerations: readonly Toleration[];
+}
+
+/** The NVIDIA device plugin's resource name. */
+export const NVIDIA_GPU_RESOURCE = "nvidia.com/gpu";
+
+/** The taint that keeps non-GPU pods off EKS GPU nodes. */
+export const GPU_TAINT: Taint = { key: NVIDIA_GPU_RESOURCE, value: "true", effect: "NoSchedule" };
+
+/** The toleration that matches a taint exactly. */
+export function tolerationFor(taint: Taint): Toleration {
+    return { key: taint.key, operator: "Equal", value: taint.value, effect: taint.effect };
+}
+
+/** Pod-spec fragment that puts a container asking for `gpus` GPUs on the pool. */
+export function gpuPodPlacement(placement: GpuPlacement, gpus: number): {
+    nodeSelector: Record<string, string>;
+    tolerations: Toleration[];
+    resources: { limits: Record<string, string> };
+} {
+    return {
+        nodeSelector: { ...placement.nodeSelector },
+        tolerations: placement.tolerations.map((t) => ({ ...t })),
+        resources: { limits: { [placement.resourceName]: String(gpus) } },
+    };
+}

@@ -1,0 +1,78 @@
+/**
+ * Reads the `ml-team-env:*` namespace from the Pulumi runtime's config and validates it.
+ * The only place the program touches config; secrets come back as Pulumi secrets.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { PROJECT, SECRET_KEYS, SecretKey } from "./schema";
+import { ConfigValidationError, TeamConfig, validateStackConfig } from "./validate";
+
+/** Secret config values, as Pulumi secrets. */
+export interface TeamSecrets {
+    /** GitLab token from config; when absent the GitLab providers read `GITLAB_TOKEN`. */
+    readonly gitlabToken?: pulumi.Output<string>;
+    /** kubeconfig of an existing cluster (`cluster.mode: existing`). */
+    readonly kubeconfig?: pulumi.Output<string>;
+    /** GitLab OAuth application secret for the hub's login. */
+    readonly jupyterhubOAuthClientSecret: pulumi.Output<string>;
+    /** `.dockerconfigjson` for a private environment-image registry. */
+    readonly registryDockerConfigJson?: pulumi.Output<string>;
+}
+
+/** Placeholder for a secret a preview or plan runs without; `pulumi up` refuses to run without it. */
+export function placeholderSecret(key: SecretKey): pulumi.Output<string> {
+    return pulumi.secret(`<placeholder: ${PROJECT}:${key} is not set>`);
+}
+
+/**
+ * Splits the runtime's config into the plain `ml-team-env:*` values (objects are stored
+ * as JSON strings) and the set of secret keys present. Secret values are not read here.
+ */
+export function namespaceConfig(all: Record<string, string>): { raw: Record<string, unknown>; secretsPresent: Set<SecretKey> } {
+    const raw: Record<string, unknown> = {};
+    const secretsPresent = new Set<SecretKey>();
+    const secretNames = new Set<string>(Object.values(SECRET_KEYS));
+    for (const [fullKey, value] of Object.entries(all)) {
+        if (!fullKey.startsWith(`${PROJECT}:`)) continue;
+        const key = fullKey.slice(PROJECT.length + 1);
+        if (secretNames.has(key)) {
+            secretsPresent.add(key as SecretKey);
+            continue;
+        }
+        try {
+            raw[key] = JSON.parse(value);
+        } catch {
+            raw[key] = value;
+        }
+    }
+    return { raw, secretsPresent };
+}
+
+/**
+ * Validates the stack config before any resource is registered. Throws a
+ * `ConfigValidationError` listing every problem; logs warnings.
+ */
+export function loadTeamConfig(): { config: TeamConfig; secrets: TeamSecrets } {
+    const stack = pulumi.getStack();
+    const { raw, secretsPresent } = namespaceConfig(pulumi.runtime.allConfig());
+    const result = validateStackConfig(raw, {
+        stack,
+        secretsPresent,
+        gitlabTokenInEnv: Boolean(process.env.GITLAB_TOKEN),
+        deploying: !pulumi.runtime.isDryRun(),
+    });
+    for (const w of result.warnings) pulumi.log.warn(w);
+    if (!result.ok) throw new ConfigValidationError(stack, result.errors);
+    const cfg = new pulumi.Config(PROJECT);
+    const optional = (key: SecretKey) => (secretsPresent.has(key) ? cfg.requireSecret(key) : undefined);
+    // Validation has already refused a real deployment without the required ones.
+    const required = (key: SecretKey) => optional(key) ?? placeholderSecret(key);
+    return {
+        config: result.config,
+        secrets: {
+            gitlabToken: optional(SECRET_KEYS.gitlabToken),
+            kubeconfig: result.config.cluster.mode === "existing" ? required(SECRET_KEYS.kubeconfig) : undefined,
+            jupyterhubOAuthClientSecret: required(SECRET_KEYS.jupyterhubOAuthClientSecret),
+            registryDockerConfigJson: optional(SECRET_KEYS.registryDockerConfigJson),
+        },
+    };
+}

@@ -1,0 +1,281 @@
+/**
+ * The stack config schema: every `ml-team-env:*` key of a `stacks/Pulumi.<stack>.yaml`,
+ * with its defaults. One schema, parsed once, before any resource is registered.
+ *
+ * Each top-level property below is one stack-file key (`ml-team-env:cluster`, ...).
+ * Secrets are not here: they are separate `secure:` keys (see `SECRET_KEYS`) read as
+ * Pulumi secrets, so no secret ever passes through a plain object.
+ */
+import { z } from "zod";
+
+/** The Pulumi project name, which is also the stack-file key namespace. */
+export const PROJECT = "ml-team-env";
+
+/** Secret stack-file keys (`pulumi config set --secret <key>`). */
+export const SECRET_KEYS = {
+    /** GitLab personal/project/group access token with `api` scope (else `GITLAB_TOKEN`). */
+    gitlabToken: "gitlabToken",
+    /** kubeconfig of an existing cluster (`cluster.mode: existing`). */
+    kubeconfig: "kubeconfig",
+    /** OAuth application secret for JupyterHub's GitLab login. */
+    jupyterhubOAuthClientSecret: "jupyterhubOAuthClientSecret",
+    /** `.dockerconfigjson` content for a private environment-image registry. */
+    registryDockerConfigJson: "registryDockerConfigJson",
+} as const;
+export type SecretKey = (typeof SECRET_KEYS)[keyof typeof SECRET_KEYS];
+
+const int = (what: string) => z.number({ error: `must be a whole number (${what})` }).int({ error: `must be a whole number (${what})` });
+const nonNegInt = (what: string) => int(what).min(0, { error: `must be 0 or more (${what})` });
+const posInt = (what: string) => int(what).min(1, { error: `must be 1 or more (${what})` });
+const nonEmpty = (what: string) => z.string({ error: `must be a string (${what})` }).trim().min(1, { error: `must not be empty (${what})` });
+
+/** Kubernetes label keys/values and selectors. */
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
+const labelMap = z.record(
+    z.string().regex(LABEL_KEY, { error: "label keys are [prefix/]name with letters, digits, '-', '_', '.'" }),
+    z.string().regex(LABEL_VALUE, { error: "label values are at most 63 letters, digits, '-', '_', '.'" }),
+);
+
+const toleration = z.strictObject({
+    key: nonEmpty("taint key"),
+    operator: z.enum(["Equal", "Exists"]).default("Equal"),
+    value: z.string().optional(),
+    effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]),
+});
+
+/**
+ * GitLab username rules: letters, digits, '_', '-', '.'; starts and ends with a letter or
+ * digit (or '_'); no consecutive special characters; not ending in .git/.atom.
+ */
+export const GITLAB_USERNAME = /^(?!.*[._-]{2})(?!.*\.(git|atom)$)[A-Za-z0-9_][A-Za-z0-9_.-]{0,253}[A-Za-z0-9_]$|^[A-Za-z0-9_]$/;
+
+// --- environment ------------------------------------------------------------------
+
+export const environmentSchema = z.strictObject({
+    /** The team's pytorch-cuda image, `registry/repo:tag[@sha256:digest]`. */
+    image: nonEmpty("the team's pytorch-cuda image, e.g. registry.example.com/ml/pytorch-cuda:v2.8"),
+    /** Pre-pull the image on every GPU node so a first notebook does not wait for it. @default true */
+    prePullOnGpuNodes: z.boolean().default(true),
+    /** Name of the image pull Secret created in each namespace when `registryDockerConfigJson` is set. @default "environment-image-pull" */
+    pullSecretName: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/).default("environment-image-pull"),
+});
+
+// --- cluster ------------------------------------------------------------------------
+
+const nodeGroupSizes = {
+    /** Smallest node count. */
+    minSize: nonNegInt("smallest node count"),
+    /** Node count at creation. */
+    desiredSize: nonNegInt("node count at creation"),
+    /** Largest node count. */
+    maxSize: posInt("largest node count"),
+};
+
+export const systemNodeGroupSchema = z.strictObject({
+    instanceTypes: z.array(nonEmpty("EC2 instance type")).min(1).default(["m6i.large"]),
+    minSize: nodeGroupSizes.minSize.default(2),
+    desiredSize: nodeGroupSizes.desiredSize.default(2),
+    maxSize: nodeGroupSizes.maxSize.default(4),
+    diskSizeGiB: int("root volume size in GiB").min(20, { error: "must be at least 20 GiB" }).default(50),
+});
+
+export const GPU_AMI_TYPES = ["AL2023_x86_64_NVIDIA", "BOTTLEROCKET_x86_64_NVIDIA"] as const;
+
+export const gpuNodePoolSchema = z.strictObject({
+    instanceTypes: z.array(nonEmpty("EC2 GPU instance type")).min(1).default(["g5.xlarge"]),
+    amiType: z.enum(GPU_AMI_TYPES).default("AL2023_x86_64_NVIDIA"),
+    capacityType: z.enum(["ON_DEMAND", "SPOT"]).default("ON_DEMAND"),
+    minSize: nodeGroupSizes.minSize.default(0),
+    desiredSize: nodeGroupSizes.desiredSize.default(0),
+    maxSize: nodeGroupSizes.maxSize.default(2),
+    diskSizeGiB: int("root volume size in GiB").min(100, { error: "must be at least 100 GiB: CUDA images are large" }).default(200),
+    /** GPUs per node; derived from the instance types when they are known. */
+    gpusPerNode: posInt("GPUs on one node").optional(),
+});
+
+const existingVpc = z.strictObject({
+    id: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, { error: "must be a VPC id such as vpc-0abc1234" }),
+    privateSubnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, { error: "must be a subnet id such as subnet-0abc1234" })).min(2, { error: "needs at least 2 private subnets in different availability zones" }),
+    publicSubnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, { error: "must be a subnet id such as subnet-0abc1234" })).default([]),
+});
+
+const eksCluster = z.strictObject({
+    mode: z.literal("eks"),
+    region: z.string({ error: "is required: the AWS region, e.g. us-west-2" }).regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { error: "must be an AWS region such as us-west-2" }),
+    kubernetesVersion: z.string().regex(/^1\.\d{2}$/, { error: "must be a Kubernetes minor version such as \"1.33\" (quote it in YAML)" }).default("1.33"),
+    /** `create` for a new VPC, or the ids of an existing one. */
+    vpc: z.union([z.literal("create"), existingVpc], { error: "must be 'create' or { id, privateSubnetIds, publicSubnetIds }" }).default("create"),
+    vpcCidr: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/(1[6-9]|2[0-4])$/, { error: "must be an IPv4 CIDR between /16 and /24" }).default("10.0.0.0/16"),
+    availabilityZoneCount: int("availability zones").min(2, { error: "must be at least 2: EKS needs subnets in two zones" }).max(6).default(2),
+    endpointPublicAccess: z.boolean().default(true),
+    endpointPrivateAccess: z.boolean().default(true),
+    publicAccessCidrs: z.array(z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, { error: "must be an IPv4 CIDR" })).min(1).default(["0.0.0.0/0"]),
+    controlPlaneLogTypes: z.array(z.enum(["api", "audit", "authenticator", "controllerManager", "scheduler"])).default(["api", "audit", "authenticator"]),
+    /** IAM role/user ARNs given cluster-admin through access entries, besides the deployer. */
+    adminPrincipalArns: z.array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/.+$/, { error: "must be an IAM role or user ARN" })).default([]),
+    systemNodeGroup: systemNodeGroupSchema.default(systemNodeGroupSchema.parse({})),
+    gpuNodePool: gpuNodePoolSchema.default(gpuNodePoolSchema.parse({})),
+});
+
+const existingCluster = z.strictObject({
+    mode: z.literal("existing"),
+    /** Labels that select the GPU nodes (e.g. `nvidia.com/gpu.present: "true"`). */
+    gpuNodeSelector: labelMap.refine((m) => Object.keys(m).length > 0, { error: "needs at least one label that selects the GPU nodes" }),
+    /** Taints the GPU nodes carry; GPU pods tolerate them. */
+    gpuNodeTaints: z.array(toleration).default([]),
+    gpusPerNode: posInt("GPUs on one GPU node"),
+    gpuNodeCount: posInt("number of GPU nodes"),
+    /** Install the NVIDIA device plugin (skip when the GPU operator already runs). @default false */
+    installDevicePlugin: z.boolean().default(false),
+    /** StorageClass for notebook volumes; should have reclaimPolicy Retain. */
+    storageClassName: nonEmpty("StorageClass for notebook volumes"),
+    /** Labels of the nodes for the hub, proxy and runner managers. @default {} (any node) */
+    systemNodeSelector: labelMap.default({}),
+});
+
+export const clusterSchema = z.discriminatedUnion("mode", [eksCluster, existingCluster], {
+    error: (iss) =>
+        iss.code === "invalid_union" && "discriminator" in iss
+            ? "must be 'eks' (create an EKS cluster) or 'existing' (use a cluster from the kubeconfig secret)"
+            : undefined,
+});
+
+// --- gitlab -------------------------------------------------------------------------
+
+export const gitlabSchema = z.strictObject({
+    url: z.url({ protocol: /^https?$/, error: "must be the GitLab base URL, e.g. https://gitlab.com" }).default("https://gitlab.com"),
+    tier: z.enum(["free", "premium", "ultimate"]).default("free"),
+    project: z.strictObject(
+        {
+            /** Full path, `group[/subgroup]/name`. */
+            path: z
+                .string({ error: "is required: the project's full path, e.g. ml-team/vision-models" })
+                .regex(/^[A-Za-z0-9_.][A-Za-z0-9_.-]*(\/[A-Za-z0-9_.][A-Za-z0-9_.-]*)+$/, {
+                    error: "must be a full project path 'group[/subgroup]/name'",
+                }),
+            /** `create` a new project, or `adopt` an existing one at that path. @default "create" */
+            mode: z.enum(["create", "adopt"]).default("create"),
+            visibility: z.enum(["private", "internal", "public"]).default("private"),
+            description: z.string().default("ML team repository managed by ml-team-env"),
+            /** Delete the repository on `pulumi destroy`. Data loss: off unless set. @default false */
+            deleteOnDestroy: z.boolean().default(false),
+        },
+        { error: "is required: { path: group/name }" },
+    ),
+    /** How `.gitlab-ci.yml` lands: committed on the default branch, or proposed in a merge request. */
+    ciFileCommit: z.enum(["direct", "merge-request"]).default("merge-request"),
+});
+
+// --- branch model -------------------------------------------------------------------
+
+const branchPrefix = z.string().regex(/^[a-z][a-z0-9-]*$/, { error: "must be a lowercase word such as 'docs'" });
+
+export const branchModelSchema = z.strictObject({
+    approvalsOnMain: nonNegInt("approvals on merge requests into main").max(10).optional(),
+    experimentStaleAfterDays: posInt("days without commits before an experiment branch is archived").optional(),
+    codeOwnerApprovalOnMain: z.boolean().optional(),
+    developMergeAccess: z.enum(["developer", "maintainer"]).optional(),
+    releaseTagPattern: z.string().regex(/^[A-Za-z0-9._*-]+$/, { error: "must be a tag name or wildcard such as v*" }).optional(),
+    extraBranchTypes: z
+        .array(
+            z.strictObject({
+                prefix: branchPrefix,
+                from: z.enum(["main", "develop"]),
+                mergeTo: z.enum(["main", "develop"]),
+                purpose: z.string().optional(),
+            }),
+        )
+        .optional(),
+});
+
+// --- jupyterhub ---------------------------------------------------------------------
+
+export const PROFILE_SLUG = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+export const profileSchema = z.strictObject({
+    name: z.string().regex(PROFILE_SLUG, { error: "must be a slug such as 'gpu-1'" }),
+    displayName: nonEmpty("name shown in the spawner"),
+    description: z.string().default(""),
+    cpu: z.number().positive({ error: "must be more than 0 (CPU cores)" }).default(2),
+    memoryGiB: z.number().positive({ error: "must be more than 0 (GiB)" }).default(8),
+    gpus: nonNegInt("GPUs of this server").default(0),
+    default: z.boolean().default(false),
+});
+
+const DEFAULT_PROFILES = [
+    { name: "cpu", displayName: "CPU only", description: "Editing, data wrangling, small runs", cpu: 2, memoryGiB: 8, gpus: 0, default: true },
+    { name: "gpu-1", displayName: "1 GPU", description: "Training and debugging on one GPU", cpu: 4, memoryGiB: 16, gpus: 1, default: false },
+];
+
+export const jupyterhubSchema = z.strictObject({
+    /** Public host name of the hub, e.g. notebooks.example.com. */
+    host: z.string({ error: "is required: the hub's host name, e.g. notebooks.example.com" }).regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/, { error: "must be a DNS host name such as notebooks.example.com" }),
+    /** IngressClass that serves the hub. @default "nginx" */
+    ingressClassName: z.string().default("nginx"),
+    /** TLS Secret name for the host; cert-manager fills it when `clusterIssuer` is set. */
+    tlsSecretName: z.string().default("jupyterhub-tls"),
+    /** cert-manager ClusterIssuer that issues the certificate. @default undefined (bring your own Secret) */
+    clusterIssuer: z.string().optional(),
+    /** Client id of the GitLab OAuth application (its secret is `jupyterhubOAuthClientSecret`). */
+    oauthClientId: nonEmpty("the GitLab OAuth application id"),
+    /** Stop servers idle this long, so GPU nodes can scale back to zero. @default 60 */
+    idleTimeoutMinutes: posInt("minutes").default(60),
+    /** Home volume size per developer. @default 50 */
+    storageGiB: posInt("GiB").default(50),
+    profiles: z.array(profileSchema).min(1).default(DEFAULT_PROFILES.map((p) => profileSchema.parse(p))),
+});
+
+// --- runners ------------------------------------------------------------------------
+
+export const runnersSchema = z.strictObject({
+    /** Run GitLab CI runners on the cluster. @default true */
+    enabled: z.boolean().default(true),
+    /** Jobs a runner manager runs at once. @default 4 */
+    concurrent: posInt("jobs at once").default(4),
+    cpuTags: z.array(z.string().min(1)).min(1).default(["cpu"]),
+    gpuTags: z.array(z.string().min(1)).min(1).default(["gpu", "cuda"]),
+    /** GPUs a GPU CI job may request. @default 1 */
+    gpusPerJob: posInt("GPUs per CI job").default(1),
+});
+
+// --- team ---------------------------------------------------------------------------
+
+export const memberSchema = z.strictObject({
+    username: z.string({ error: "is required: the member's GitLab username" }).regex(GITLAB_USERNAME, {
+        error: "is not a valid GitLab username: letters, digits, '_', '-', '.'; must start and end with a letter, digit or '_'; no '..', '--' etc.; not ending in .git or .atom",
+    }),
+    role: z.enum(["developer", "maintainer"], { error: "must be 'developer' or 'maintainer'" }),
+    gpus: nonNegInt("GPUs this member may use at once; 0 for CPU only").default(0),
+    email: z.email({ error: "must be an email address" }).optional(),
+    /** Notebook profiles this member may start; all profiles when absent. */
+    profiles: z.array(z.string().regex(PROFILE_SLUG)).optional(),
+});
+
+export const teamSchema = z.strictObject({
+    members: z.array(memberSchema).min(1, { error: "needs at least one member (a maintainer)" }),
+});
+
+/** The whole `ml-team-env:*` namespace of a stack file. */
+export const stackConfigSchema = z.strictObject({
+    environment: environmentSchema,
+    cluster: clusterSchema,
+    gitlab: gitlabSchema,
+    branchModel: branchModelSchema.default({}),
+    jupyterhub: jupyterhubSchema,
+    runners: runnersSchema.default(runnersSchema.parse({})),
+    team: teamSchema,
+});
+
+export type StackConfigInput = z.input<typeof stackConfigSchema>;
+export type StackConfig = z.output<typeof stackConfigSchema>;
+export type ClusterConfig = z.output<typeof clusterSchema>;
+export type EksClusterConfig = Extract<ClusterConfig, { mode: "eks" }>;
+export type ExistingClusterConfig = Extract<ClusterConfig, { mode: "existing" }>;
+export type GitLabConfig = z.output<typeof gitlabSchema>;
+export type JupyterHubConfig = z.output<typeof jupyterhubSchema>;
+export type NotebookProfile = z.output<typeof profileSchema>;
+export type RunnersConfig = z.output<typeof runnersSchema>;
+export type TeamMember = z.output<typeof memberSchema>;
+export type EnvironmentConfig = z.output<typeof environmentSchema>;
+export type BranchModelConfig = z.output<typeof branchModelSchema>;

@@ -1,0 +1,57 @@
+/**
+ * Reads a stack file the way the Pulumi CLI hands it to a program: every key fully
+ * qualified, objects as JSON strings. `secure:` values cannot be decrypted without the
+ * CLI, so they become clearly-labelled placeholders that stay Pulumi secrets.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
+import { PROJECT } from "../config/schema";
+
+export interface StackFileConfig {
+    /** Config as `pulumi.runtime.allConfig()` would return it. */
+    readonly config: Record<string, string>;
+    /** Keys set with `secure:` in the file (fully qualified). */
+    readonly secretKeys: readonly string[];
+}
+
+/** Path of a stack's file under `stacks/`. */
+export function stackFilePath(stack: string, root = process.cwd()): string {
+    return path.join(root, "stacks", `Pulumi.${stack}.yaml`);
+}
+
+/** Turns a parsed stack file into runtime config. Pure. */
+export function stackFileToConfig(doc: unknown, project = PROJECT): StackFileConfig {
+    const config: Record<string, string> = {};
+    const secretKeys: string[] = [];
+    const entries = (doc as { config?: Record<string, unknown> } | null)?.config ?? {};
+    for (const [key, value] of Object.entries(entries)) {
+        // Pulumi reads a key without a namespace as the project's own.
+        const full = key.includes(":") ? key : `${project}:${key}`;
+        if (value !== null && typeof value === "object" && "secure" in (value as object)) {
+            config[full] = `<placeholder: ${full} is encrypted; only the Pulumi CLI can decrypt it>`;
+            secretKeys.push(full);
+        } else {
+            config[full] = typeof value === "string" ? value : JSON.stringify(value);
+        }
+    }
+    return { config, secretKeys };
+}
+
+/** Reads `stacks/Pulumi.<stack>.yaml`; throws a one-line error when it is missing or not YAML. */
+export function readStackFile(stack: string, root = process.cwd()): StackFileConfig {
+    const file = stackFilePath(stack, root);
+    if (!fs.existsSync(file)) {
+        const known = fs.existsSync(path.dirname(file))
+            ? fs.readdirSync(path.dirname(file)).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).map((f) => f.slice(7, -5))
+            : [];
+        throw new Error(`no stack file ${path.relative(root, file)}; stacks here: ${known.join(", ") || "none"}`);
+    }
+    let doc: unknown;
+    try {
+        doc = parse(fs.readFileSync(file, "utf8"));
+    } catch (e) {
+        throw new Error(`${path.relative(root, file)} is not valid YAML: ${(e as Error).message}`);
+    }
+    return stackFileToConfig(doc);
+}

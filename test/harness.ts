@@ -1,0 +1,69 @@
+/**
+ * Test harness: runs the real program, or any component, under the Pulumi mock runtime
+ * and returns what it registered.
+ */
+import { PROJECT } from "../infra/config/schema";
+import { MockRunResult, RecordedResource, runWithMocks } from "../infra/plan/mock-runtime";
+import { readStackFile, stackFileToConfig } from "../infra/plan/stack-file";
+import { parse } from "yaml";
+import * as path from "path";
+
+export const ROOT = path.join(__dirname, "..");
+
+/** Runs `infra/index.ts` for a stack file under `stacks/`. */
+export async function runStack(stack: string, extraConfig: Record<string, string> = {}): Promise<MockRunResult<Record<string, unknown>>> {
+    const file = readStackFile(stack, ROOT);
+    return runProgramWithConfig(stack, { ...file.config, ...extraConfig }, file.secretKeys);
+}
+
+/** Runs `infra/index.ts` with a stack file given as YAML text. */
+export async function runStackYaml(stack: string, yamlText: string): Promise<MockRunResult<Record<string, unknown>>> {
+    const file = stackFileToConfig(parse(yamlText));
+    return runProgramWithConfig(stack, file.config, file.secretKeys);
+}
+
+async function runProgramWithConfig(stack: string, config: Record<string, string>, secretKeys: readonly string[]) {
+    return runWithMocks(
+        () => {
+            // A fresh module each run: the program is a module with top-level code.
+            let exported: Record<string, unknown> = {};
+            jest.isolateModules(() => {
+                exported = require("../infra/index");
+            });
+            return exported;
+        },
+        { project: PROJECT, stack, config, secretConfigKeys: secretKeys },
+    );
+}
+
+/** Runs a function that builds components, under mocks. */
+export async function runComponents<T>(build: () => T, stack = "test"): Promise<MockRunResult<T>> {
+    return runWithMocks(build, { project: PROJECT, stack });
+}
+
+/** Resources of a type (`aws:eks/cluster:Cluster`). */
+export function ofType(resources: readonly RecordedResource[], type: string): RecordedResource[] {
+    return resources.filter((r) => r.type === type);
+}
+
+/** The one resource of a type and name; fails the test when there is not exactly one. */
+export function one(resources: readonly RecordedResource[], type: string, name?: string): RecordedResource {
+    const found = resources.filter((r) => r.type === type && (name === undefined || r.name === name));
+    if (found.length !== 1) {
+        throw new Error(`expected one ${type}${name ? ` named ${name}` : ""}, found ${found.length}: ${found.map((r) => r.name).join(", ")}`);
+    }
+    return found[0]!;
+}
+
+/** Resources whose parent chain reaches the resource with this URN. */
+export function descendantsOf(resources: readonly RecordedResource[], urn: string): RecordedResource[] {
+    const byUrn = new Map(resources.map((r) => [r.urn, r]));
+    return resources.filter((r) => {
+        let p = r.parent;
+        while (p) {
+            if (p === urn) return true;
+            p = byUrn.get(p)?.parent;
+        }
+        return false;
+    });
+}
