@@ -1,12 +1,10 @@
 /**
- * The Pulumi program: validate the stack config in full, then build the team environment.
- * `pulumi up` runs this file; so does the offline plan, under the SDK's mock runtime.
+ * The Pulumi program `pulumi up` runs (Pulumi.yaml `main`). The offline plan runs the same
+ * `teamEnvironmentProgram` under the SDK's mock runtime.
  */
-import { loadTeamConfig } from "./config/load";
-import { TeamEnvironment } from "./team-environment";
+import { teamEnvironmentProgram } from "./program";
 
-const { config, secrets } = loadTeamConfig();
-const env = new TeamEnvironment(config.stack, { config, secrets });
+const outputs = teamEnvironmentProgram();
 
-export const image = env.image;
-export const branchRules = env.branchRules;
+export const image = outputs.image;
+export const branchRules = outputs.branchRules;

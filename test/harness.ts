@@ -5,35 +5,26 @@
 import { PROJECT } from "../infra/config/schema";
 import { MockRunResult, RecordedResource, runWithMocks } from "../infra/plan/mock-runtime";
 import { readStackFile, stackFileToConfig } from "../infra/plan/stack-file";
+import { teamEnvironmentProgram } from "../infra/program";
 import { parse } from "yaml";
 import * as path from "path";
 
 export const ROOT = path.join(__dirname, "..");
 
 /** Runs `infra/index.ts` for a stack file under `stacks/`. */
-export async function runStack(stack: string, extraConfig: Record<string, string> = {}): Promise<MockRunResult<Record<string, unknown>>> {
+export async function runStack(stack: string, extraConfig: Record<string, string> = {}): Promise<MockRunResult<ReturnType<typeof teamEnvironmentProgram>>> {
     const file = readStackFile(stack, ROOT);
     return runProgramWithConfig(stack, { ...file.config, ...extraConfig }, file.secretKeys);
 }
 
 /** Runs `infra/index.ts` with a stack file given as YAML text. */
-export async function runStackYaml(stack: string, yamlText: string): Promise<MockRunResult<Record<string, unknown>>> {
+export async function runStackYaml(stack: string, yamlText: string): Promise<MockRunResult<ReturnType<typeof teamEnvironmentProgram>>> {
     const file = stackFileToConfig(parse(yamlText));
     return runProgramWithConfig(stack, file.config, file.secretKeys);
 }
 
 async function runProgramWithConfig(stack: string, config: Record<string, string>, secretKeys: readonly string[]) {
-    return runWithMocks(
-        () => {
-            // A fresh module each run: the program is a module with top-level code.
-            let exported: Record<string, unknown> = {};
-            jest.isolateModules(() => {
-                exported = require("../infra/index");
-            });
-            return exported;
-        },
-        { project: PROJECT, stack, config, secretConfigKeys: secretKeys },
-    );
+    return runWithMocks(() => teamEnvironmentProgram(), { project: PROJECT, stack, config, secretConfigKeys: secretKeys });
 }
 
 /** Runs a function that builds components, under mocks. */

@@ -1,0 +1,24 @@
+import { SECRET_KEYS, SecretKey } from "../../infra/config/schema";
+
+/** A valid stack config (the `ml-team-env:*` namespace without the prefix), fresh each call. */
+export function validRaw(): Record<string, any> {
+    return {
+        environment: { image: "registry.example.com/ml/pytorch-cuda:v2.8" },
+        cluster: {
+            mode: "eks",
+            region: "us-west-2",
+            gpuNodePool: { instanceTypes: ["g5.xlarge"], minSize: 0, desiredSize: 0, maxSize: 4 },
+        },
+        gitlab: { tier: "free", project: { path: "ml-team/vision-models" } },
+        jupyterhub: { host: "notebooks.example.com", oauthClientId: "abc123" },
+        team: {
+            members: [
+                { username: "alice", role: "maintainer", gpus: 2 },
+                { username: "bob", role: "developer", gpus: 1 },
+                { username: "chen.wei", role: "developer", gpus: 1 },
+            ],
+        },
+    };
+}
+
+export const ALL_SECRETS: ReadonlySet<SecretKey> = new Set(Object.values(SECRET_KEYS));

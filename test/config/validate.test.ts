@@ -1,0 +1,133 @@
+import { formatConfigErrors, keyPath, validateStackConfig } from "../../infra/config/validate";
+import { ALL_SECRETS, validRaw } from "./fixtures";
+
+function errorsFor(mutate: (raw: Record<string, any>) => void, opts: { deploying?: boolean; secrets?: boolean } = {}) {
+    const raw = validRaw();
+    mutate(raw);
+    const result = validateStackConfig(raw, {
+        stack: "dev",
+        secretsPresent: opts.secrets === false ? new Set() : ALL_SECRETS,
+        deploying: opts.deploying ?? false,
+    });
+    if (result.ok) throw new Error("expected the config to be rejected");
+    return result.errors;
+}
+
+describe("a valid config", () => {
+    it("parses with defaults filled in and derived values", () => {
+        const result = validateStackConfig(validRaw(), { stack: "dev", secretsPresent: ALL_SECRETS });
+        if (!result.ok) throw new Error(formatConfigErrors("dev", result.errors));
+        const c = result.config;
+        expect(c.cluster.mode).toBe("eks");
+        if (c.cluster.mode !== "eks") return;
+        expect(c.cluster.kubernetesVersion).toBe("1.33");
+        expect(c.cluster.gpuNodePool.amiType).toBe("AL2023_x86_64_NVIDIA");
+        expect(c.cluster.gpuNodePool.diskSizeGiB).toBe(200);
+        expect(c.gpuCapacity).toEqual({ gpusPerNode: 1, maxNodes: 4, maxGpus: 4 });
+        expect(c.image.tag).toBe("v2.8");
+        expect(c.jupyterhub.idleTimeoutMinutes).toBe(60);
+        expect(c.jupyterhub.profiles.map((p) => p.name)).toEqual(["cpu", "gpu-1"]);
+        expect(c.branchModel.defaultBranch).toBe("main");
+        expect(c.gitlab.project.deleteOnDestroy).toBe(false);
+        // A tag without digest is allowed, with advice.
+        expect(result.warnings.join("\n")).toMatch(/pinned by tag only/);
+    });
+});
+
+/** [what, mutation, expected key, expected message fragment] */
+const BAD: Array<[string, (raw: Record<string, any>) => void, string, RegExp]> = [
+    ["duplicate username", (r) => r.team.members.push({ username: "Bob", role: "developer", gpus: 0 }), "ml-team-env:team.members[3].username", /duplicates team\.members\[1\]/],
+    ["bad username", (r) => (r.team.members[1].username = "-bob"), "ml-team-env:team.members[1].username", /not a valid GitLab username/],
+    ["username ending in .git", (r) => (r.team.members[1].username = "bob.git"), "ml-team-env:team.members[1].username", /not a valid GitLab username/],
+    ["negative gpus", (r) => (r.team.members[2].gpus = -1), "ml-team-env:team.members[2].gpus", /must be 0 or more/],
+    ["fractional gpus", (r) => (r.team.members[2].gpus = 0.5), "ml-team-env:team.members[2].gpus", /whole number/],
+    ["gpus beyond the pool", (r) => (r.team.members[0].gpus = 5), "ml-team-env:team.members[0].gpus", /more than the GPU pool can ever offer \(4 = 4 node\(s\) × 1 GPU\(s\)\)/],
+    ["latest image", (r) => (r.environment.image = "registry.example.com/ml/pytorch-cuda:latest"), "ml-team-env:environment.image", /moving tag 'latest'/],
+    ["untagged image", (r) => (r.environment.image = "registry.example.com/ml/pytorch-cuda"), "ml-team-env:environment.image", /has no tag/],
+    ["bad digest", (r) => (r.environment.image = "registry.example.com/ml/pytorch-cuda:v1@sha256:abc"), "ml-team-env:environment.image", /sha256:<64/],
+    ["unknown role", (r) => (r.team.members[1].role = "owner"), "ml-team-env:team.members[1].role", /must be one of: developer, maintainer/],
+    ["no maintainer", (r) => (r.team.members[0].role = "developer"), "ml-team-env:team.members", /has no maintainer/],
+    ["no members", (r) => (r.team.members = []), "ml-team-env:team.members", /at least one member/],
+    ["unknown cluster mode", (r) => (r.cluster.mode = "gke"), "ml-team-env:cluster.mode", /must be 'eks' .* or 'existing'/],
+    ["missing GitLab project", (r) => delete r.gitlab.project, "ml-team-env:gitlab.project", /is required/],
+    ["GitLab project without a group", (r) => (r.gitlab.project.path = "vision-models"), "ml-team-env:gitlab.project.path", /group\[\/subgroup\]\/name/],
+    ["unknown GitLab tier", (r) => (r.gitlab.tier = "gold"), "ml-team-env:gitlab.tier", /must be one of: free, premium, ultimate/],
+    ["GitLab URL not a URL", (r) => (r.gitlab.url = "gitlab.example.com"), "ml-team-env:gitlab.url", /base URL/],
+    ["missing region", (r) => delete r.cluster.region, "ml-team-env:cluster.region", /is required: the AWS region/],
+    ["bad region", (r) => (r.cluster.region = "oregon"), "ml-team-env:cluster.region", /AWS region such as us-west-2/],
+    ["unquoted Kubernetes version", (r) => (r.cluster.kubernetesVersion = 1.3), "ml-team-env:cluster.kubernetesVersion", /must be a string/],
+    ["min above max", (r) => (r.cluster.gpuNodePool.minSize = 5), "ml-team-env:cluster.gpuNodePool.minSize", /must not exceed maxSize \(4\)/],
+    ["desired outside range", (r) => (r.cluster.systemNodeGroup = { desiredSize: 9 }), "ml-team-env:cluster.systemNodeGroup.desiredSize", /between minSize \(2\) and maxSize \(4\)/],
+    ["unknown GPU instance type", (r) => (r.cluster.gpuNodePool.instanceTypes = ["x9.mega"]), "ml-team-env:cluster.gpuNodePool.gpusPerNode", /'x9\.mega' is not known/],
+    ["mixed GPU counts", (r) => (r.cluster.gpuNodePool.instanceTypes = ["g5.xlarge", "g5.12xlarge"]), "ml-team-env:cluster.gpuNodePool.gpusPerNode", /different GPU counts/],
+    ["small GPU disk", (r) => (r.cluster.gpuNodePool.diskSizeGiB = 50), "ml-team-env:cluster.gpuNodePool.diskSizeGiB", /at least 100 GiB/],
+    ["bad AMI type", (r) => (r.cluster.gpuNodePool.amiType = "AL2_x86_64"), "ml-team-env:cluster.gpuNodePool.amiType", /AL2023_x86_64_NVIDIA, BOTTLEROCKET_x86_64_NVIDIA/],
+    ["one private subnet", (r) => (r.cluster.vpc = { id: "vpc-0abc12345", privateSubnetIds: ["subnet-0abc12345"] }), "ml-team-env:cluster.vpc.privateSubnetIds", /at least 2 private subnets in different availability zones/],
+    ["typo in a key", (r) => (r.jupyterhub.idleTimeoutMinute = 30), "ml-team-env:jupyterhub.idleTimeoutMinute", /did you mean 'idleTimeoutMinutes'/],
+    ["unknown top-level key", (r) => (r.teams = {}), "ml-team-env:teams", /did you mean 'team'/],
+    ["missing hub host", (r) => delete r.jupyterhub.host, "ml-team-env:jupyterhub.host", /is required: the hub's host name/],
+    ["unknown member profile", (r) => (r.team.members[1].profiles = ["gpu-8"]), "ml-team-env:team.members[1].profiles[0]", /not a profile in jupyterhub.profiles \(cpu, gpu-1\)/],
+    ["profile beyond member quota", (r) => (r.team.members[1] = { username: "bob", role: "developer", gpus: 0, profiles: ["gpu-1"] }), "ml-team-env:team.members[1].profiles[0]", /needs 1 GPU\(s\) but this member's quota \(gpus\) is 0/],
+    ["profile beyond one node", (r) => (r.jupyterhub.profiles = [{ name: "big", displayName: "Big", gpus: 2 }]), "ml-team-env:jupyterhub.profiles[0].gpus", /a GPU node has 1/],
+    ["duplicate profile names", (r) => (r.jupyterhub.profiles = [{ name: "cpu", displayName: "A" }, { name: "cpu", displayName: "B" }]), "ml-team-env:jupyterhub.profiles[1].name", /must be unique/],
+    ["existing cluster without selector", (r) => (r.cluster = { mode: "existing", gpuNodeSelector: {}, gpusPerNode: 2, gpuNodeCount: 1, storageClassName: "x" }), "ml-team-env:cluster.gpuNodeSelector", /at least one label/],
+    ["existing cluster without GPU count", (r) => (r.cluster = { mode: "existing", gpuNodeSelector: { gpu: "yes" }, gpuNodeCount: 1, storageClassName: "x" }), "ml-team-env:cluster.gpusPerNode", /is required/],
+    ["bad member email", (r) => (r.team.members[1].email = "bob-at-example"), "ml-team-env:team.members[1].email", /email address/],
+    ["runner job asks for more GPUs than a node", (r) => (r.runners = { gpusPerJob: 2 }), "ml-team-env:runners.gpusPerJob", /a GPU node has 1/],
+];
+
+describe("bad configs", () => {
+    it.each(BAD)("%s → names the key, the value and the fix", (_what, mutate, key, message) => {
+        const errors = errorsFor(mutate);
+        const hit = errors.find((e) => e.key === key);
+        if (!hit) throw new Error(`no error at ${key}; got:\n${errors.map((e) => `${e.key}: ${e.message}`).join("\n")}`);
+        expect(hit.message).toMatch(message);
+    });
+
+    it("reports every problem at once, not just the first", () => {
+        const errors = errorsFor((r) => {
+            r.team.members[1].role = "owner";
+            r.team.members[2].gpus = -3;
+            r.gitlab.tier = "gold";
+            r.cluster.region = "mars-1";
+        });
+        expect(errors.map((e) => e.key).sort()).toEqual([
+            "ml-team-env:cluster.region",
+            "ml-team-env:gitlab.tier",
+            "ml-team-env:team.members[1].role",
+            "ml-team-env:team.members[2].gpus",
+        ]);
+    });
+
+    it("shows the bad value in the report and no stack trace", () => {
+        const errors = errorsFor((r) => (r.team.members[2].gpus = -1));
+        const text = formatConfigErrors("dev", errors);
+        expect(text).toContain("stacks/Pulumi.dev.yaml has 1 config error:");
+        expect(text).toContain("ml-team-env:team.members[2].gpus = -1");
+        expect(text).not.toMatch(/\n\s+at /);
+    });
+
+    it("refuses a real deployment without the secrets it needs, naming their keys and the command", () => {
+        const errors = errorsFor(() => undefined, { deploying: true, secrets: false });
+        expect(errors.map((e) => e.key)).toEqual(["ml-team-env:gitlabToken", "ml-team-env:jupyterhubOAuthClientSecret"]);
+        expect(errors[1]!.message).toContain("pulumi config set --secret jupyterhubOAuthClientSecret");
+    });
+
+    it("lets a preview run without secrets, with warnings", () => {
+        const result = validateStackConfig(validRaw(), { stack: "dev", secretsPresent: new Set(), deploying: false });
+        expect(result.ok).toBe(true);
+        expect(result.warnings.some((w) => w.startsWith("ml-team-env:jupyterhubOAuthClientSecret"))).toBe(true);
+    });
+
+    it("accepts GITLAB_TOKEN from the environment instead of the secret key", () => {
+        const result = validateStackConfig(validRaw(), { stack: "dev", secretsPresent: new Set(["jupyterhubOAuthClientSecret"]), gitlabTokenInEnv: true, deploying: true });
+        expect(result.ok).toBe(true);
+    });
+});
+
+describe("keyPath", () => {
+    it("writes stack-file key paths with the project namespace and array indices", () => {
+        expect(keyPath(["team", "members", 2, "gpus"])).toBe("ml-team-env:team.members[2].gpus");
+        expect(keyPath(["cluster"])).toBe("ml-team-env:cluster");
+    });
+});
