@@ -18,13 +18,13 @@ export async function runStack(stack: string, extraConfig: Record<string, string
 }
 
 /** Runs `infra/index.ts` with a stack file given as YAML text. */
-export async function runStackYaml(stack: string, yamlText: string): Promise<MockRunResult<ReturnType<typeof teamEnvironmentProgram>>> {
+export async function runStackYaml(stack: string, yamlText: string, captureFailure = false): Promise<MockRunResult<ReturnType<typeof teamEnvironmentProgram>>> {
     const file = stackFileToConfig(parse(yamlText));
-    return runProgramWithConfig(stack, file.config, file.secretKeys);
+    return runProgramWithConfig(stack, file.config, file.secretKeys, captureFailure);
 }
 
-async function runProgramWithConfig(stack: string, config: Record<string, string>, secretKeys: readonly string[]) {
-    return runWithMocks(() => teamEnvironmentProgram(), { project: PROJECT, stack, config, secretConfigKeys: secretKeys });
+async function runProgramWithConfig(stack: string, config: Record<string, string>, secretKeys: readonly string[], captureFailure = false) {
+    return runWithMocks(() => teamEnvironmentProgram(), { project: PROJECT, stack, config, secretConfigKeys: secretKeys, captureFailure });
 }
 
 /** Runs a function that builds components, under mocks. */

@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { PROJECT, SECRET_KEYS, SecretKey } from "./schema";
-import { ConfigValidationError, TeamConfig, validateStackConfig } from "./validate";
+import { ConfigError, formatConfigErrors, TeamConfig, validateStackConfig } from "./validate";
 
 /** Secret config values, as Pulumi secrets. */
 export interface TeamSecrets {
@@ -21,6 +21,20 @@ export interface TeamSecrets {
 /** Placeholder for a secret a preview or plan runs without; `pulumi up` refuses to run without it. */
 export function placeholderSecret(key: SecretKey): pulumi.Output<string> {
     return pulumi.secret(`<placeholder: ${PROJECT}:${key} is not set>`);
+}
+
+/**
+ * Thrown by the program when the stack config is invalid; carries every problem. A
+ * `RunError`, so Pulumi prints the message alone, without a stack trace or program source.
+ */
+export class ConfigValidationError extends pulumi.RunError {
+    constructor(
+        readonly stackName: string,
+        readonly errors: readonly ConfigError[],
+    ) {
+        super(formatConfigErrors(stackName, errors));
+        this.name = "ConfigValidationError";
+    }
 }
 
 /**

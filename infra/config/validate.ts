@@ -278,16 +278,3 @@ export function formatConfigErrors(stack: string, errors: readonly ConfigError[]
     });
     return `stacks/Pulumi.${stack}.yaml has ${errors.length} config error${errors.length === 1 ? "" : "s"}:\n${lines.join("\n")}`;
 }
-
-/** Thrown by the program when the stack config is invalid; carries every problem. */
-export class ConfigValidationError extends Error {
-    constructor(
-        readonly stackName: string,
-        readonly errors: readonly ConfigError[],
-    ) {
-        super(formatConfigErrors(stackName, errors));
-        this.name = "ConfigValidationError";
-        // The message says everything; a stack trace would only bury it.
-        this.stack = this.message;
-    }
-}

@@ -45,6 +45,8 @@ export interface MockRunOptions {
     readonly secretConfigKeys?: readonly string[];
     /** Run as a preview (`pulumi preview`) rather than an update. @default true */
     readonly preview?: boolean;
+    /** Return a failure of the program in `failure` (with what was registered before it) instead of throwing. @default false */
+    readonly captureFailure?: boolean;
 }
 
 export interface MockRunResult<T> {
@@ -53,6 +55,8 @@ export interface MockRunResult<T> {
     readonly resources: RecordedResource[];
     /** Stack outputs with secrets redacted. */
     readonly outputs: Record<string, any>;
+    /** What the program threw, with `captureFailure`. */
+    readonly failure?: unknown;
 }
 
 function isSecretSig(v: unknown): v is { value: unknown } {
@@ -138,11 +142,24 @@ export async function runWithMocks<T>(program: () => T | Promise<T>, options: Mo
     pulumi.runtime.setAllConfig(options.config ?? {}, [...(options.secretConfigKeys ?? [])]);
 
     let result: T | undefined;
+    // The SDK reports a failing stack body as an unhandled rejection; catch it to rethrow it here.
+    let failure: { error: unknown } | undefined;
     await pulumi.runtime.runInPulumiStack(async () => {
-        result = await program();
-        return result;
+        try {
+            result = await program();
+            return result;
+        } catch (error) {
+            failure = { error };
+            return undefined;
+        }
     });
     // Internal to the SDK but exported: resolves once every queued registration is done.
     await (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
-    return { result: result as T, resources: [...monitor.recorded.values()], outputs: monitor.stackOutputs };
+    if (failure && !options.captureFailure) throw failure.error;
+    return {
+        result: result as T,
+        resources: [...monitor.recorded.values()],
+        outputs: monitor.stackOutputs,
+        ...(failure ? { failure: failure.error } : {}),
+    };
 }
