@@ -8,3 +8,5 @@ const outputs = teamEnvironmentProgram();
 
 export const image = outputs.image;
 export const branchRules = outputs.branchRules;
+export const clusterName = outputs.clusterName;
+export const kubeconfig = outputs.kubeconfig;

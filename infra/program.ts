@@ -13,5 +13,7 @@ export function teamEnvironmentProgram() {
     return {
         image: env.image,
         branchRules: env.branchRules,
+        clusterName: env.clusterName,
+        kubeconfig: env.kubeconfig,
     };
 }

@@ -30,3 +30,28 @@ export function gpusPerNodeFor(instanceTypes: readonly string[]): { ok: true; gp
     }
     return { ok: true, gpus: [...counts][0]! };
 }
+
+/**
+ * The `k8s.amazonaws.com/accelerator` label value per instance family. The cluster
+ * autoscaler's AWS provider asks GPU nodes to carry it, so that a node whose driver is still
+ * starting (no `nvidia.com/gpu` yet) is not mistaken for a node without GPUs (a repeated scale-out).
+ */
+const ACCELERATOR_BY_FAMILY: Readonly<Record<string, string>> = {
+    g4dn: "nvidia-tesla-t4",
+    g5: "nvidia-a10g",
+    g6: "nvidia-l4",
+    g6e: "nvidia-l40s",
+    p3: "nvidia-tesla-v100",
+    p3dn: "nvidia-tesla-v100",
+    p4d: "nvidia-a100",
+    p4de: "nvidia-a100",
+    p5: "nvidia-h100",
+    p5e: "nvidia-h200",
+    p5en: "nvidia-h200",
+};
+
+/** Accelerator label for a list of instance types: the family's GPU when all share one, else a generic value. */
+export function acceleratorLabelFor(instanceTypes: readonly string[]): string {
+    const kinds = new Set(instanceTypes.map((t) => ACCELERATOR_BY_FAMILY[t.split(".")[0]!] ?? "nvidia"));
+    return kinds.size === 1 ? [...kinds][0]! : "nvidia";
+}

@@ -100,10 +100,14 @@ const existingVpc = z.strictObject({
     publicSubnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, { error: "must be a subnet id such as subnet-0abc1234" })).default([]),
 });
 
+/** EKS versions whose add-on versions (cluster-autoscaler) this package pins. */
+export const KUBERNETES_VERSIONS = ["1.31", "1.32", "1.33", "1.34"] as const;
+export type KubernetesVersion = (typeof KUBERNETES_VERSIONS)[number];
+
 const eksCluster = z.strictObject({
     mode: z.literal("eks"),
     region: z.string({ error: "is required: the AWS region, e.g. us-west-2" }).regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { error: "must be an AWS region such as us-west-2" }),
-    kubernetesVersion: z.string().regex(/^1\.\d{2}$/, { error: "must be a Kubernetes minor version such as \"1.33\" (quote it in YAML)" }).default("1.33"),
+    kubernetesVersion: z.enum(KUBERNETES_VERSIONS, { error: `must be a quoted Kubernetes minor version this package pins add-ons for: ${KUBERNETES_VERSIONS.join(", ")}` }).default("1.33"),
     /** `create` for a new VPC, or the ids of an existing one. */
     vpc: z.union([z.literal("create"), existingVpc], { error: "must be 'create' or { id, privateSubnetIds, publicSubnetIds }" }).default("create"),
     vpcCidr: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/(1[6-9]|2[0-4])$/, { error: "must be an IPv4 CIDR between /16 and /24" }).default("10.0.0.0/16"),

@@ -129,7 +129,9 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): ConfigError[] {
         return [{ key: keyPath(path), value, message: custom }];
     }
     if (issue.code === "invalid_value") {
-        return [{ key: keyPath(path), value, message: `must be one of: ${issue.values.map(String).join(", ")}` }];
+        // YAML reads an unquoted 1.30 as the number 1.3: say so when a number meets a list of strings.
+        const quoteHint = typeof value === "number" && issue.values.every((v) => typeof v === "string") ? ` (quote it in YAML, e.g. "${String(issue.values[0])}")` : "";
+        return [{ key: keyPath(path), value, message: `must be one of: ${issue.values.map(String).join(", ")}${quoteHint}` }];
     }
     if (issue.code === "invalid_type") {
         const msg = issue.message.startsWith("Invalid input") ? `must be ${article(issue.expected)}` : issue.message;

@@ -87,6 +87,16 @@ function mockUrn(parent: string, type: string, name: string): string {
     return `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${qualified}::${name}`;
 }
 
+/** Replaces SDK-marked secrets by their values (for assertions only). */
+function revealSecrets(value: unknown): unknown {
+    if (isSecretSig(value)) return revealSecrets(value.value);
+    if (Array.isArray(value)) return value.map(revealSecrets);
+    if (value !== null && typeof value === "object") {
+        return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, revealSecrets(v)]));
+    }
+    return value;
+}
+
 /** A mock monitor that also records inputs with the SDK's secret markers intact. */
 class RecordingMonitor extends MockMonitor {
     readonly recorded = new Map<string, RecordedResource>();
@@ -96,7 +106,7 @@ class RecordingMonitor extends MockMonitor {
         const raw = req.getObject().toJavaScript();
         const secretPaths: string[] = [];
         const redacted = redactSecrets(raw, "", secretPaths) as Record<string, any>;
-        const inputs = rpc.deserializeProperties(req.getObject());
+        const inputs = revealSecrets(rpc.deserializeProperties(req.getObject())) as Record<string, any>;
         const type: string = req.getType();
         const name: string = req.getName();
         const parent: string = req.getParent();

@@ -1,0 +1,120 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+
+/** Splits `a.b.c.d/n` into `2^bits` equal blocks; returns block `index`. */
+export function subdivide(cidr: string, bits: number, index: number): string {
+    const [ip, prefixText] = cidr.split("/") as [string, string];
+    const prefix = Number(prefixText);
+    const base = ip.split(".").reduce((acc, octet) => (acc << 8) + Number(octet), 0) >>> 0;
+    const size = 2 ** (32 - prefix - bits);
+    const start = (base + index * size) >>> 0;
+    const octets = [24, 16, 8, 0].map((shift) => (start >>> shift) & 255);
+    return `${octets.join(".")}/${prefix + bits}`;
+}
+
+/**
+ * Subnet layout of a created VPC: the VPC is cut in eight; each private (node) subnet
+ * takes one eighth, so pods (which take VPC addresses with the VPC CNI) have room; the last
+ * eighth is cut in eight again for the public (load balancer) subnets.
+ */
+export function subnetLayout(vpcCidr: string, zoneCount: number): { privateCidrs: string[]; publicCidrs: string[] } {
+    if (zoneCount < 2 || zoneCount > 6) throw new Error(`zone count ${zoneCount} is outside 2..6`);
+    const lastEighth = subdivide(vpcCidr, 3, 7);
+    return {
+        privateCidrs: Array.from({ length: zoneCount }, (_, i) => subdivide(vpcCidr, 3, i)),
+        publicCidrs: Array.from({ length: zoneCount }, (_, i) => subdivide(lastEighth, 3, i)),
+    };
+}
+
+/** Subnet tags EKS and the AWS Load Balancer Controller use to place load balancers. */
+export function subnetTags(clusterName: string, tier: "public" | "private"): Record<string, string> {
+    return {
+        [`kubernetes.io/cluster/${clusterName}`]: "shared",
+        [tier === "public" ? "kubernetes.io/role/elb" : "kubernetes.io/role/internal-elb"]: "1",
+    };
+}
+
+export interface ClusterNetworkArgs {
+    /** Name of the EKS cluster the subnets are tagged for. */
+    readonly clusterName: string;
+    /** IPv4 CIDR of the VPC. */
+    readonly vpcCidr: string;
+    /** Availability zones to span (at least 2, as EKS requires). */
+    readonly availabilityZoneCount: number;
+    /** Tags for every resource. */
+    readonly tags?: Record<string, string>;
+}
+
+/**
+ * A VPC for the cluster across several availability zones: private subnets for nodes
+ * (egress through one NAT gateway), public subnets for internet-facing load balancers.
+ * One NAT gateway keeps the idle cost down; a zone outage cuts egress of the other zones'
+ * nodes until it returns, which an ML team's dev environment can accept.
+ */
+export class ClusterNetwork extends pulumi.ComponentResource {
+    readonly vpcId: pulumi.Output<string>;
+    readonly privateSubnetIds: pulumi.Output<string>[];
+    readonly publicSubnetIds: pulumi.Output<string>[];
+
+    constructor(name: string, args: ClusterNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("ml-team-env:cluster:ClusterNetwork", name, {}, opts);
+        const tags = args.tags ?? {};
+        const layout = subnetLayout(args.vpcCidr, args.availabilityZoneCount);
+        const zones = aws.getAvailabilityZonesOutput({ state: "available" }, { parent: this });
+
+        const vpc = new aws.ec2.Vpc(`${name}-vpc`, { cidrBlock: args.vpcCidr, enableDnsHostnames: true, enableDnsSupport: true, tags: { ...tags, Name: `${name}-vpc` } }, { parent: this });
+        const igw = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId: vpc.id, tags: { ...tags, Name: `${name}-igw` } }, { parent: this });
+        const publicRoutes = new aws.ec2.RouteTable(
+            `${name}-public`,
+            { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: igw.id }], tags: { ...tags, Name: `${name}-public` } },
+            { parent: this },
+        );
+
+        const publicSubnets = layout.publicCidrs.map((cidr, i) => {
+            const subnet = new aws.ec2.Subnet(
+                `${name}-public-${i}`,
+                {
+                    vpcId: vpc.id,
+                    cidrBlock: cidr,
+                    availabilityZone: zones.names[i],
+                    mapPublicIpOnLaunch: false,
+                    tags: { ...tags, ...subnetTags(args.clusterName, "public"), Name: `${name}-public-${i}` },
+                },
+                { parent: this },
+            );
+            new aws.ec2.RouteTableAssociation(`${name}-public-${i}`, { subnetId: subnet.id, routeTableId: publicRoutes.id }, { parent: this });
+            return subnet;
+        });
+
+        const natIp = new aws.ec2.Eip(`${name}-nat`, { domain: "vpc", tags: { ...tags, Name: `${name}-nat` } }, { parent: this });
+        const nat = new aws.ec2.NatGateway(
+            `${name}-nat`,
+            { allocationId: natIp.id, subnetId: publicSubnets[0]!.id, tags: { ...tags, Name: `${name}-nat` } },
+            { parent: this, dependsOn: [igw] },
+        );
+        const privateRoutes = new aws.ec2.RouteTable(
+            `${name}-private`,
+            { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", natGatewayId: nat.id }], tags: { ...tags, Name: `${name}-private` } },
+            { parent: this },
+        );
+        const privateSubnets = layout.privateCidrs.map((cidr, i) => {
+            const subnet = new aws.ec2.Subnet(
+                `${name}-private-${i}`,
+                {
+                    vpcId: vpc.id,
+                    cidrBlock: cidr,
+                    availabilityZone: zones.names[i],
+                    tags: { ...tags, ...subnetTags(args.clusterName, "private"), Name: `${name}-private-${i}` },
+                },
+                { parent: this },
+            );
+            new aws.ec2.RouteTableAssociation(`${name}-private-${i}`, { subnetId: subnet.id, routeTableId: privateRoutes.id }, { parent: this });
+            return subnet;
+        });
+
+        this.vpcId = vpc.id;
+        this.privateSubnetIds = privateSubnets.map((s) => s.id);
+        this.publicSubnetIds = publicSubnets.map((s) => s.id);
+        this.registerOutputs({ vpcId: this.vpcId, privateSubnetIds: this.privateSubnetIds, publicSubnetIds: this.publicSubnetIds });
+    }
+}

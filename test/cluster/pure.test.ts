@@ -1,0 +1,71 @@
+import { subdivide, subnetLayout, subnetTags } from "../../infra/cluster/cluster-network";
+import { autoscalerGroupTags, amiShipsDevicePlugin, eksTaintEffect, gpuNodeLabels } from "../../infra/cluster/gpu-node-pool";
+import { GPU_TAINT } from "../../infra/cluster/gpu-placement";
+import { acceleratorLabelFor, gpusPerNodeFor } from "../../infra/cluster/gpu-instance-types";
+import { clusterAutoscalerPolicy, serviceAccountTrustPolicy } from "../../infra/cluster/iam-policies";
+import { eksKubeconfig } from "../../infra/cluster/kubeconfig";
+import { nodeLaunchTemplateArgs } from "../../infra/cluster/node-launch-template";
+
+describe("subnet layout", () => {
+    it("cuts a /16 into /19 private and /22 public subnets that do not overlap", () => {
+        expect(subdivide("10.0.0.0/16", 3, 1)).toBe("10.0.32.0/19");
+        expect(subnetLayout("10.0.0.0/16", 3)).toEqual({
+            privateCidrs: ["10.0.0.0/19", "10.0.32.0/19", "10.0.64.0/19"],
+            publicCidrs: ["10.0.224.0/22", "10.0.228.0/22", "10.0.232.0/22"],
+        });
+        expect(() => subnetLayout("10.0.0.0/16", 7)).toThrow(/outside 2..6/);
+    });
+
+    it("tags subnets for EKS and load balancers", () => {
+        expect(subnetTags("c", "public")).toEqual({ "kubernetes.io/cluster/c": "shared", "kubernetes.io/role/elb": "1" });
+        expect(subnetTags("c", "private")).toEqual({ "kubernetes.io/cluster/c": "shared", "kubernetes.io/role/internal-elb": "1" });
+    });
+});
+
+describe("GPU pool helpers", () => {
+    it("writes node-template tags for every label, the taint and the GPU count", () => {
+        const tags = autoscalerGroupTags("c", gpuNodeLabels(["p4d.24xlarge"]), GPU_TAINT, 8);
+        expect(tags["k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu"]).toBe("8");
+        expect(tags["k8s.io/cluster-autoscaler/node-template/label/k8s.amazonaws.com/accelerator"]).toBe("nvidia-a100");
+        expect(tags["k8s.io/cluster-autoscaler/c"]).toBe("owned");
+    });
+
+    it("knows GPU counts and accelerators of common instance types", () => {
+        expect(gpusPerNodeFor(["g5.12xlarge", "g6.12xlarge"])).toEqual({ ok: true, gpus: 4 });
+        expect(acceleratorLabelFor(["g5.xlarge", "g6.xlarge"])).toBe("nvidia");
+        expect(eksTaintEffect("NoSchedule")).toBe("NO_SCHEDULE");
+        expect(amiShipsDevicePlugin("BOTTLEROCKET_x86_64_NVIDIA")).toBe(true);
+        expect(amiShipsDevicePlugin("AL2023_x86_64_NVIDIA")).toBe(false);
+    });
+
+    it("keeps pods away from node credentials: IMDSv2 with hop limit 1", () => {
+        const lt = nodeLaunchTemplateArgs({ amiType: "AL2023_x86_64_NVIDIA", diskSizeGiB: 300, tags: {} });
+        expect(lt.metadataOptions).toEqual({ httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 });
+    });
+});
+
+describe("IAM documents", () => {
+    it("scopes IRSA trust to one service account and the STS audience", () => {
+        const doc = serviceAccountTrustPolicy("arn:aws:iam::1:oidc-provider/oidc.eks.x/id/A", "https://oidc.eks.x/id/A", "kube-system", "sa");
+        expect(doc.Statement[0]).toMatchObject({
+            Action: "sts:AssumeRoleWithWebIdentity",
+            Condition: { StringEquals: { "oidc.eks.x/id/A:sub": "system:serviceaccount:kube-system:sa", "oidc.eks.x/id/A:aud": "sts.amazonaws.com" } },
+        });
+    });
+
+    it("lets the autoscaler change only groups tagged as owned by its cluster", () => {
+        const doc = clusterAutoscalerPolicy("team");
+        const writes = doc.Statement.filter((s) => (s.Action as string[]).some((a) => a.startsWith("autoscaling:Set")));
+        expect(writes).toHaveLength(1);
+        expect(writes[0]!.Condition).toEqual({ StringEquals: { "aws:ResourceTag/k8s.io/cluster-autoscaler/team": "owned" } });
+    });
+});
+
+describe("eksKubeconfig", () => {
+    it("authenticates with aws eks get-token and holds no static credential", () => {
+        const kc = JSON.parse(eksKubeconfig({ clusterName: "c", endpoint: "https://e", certificateAuthorityData: "Q0E=", region: "eu-west-1" }));
+        expect(kc.users[0].user.exec.args).toEqual(["eks", "get-token", "--cluster-name", "c", "--region", "eu-west-1", "--output", "json"]);
+        expect(kc.users[0].user.token).toBeUndefined();
+        expect(kc.clusters[0].cluster).toEqual({ server: "https://e", "certificate-authority-data": "Q0E=" });
+    });
+});
