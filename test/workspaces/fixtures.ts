@@ -1,0 +1,42 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { ClusterHandle } from "../../infra/cluster/cluster-handle";
+import { GPU_TAINT, tolerationFor } from "../../infra/cluster/gpu-placement";
+import { TeamConfig } from "../../infra/config/validate";
+import { JupyterHub } from "../../infra/workspaces/jupyterhub";
+
+export const OAUTH_SECRET = "gloas-known-oauth-secret-1f2e3d";
+
+/** A cluster handle built by hand, as either cluster mode would hand it over. */
+export function testCluster(): ClusterHandle {
+    return {
+        provider: new k8s.Provider("test-k8s", { kubeconfig: pulumi.secret("{}") }),
+        gpuPlacement: { nodeSelector: { "ml-team-env/pool": "gpu" }, tolerations: [tolerationFor(GPU_TAINT)], resourceName: "nvidia.com/gpu", gpusPerNode: 1, maxGpus: 4 },
+        systemPlacement: { nodeSelector: { "ml-team-env/pool": "system" }, tolerations: [] },
+        userStorageClassName: pulumi.output("gp3-encrypted-retain"),
+        clusterName: pulumi.output("test"),
+        kubeconfig: pulumi.secret("{}"),
+    };
+}
+
+/** The hub for a validated stack config, on a hand-made cluster. */
+export function hubFor(config: TeamConfig, members = config.team.members): JupyterHub {
+    const hub = config.jupyterhub;
+    return new JupyterHub("hub", {
+        cluster: testCluster(),
+        image: config.image,
+        host: hub.host,
+        ingressClassName: hub.ingressClassName,
+        tlsSecretName: hub.tlsSecretName,
+        ...(hub.clusterIssuer ? { clusterIssuer: hub.clusterIssuer } : {}),
+        gitlabUrl: config.gitlab.url,
+        gitlabProjectId: 4242,
+        oauthClientId: hub.oauthClientId,
+        oauthClientSecret: pulumi.secret(OAUTH_SECRET),
+        idleTimeoutMinutes: hub.idleTimeoutMinutes,
+        storageGiB: hub.storageGiB,
+        profiles: hub.profiles,
+        members,
+        registryDockerConfigJson: pulumi.secret('{"auths":{"registry.example.com":{"auth":"known-registry-auth"}}}'),
+    });
+}
