@@ -10,3 +10,6 @@ export const image = outputs.image;
 export const branchRules = outputs.branchRules;
 export const clusterName = outputs.clusterName;
 export const kubeconfig = outputs.kubeconfig;
+export const gitlabProjectUrl = outputs.gitlabProjectUrl;
+export const jupyterhubUrl = outputs.jupyterhubUrl;
+export const memberNamespaces = outputs.memberNamespaces;

@@ -15,5 +15,8 @@ export function teamEnvironmentProgram() {
         branchRules: env.branchRules,
         clusterName: env.clusterName,
         kubeconfig: env.kubeconfig,
+        gitlabProjectUrl: env.gitlabProjectUrl,
+        jupyterhubUrl: env.jupyterhubUrl,
+        memberNamespaces: env.memberNamespaces,
     };
 }

@@ -240,14 +240,16 @@ export interface RuleEnforcement {
 
 /**
  * Lists every rule of the model with who enforces it on `tier`: GitLab where the tier has
- * the feature, CI where a pipeline job stands in for it on lower tiers, and nobody otherwise.
+ * the feature, CI where a pipeline job stands in for it (only once the project's CI jobs are
+ * deployed: `ciJobsDeployed`), and nobody otherwise.
  */
-export function enforcementReport(model: BranchModel, tier: GitLabTier): RuleEnforcement[] {
+export function enforcementReport(model: BranchModel, tier: GitLabTier, options: { ciJobsDeployed?: boolean } = {}): RuleEnforcement[] {
+    const ci = options.ciJobsDeployed ?? false;
     const rule = (id: string, description: string, gitlabTier: GitLabTier | null, ciFallback: boolean): RuleEnforcement => ({
         id,
         description,
         gitlabTier,
-        enforcedBy: gitlabTier !== null && tierAtLeast(tier, gitlabTier) ? "gitlab" : ciFallback ? "ci" : "none",
+        enforcedBy: gitlabTier !== null && tierAtLeast(tier, gitlabTier) ? "gitlab" : ciFallback && ci ? "ci" : "none",
     });
     const levelName = (l: AccessLevel): string =>
         l === AccessLevel.NoOne ? "no one" : l === AccessLevel.Developer ? "developers+maintainers" : l === AccessLevel.Maintainer ? "maintainers" : "admins";

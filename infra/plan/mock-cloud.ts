@@ -54,6 +54,15 @@ export function mockResourceState(args: pulumi.runtime.MockResourceArgs): { id: 
         }
         return { id, state };
     }
+    if (type === "pulumi-nodejs:dynamic:Resource") {
+        // What GitLab would return for the ids other resources use.
+        const n = parseInt(hex(name, 6), 16) % 100000;
+        if (inputs.kind === "gitlab:Project") Object.assign(state, { projectId: 1000 + n, webUrl: `${inputs.gitlabUrl}/${inputs.path}` });
+        if (inputs.kind === "gitlab:ProtectedBranch") state.protectedBranchId = n;
+        if (inputs.kind === "gitlab:ProjectMember") state.userId = n;
+        if (inputs.kind === "gitlab:ApprovalRule") state.ruleId = n;
+        return { id, state };
+    }
     if (type.startsWith("aws:")) {
         state.arn = state.arn ?? arnFor(type, name);
         state.name = state.name ?? name;

@@ -43,7 +43,14 @@ describe("buildBranchModel", () => {
 });
 
 describe("enforcementReport", () => {
-    const by = (tier: "free" | "premium") => Object.fromEntries(enforcementReport(DEFAULT_BRANCH_MODEL, tier).map((r) => [r.id, r.enforcedBy]));
+    const by = (tier: "free" | "premium", ciJobsDeployed = true) => Object.fromEntries(enforcementReport(DEFAULT_BRANCH_MODEL, tier, { ciJobsDeployed }).map((r) => [r.id, r.enforcedBy]));
+
+    it("never claims CI enforcement before the CI jobs are deployed", () => {
+        const free = by("free", false);
+        expect(free["push-rule:branch-name"]).toBe("none");
+        expect(free["stale-branches:experiment"]).toBe("none");
+        expect(free["protected-branch:main"]).toBe("gitlab");
+    });
 
     it("on Free: protections by GitLab, naming by CI, approvals and push rules by nobody", () => {
         const free = by("free");

@@ -1,0 +1,133 @@
+import * as pulumi from "@pulumi/pulumi";
+import { AccessLevel, BranchModel, branchNameRegex, enforcementReport, GitLabTier, RuleEnforcement, tierAtLeast } from "../branch-model/branch-model";
+import { TeamMember } from "../config/schema";
+import { RetryPolicy } from "./client";
+import { ApprovalRule } from "./providers/approval-rule";
+import { Branch } from "./providers/branch";
+import { GitLabProjectResource } from "./providers/project";
+import { ProjectMember } from "./providers/project-member";
+import { ProtectedBranch } from "./providers/protected-branch";
+import { ProtectedTag } from "./providers/protected-tag";
+import { PushRules } from "./providers/push-rules";
+
+export interface GitLabProjectArgs {
+    /** GitLab base URL. */
+    readonly url: string;
+    /** Subscription tier: Premium-only rules are created only where the tier has them. */
+    readonly tier: GitLabTier;
+    /** Full project path `group[/subgroup]/name`. */
+    readonly path: string;
+    /** `create` the project or `adopt` an existing one. @default "create" */
+    readonly mode?: "create" | "adopt";
+    /** @default "private" */
+    readonly visibility?: string;
+    /** @default "" */
+    readonly description?: string;
+    /** Delete the repository on destroy. @default false */
+    readonly deleteOnDestroy?: boolean;
+    /** The branch model everything is derived from. */
+    readonly branchModel: BranchModel;
+    /** The team; each member is one `ProjectMember`. */
+    readonly members: readonly TeamMember[];
+    /** Client retry policy (tests shorten it). @default DEFAULT_RETRY */
+    readonly retry?: Partial<RetryPolicy>;
+}
+
+/** GitLab access level of a team role. */
+export function accessLevelFor(role: TeamMember["role"]): number {
+    return role === "maintainer" ? AccessLevel.Maintainer : AccessLevel.Developer;
+}
+
+/** Which Premium resources a tier gets. */
+export function premiumResources(tier: GitLabTier, model: BranchModel): { pushRules: boolean; approvalRule: boolean } {
+    const premium = tierAtLeast(tier, "premium");
+    return { pushRules: premium, approvalRule: premium && model.mergeRequests.approvalsOnDefaultBranch > 0 };
+}
+
+/**
+ * The team's GitLab project with the branch model as code: merge settings, `develop`,
+ * protected branches and tags, and on Premium push rules and the approval rule on `main`;
+ * plus one membership per team member.
+ */
+export class GitLabProject extends pulumi.ComponentResource {
+    readonly projectId: pulumi.Output<number>;
+    readonly webUrl: pulumi.Output<string>;
+    /** Each rule of the model with who enforces it on this tier (GitLab, CI or nobody). */
+    readonly enforcement: pulumi.Output<RuleEnforcement[]>;
+
+    constructor(name: string, args: GitLabProjectArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("ml-team-env:gitlab:GitLabProject", name, {}, opts);
+        const model = args.branchModel;
+        const common = { gitlabUrl: args.url, ...(args.retry ? { retry: args.retry } : {}) };
+        const child = { parent: this };
+
+        const project = new GitLabProjectResource(
+            `${name}-project`,
+            {
+                ...common,
+                path: args.path,
+                mode: args.mode ?? "create",
+                visibility: args.visibility ?? "private",
+                description: args.description ?? "",
+                defaultBranch: model.defaultBranch,
+                pipelineMustSucceed: model.mergeRequests.pipelineMustSucceed,
+                allDiscussionsResolved: model.mergeRequests.allDiscussionsResolved,
+                deleteSourceBranch: model.mergeRequests.deleteSourceBranch,
+                deleteOnDestroy: args.deleteOnDestroy ?? false,
+            },
+            child,
+        );
+        const projectId = project.projectId;
+        const onProject = { ...common, projectId };
+
+        const develop = new Branch(`${name}-${model.integrationBranch}`, { ...onProject, branch: model.integrationBranch, ref: model.defaultBranch }, child);
+        const protections = new Map(
+            model.protectedBranches.map((rule) => [
+                rule.name,
+                new ProtectedBranch(
+                    `${name}-protect-${rule.name}`,
+                    {
+                        ...onProject,
+                        name: rule.name,
+                        pushAccessLevel: rule.pushAccessLevel,
+                        mergeAccessLevel: rule.mergeAccessLevel,
+                        unprotectAccessLevel: rule.unprotectAccessLevel,
+                        allowForcePush: rule.allowForcePush,
+                        // Code-owner approval is Premium; elsewhere send false so nothing is reset by surprise.
+                        codeOwnerApprovalRequired: tierAtLeast(args.tier, "premium") && rule.codeOwnerApprovalRequired,
+                    },
+                    { parent: this, dependsOn: [develop] },
+                ),
+            ]),
+        );
+        for (const tag of model.protectedTags) {
+            new ProtectedTag(`${name}-tag-${tag.name}`, { ...onProject, name: tag.name, createAccessLevel: tag.createAccessLevel }, child);
+        }
+
+        const premium = premiumResources(args.tier, model);
+        if (premium.pushRules) {
+            new PushRules(
+                `${name}-push-rules`,
+                { ...onProject, branchNameRegex: branchNameRegex(model), preventSecrets: model.pushRules.preventSecrets, denyDeleteTag: model.pushRules.denyDeleteTag },
+                child,
+            );
+        }
+        const mainProtection = protections.get(model.defaultBranch);
+        if (premium.approvalRule && mainProtection) {
+            new ApprovalRule(
+                `${name}-approval-${model.defaultBranch}`,
+                { ...onProject, name: `${model.defaultBranch} approvals`, approvalsRequired: model.mergeRequests.approvalsOnDefaultBranch, protectedBranchId: mainProtection.protectedBranchId },
+                child,
+            );
+        }
+
+        for (const m of args.members) {
+            new ProjectMember(`${name}-member-${m.username}`, { ...onProject, username: m.username, accessLevel: accessLevelFor(m.role) }, child);
+        }
+
+        this.projectId = projectId;
+        this.webUrl = project.webUrl;
+        this.enforcement = pulumi.output(enforcementReport(model, args.tier));
+        this.registerOutputs({ projectId: this.projectId, webUrl: this.webUrl, enforcement: this.enforcement });
+    }
+}

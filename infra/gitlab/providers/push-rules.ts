@@ -1,0 +1,67 @@
+import * as pulumi from "@pulumi/pulumi";
+import { clientFor, configureToken, diffResult, GitLabResourceInputs, isNotFound, projectRef, PROVIDER_VERSION, rest, TokenHolder } from "./common";
+
+export interface PushRulesInputs extends GitLabResourceInputs {
+    readonly projectId: number;
+    /** Anchored regex every pushed branch name must match (from the branch model). */
+    readonly branchNameRegex: string;
+    readonly preventSecrets: boolean;
+    readonly denyDeleteTag: boolean;
+}
+
+interface PushRuleJson {
+    branch_name_regex: string | null;
+    prevent_secrets: boolean;
+    deny_delete_tag: boolean;
+}
+
+const body = (i: PushRulesInputs) => ({ branch_name_regex: i.branchNameRegex, prevent_secrets: i.preventSecrets, deny_delete_tag: i.denyDeleteTag });
+const fromLive = (i: PushRulesInputs, r: PushRuleJson): PushRulesInputs => ({
+    ...i,
+    branchNameRegex: r.branch_name_regex ?? "",
+    preventSecrets: r.prevent_secrets,
+    denyDeleteTag: r.deny_delete_tag,
+});
+const path = (i: { projectId: number }) => `projects/${projectRef(i.projectId)}/push_rule`;
+
+/** The project's push rule (Premium): branch naming, secret detection, no tag deletion. */
+export const pushRulesProvider: pulumi.dynamic.ResourceProvider<PushRulesInputs, PushRulesInputs> & TokenHolder = {
+    async configure(req) {
+        await configureToken(this as TokenHolder, req);
+    },
+    async diff(_id, olds, news) {
+        return diffResult(olds, news, ["projectId", "gitlabUrl"], ["branchNameRegex", "preventSecrets", "denyDeleteTag", "providerVersion"]);
+    },
+    async create(inputs) {
+        const api = clientFor(inputs, this as TokenHolder);
+        // A project has one push rule: edit it when it exists, else add it.
+        const existing = await rest<PushRuleJson | null>(api, "get", path(inputs));
+        const live = existing ? await rest<PushRuleJson>(api, "put", path(inputs), body(inputs)) : await rest<PushRuleJson>(api, "post", path(inputs), body(inputs));
+        return { id: `${inputs.projectId}:push_rule`, outs: fromLive(inputs, live) };
+    },
+    async read(id, props) {
+        const api = clientFor(props!, this as TokenHolder);
+        const live = await rest<PushRuleJson | null>(api, "get", path(props!));
+        return { id, props: live ? fromLive(props!, live) : { ...props!, branchNameRegex: "", preventSecrets: false, denyDeleteTag: false } };
+    },
+    async update(_id, _olds, news) {
+        const api = clientFor(news, this as TokenHolder);
+        return { outs: fromLive(news, await rest<PushRuleJson>(api, "put", path(news), body(news))) };
+    },
+    async delete(_id, props) {
+        const api = clientFor(props, this as TokenHolder);
+        try {
+            await rest(api, "delete", path(props));
+        } catch (e) {
+            if (!isNotFound(e)) throw e;
+        }
+    },
+};
+
+export type PushRulesArgs = { [K in keyof Omit<PushRulesInputs, "kind" | "providerVersion">]: pulumi.Input<PushRulesInputs[K]> };
+
+export class PushRules extends pulumi.dynamic.Resource {
+    constructor(name: string, args: PushRulesArgs, opts?: pulumi.CustomResourceOptions) {
+        super(pushRulesProvider, name, { kind: "gitlab:PushRules", providerVersion: PROVIDER_VERSION, ...args }, opts);
+    }
+}
