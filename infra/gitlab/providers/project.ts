@@ -83,7 +83,14 @@ export const projectProvider: pulumi.dynamic.ResourceProvider<ProjectInputs, Pro
             const group = inputs.path.slice(0, inputs.path.lastIndexOf("/"));
             const name = inputs.path.slice(inputs.path.lastIndexOf("/") + 1);
             const namespace = await rest<{ id: number }>(api, "get", `namespaces/${projectRef(group)}`);
-            project = await rest<ProjectJson>(api, "post", "projects", { name, path: name, namespace_id: namespace.id, initialize_with_readme: true, ...projectSettings(inputs) });
+            try {
+                project = await rest<ProjectJson>(api, "post", "projects", { name, path: name, namespace_id: namespace.id, initialize_with_readme: true, ...projectSettings(inputs) });
+            } catch (e) {
+                // A retried POST whose first answer was lost finds the project taken: it is ours.
+                project = await rest<ProjectJson>(api, "get", `projects/${projectRef(inputs.path)}`).catch(() => {
+                    throw e;
+                });
+            }
         }
         project = await rest<ProjectJson>(api, "put", `projects/${project.id}`, projectSettings(inputs));
         return { id: String(project.id), outs: fromLive(inputs, project) };

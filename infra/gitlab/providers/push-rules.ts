@@ -36,7 +36,10 @@ export const pushRulesProvider: pulumi.dynamic.ResourceProvider<PushRulesInputs,
         const api = clientFor(inputs, this as TokenHolder);
         // A project has one push rule: edit it when it exists, else add it.
         const existing = await rest<PushRuleJson | null>(api, "get", path(inputs));
-        const live = existing ? await rest<PushRuleJson>(api, "put", path(inputs), body(inputs)) : await rest<PushRuleJson>(api, "post", path(inputs), body(inputs));
+        // A POST retried after a lost answer finds the rule there (422): edit it instead.
+        const live = existing
+            ? await rest<PushRuleJson>(api, "put", path(inputs), body(inputs))
+            : await rest<PushRuleJson>(api, "post", path(inputs), body(inputs)).catch(() => rest<PushRuleJson>(api, "put", path(inputs), body(inputs)));
         return { id: `${inputs.projectId}:push_rule`, outs: fromLive(inputs, live) };
     },
     async read(id, props) {

@@ -1,0 +1,78 @@
+import { DEFAULT_BRANCH_MODEL } from "../../infra/branch-model/branch-model";
+import { GitLabProject } from "../../infra/gitlab/gitlab-project";
+import { RecordedResource } from "../../infra/plan/mock-runtime";
+import { runComponents } from "../harness";
+
+const KNOWN_TOKEN = "glpat-known-component-token-77";
+const members = [
+    { username: "alice", role: "maintainer" as const, gpus: 1 },
+    { username: "bob", role: "developer" as const, gpus: 0 },
+];
+
+async function build(tier: "free" | "premium") {
+    const saved = process.env.GITLAB_TOKEN;
+    process.env.GITLAB_TOKEN = KNOWN_TOKEN;
+    try {
+        return (
+            await runComponents(() => new GitLabProject("team", { url: "https://gitlab.example.com", tier, path: "ml/models", branchModel: DEFAULT_BRANCH_MODEL, members }))
+        ).resources;
+    } finally {
+        if (saved === undefined) delete process.env.GITLAB_TOKEN;
+        else process.env.GITLAB_TOKEN = saved;
+    }
+}
+
+const kinds = (rs: RecordedResource[]) => rs.filter((r) => r.type === "pulumi-nodejs:dynamic:Resource").map((r) => `${r.inputs.kind} ${r.name}`).sort();
+
+describe("GitLabProject by tier", () => {
+    it("Free gets protections, develop, tags and members; no Premium resources", async () => {
+        expect(kinds(await build("free"))).toEqual([
+            "gitlab:Branch team-develop",
+            "gitlab:Project team-project",
+            "gitlab:ProjectMember team-member-alice",
+            "gitlab:ProjectMember team-member-bob",
+            "gitlab:ProtectedBranch team-protect-develop",
+            "gitlab:ProtectedBranch team-protect-hotfix/*",
+            "gitlab:ProtectedBranch team-protect-main",
+            "gitlab:ProtectedTag team-tag-v*",
+        ]);
+    });
+
+    it("Premium adds push rules from the naming regex and the approval rule on main", async () => {
+        const resources = await build("premium");
+        expect(kinds(resources)).toEqual([
+            "gitlab:ApprovalRule team-approval-main",
+            "gitlab:Branch team-develop",
+            "gitlab:Project team-project",
+            "gitlab:ProjectMember team-member-alice",
+            "gitlab:ProjectMember team-member-bob",
+            "gitlab:ProtectedBranch team-protect-develop",
+            "gitlab:ProtectedBranch team-protect-hotfix/*",
+            "gitlab:ProtectedBranch team-protect-main",
+            "gitlab:ProtectedTag team-tag-v*",
+            "gitlab:PushRules team-push-rules",
+        ]);
+        const push = resources.find((r) => r.inputs.kind === "gitlab:PushRules")!.inputs;
+        expect(push.branchNameRegex).toBe("^(main|develop|(feature|experiment|hotfix|bugfix)/[a-z0-9._-]+)$");
+        const approval = resources.find((r) => r.inputs.kind === "gitlab:ApprovalRule")!.inputs;
+        expect(approval.approvalsRequired).toBe(1);
+    });
+
+    it("derives protections and member levels from the branch model and roles", async () => {
+        const resources = await build("free");
+        const main = resources.find((r) => r.name === "team-protect-main")!.inputs;
+        expect(main).toMatchObject({ pushAccessLevel: 0, mergeAccessLevel: 40, allowForcePush: false, codeOwnerApprovalRequired: false });
+        expect(resources.find((r) => r.name === "team-member-alice")!.inputs.accessLevel).toBe(40);
+        expect(resources.find((r) => r.name === "team-member-bob")!.inputs.accessLevel).toBe(30);
+        expect(resources.find((r) => r.name === "team-project")!.inputs).toMatchObject({ deleteOnDestroy: false, pipelineMustSucceed: true, defaultBranch: "main" });
+    });
+
+    it("never puts the token in any input, the serialized provider code included", async () => {
+        const resources = await build("premium");
+        for (const r of resources) {
+            expect(JSON.stringify(r.inputs)).not.toContain(KNOWN_TOKEN);
+            expect(Object.keys(r.inputs)).not.toContain("token");
+        }
+        expect(resources.some((r) => typeof r.inputs.__provider === "string" && r.inputs.__provider.length > 0)).toBe(true);
+    });
+});
