@@ -3,8 +3,10 @@ module.exports = {
     testEnvironment: "node",
     roots: ["<rootDir>/test"],
     testMatch: ["**/*.test.ts"],
-    transform: { "^.+\\.ts$": ["ts-jest", { isolatedModules: true, diagnostics: false }] },
-    // Pulumi's mock runtime keeps global state: one worker per file keeps runs apart.
+    transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
+    // Pulumi logs config advice through console.warn; tests assert on results, not on that noise.
+    setupFiles: ["<rootDir>/test/setup.ts"],
+    // Each test file runs in its own module registry, so the mock runtime state does not leak; two cores here.
     maxWorkers: 2,
     testTimeout: 60000,
 };

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
 import { ConfigValidationError } from "../infra/config/load";
+import { addMember } from "../infra/onboarding/stack-members";
 import { ROOT, runStack, runStackYaml } from "./harness";
 
 describe("the program under mocks", () => {
@@ -28,5 +29,32 @@ describe("the program with a bad stack config", () => {
         expect(error!.message).toContain("ml-team-env:team.members[0].gpus = -2");
         expect(error!.message).toContain('ml-team-env:team.members[1].role = "owner"');
         expect(pulumi.RunError.isInstance(error)).toBe(true);
+    });
+});
+
+describe("onboarding through the whole program", () => {
+    it("adding a member to a 50-member stack adds only their membership and workspace; every other input is unchanged", async () => {
+        let fifty = fs.readFileSync(path.join(ROOT, "stacks/Pulumi.dev.yaml"), "utf8");
+        for (let i = 0; i < 47; i++) fifty = addMember(fifty, { username: `dev-${i}`, role: "developer", gpus: i % 2 });
+        const before = await runStackYaml("dev", fifty);
+        const after = await runStackYaml("dev", addMember(fifty, { username: "newcomer", role: "developer", gpus: 1 }));
+
+        const old = new Map(before.resources.map((r) => [r.urn, r]));
+        const added = after.resources.filter((r) => !old.has(r.urn));
+        expect(added.map((r) => r.name).sort()).toEqual(
+            [
+                "dev-gitlab-member-newcomer",
+                "dev-jupyterhub-newcomer",
+                "dev-jupyterhub-newcomer",
+                "dev-jupyterhub-newcomer-defaults",
+                "dev-jupyterhub-newcomer-hub",
+                "dev-jupyterhub-newcomer-hub",
+                "dev-jupyterhub-newcomer-ingress",
+                "dev-jupyterhub-newcomer-quota",
+            ].sort(),
+        );
+        const changed = after.resources.filter((r) => old.has(r.urn) && JSON.stringify(old.get(r.urn)!.inputs) !== JSON.stringify(r.inputs));
+        expect(changed.map((r) => r.type)).toEqual([]);
+        expect(before.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release")).toHaveLength(3);
     });
 });

@@ -66,7 +66,7 @@ async function main(): Promise<number> {
     fs.writeFileSync(file, after);
     console.log(`${command === "onboard" ? "Added" : "Removed"} '${flags.user}' ${command === "onboard" ? "to" : "from"} ${file}.`);
     if (planBefore.ok && planAfter.ok) {
-        console.log(`\nThe next \`pulumi up --stack ${flags.stack}\` changes, for ${flags.user}:`);
+        console.log(`\nWhat the next \`pulumi up --stack ${flags.stack}\` changes:`);
         console.log(renderDiff(diffPlans(planBefore.plan, planAfter.plan)));
     }
     if (command === "offboard") {

@@ -32,6 +32,8 @@ export interface RecordedResource {
     readonly dependencies: readonly string[];
     /** Explicit provider reference (`urn::id`), when one was given. */
     readonly provider: string | undefined;
+    /** `retainOnDelete`: removing it from the program leaves the object in place. */
+    readonly retainOnDelete: boolean;
     /** Outputs a component registered with `registerOutputs`, redacted. */
     outputs?: Record<string, any>;
 }
@@ -122,6 +124,7 @@ class RecordingMonitor extends MockMonitor {
             secretPaths,
             dependencies: req.getDependenciesList(),
             provider: req.getProvider() || undefined,
+            retainOnDelete: Boolean(req.getRetainondelete?.()),
         });
         return super.registerResource(req, callback);
     }

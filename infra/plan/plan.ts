@@ -21,6 +21,8 @@ export interface PlannedResource {
     /** Inputs with secrets redacted and serialized provider code elided. */
     readonly inputs: Record<string, unknown>;
     readonly dependencies: readonly string[];
+    /** Left in place when removed from the program (`retainOnDelete`). */
+    readonly retainOnDelete?: boolean;
 }
 
 export interface Plan {
@@ -59,7 +61,15 @@ export async function planStack(stack: string, file: StackFileConfig): Promise<P
         ok: true,
         plan: {
             stack,
-            resources: run.resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, parent: r.parent, inputs: planInputs(r), dependencies: r.dependencies })),
+            resources: run.resources.map((r) => ({
+                urn: r.urn,
+                type: r.type,
+                name: r.name,
+                parent: r.parent,
+                inputs: planInputs(r),
+                dependencies: r.dependencies,
+                ...(r.retainOnDelete ? { retainOnDelete: true } : {}),
+            })),
             outputs: run.outputs,
             warnings: [...new Set(warnings)],
             placeholderSecrets: file.secretKeys,
@@ -188,7 +198,11 @@ export function renderPlan(plan: Plan): string {
 
 /** The plan as the `--json` file holds it. */
 export function planJson(plan: Plan): { stack: string; resources: PlannedResource[]; outputs: Record<string, unknown> } {
-    return { stack: plan.stack, resources: plan.resources, outputs: plan.outputs };
+    return {
+        stack: plan.stack,
+        resources: plan.resources.map(({ urn, type, name, parent, inputs, dependencies }) => ({ urn, type, name, parent, inputs, dependencies })),
+        outputs: plan.outputs,
+    };
 }
 
 // --- diff (onboarding's "what the next pulumi up changes") -----------------------------
@@ -212,6 +226,7 @@ export function diffPlans(before: Plan, after: Plan): PlanDiff {
 
 export function renderDiff(diff: PlanDiff): string {
     const line = (sign: string, r: PlannedResource) => `  ${sign} ${displayType(r)}  ${r.name}${keySettings(r) ? `  (${keySettings(r)})` : ""}`;
-    const lines = [...diff.added.map((r) => line("+", r)), ...diff.changed.map((r) => line("~", r)), ...diff.removed.map((r) => line("-", r))];
+    const removed = (r: PlannedResource) => line("-", r) + (r.retainOnDelete ? "  [kept: leaves Pulumi's state, not the cluster]" : "");
+    const lines = [...diff.added.map((r) => line("+", r)), ...diff.changed.map((r) => line("~", r)), ...diff.removed.map(removed)];
     return lines.length > 0 ? lines.join("\n") : "  (no changes)";
 }
