@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { RuleEnforcement } from "./branch-model/branch-model";
 import { createCluster } from "./cluster";
 import { GitLabProject } from "./gitlab/gitlab-project";
+import { ImagePrePuller } from "./environment/image-pre-puller";
 import { JupyterHub } from "./workspaces/jupyterhub";
 import { TeamSecrets } from "./config/load";
 import { TeamConfig } from "./config/validate";
@@ -78,6 +79,11 @@ export class TeamEnvironment extends pulumi.ComponentResource {
             },
             { parent: this },
         );
+
+        if (config.environment.prePullOnGpuNodes) {
+            // In the hub's namespace: it exists in both cluster modes.
+            new ImagePrePuller(`${name}-image-pre-puller`, { image: config.image, placement: cluster.gpuPlacement, provider: cluster.provider, namespace: hub.namespace }, { parent: this });
+        }
 
         this.image = pulumi.output(config.image.reference);
         this.branchRules = gitlab.enforcement;

@@ -58,3 +58,19 @@ describe("onboarding through the whole program", () => {
         expect(before.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release")).toHaveLength(3);
     });
 });
+
+describe("the environment image everywhere", () => {
+    it("pre-pulls the image on GPU nodes without taking a GPU, and notebooks run the same image", async () => {
+        const run = await runStack("dev");
+        const ds = run.resources.find((r) => r.type === "kubernetes:apps/v1:DaemonSet")!.inputs;
+        const pod = ds.spec.template.spec;
+        expect(pod.initContainers[0].image).toBe("registry.example.com/ml/pytorch-cuda:v2.8");
+        expect(pod.nodeSelector).toEqual({ "ml-team-env/pool": "gpu" });
+        expect(pod.tolerations).toEqual([{ key: "nvidia.com/gpu", operator: "Equal", value: "true", effect: "NoSchedule" }]);
+        for (const c of [...pod.initContainers, ...pod.containers]) {
+            expect(Object.keys({ ...c.resources.requests, ...c.resources.limits })).not.toContain("nvidia.com/gpu");
+        }
+        const hub = run.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.name === "dev-jupyterhub")!.inputs.values;
+        expect(`${hub.singleuser.image.name}:${hub.singleuser.image.tag}`).toBe(pod.initContainers[0].image);
+    });
+});

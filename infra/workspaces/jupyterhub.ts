@@ -110,6 +110,14 @@ export class JupyterHub extends pulumi.ComponentResource {
             args.image.pullSecretName && args.registryDockerConfigJson
                 ? { name: args.image.pullSecretName, dockerConfigJson: args.registryDockerConfigJson }
                 : undefined;
+        if (pullSecret) {
+            // Hub-namespace workloads that run the image (the pre-puller) pull with it too.
+            new k8s.core.v1.Secret(
+                `${name}-image-pull`,
+                { metadata: { name: pullSecret.name, namespace: ns.metadata.name }, type: "kubernetes.io/dockerconfigjson", stringData: { ".dockerconfigjson": pulumi.secret(pullSecret.dockerConfigJson) } },
+                inCluster,
+            );
+        }
         const workspaces = args.members.map(
             (m) =>
                 new MemberWorkspace(
