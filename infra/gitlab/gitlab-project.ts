@@ -8,7 +8,29 @@ import { GitLabProjectResource } from "./providers/project";
 import { ProjectMember } from "./providers/project-member";
 import { ProtectedBranch } from "./providers/protected-branch";
 import { ProtectedTag } from "./providers/protected-tag";
+import { PipelineSchedule } from "./providers/pipeline-schedule";
 import { PushRules } from "./providers/push-rules";
+import { RepositoryFile } from "./providers/repository-file";
+
+/** A file the project must hold (e.g. `.gitlab-ci.yml`). */
+export interface ProjectFile {
+    readonly path: string;
+    readonly content: string;
+    readonly commitMessage: string;
+}
+
+/** A scheduled pipeline (e.g. the stale-branch clean-up). */
+export interface ProjectSchedule {
+    /** Unique per project. */
+    readonly description: string;
+    readonly cron: string;
+    /** @default the default branch */
+    readonly ref?: string;
+    /** @default "UTC" */
+    readonly cronTimezone?: string;
+    /** @default {} */
+    readonly variables?: Record<string, string>;
+}
 
 export interface GitLabProjectArgs {
     /** GitLab base URL. */
@@ -29,6 +51,12 @@ export interface GitLabProjectArgs {
     readonly branchModel: BranchModel;
     /** The team; each member is one `ProjectMember`. */
     readonly members: readonly TeamMember[];
+    /** Files to keep in the repository. @default [] */
+    readonly files?: readonly ProjectFile[];
+    /** How files land: on the default branch, or by merge request. @default "merge-request" */
+    readonly fileCommit?: "direct" | "merge-request";
+    /** Scheduled pipelines. @default [] */
+    readonly schedules?: readonly ProjectSchedule[];
     /** Client retry policy (tests shorten it). @default DEFAULT_RETRY */
     readonly retry?: Partial<RetryPolicy>;
 }
@@ -117,6 +145,30 @@ export class GitLabProject extends pulumi.ComponentResource {
             new ApprovalRule(
                 `${name}-approval-${model.defaultBranch}`,
                 { ...onProject, name: `${model.defaultBranch} approvals`, approvalsRequired: model.mergeRequests.approvalsOnDefaultBranch, protectedBranchId: mainProtection.protectedBranchId },
+                child,
+            );
+        }
+
+        for (const f of args.files ?? []) {
+            new RepositoryFile(
+                `${name}-file-${f.path}`,
+                {
+                    ...onProject,
+                    filePath: f.path,
+                    content: f.content,
+                    commitMessage: f.commitMessage,
+                    branch: model.defaultBranch,
+                    mode: args.fileCommit ?? "merge-request",
+                    // A proposal branch that the naming rule accepts.
+                    proposalBranch: `feature/ml-team-env-${f.path.replace(/[^a-z0-9._-]+/gi, "-").replace(/^[-.]+/, "").toLowerCase()}`,
+                },
+                { parent: this, dependsOn: [...protections.values()] },
+            );
+        }
+        for (const sched of args.schedules ?? []) {
+            new PipelineSchedule(
+                `${name}-schedule-${sched.description.replace(/[^a-z0-9]+/gi, "-").toLowerCase()}`,
+                { ...onProject, description: sched.description, ref: sched.ref ?? model.defaultBranch, cron: sched.cron, cronTimezone: sched.cronTimezone ?? "UTC", active: true, variables: sched.variables ?? {} },
                 child,
             );
         }

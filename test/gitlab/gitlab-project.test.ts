@@ -1,4 +1,4 @@
-import { DEFAULT_BRANCH_MODEL } from "../../infra/branch-model/branch-model";
+import { DEFAULT_BRANCH_MODEL, isValidBranchName } from "../../infra/branch-model/branch-model";
 import { GitLabProject } from "../../infra/gitlab/gitlab-project";
 import { RecordedResource } from "../../infra/plan/mock-runtime";
 import { runComponents } from "../harness";
@@ -74,5 +74,27 @@ describe("GitLabProject by tier", () => {
             expect(Object.keys(r.inputs)).not.toContain("token");
         }
         expect(resources.some((r) => typeof r.inputs.__provider === "string" && r.inputs.__provider.length > 0)).toBe(true);
+    });
+});
+
+describe("GitLabProject files and schedules", () => {
+    it("proposes files by merge request on a branch the naming rule accepts, and schedules pipelines", async () => {
+        const { resources } = await runComponents(
+            () =>
+                new GitLabProject("team", {
+                    url: "https://gitlab.example.com",
+                    tier: "free",
+                    path: "ml/models",
+                    branchModel: DEFAULT_BRANCH_MODEL,
+                    members,
+                    files: [{ path: ".gitlab-ci.yml", content: "stages: [test]\n", commitMessage: "ci: add pipeline" }],
+                    schedules: [{ description: "stale experiments", cron: "0 3 * * 1", variables: { STALE_AFTER_DAYS: "90" } }],
+                }),
+        );
+        const file = resources.find((r) => r.inputs.kind === "gitlab:RepositoryFile")!.inputs;
+        expect(file).toMatchObject({ filePath: ".gitlab-ci.yml", mode: "merge-request", branch: "main" });
+        expect(isValidBranchName(DEFAULT_BRANCH_MODEL, file.proposalBranch)).toBe(true);
+        const schedule = resources.find((r) => r.inputs.kind === "gitlab:PipelineSchedule")!.inputs;
+        expect(schedule).toMatchObject({ ref: "main", cron: "0 3 * * 1", cronTimezone: "UTC", variables: { STALE_AFTER_DAYS: "90" } });
     });
 });

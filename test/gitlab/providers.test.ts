@@ -9,6 +9,8 @@ import { branchProvider } from "../../infra/gitlab/providers/branch";
 import { projectMemberProvider } from "../../infra/gitlab/providers/project-member";
 import { pushRulesProvider } from "../../infra/gitlab/providers/push-rules";
 import { approvalRuleProvider } from "../../infra/gitlab/providers/approval-rule";
+import { repositoryFileProvider, RepositoryFileInputs } from "../../infra/gitlab/providers/repository-file";
+import { pipelineScheduleProvider, PipelineScheduleInputs } from "../../infra/gitlab/providers/pipeline-schedule";
 import { GitLabEmulator, startGitLabEmulator } from "../support/gitlab-emulator";
 
 const RETRY = { maxAttempts: 4, maxTotalMs: 5_000, fixedWaitMs: 30, baseBackoffMs: 10, timeoutMs: 2_000 };
@@ -347,5 +349,101 @@ describe("answers lost after the change was made", () => {
         await create(projectMemberProvider, { kind: "gitlab:ProjectMember", gitlabUrl: em.url, providerVersion: "1", retry: RETRY, projectId: pid, username: "alice", accessLevel: 30 });
         expect(em.state.projects.get(pid)!.protectedBranches.size).toBe(1);
         expect([...em.state.projects.get(pid)!.members.values()].filter((l) => l === 30)).toHaveLength(1);
+    });
+});
+
+describe("repository files and pipeline schedules", () => {
+    const fileInputs = (projectId: number, over: Partial<RepositoryFileInputs> = {}): RepositoryFileInputs => ({
+        kind: "gitlab:RepositoryFile",
+        gitlabUrl: em.url,
+        providerVersion: "1",
+        retry: RETRY,
+        projectId,
+        filePath: ".gitlab-ci.yml",
+        content: "stages: [lint, test]\n",
+        branch: "main",
+        commitMessage: "ci: pipeline from ml-team-env",
+        mode: "merge-request",
+        proposalBranch: "feature/ml-team-env-ci",
+        ...over,
+    });
+
+    it("proposes a file through a merge request into a protected main, once", async () => {
+        const pid = await newProject();
+        await create(protectedBranchProvider, protection(pid));
+        const { id, outs } = await create(repositoryFileProvider, fileInputs(pid));
+        const p = em.state.projects.get(pid)!;
+        expect(p.files.get("feature/ml-team-env-ci")!.get(".gitlab-ci.yml")).toBe("stages: [lint, test]\n");
+        expect(p.files.get("main")!.has(".gitlab-ci.yml")).toBe(false);
+        expect(p.mergeRequests).toEqual([expect.objectContaining({ source_branch: "feature/ml-team-env-ci", target_branch: "main", state: "opened" })]);
+        expect(outs.mergeRequestUrl).toMatch(/\/-\/merge_requests\/1$/);
+        // Until merged, main still differs: read reports it.
+        const read = await repositoryFileProvider.read!(id, outs);
+        expect(read.props!.content).toBe("");
+        // Landing again reuses the open merge request.
+        await repositoryFileProvider.update!(id, read.props!, fileInputs(pid, { content: "stages: [lint, test, train]\n" }));
+        expect(p.mergeRequests).toHaveLength(1);
+        expect(p.files.get("feature/ml-team-env-ci")!.get(".gitlab-ci.yml")).toBe("stages: [lint, test, train]\n");
+    });
+
+    it("commits directly where the branch allows pushes, and finds drift", async () => {
+        const pid = await newProject();
+        const inputs = fileInputs(pid, { mode: "direct" });
+        const { id, outs } = await create(repositoryFileProvider, inputs);
+        const p = em.state.projects.get(pid)!;
+        expect(p.files.get("main")!.get(".gitlab-ci.yml")).toBe(inputs.content);
+        p.files.get("main")!.set(".gitlab-ci.yml", "edited by hand\n");
+        const read = await repositoryFileProvider.read!(id, outs);
+        expect((await repositoryFileProvider.diff!(id, read.props!, inputs)).changes).toBe(true);
+        await repositoryFileProvider.update!(id, read.props!, inputs);
+        expect(p.files.get("main")!.get(".gitlab-ci.yml")).toBe(inputs.content);
+    });
+
+    it("direct commits to a protected main are refused by GitLab, with the reason", async () => {
+        const pid = await newProject();
+        await create(protectedBranchProvider, protection(pid));
+        em.addUser("carol-dev");
+        const saved = process.env.GITLAB_TOKEN;
+        const carol = [...em.state.users.values()].find((u) => u.username === "carol-dev")!;
+        em.state.projects.get(pid)!.members.set(carol.id, 40);
+        process.env.GITLAB_TOKEN = em.addToken("carol-dev", ["api"]);
+        try {
+            await expect(create(repositoryFileProvider, fileInputs(pid, { mode: "direct" }))).rejects.toThrow(/403.*not allowed to push into this branch/);
+        } finally {
+            process.env.GITLAB_TOKEN = saved;
+        }
+    });
+
+    it("schedules a pipeline with exactly the declared variables, adopting by description", async () => {
+        const pid = await newProject();
+        const inputs: PipelineScheduleInputs = {
+            kind: "gitlab:PipelineSchedule",
+            gitlabUrl: em.url,
+            providerVersion: "1",
+            retry: RETRY,
+            projectId: pid,
+            description: "stale experiment branches",
+            ref: "main",
+            cron: "0 3 * * 1",
+            cronTimezone: "UTC",
+            active: true,
+            variables: { STALE_AFTER_DAYS: "90", BRANCH_PREFIX: "experiment" },
+        };
+        const { id, outs } = await create(pipelineScheduleProvider, inputs);
+        const live = em.state.projects.get(pid)!.schedules.get(outs.scheduleId)!;
+        expect(live).toMatchObject({ cron: "0 3 * * 1", ref: "main", active: true });
+        expect(Object.fromEntries(live.variables.map((v) => [v.key, v.value]))).toEqual(inputs.variables);
+        live.active = false;
+        live.variables.push({ key: "ROGUE", value: "1", variable_type: "env_var" });
+        const read = await pipelineScheduleProvider.read!(id, outs);
+        expect(read.props).toMatchObject({ active: false, variables: { ...inputs.variables, ROGUE: "1" } });
+        await pipelineScheduleProvider.update!(id, read.props!, { ...inputs, variables: { STALE_AFTER_DAYS: "60", BRANCH_PREFIX: "experiment" } });
+        const fixed = em.state.projects.get(pid)!.schedules.get(outs.scheduleId)!;
+        expect(fixed.active).toBe(true);
+        expect(Object.fromEntries(fixed.variables.map((v) => [v.key, v.value]))).toEqual({ STALE_AFTER_DAYS: "60", BRANCH_PREFIX: "experiment" });
+        const again = await create(pipelineScheduleProvider, inputs);
+        expect(again.outs.scheduleId).toBe(outs.scheduleId);
+        await pipelineScheduleProvider.delete!(id, outs);
+        expect(em.state.projects.get(pid)!.schedules.size).toBe(0);
     });
 });

@@ -79,6 +79,10 @@ export interface ProjectState {
     members: Map<number, number>;
     pushRule: Record<string, unknown> | null;
     approvalRules: Map<number, { id: number; name: string; approvals_required: number; protected_branches: { id: number; name: string }[] }>;
+    /** File contents (text) per branch. */
+    files: Map<string, Map<string, string>>;
+    mergeRequests: { id: number; iid: number; state: string; source_branch: string; target_branch: string; title: string; web_url: string }[];
+    schedules: Map<number, { id: number; description: string; ref: string; cron: string; cron_timezone: string; active: boolean; variables: { key: string; value: string; variable_type: string }[] }>;
 }
 
 export interface EmulatorState {
@@ -159,8 +163,8 @@ export async function startGitLabEmulator(options: EmulatorOptions = {}): Promis
         return p;
     };
     const projectJson = (p: ProjectState) => {
-        const { branches, protectedBranches, protectedTags, members, pushRule, approvalRules, ...rest } = p;
-        void branches, protectedBranches, protectedTags, members, pushRule, approvalRules;
+        const { branches, protectedBranches, protectedTags, members, pushRule, approvalRules, files, mergeRequests, schedules, ...rest } = p;
+        void branches, protectedBranches, protectedTags, members, pushRule, approvalRules, files, mergeRequests, schedules;
         return rest;
     };
     const requireMaintainer = (p: ProjectState, userId: number) => {
@@ -246,6 +250,9 @@ export async function startGitLabEmulator(options: EmulatorOptions = {}): Promis
             members: new Map([[userId, 50]]),
             pushRule: null,
             approvalRules: new Map(),
+            files: new Map(bool(body.initialize_with_readme) ? [[defaultBranch, new Map([["README.md", `# ${path}\n`]])]] : []),
+            mergeRequests: [],
+            schedules: new Map(),
         };
         state.projects.set(pid, p);
         return [201, projectJson(p)];
@@ -287,6 +294,7 @@ export async function startGitLabEmulator(options: EmulatorOptions = {}): Promis
         const from = p.branches.get(String(body.ref));
         if (!from) throw new HttpError(400, { message: "Invalid reference name: " + body.ref });
         p.branches.set(String(body.branch), { commit: from.commit });
+        p.files.set(String(body.branch), new Map(p.files.get(String(body.ref)) ?? []));
         return [201, { name: body.branch, commit: { id: from.commit }, protected: false }];
     });
     route("DELETE", "/projects/:id/repository/branches/:branch", ({ params }) => {
@@ -494,6 +502,120 @@ export async function startGitLabEmulator(options: EmulatorOptions = {}): Promis
         const p = findProject(params[0]!);
         requireMaintainer(p, userId);
         if (!p.members.delete(Number(params[1]))) throw notFound();
+        return [204, null];
+    });
+
+    // --- repository files, merge requests ----------------------------------------------
+    const canPush = (p: ProjectState, branch: string, userId: number) => {
+        const pb = p.protectedBranches.get(branch);
+        if (!pb) return;
+        const level = state.users.get(userId)!.admin ? 60 : (p.members.get(userId) ?? 0);
+        const allowed = pb.push_access_levels.some((a) => a.access_level > 0 && level >= a.access_level);
+        if (!allowed) throw new HttpError(403, { message: "403 Forbidden - You are not allowed to push into this branch" });
+    };
+    const fileOp = (kind: "create" | "update" | "delete") => ({ params, body, userId }: { params: string[]; body: Record<string, any>; userId: number }): [number, unknown] => {
+        const p = findProject(params[0]!);
+        const filePath = decodeURIComponent(params[1]!);
+        if (!body.branch) throw badRequest("branch is missing");
+        if (!body.commit_message) throw badRequest("commit_message is missing");
+        const branch = String(body.branch);
+        if (!p.branches.has(branch)) throw new HttpError(400, { message: "You can only create or edit files when you are on a branch" });
+        canPush(p, branch, userId);
+        const files = p.files.get(branch) ?? new Map<string, string>();
+        p.files.set(branch, files);
+        if (kind === "create" && files.has(filePath)) throw new HttpError(400, { message: "A file with this name already exists" });
+        if (kind !== "create" && !files.has(filePath)) throw new HttpError(400, { message: "A file with this name doesn't exist" });
+        if (kind === "delete") {
+            files.delete(filePath);
+            return [204, null];
+        }
+        if (body.content === undefined) throw badRequest("content is missing");
+        const content = body.encoding === "base64" ? Buffer.from(String(body.content), "base64").toString("utf8") : String(body.content);
+        files.set(filePath, content);
+        p.branches.set(branch, { commit: Math.random().toString(16).slice(2, 10) });
+        return [kind === "create" ? 201 : 200, { file_path: filePath, branch }];
+    };
+    route("GET", "/projects/:id/repository/files/:path", ({ params, query }) => {
+        const p = findProject(params[0]!);
+        const filePath = decodeURIComponent(params[1]!);
+        const ref = query.get("ref");
+        if (!ref) throw badRequest("ref is missing");
+        const content = p.files.get(ref)?.get(filePath);
+        if (content === undefined) throw notFound("File Not Found");
+        return [200, { file_name: filePath.split("/").pop(), file_path: filePath, size: Buffer.byteLength(content), encoding: "base64", content: Buffer.from(content).toString("base64"), ref, last_commit_id: p.branches.get(ref)?.commit }];
+    });
+    route("POST", "/projects/:id/repository/files/:path", fileOp("create"));
+    route("PUT", "/projects/:id/repository/files/:path", fileOp("update"));
+    route("DELETE", "/projects/:id/repository/files/:path", fileOp("delete"));
+    route("GET", "/projects/:id/merge_requests", ({ params, query, res, path }) => {
+        const p = findProject(params[0]!);
+        const list = p.mergeRequests.filter((m) => (!query.get("source_branch") || m.source_branch === query.get("source_branch")) && (!query.get("state") || m.state === query.get("state")));
+        return [200, paginate(res, query, path, list)];
+    });
+    route("POST", "/projects/:id/merge_requests", ({ params, body }) => {
+        const p = findProject(params[0]!);
+        for (const f of ["source_branch", "target_branch", "title"]) if (!body[f]) throw badRequest(`${f} is missing`);
+        if (p.mergeRequests.some((m) => m.state === "opened" && m.source_branch === body.source_branch && m.target_branch === body.target_branch)) {
+            throw new HttpError(409, { message: [`Another open merge request already exists for this source branch`] });
+        }
+        const iid = p.mergeRequests.length + 1;
+        const mr = { id: id(), iid, state: "opened", source_branch: String(body.source_branch), target_branch: String(body.target_branch), title: String(body.title), web_url: `${p.web_url}/-/merge_requests/${iid}` };
+        p.mergeRequests.push(mr);
+        return [201, mr];
+    });
+
+    // --- pipeline schedules -------------------------------------------------------------
+    const schedule = (p: ProjectState, sid: string) => {
+        const s = p.schedules.get(Number(sid));
+        if (!s) throw notFound("Pipeline Schedule Not Found");
+        return s;
+    };
+    route("GET", "/projects/:id/pipeline_schedules", ({ params, query, res, path }) => [200, paginate(res, query, path, [...findProject(params[0]!).schedules.values()].map(({ variables, ...s }) => (void variables, s)))]);
+    route("GET", "/projects/:id/pipeline_schedules/:sid", ({ params }) => [200, schedule(findProject(params[0]!), params[1]!)]);
+    route("POST", "/projects/:id/pipeline_schedules", ({ params, body, userId }) => {
+        const p = findProject(params[0]!);
+        requireMaintainer(p, userId);
+        for (const f of ["description", "ref", "cron"]) if (!body[f]) throw badRequest(`${f} is missing`);
+        const s = { id: id(), description: String(body.description), ref: String(body.ref), cron: String(body.cron), cron_timezone: String(body.cron_timezone ?? "UTC"), active: body.active === undefined ? true : bool(body.active), variables: [] };
+        p.schedules.set(s.id, s);
+        return [201, s];
+    });
+    route("PUT", "/projects/:id/pipeline_schedules/:sid", ({ params, body, userId }) => {
+        const p = findProject(params[0]!);
+        requireMaintainer(p, userId);
+        const s = schedule(p, params[1]!);
+        for (const f of ["description", "ref", "cron", "cron_timezone"] as const) if (body[f] !== undefined) s[f] = String(body[f]);
+        if (body.active !== undefined) s.active = bool(body.active);
+        return [200, s];
+    });
+    route("DELETE", "/projects/:id/pipeline_schedules/:sid", ({ params, userId }) => {
+        const p = findProject(params[0]!);
+        requireMaintainer(p, userId);
+        const s = schedule(p, params[1]!);
+        p.schedules.delete(s.id);
+        return [204, null];
+    });
+    route("POST", "/projects/:id/pipeline_schedules/:sid/variables", ({ params, body }) => {
+        const s = schedule(findProject(params[0]!), params[1]!);
+        if (!body.key) throw badRequest("key is missing");
+        if (body.value === undefined) throw badRequest("value is missing");
+        if (s.variables.some((v) => v.key === body.key)) throw new HttpError(400, { message: { key: ["(" + body.key + ") has already been taken"] } });
+        const v = { key: String(body.key), value: String(body.value), variable_type: String(body.variable_type ?? "env_var") };
+        s.variables.push(v);
+        return [201, v];
+    });
+    route("PUT", "/projects/:id/pipeline_schedules/:sid/variables/:key", ({ params, body }) => {
+        const s = schedule(findProject(params[0]!), params[1]!);
+        const v = s.variables.find((x) => x.key === decodeURIComponent(params[2]!));
+        if (!v) throw notFound("Variable Not Found");
+        if (body.value !== undefined) v.value = String(body.value);
+        return [200, v];
+    });
+    route("DELETE", "/projects/:id/pipeline_schedules/:sid/variables/:key", ({ params }) => {
+        const s = schedule(findProject(params[0]!), params[1]!);
+        const before = s.variables.length;
+        s.variables = s.variables.filter((x) => x.key !== decodeURIComponent(params[2]!));
+        if (s.variables.length === before) throw notFound("Variable Not Found");
         return [204, null];
     });
 
