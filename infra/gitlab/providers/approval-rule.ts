@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { clientFor, configureToken, diffResult, GitLabResourceInputs, isNotFound, projectRef, PROVIDER_VERSION, rest, TokenHolder } from "./common";
+import { clientFor, configureToken, deleteIfPresent, diffResult, GitLabResourceInputs, projectRef, PROVIDER_VERSION, rest, TokenHolder } from "./common";
 
 export interface ApprovalRuleInputs extends GitLabResourceInputs {
     readonly projectId: number;
@@ -55,11 +55,7 @@ export const approvalRuleProvider: pulumi.dynamic.ResourceProvider<ApprovalRuleI
     },
     async delete(_id, props) {
         const api = clientFor(props, this as TokenHolder);
-        try {
-            await rest(api, "delete", `${collection(props)}/${props.ruleId}`);
-        } catch (e) {
-            if (!isNotFound(e)) throw e;
-        }
+        await deleteIfPresent(api, `${collection(props)}/${props.ruleId}`);
     },
 };
 

@@ -43,6 +43,15 @@ export function isNotFound(e: unknown): boolean {
     return (e as { status?: number })?.status === 404;
 }
 
+/** DELETE that treats "already gone" (404) as done, so deletes can be retried. */
+export async function deleteIfPresent(api: GitLabApi, endpoint: string): Promise<void> {
+    try {
+        await rest(api, "delete", endpoint);
+    } catch (e) {
+        if (!isNotFound(e)) throw e;
+    }
+}
+
 /** Whether an error is GitLab's 409 "already exists". */
 export function isConflict(e: unknown): boolean {
     return (e as { status?: number })?.status === 409;

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { clientFor, configureToken, diffResult, GitLabResourceInputs, isNotFound, projectRef, PROVIDER_VERSION, rest, TokenHolder } from "./common";
+import { clientFor, configureToken, deleteIfPresent, diffResult, GitLabResourceInputs, projectRef, PROVIDER_VERSION, rest, TokenHolder } from "./common";
 
 export interface PipelineScheduleInputs extends GitLabResourceInputs {
     readonly projectId: number;
@@ -80,11 +80,7 @@ export const pipelineScheduleProvider: pulumi.dynamic.ResourceProvider<PipelineS
     },
     async delete(_id, props) {
         const api = clientFor(props, this as TokenHolder);
-        try {
-            await rest(api, "delete", `${collection(props)}/${props.scheduleId}`);
-        } catch (e) {
-            if (!isNotFound(e)) throw e;
-        }
+        await deleteIfPresent(api, `${collection(props)}/${props.scheduleId}`);
     },
 };
 

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { clientFor, configureToken, diffResult, GitLabResourceInputs, isConflict, isNotFound, projectRef, PROVIDER_VERSION, rest, TokenHolder } from "./common";
+import { clientFor, configureToken, deleteIfPresent, diffResult, GitLabResourceInputs, isConflict, projectRef, PROVIDER_VERSION, rest, TokenHolder } from "./common";
 
 export interface ProjectMemberInputs extends GitLabResourceInputs {
     readonly projectId: number;
@@ -55,11 +55,7 @@ export const projectMemberProvider: pulumi.dynamic.ResourceProvider<ProjectMembe
     },
     async delete(_id, props) {
         const api = clientFor(props, this as TokenHolder);
-        try {
-            await rest(api, "delete", `projects/${projectRef(props.projectId)}/members/${props.userId}`);
-        } catch (e) {
-            if (!isNotFound(e)) throw e;
-        }
+        await deleteIfPresent(api, `projects/${projectRef(props.projectId)}/members/${props.userId}`);
     },
 };
 

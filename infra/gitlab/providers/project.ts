@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { clientFor, configureToken, diffResult, GitLabResourceInputs, isNotFound, projectRef, PROVIDER_VERSION, rest, TokenHolder } from "./common";
+import { clientFor, configureToken, deleteIfPresent, diffResult, GitLabResourceInputs, isNotFound, projectRef, PROVIDER_VERSION, rest, TokenHolder } from "./common";
 
 export interface ProjectInputs extends GitLabResourceInputs {
     /** Full path `group[/subgroup]/name`. */
@@ -109,11 +109,7 @@ export const projectProvider: pulumi.dynamic.ResourceProvider<ProjectInputs, Pro
         // The repository is the team's work: only an explicit opt-in deletes it.
         if (!props.deleteOnDestroy) return;
         const api = clientFor(props, this as TokenHolder);
-        try {
-            await rest(api, "delete", `projects/${id}`);
-        } catch (e) {
-            if (!isNotFound(e)) throw e;
-        }
+        await deleteIfPresent(api, `projects/${id}`);
     },
 };
 

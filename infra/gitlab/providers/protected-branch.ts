@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { clientFor, configureToken, diffResult, GitLabResourceInputs, isConflict, isNotFound, projectRef, PROVIDER_VERSION, rest, TokenHolder } from "./common";
+import { clientFor, configureToken, deleteIfPresent, diffResult, GitLabResourceInputs, isConflict, projectRef, PROVIDER_VERSION, rest, TokenHolder } from "./common";
 
 export interface ProtectedBranchInputs extends GitLabResourceInputs {
     readonly projectId: number;
@@ -114,11 +114,7 @@ export const protectedBranchProvider: pulumi.dynamic.ResourceProvider<ProtectedB
     },
     async delete(_id, props) {
         const api = clientFor(props, this as TokenHolder);
-        try {
-            await rest(api, "delete", path(props));
-        } catch (e) {
-            if (!isNotFound(e)) throw e;
-        }
+        await deleteIfPresent(api, path(props));
     },
 };
 

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { clientFor, configureToken, diffResult, GitLabResourceInputs, isConflict, isNotFound, projectRef, PROVIDER_VERSION, rest, TokenHolder } from "./common";
+import { clientFor, configureToken, deleteIfPresent, diffResult, GitLabResourceInputs, isConflict, projectRef, PROVIDER_VERSION, rest, TokenHolder } from "./common";
 
 export interface ProtectedTagInputs extends GitLabResourceInputs {
     readonly projectId: number;
@@ -56,20 +56,12 @@ export const protectedTagProvider: pulumi.dynamic.ResourceProvider<ProtectedTagI
     },
     async update(_id, _olds, news) {
         const api = clientFor(news, this as TokenHolder);
-        try {
-            await rest(api, "delete", path(news));
-        } catch (e) {
-            if (!isNotFound(e)) throw e;
-        }
+        await deleteIfPresent(api, path(news));
         return { outs: fromLive(news, await protect(api, news)) };
     },
     async delete(_id, props) {
         const api = clientFor(props, this as TokenHolder);
-        try {
-            await rest(api, "delete", path(props));
-        } catch (e) {
-            if (!isNotFound(e)) throw e;
-        }
+        await deleteIfPresent(api, path(props));
     },
 };
 

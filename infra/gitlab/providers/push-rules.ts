@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { clientFor, configureToken, diffResult, GitLabResourceInputs, isNotFound, projectRef, PROVIDER_VERSION, rest, TokenHolder } from "./common";
+import { clientFor, configureToken, deleteIfPresent, diffResult, GitLabResourceInputs, projectRef, PROVIDER_VERSION, rest, TokenHolder } from "./common";
 
 export interface PushRulesInputs extends GitLabResourceInputs {
     readonly projectId: number;
@@ -53,11 +53,7 @@ export const pushRulesProvider: pulumi.dynamic.ResourceProvider<PushRulesInputs,
     },
     async delete(_id, props) {
         const api = clientFor(props, this as TokenHolder);
-        try {
-            await rest(api, "delete", path(props));
-        } catch (e) {
-            if (!isNotFound(e)) throw e;
-        }
+        await deleteIfPresent(api, path(props));
     },
 };
 
