@@ -124,6 +124,8 @@ export function keySettings(r: PlannedResource): string {
     let paths = KEY_SETTINGS[r.type];
     if (r.type === DYNAMIC_RESOURCE_TYPE) {
         paths = Object.keys(inputs).filter((k) => !k.startsWith("__") && k !== "kind" && k !== "providerVersion").slice(0, 5);
+    } else if (!paths && r.type.startsWith("kubernetes:") && !r.type.startsWith("kubernetes:helm")) {
+        paths = ["metadata.namespace", "metadata.name"];
     } else if (!paths) {
         paths = Object.keys(inputs)
             .filter((k) => !k.startsWith("__") && ["string", "number", "boolean"].includes(typeof inputs[k]))
