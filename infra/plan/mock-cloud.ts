@@ -61,6 +61,7 @@ export function mockResourceState(args: pulumi.runtime.MockResourceArgs): { id: 
         if (inputs.kind === "gitlab:ProtectedBranch") state.protectedBranchId = n;
         if (inputs.kind === "gitlab:ProjectMember") state.userId = n;
         if (inputs.kind === "gitlab:ApprovalRule") state.ruleId = n;
+        if (inputs.kind === "ml-team-env:GeneratedSecret") state.value = hex(`generated:${name}`, inputs.bytes * 2);
         return { id, state };
     }
     if (type.startsWith("aws:")) {

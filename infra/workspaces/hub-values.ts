@@ -26,6 +26,10 @@ export interface HubValuesArgs {
     readonly gitlabProjectId: number;
     readonly oauthClientId: string;
     readonly oauthClientSecret: string;
+    /** Token the hub and proxy share (`proxy.secretToken`). */
+    readonly proxySecretToken: string;
+    /** Key that signs the hub's cookies (`hub.cookieSecret`). */
+    readonly cookieSecret: string;
     readonly idleTimeoutMinutes: number;
     readonly storageGiB: number;
     readonly storageClassName: string;
@@ -92,6 +96,7 @@ export function hubValues(a: HubValuesArgs): Record<string, unknown> {
     return {
         hub: {
             ...onSystemNodes,
+            cookieSecret: a.cookieSecret,
             config: {
                 JupyterHub: { authenticator_class: "gitlab" },
                 Authenticator: { enable_auth_state: true },
@@ -115,6 +120,7 @@ export function hubValues(a: HubValuesArgs): Record<string, unknown> {
         },
         custom: { gitlabProjectId: a.gitlabProjectId, gitlabUrl: a.gitlabUrl },
         proxy: {
+            secretToken: a.proxySecretToken,
             service: { type: "ClusterIP" },
             chp: onSystemNodes,
         },

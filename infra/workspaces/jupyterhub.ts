@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ClusterHandle } from "../cluster/cluster-handle";
 import { NotebookProfile, TeamMember } from "../config/schema";
 import { EnvironmentImage } from "../environment/environment-image";
+import { GeneratedSecret } from "./generated-secret";
 import { hubValues, JUPYTERHUB_CHART } from "./hub-values";
 import { HUB_SERVICE_ACCOUNT, hubClusterRules } from "./member-manifests";
 import { MemberWorkspace } from "./member-workspace";
@@ -70,9 +71,12 @@ export class JupyterHub extends pulumi.ComponentResource {
             inCluster,
         );
 
+        // 32 random bytes each, as the chart's docs suggest (openssl rand -hex 32).
+        const proxyToken = new GeneratedSecret(`${name}-proxy-token`, { bytes: 32 }, { parent: this });
+        const cookieSecret = new GeneratedSecret(`${name}-cookie-secret`, { bytes: 32 }, { parent: this });
         const values = pulumi
-            .all([args.gitlabProjectId, args.oauthClientSecret, args.cluster.userStorageClassName])
-            .apply(([gitlabProjectId, oauthClientSecret, storageClassName]) =>
+            .all([args.gitlabProjectId, args.oauthClientSecret, args.cluster.userStorageClassName, proxyToken.value, cookieSecret.value])
+            .apply(([gitlabProjectId, oauthClientSecret, storageClassName, proxySecretToken, cookie]) =>
                 hubValues({
                     host: args.host,
                     ingressClassName: args.ingressClassName ?? "nginx",
@@ -82,6 +86,8 @@ export class JupyterHub extends pulumi.ComponentResource {
                     gitlabProjectId,
                     oauthClientId: args.oauthClientId,
                     oauthClientSecret,
+                    proxySecretToken,
+                    cookieSecret: cookie,
                     idleTimeoutMinutes: args.idleTimeoutMinutes ?? 60,
                     storageGiB,
                     storageClassName,
@@ -99,7 +105,7 @@ export class JupyterHub extends pulumi.ComponentResource {
                 version: JUPYTERHUB_CHART.version,
                 repositoryOpts: { repo: JUPYTERHUB_CHART.repo },
                 namespace: ns.metadata.name,
-                // The values carry the OAuth secret.
+                // The values carry the OAuth secret, the proxy token and the cookie secret.
                 values: pulumi.secret(values),
                 timeout: 600,
             },

@@ -1,5 +1,6 @@
 import { TeamMember } from "../../infra/config/schema";
 import { RecordedResource } from "../../infra/plan/mock-runtime";
+import { generatedSecretProvider } from "../../infra/workspaces/generated-secret";
 import { userNamespace } from "../../infra/workspaces/kubespawner-slug";
 import { stackConfig } from "../cluster/fixtures";
 import { descendantsOf, ofType, one, runComponents } from "../harness";
@@ -70,11 +71,24 @@ describe("JupyterHub (dev stack)", () => {
         expect(values.cull).toEqual({ enabled: true, timeout: 3600, every: 300 });
     });
 
+    it("generates the proxy token and cookie secret once, as Pulumi secrets", async () => {
+        expect(values.proxy.secretToken).toMatch(/^[0-9a-f]{64}$/);
+        expect(values.hub.cookieSecret).toMatch(/^[0-9a-f]{64}$/);
+        expect(values.hub.cookieSecret).not.toBe(values.proxy.secretToken);
+        const generated = ofType(resources, "pulumi-nodejs:dynamic:Resource").filter((r) => r.inputs.kind === "ml-team-env:GeneratedSecret");
+        expect(generated.map((r) => r.name).sort()).toEqual(["hub-cookie-secret", "hub-proxy-token"]);
+        const a = await generatedSecretProvider.create!({ kind: "ml-team-env:GeneratedSecret", bytes: 32 });
+        const b = await generatedSecretProvider.create!({ kind: "ml-team-env:GeneratedSecret", bytes: 32 });
+        expect(a.outs!.value).toMatch(/^[0-9a-f]{64}$/);
+        expect(a.outs!.value).not.toBe(b.outs!.value);
+    });
+
     it("keeps the OAuth secret a secret", () => {
         const release = one(resources, "kubernetes:helm.sh/v3:Release");
         expect(release.secretPaths).toContain("values");
         const printed = JSON.stringify(resources.map((r) => r.redactedInputs));
         expect(printed).not.toContain(OAUTH_SECRET);
+        expect(printed).not.toContain(values.proxy.secretToken);
         expect(printed).not.toContain("known-registry-auth");
     });
 

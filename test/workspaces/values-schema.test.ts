@@ -51,6 +51,8 @@ function valuesFor(stack: string) {
         gitlabProjectId: 4242,
         oauthClientId: config.jupyterhub.oauthClientId,
         oauthClientSecret: "x",
+        proxySecretToken: "a".repeat(64),
+        cookieSecret: "b".repeat(64),
         idleTimeoutMinutes: config.jupyterhub.idleTimeoutMinutes,
         storageGiB: config.jupyterhub.storageGiB,
         storageClassName: "gp3-encrypted-retain",
