@@ -30,17 +30,22 @@ export interface GitLabClientOptions {
     readonly retry?: Partial<RetryPolicy>;
 }
 
-/** A GitLab API failure with the status and what to do about it. */
-export class GitLabApiError extends Error {
-    constructor(
-        message: string,
-        readonly status: number | undefined,
-        /** True when the request may or may not have taken effect (timeout, reset, 5xx). */
-        readonly ambiguous: boolean,
-    ) {
-        super(message);
-        this.name = "GitLabApiError";
-    }
+/**
+ * A GitLab API failure: a plain `Error` carrying the HTTP status. Never a subclass of
+ * `Error`: providers are closure-serialized into the engine's dynamic-provider host, where
+ * a serialized subclass calls `Error` as a function, so the thrown object loses its message
+ * and the user sees "Unknown Error".
+ */
+export interface GitLabApiError extends Error {
+    /** HTTP status, or undefined when GitLab never answered. */
+    readonly status: number | undefined;
+    /** True when the request may or may not have taken effect (timeout, reset, 5xx). */
+    readonly ambiguous: boolean;
+}
+
+/** Builds a `GitLabApiError` (see there why it is not a class). */
+export function gitLabApiError(message: string, status: number | undefined, ambiguous: boolean): GitLabApiError {
+    return Object.assign(new Error(message), { name: "GitLabApiError", status, ambiguous });
 }
 
 /**
@@ -72,6 +77,10 @@ export function explainFailure(status: number | undefined, method: string, endpo
         case 404:
             return `GitLab found nothing at ${what} (404: ${detail}): check gitlab.project.path and that the token's user can see the project or group.`;
         default:
+            // The Files API refuses a commit to a protected branch with a 400 (lib/api/files.rb).
+            if (status === 400 && /not allowed to push/.test(detail)) {
+                return `GitLab answered 400 on ${what}: ${detail}. The token's user may not push to that branch; let the file land by merge request (gitlab.ciFileCommit: merge-request).`;
+            }
             return `GitLab answered ${status ?? "no response"} on ${what}: ${detail}`;
     }
 }
@@ -112,9 +121,9 @@ export function createRequestHandler(policy: RetryPolicy): RequestHandlerFn {
             const wait = retryDelayMs(failure, attempt, policy, Date.now());
             const elapsed = Date.now() - started;
             const ambiguous = failure.status === undefined || failure.status >= 500;
-            if (wait === undefined) throw new GitLabApiError(explainFailure(failure.status, method, url.pathname, failure.detail), failure.status, false);
+            if (wait === undefined) throw gitLabApiError(explainFailure(failure.status, method, url.pathname, failure.detail), failure.status, false);
             if (attempt >= policy.maxAttempts || elapsed + wait > policy.maxTotalMs) {
-                throw new GitLabApiError(
+                throw gitLabApiError(
                     `${explainFailure(failure.status, method, url.pathname, failure.detail)} Gave up after ${attempt} attempt(s) in ${elapsed} ms.`,
                     failure.status,
                     ambiguous,

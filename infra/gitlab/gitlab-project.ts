@@ -57,6 +57,11 @@ export interface GitLabProjectArgs {
     readonly fileCommit?: "direct" | "merge-request";
     /** Scheduled pipelines. @default [] */
     readonly schedules?: readonly ProjectSchedule[];
+    /**
+     * Let CI jobs push with their job token (GitLab ≥ 18.4 "Allow Git push requests to the
+     * repository"), which the scheduled stale-branch clean-up needs. @default false
+     */
+    readonly jobTokenPush?: boolean;
     /** Client retry policy (tests shorten it). @default DEFAULT_RETRY */
     readonly retry?: Partial<RetryPolicy>;
 }
@@ -87,7 +92,6 @@ export class GitLabProject extends pulumi.ComponentResource {
         super("ml-team-env:gitlab:GitLabProject", name, {}, opts);
         const model = args.branchModel;
         const common = { gitlabUrl: args.url, ...(args.retry ? { retry: args.retry } : {}) };
-        const child = { parent: this };
 
         const project = new GitLabProjectResource(
             `${name}-project`,
@@ -101,13 +105,19 @@ export class GitLabProject extends pulumi.ComponentResource {
                 pipelineMustSucceed: model.mergeRequests.pipelineMustSucceed,
                 allDiscussionsResolved: model.mergeRequests.allDiscussionsResolved,
                 deleteSourceBranch: model.mergeRequests.deleteSourceBranch,
+                jobTokenPush: args.jobTokenPush ?? false,
                 deleteOnDestroy: args.deleteOnDestroy ?? false,
             },
-            child,
+            { parent: this },
         );
         const projectId = project.projectId;
         const onProject = { ...common, projectId };
-
+        // Everything below lives in the project. `deletedWith`: when the project itself goes
+        // (`destroy`, or a replacement), Pulumi does not delete these one by one. A kept project
+        // therefore keeps its protections and members after `pulumi destroy` (nobody is locked
+        // out, main is not left unprotected); a deleted project takes them with it. Removing one
+        // rule or member from the stack still deletes just that (offboarding works).
+        const child = { parent: this, deletedWith: project };
         const develop = new Branch(`${name}-${model.integrationBranch}`, { ...onProject, branch: model.integrationBranch, ref: model.defaultBranch }, child);
         const protections = new Map(
             model.protectedBranches.map((rule) => [
@@ -124,7 +134,7 @@ export class GitLabProject extends pulumi.ComponentResource {
                         // Code-owner approval is Premium; elsewhere send false so nothing is reset by surprise.
                         codeOwnerApprovalRequired: tierAtLeast(args.tier, "premium") && rule.codeOwnerApprovalRequired,
                     },
-                    { parent: this, dependsOn: [develop] },
+                    { ...child, dependsOn: [develop] },
                 ),
             ]),
         );
@@ -162,7 +172,7 @@ export class GitLabProject extends pulumi.ComponentResource {
                     // A proposal branch that the naming rule accepts.
                     proposalBranch: `feature/ml-team-env-${f.path.replace(/[^a-z0-9._-]+/gi, "-").replace(/^[-.]+/, "").toLowerCase()}`,
                 },
-                { parent: this, dependsOn: [...protections.values()] },
+                { ...child, dependsOn: [...protections.values()] },
             );
         }
         for (const sched of args.schedules ?? []) {

@@ -4,6 +4,7 @@
  * GITLAB_TOKEN or from the stack's `gitlabToken` secret read in `configure`.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { PROJECT, SECRET_KEYS } from "../../config/schema";
 import { createGitLabClient, GitLabApi, resolveToken, RetryPolicy } from "../client";
 
 /** Bump when provider logic changes so existing resources get an update. */
@@ -23,8 +24,11 @@ export interface TokenHolder {
     configuredToken?: string;
 }
 
+/** The stack-config key of the token, fully qualified: the provider host does not know the project name. */
+export const TOKEN_CONFIG_KEY = `${PROJECT}:${SECRET_KEYS.gitlabToken}`;
+
 export async function configureToken(holder: TokenHolder, req: pulumi.dynamic.ConfigureRequest): Promise<void> {
-    holder.configuredToken = req.config.get("gitlabToken");
+    holder.configuredToken = req.config.get(TOKEN_CONFIG_KEY);
 }
 
 export function clientFor(inputs: GitLabResourceInputs, holder: TokenHolder): GitLabApi {
@@ -38,9 +42,14 @@ export async function rest<T>(api: GitLabApi, method: "get" | "post" | "put" | "
     return (await requester[method]!(endpoint, options)).body as T;
 }
 
-/** Whether an error is GitLab's 404 (duck-typed: classes are copied by closure serialization). */
+/** Whether an error carries one of these HTTP statuses (duck-typed: see `gitLabApiError`). */
+export function hasStatus(e: unknown, ...statuses: number[]): boolean {
+    return statuses.includes((e as { status?: number })?.status as number);
+}
+
+/** Whether an error is GitLab's 404. */
 export function isNotFound(e: unknown): boolean {
-    return (e as { status?: number })?.status === 404;
+    return hasStatus(e, 404);
 }
 
 /** DELETE that treats "already gone" (404) as done, so deletes can be retried. */
@@ -54,7 +63,32 @@ export async function deleteIfPresent(api: GitLabApi, endpoint: string): Promise
 
 /** Whether an error is GitLab's 409 "already exists". */
 export function isConflict(e: unknown): boolean {
-    return (e as { status?: number })?.status === 409;
+    return hasStatus(e, 409);
+}
+
+/** A protected branch or tag access entry; CE omits `user_id`/`group_id` (lib/api/entities/protected_ref_access.rb). */
+export interface AccessEntryJson {
+    readonly id?: number;
+    readonly access_level: number;
+    readonly user_id?: number | null;
+    readonly group_id?: number | null;
+}
+
+/** Role entries only (no user or group entries, which are Premium extras this package does not manage). */
+export function roleEntries(list: readonly AccessEntryJson[] | undefined): AccessEntryJson[] {
+    return (list ?? []).filter((a) => a.user_id == null && a.group_id == null);
+}
+
+/**
+ * The effective role level of an access list: when several role entries exist GitLab allows
+ * anyone any of them allows, so the lowest non-zero level wins; "no one" (0) only when that is
+ * all there is; -1 when the list has no role entry at all.
+ */
+export function effectiveLevel(list: readonly AccessEntryJson[] | undefined): number {
+    const levels = roleEntries(list).map((a) => a.access_level);
+    if (levels.length === 0) return -1;
+    const open = levels.filter((l) => l > 0);
+    return open.length > 0 ? Math.min(...open) : 0;
 }
 
 /** URL-encodes a project path or passes a numeric id through. */
@@ -67,9 +101,34 @@ export function changedKeys<T extends object>(olds: T, news: T, keys: readonly (
     return keys.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
 }
 
-/** A dynamic diff: replace on identity keys, update on the rest. */
-export function diffResult<T extends object>(olds: T, news: T, replaceKeys: readonly (keyof T)[], updateKeys: readonly (keyof T)[]): pulumi.dynamic.DiffResult {
+/**
+ * A dynamic diff: replace on identity keys, update on the rest. Replacements delete first
+ * (GitLab keys these objects by name) unless `createBeforeDelete`.
+ */
+export function diffResult<T extends object>(olds: T, news: T, replaceKeys: readonly (keyof T)[], updateKeys: readonly (keyof T)[], options: { createBeforeDelete?: boolean } = {}): pulumi.dynamic.DiffResult {
     const replaces = changedKeys(olds, news, replaceKeys).map(String);
     const updates = changedKeys(olds, news, updateKeys).map(String);
-    return { changes: replaces.length + updates.length > 0, replaces, deleteBeforeReplace: replaces.length > 0 };
+    return { changes: replaces.length + updates.length > 0, replaces, deleteBeforeReplace: replaces.length > 0 && !options.createBeforeDelete };
+}
+
+/**
+ * Replaces the protection of a branch or tag pattern without a moment in which it is
+ * unprotected or looser than both the old and the new rule: a strictest temporary rule
+ * (`<name>*`, which matches `name` too) holds while the old rule is deleted and the new one
+ * created. GitLab lets anyone any matching rule allows, so while the old or new rule stands
+ * beside the temporary one, the old or new rule alone decides. Used where GitLab has no
+ * in-place update (tags) or ignores it (CE drops PATCH `allowed_to_*`).
+ */
+export async function swapProtection<T>(api: GitLabApi, o: { collection: string; name: string; protect: (name: string, strictest: boolean) => Record<string, unknown> }): Promise<T> {
+    const temporary = `${o.name}*`;
+    try {
+        await rest(api, "post", o.collection, o.protect(temporary, true));
+    } catch (e) {
+        // Left by an interrupted earlier swap: it is the strictest rule already.
+        if (!hasStatus(e, 409, 422)) throw e;
+    }
+    await deleteIfPresent(api, `${o.collection}/${encodeURIComponent(o.name)}`);
+    const created = await rest<T>(api, "post", o.collection, o.protect(o.name, false));
+    await deleteIfPresent(api, `${o.collection}/${encodeURIComponent(temporary)}`);
+    return created;
 }

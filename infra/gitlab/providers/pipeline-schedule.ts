@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { clientFor, configureToken, deleteIfPresent, diffResult, GitLabResourceInputs, projectRef, PROVIDER_VERSION, rest, TokenHolder } from "./common";
+import { clientFor, configureToken, deleteIfPresent, diffResult, GitLabResourceInputs, hasStatus, projectRef, PROVIDER_VERSION, rest, TokenHolder } from "./common";
 
 export interface PipelineScheduleInputs extends GitLabResourceInputs {
     readonly projectId: number;
@@ -31,16 +31,41 @@ interface ScheduleJson {
 
 const collection = (i: { projectId: number }) => `projects/${projectRef(i.projectId)}/pipeline_schedules`;
 const body = (i: PipelineScheduleInputs) => ({ description: i.description, ref: i.ref, cron: i.cron, cron_timezone: i.cronTimezone, active: i.active });
+
+/**
+ * GitLab stores a short branch ref expanded (`main` → `refs/heads/main`,
+ * Ci::PipelineSchedule#expand_short_ref); compare in the form the stack wrote, or every `up`
+ * shows an update.
+ */
+export function normalizeRef(live: string, wanted: string): string {
+    if (live === `refs/heads/${wanted}` || live === `refs/tags/${wanted}`) return wanted;
+    return live;
+}
+
 const fromLive = (i: PipelineScheduleInputs, s: ScheduleJson): PipelineScheduleOutputs => ({
     ...i,
     description: s.description,
-    ref: s.ref,
+    ref: normalizeRef(s.ref, i.ref),
     cron: s.cron,
     cronTimezone: s.cron_timezone,
     active: s.active,
     variables: Object.fromEntries((s.variables ?? []).map((v) => [v.key, v.value])),
     scheduleId: s.id,
 });
+
+/**
+ * PUT a schedule. Only its owner may edit it, whatever their role (PipelineSchedulePolicy
+ * `update_pipeline_schedule`): a Maintainer token takes ownership first, as GitLab's UI offers.
+ */
+async function edit(api: ReturnType<typeof clientFor>, endpoint: string, fields: Record<string, unknown>): Promise<ScheduleJson> {
+    try {
+        return await rest<ScheduleJson>(api, "put", endpoint, fields);
+    } catch (e) {
+        if (!hasStatus(e, 403)) throw e;
+        await rest(api, "post", `${endpoint}/take_ownership`);
+        return rest<ScheduleJson>(api, "put", endpoint, fields);
+    }
+}
 
 /** Makes the schedule's variables exactly `want`: add, change, remove. */
 async function syncVariables(api: ReturnType<typeof clientFor>, i: PipelineScheduleInputs, id: number): Promise<ScheduleJson> {
@@ -66,7 +91,7 @@ export const pipelineScheduleProvider: pulumi.dynamic.ResourceProvider<PipelineS
     async create(inputs) {
         const api = clientFor(inputs, this as TokenHolder);
         const existing = (await rest<ScheduleJson[]>(api, "get", collection(inputs), { per_page: 100 })).find((s) => s.description === inputs.description);
-        const schedule = existing ? await rest<ScheduleJson>(api, "put", `${collection(inputs)}/${existing.id}`, body(inputs)) : await rest<ScheduleJson>(api, "post", collection(inputs), body(inputs));
+        const schedule = existing ? await edit(api, `${collection(inputs)}/${existing.id}`, body(inputs)) : await rest<ScheduleJson>(api, "post", collection(inputs), body(inputs));
         return { id: `${inputs.projectId}:${schedule.id}`, outs: fromLive(inputs, await syncVariables(api, inputs, schedule.id)) };
     },
     async read(id, props) {
@@ -75,7 +100,7 @@ export const pipelineScheduleProvider: pulumi.dynamic.ResourceProvider<PipelineS
     },
     async update(_id, olds, news) {
         const api = clientFor(news, this as TokenHolder);
-        await rest(api, "put", `${collection(news)}/${olds.scheduleId}`, body(news));
+        await edit(api, `${collection(news)}/${olds.scheduleId}`, body(news));
         return { outs: fromLive(news, await syncVariables(api, news, olds.scheduleId)) };
     },
     async delete(_id, props) {

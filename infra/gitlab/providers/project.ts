@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { clientFor, configureToken, deleteIfPresent, diffResult, GitLabResourceInputs, isNotFound, projectRef, PROVIDER_VERSION, rest, TokenHolder } from "./common";
+import { clientFor, configureToken, diffResult, GitLabResourceInputs, hasStatus, isNotFound, projectRef, PROVIDER_VERSION, rest, TokenHolder } from "./common";
 
 export interface ProjectInputs extends GitLabResourceInputs {
     /** Full path `group[/subgroup]/name`. */
@@ -12,6 +12,8 @@ export interface ProjectInputs extends GitLabResourceInputs {
     readonly pipelineMustSucceed: boolean;
     readonly allDiscussionsResolved: boolean;
     readonly deleteSourceBranch: boolean;
+    /** Let CI jobs push with their job token (the scheduled stale-branch clean-up needs it; GitLab ≥ 18.4). */
+    readonly jobTokenPush: boolean;
     /** Delete the repository when the resource is deleted. Off: the repository is the team's. */
     readonly deleteOnDestroy: boolean;
 }
@@ -24,42 +26,69 @@ export interface ProjectOutputs extends ProjectInputs {
 interface ProjectJson {
     id: number;
     web_url: string;
-    default_branch: string;
+    default_branch: string | null;
     visibility: string;
-    description: string;
+    description: string | null;
     only_allow_merge_if_pipeline_succeeds: boolean;
     only_allow_merge_if_all_discussions_are_resolved: boolean;
     remove_source_branch_after_merge: boolean;
+    allow_merge_on_skipped_pipeline?: boolean;
+    ci_push_repository_for_job_token_allowed?: boolean;
 }
 
-/** The project settings the branch model decides, as GitLab's fields. */
+/**
+ * The project settings the branch model decides, as GitLab's fields, without `visibility`:
+ * GitLab checks Owner whenever `visibility` is present in a PUT, even unchanged
+ * (lib/api/projects.rb `put ':id'`), so it is sent only when it must change.
+ */
 export function projectSettings(i: ProjectInputs): Record<string, unknown> {
     return {
         default_branch: i.defaultBranch,
-        visibility: i.visibility,
         description: i.description,
         only_allow_merge_if_pipeline_succeeds: i.pipelineMustSucceed,
         only_allow_merge_if_all_discussions_are_resolved: i.allDiscussionsResolved,
         remove_source_branch_after_merge: i.deleteSourceBranch,
+        // A skipped pipeline must not count as a passing one.
+        allow_merge_on_skipped_pipeline: false,
+        ci_push_repository_for_job_token_allowed: i.jobTokenPush,
     };
+}
+
+/** The PUT body that brings `live` to `want`: only what differs; `visibility` only when it changes. */
+export function settingsUpdate(want: ProjectInputs, live: ProjectJson): Record<string, unknown> {
+    const body: Record<string, unknown> = {};
+    const liveValues = live as unknown as Record<string, unknown>;
+    for (const [k, v] of Object.entries(projectSettings(want))) {
+        // A field this GitLab does not return (an older version) is sent, and read back as wanted.
+        if (liveValues[k] === undefined || (liveValues[k] ?? "") !== v) body[k] = v;
+    }
+    if (live.visibility !== want.visibility) body.visibility = want.visibility;
+    return body;
 }
 
 /** Live settings back in input terms, so a refresh shows drift as a diff. */
 function fromLive(i: ProjectInputs, p: ProjectJson): ProjectOutputs {
     return {
         ...i,
-        defaultBranch: p.default_branch,
+        defaultBranch: p.default_branch ?? "",
         visibility: p.visibility,
         description: p.description ?? "",
         pipelineMustSucceed: p.only_allow_merge_if_pipeline_succeeds,
         allDiscussionsResolved: p.only_allow_merge_if_all_discussions_are_resolved,
         deleteSourceBranch: p.remove_source_branch_after_merge,
+        jobTokenPush: p.ci_push_repository_for_job_token_allowed ?? i.jobTokenPush,
         projectId: p.id,
         webUrl: p.web_url,
     };
 }
 
-const UPDATABLE = ["visibility", "description", "defaultBranch", "pipelineMustSucceed", "allDiscussionsResolved", "deleteSourceBranch", "deleteOnDestroy", "providerVersion", "mode"] as const;
+/** Applies what differs; GitLab needs at least one parameter, so an in-sync project is left alone. */
+async function converge(api: ReturnType<typeof clientFor>, want: ProjectInputs, live: ProjectJson): Promise<ProjectJson> {
+    const body = settingsUpdate(want, live);
+    return Object.keys(body).length === 0 ? live : rest<ProjectJson>(api, "put", `projects/${live.id}`, body);
+}
+
+const UPDATABLE = ["visibility", "description", "defaultBranch", "pipelineMustSucceed", "allDiscussionsResolved", "deleteSourceBranch", "jobTokenPush", "deleteOnDestroy", "providerVersion", "mode"] as const;
 
 /** Creates or adopts a project and keeps its merge settings; never deletes it unless told to. */
 export const projectProvider: pulumi.dynamic.ResourceProvider<ProjectInputs, ProjectOutputs> & TokenHolder = {
@@ -84,7 +113,8 @@ export const projectProvider: pulumi.dynamic.ResourceProvider<ProjectInputs, Pro
             const name = inputs.path.slice(inputs.path.lastIndexOf("/") + 1);
             const namespace = await rest<{ id: number }>(api, "get", `namespaces/${projectRef(group)}`);
             try {
-                project = await rest<ProjectJson>(api, "post", "projects", { name, path: name, namespace_id: namespace.id, initialize_with_readme: true, ...projectSettings(inputs) });
+                // Creating sets visibility as the creator: no Owner check at create time.
+                project = await rest<ProjectJson>(api, "post", "projects", { name, path: name, namespace_id: namespace.id, initialize_with_readme: true, visibility: inputs.visibility, ...projectSettings(inputs) });
             } catch (e) {
                 // A retried POST whose first answer was lost finds the project taken: it is ours.
                 project = await rest<ProjectJson>(api, "get", `projects/${projectRef(inputs.path)}`).catch(() => {
@@ -92,7 +122,7 @@ export const projectProvider: pulumi.dynamic.ResourceProvider<ProjectInputs, Pro
                 });
             }
         }
-        project = await rest<ProjectJson>(api, "put", `projects/${project.id}`, projectSettings(inputs));
+        project = await converge(api, inputs, project);
         return { id: String(project.id), outs: fromLive(inputs, project) };
     },
     async read(id, props) {
@@ -102,14 +132,20 @@ export const projectProvider: pulumi.dynamic.ResourceProvider<ProjectInputs, Pro
     },
     async update(id, _olds, news) {
         const api = clientFor(news, this as TokenHolder);
-        const project = await rest<ProjectJson>(api, "put", `projects/${id}`, projectSettings(news));
-        return { outs: fromLive(news, project) };
+        const live = await rest<ProjectJson>(api, "get", `projects/${id}`);
+        return { outs: fromLive(news, await converge(api, news, live)) };
     },
     async delete(id, props) {
         // The repository is the team's work: only an explicit opt-in deletes it.
         if (!props.deleteOnDestroy) return;
         const api = clientFor(props, this as TokenHolder);
-        await deleteIfPresent(api, `projects/${id}`);
+        try {
+            // Since GitLab 18.0 this marks the project for deletion (restorable for a retention
+            // period) and frees its path; an already-marked project answers 400.
+            await rest(api, "delete", `projects/${id}`);
+        } catch (e) {
+            if (!isNotFound(e) && !(hasStatus(e, 400) && /already marked for deletion/.test((e as Error).message))) throw e;
+        }
     },
 };
 

@@ -1,5 +1,21 @@
 import * as pulumi from "@pulumi/pulumi";
-import { clientFor, configureToken, deleteIfPresent, diffResult, GitLabResourceInputs, isConflict, projectRef, PROVIDER_VERSION, rest, TokenHolder } from "./common";
+import {
+    AccessEntryJson,
+    clientFor,
+    configureToken,
+    deleteIfPresent,
+    diffResult,
+    effectiveLevel,
+    GitLabResourceInputs,
+    isConflict,
+    isNotFound,
+    projectRef,
+    PROVIDER_VERSION,
+    rest,
+    roleEntries,
+    swapProtection,
+    TokenHolder,
+} from "./common";
 
 export interface ProtectedBranchInputs extends GitLabResourceInputs {
     readonly projectId: number;
@@ -7,6 +23,7 @@ export interface ProtectedBranchInputs extends GitLabResourceInputs {
     readonly name: string;
     readonly pushAccessLevel: number;
     readonly mergeAccessLevel: number;
+    /** Who may unprotect (EE codebase only; Community Edition has no such setting). */
     readonly unprotectAccessLevel: number;
     readonly allowForcePush: boolean;
     readonly codeOwnerApprovalRequired: boolean;
@@ -17,63 +34,112 @@ export interface ProtectedBranchOutputs extends ProtectedBranchInputs {
     readonly protectedBranchId: number;
 }
 
-interface AccessJson {
-    id: number;
-    access_level: number;
-    user_id: number | null;
-    group_id: number | null;
-}
+/**
+ * A protected branch as GitLab returns it. Community Edition omits `unprotect_access_levels` and
+ * `code_owner_approval_required`, and `user_id`/`group_id` in the entries (lib/api/entities/
+ * protected_branch.rb vs ee/lib/ee/api/entities/protected_branch.rb).
+ */
 export interface ProtectedBranchJson {
     id: number;
     name: string;
-    push_access_levels: AccessJson[];
-    merge_access_levels: AccessJson[];
-    unprotect_access_levels: AccessJson[];
+    push_access_levels: AccessEntryJson[];
+    merge_access_levels: AccessEntryJson[];
+    unprotect_access_levels?: AccessEntryJson[];
     allow_force_push: boolean;
-    code_owner_approval_required: boolean;
+    code_owner_approval_required?: boolean;
 }
 
-/** The role-based level of an access list (user/group entries are Premium extras we do not manage). */
-function roleLevel(list: AccessJson[]): number | undefined {
-    return list.find((a) => a.user_id === null && a.group_id === null)?.access_level;
-}
-
-/** Live protection in input terms, so a refresh shows drift as a diff. */
+/**
+ * Live protection in input terms, so a refresh shows drift as a diff. A setting the edition
+ * does not have (CE: unprotect level, code-owner approval) reads as wanted: there is nothing
+ * to drift, and the audit reports that nobody enforces it.
+ */
 export function protectionFromLive(i: ProtectedBranchInputs, pb: ProtectedBranchJson): ProtectedBranchOutputs {
     return {
         ...i,
-        pushAccessLevel: roleLevel(pb.push_access_levels) ?? -1,
-        mergeAccessLevel: roleLevel(pb.merge_access_levels) ?? -1,
-        unprotectAccessLevel: roleLevel(pb.unprotect_access_levels) ?? -1,
+        pushAccessLevel: effectiveLevel(pb.push_access_levels),
+        mergeAccessLevel: effectiveLevel(pb.merge_access_levels),
+        unprotectAccessLevel: pb.unprotect_access_levels === undefined ? i.unprotectAccessLevel : effectiveLevel(pb.unprotect_access_levels),
         allowForcePush: pb.allow_force_push,
-        codeOwnerApprovalRequired: pb.code_owner_approval_required,
+        codeOwnerApprovalRequired: pb.code_owner_approval_required ?? i.codeOwnerApprovalRequired,
         protectedBranchId: pb.id,
     };
 }
 
+/** Whether the live protection already is the wanted one (role entries exactly the wanted level). */
+export function protectionMatches(want: ProtectedBranchInputs, live: ProtectedBranchJson): boolean {
+    const exactly = (list: AccessEntryJson[] | undefined, level: number) => {
+        const roles = roleEntries(list);
+        return roles.length === 1 && roles[0]!.access_level === level;
+    };
+    return (
+        exactly(live.push_access_levels, want.pushAccessLevel) &&
+        exactly(live.merge_access_levels, want.mergeAccessLevel) &&
+        (live.unprotect_access_levels === undefined || exactly(live.unprotect_access_levels, want.unprotectAccessLevel)) &&
+        live.allow_force_push === want.allowForcePush &&
+        (live.code_owner_approval_required === undefined || live.code_owner_approval_required === want.codeOwnerApprovalRequired)
+    );
+}
+
 /**
  * The PATCH body that turns the live protection into the wanted one in place: for each
- * access list, add the wanted role level and destroy the other role entries. It always
- * sends code_owner_approval_required, since omitting it has been seen to reset it.
+ * access list, add the wanted role level and destroy the other role entries (GitLab adds
+ * `{access_level}` entries beside existing ones). It always sends code_owner_approval_required:
+ * older EE reset it to false when omitted.
  */
 export function protectionPatch(want: ProtectedBranchInputs, live: ProtectedBranchJson): Record<string, unknown> {
-    const changes = (list: AccessJson[], level: number) => {
-        const roles = list.filter((a) => a.user_id === null && a.group_id === null);
+    const changes = (list: AccessEntryJson[] | undefined, level: number) => {
+        const roles = roleEntries(list);
         if (roles.length === 1 && roles[0]!.access_level === level) return [];
-        return [{ access_level: level }, ...roles.map((a) => ({ id: a.id, _destroy: true }))];
+        const keep = roles.some((a) => a.access_level === level);
+        return [...(keep ? [] : [{ access_level: level }]), ...roles.filter((a) => a.access_level !== level).map((a) => ({ id: a.id, _destroy: true }))];
     };
     return {
         allow_force_push: want.allowForcePush,
         code_owner_approval_required: want.codeOwnerApprovalRequired,
         allowed_to_push: changes(live.push_access_levels, want.pushAccessLevel),
         allowed_to_merge: changes(live.merge_access_levels, want.mergeAccessLevel),
-        allowed_to_unprotect: changes(live.unprotect_access_levels, want.unprotectAccessLevel),
+        allowed_to_unprotect: live.unprotect_access_levels === undefined ? [] : changes(live.unprotect_access_levels, want.unprotectAccessLevel),
     };
 }
 
-const path = (i: { projectId: number; name: string }) => `projects/${projectRef(i.projectId)}/protected_branches/${encodeURIComponent(i.name)}`;
+/** POST body: the scalars every edition accepts on create (CE drops the EE-only ones). */
+export function protectionCreateBody(want: ProtectedBranchInputs, name = want.name): Record<string, unknown> {
+    return {
+        name,
+        push_access_level: want.pushAccessLevel,
+        merge_access_level: want.mergeAccessLevel,
+        unprotect_access_level: want.unprotectAccessLevel,
+        allow_force_push: want.allowForcePush,
+        code_owner_approval_required: want.codeOwnerApprovalRequired,
+    };
+}
 
-/** Branch protection, updated in place with PATCH: no window in which the branch is unprotected. */
+const collection = (i: { projectId: number }) => `projects/${projectRef(i.projectId)}/protected_branches`;
+const path = (i: { projectId: number; name: string }) => `${collection(i)}/${encodeURIComponent(i.name)}`;
+
+/**
+ * Converges an existing protection on the wanted one: PATCH in place (no unprotect/re-protect,
+ * which floods the audit log and breaks running pipelines), then read back. Where the edition
+ * ignored the change (Community Edition drops PATCH `allowed_to_*` and answers 200), swap the
+ * rule without a gap instead.
+ */
+async function converge(api: ReturnType<typeof clientFor>, want: ProtectedBranchInputs, live: ProtectedBranchJson): Promise<ProtectedBranchJson> {
+    if (protectionMatches(want, live)) return live;
+    await rest<ProtectedBranchJson>(api, "patch", path(want), protectionPatch(want, live));
+    const after = await rest<ProtectedBranchJson>(api, "get", path(want));
+    if (protectionMatches(want, after)) return after;
+    return swapProtection<ProtectedBranchJson>(api, {
+        collection: collection(want),
+        name: want.name,
+        protect: (name, strictest) =>
+            strictest
+                ? { name, push_access_level: 0, merge_access_level: 0, unprotect_access_level: 40, allow_force_push: false, code_owner_approval_required: want.codeOwnerApprovalRequired }
+                : protectionCreateBody(want, name),
+    });
+}
+
+/** Branch protection, updated in place where GitLab allows it, never with a window in which the branch is unprotected. */
 export const protectedBranchProvider: pulumi.dynamic.ResourceProvider<ProtectedBranchInputs, ProtectedBranchOutputs> & TokenHolder = {
     async configure(req) {
         await configureToken(this as TokenHolder, req);
@@ -85,32 +151,30 @@ export const protectedBranchProvider: pulumi.dynamic.ResourceProvider<ProtectedB
         const api = clientFor(inputs, this as TokenHolder);
         let live: ProtectedBranchJson;
         try {
-            live = await rest<ProtectedBranchJson>(api, "post", `projects/${projectRef(inputs.projectId)}/protected_branches`, {
-                name: inputs.name,
-                push_access_level: inputs.pushAccessLevel,
-                merge_access_level: inputs.mergeAccessLevel,
-                unprotect_access_level: inputs.unprotectAccessLevel,
-                allow_force_push: inputs.allowForcePush,
-                code_owner_approval_required: inputs.codeOwnerApprovalRequired,
-            });
+            live = await rest<ProtectedBranchJson>(api, "post", collection(inputs), protectionCreateBody(inputs));
         } catch (e) {
             // Already protected (by hand, or by an attempt whose answer was lost): converge in place.
             if (!isConflict(e)) throw e;
-            const existing = await rest<ProtectedBranchJson>(api, "get", path(inputs));
-            live = await rest<ProtectedBranchJson>(api, "patch", path(inputs), protectionPatch(inputs, existing));
+            live = await rest<ProtectedBranchJson>(api, "get", path(inputs));
         }
+        // Create may have been given less than asked (CE: no unprotect level), or found a looser rule.
+        live = await converge(api, inputs, live);
         return { id: `${inputs.projectId}:${inputs.name}`, outs: protectionFromLive(inputs, live) };
     },
     async read(id, props) {
         const api = clientFor(props!, this as TokenHolder);
-        const live = await rest<ProtectedBranchJson>(api, "get", path(props!));
-        return { id, props: protectionFromLive(props!, live) };
+        try {
+            return { id, props: protectionFromLive(props!, await rest<ProtectedBranchJson>(api, "get", path(props!))) };
+        } catch (e) {
+            // Unprotected behind Pulumi's back: gone, so the next `up` protects it again.
+            if (isNotFound(e)) return { id: "", props: {} as ProtectedBranchOutputs };
+            throw e;
+        }
     },
     async update(_id, _olds, news) {
         const api = clientFor(news, this as TokenHolder);
         const live = await rest<ProtectedBranchJson>(api, "get", path(news));
-        const updated = await rest<ProtectedBranchJson>(api, "patch", path(news), protectionPatch(news, live));
-        return { outs: protectionFromLive(news, updated) };
+        return { outs: protectionFromLive(news, await converge(api, news, live)) };
     },
     async delete(_id, props) {
         const api = clientFor(props, this as TokenHolder);

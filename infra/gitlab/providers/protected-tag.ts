@@ -1,5 +1,21 @@
 import * as pulumi from "@pulumi/pulumi";
-import { clientFor, configureToken, deleteIfPresent, diffResult, GitLabResourceInputs, isConflict, projectRef, PROVIDER_VERSION, rest, TokenHolder } from "./common";
+import {
+    AccessEntryJson,
+    clientFor,
+    configureToken,
+    deleteIfPresent,
+    diffResult,
+    effectiveLevel,
+    GitLabResourceInputs,
+    hasStatus,
+    isNotFound,
+    projectRef,
+    PROVIDER_VERSION,
+    rest,
+    roleEntries,
+    swapProtection,
+    TokenHolder,
+} from "./common";
 
 export interface ProtectedTagInputs extends GitLabResourceInputs {
     readonly projectId: number;
@@ -8,26 +24,35 @@ export interface ProtectedTagInputs extends GitLabResourceInputs {
     readonly createAccessLevel: number;
 }
 
+/** lib/api/entities/protected_tag.rb: a name and its create levels; no id. */
 interface ProtectedTagJson {
     name: string;
-    create_access_levels: { id: number; access_level: number; user_id: number | null; group_id: number | null }[];
+    create_access_levels: AccessEntryJson[];
 }
 
 const collection = (i: { projectId: number }) => `projects/${projectRef(i.projectId)}/protected_tags`;
 const path = (i: { projectId: number; name: string }) => `${collection(i)}/${encodeURIComponent(i.name)}`;
-const fromLive = (i: ProtectedTagInputs, t: ProtectedTagJson): ProtectedTagInputs => ({
-    ...i,
-    createAccessLevel: t.create_access_levels.find((a) => a.user_id === null && a.group_id === null)?.access_level ?? -1,
-});
-
-async function protect(api: ReturnType<typeof clientFor>, i: ProtectedTagInputs): Promise<ProtectedTagJson> {
-    return rest<ProtectedTagJson>(api, "post", collection(i), { name: i.name, create_access_level: i.createAccessLevel });
-}
+const fromLive = (i: ProtectedTagInputs, t: ProtectedTagJson): ProtectedTagInputs => ({ ...i, createAccessLevel: effectiveLevel(t.create_access_levels) });
+const matches = (i: ProtectedTagInputs, t: ProtectedTagJson) => {
+    const roles = roleEntries(t.create_access_levels);
+    return roles.length === 1 && roles[0]!.access_level === i.createAccessLevel;
+};
 
 /**
- * A protected tag. GitLab has no update for protected tags, so a change of who may create
- * them unprotects and protects again at once, leaving the pattern open for one request.
+ * GitLab has no update for protected tags (no PATCH/PUT in lib/api/protected_tags.rb), so a
+ * change of who may create them swaps the rule under a strictest temporary one: the pattern is
+ * never open.
  */
+async function converge(api: ReturnType<typeof clientFor>, want: ProtectedTagInputs, live: ProtectedTagJson): Promise<ProtectedTagJson> {
+    if (matches(want, live)) return live;
+    return swapProtection<ProtectedTagJson>(api, {
+        collection: collection(want),
+        name: want.name,
+        protect: (name, strictest) => ({ name, create_access_level: strictest ? 0 : want.createAccessLevel }),
+    });
+}
+
+/** A protected tag pattern: only the allowed role may create matching tags. */
 export const protectedTagProvider: pulumi.dynamic.ResourceProvider<ProtectedTagInputs, ProtectedTagInputs> & TokenHolder = {
     async configure(req) {
         await configureToken(this as TokenHolder, req);
@@ -39,25 +64,34 @@ export const protectedTagProvider: pulumi.dynamic.ResourceProvider<ProtectedTagI
         const api = clientFor(inputs, this as TokenHolder);
         let live: ProtectedTagJson;
         try {
-            live = await protect(api, inputs);
+            live = await rest<ProtectedTagJson>(api, "post", collection(inputs), { name: inputs.name, create_access_level: inputs.createAccessLevel });
         } catch (e) {
-            if (!isConflict(e)) throw e;
-            live = await rest<ProtectedTagJson>(api, "get", path(inputs));
-            if (fromLive(inputs, live).createAccessLevel !== inputs.createAccessLevel) {
-                await rest(api, "delete", path(inputs));
-                live = await protect(api, inputs);
-            }
+            // A duplicate is a 422 "Name has already been taken" here, not a 409 (the model's
+            // uniqueness validation): protected already, by hand or by a lost earlier answer.
+            if (!hasStatus(e, 422, 409)) throw e;
+            live = await converge(api, inputs, await rest<ProtectedTagJson>(api, "get", path(inputs)));
         }
         return { id: `${inputs.projectId}:${inputs.name}`, outs: fromLive(inputs, live) };
     },
     async read(id, props) {
         const api = clientFor(props!, this as TokenHolder);
-        return { id, props: fromLive(props!, await rest<ProtectedTagJson>(api, "get", path(props!))) };
+        try {
+            return { id, props: fromLive(props!, await rest<ProtectedTagJson>(api, "get", path(props!))) };
+        } catch (e) {
+            if (isNotFound(e)) return { id: "", props: {} as ProtectedTagInputs };
+            throw e;
+        }
     },
     async update(_id, _olds, news) {
         const api = clientFor(news, this as TokenHolder);
-        await deleteIfPresent(api, path(news));
-        return { outs: fromLive(news, await protect(api, news)) };
+        let live: ProtectedTagJson | undefined;
+        try {
+            live = await rest<ProtectedTagJson>(api, "get", path(news));
+        } catch (e) {
+            if (!isNotFound(e)) throw e;
+        }
+        const result = live ? await converge(api, news, live) : await rest<ProtectedTagJson>(api, "post", collection(news), { name: news.name, create_access_level: news.createAccessLevel });
+        return { outs: fromLive(news, result) };
     },
     async delete(_id, props) {
         const api = clientFor(props, this as TokenHolder);

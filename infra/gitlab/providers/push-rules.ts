@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { clientFor, configureToken, deleteIfPresent, diffResult, GitLabResourceInputs, projectRef, PROVIDER_VERSION, rest, TokenHolder } from "./common";
+import { clientFor, configureToken, deleteIfPresent, diffResult, GitLabResourceInputs, isNotFound, projectRef, PROVIDER_VERSION, rest, TokenHolder } from "./common";
 
 export interface PushRulesInputs extends GitLabResourceInputs {
     readonly projectId: number;
@@ -34,8 +34,13 @@ export const pushRulesProvider: pulumi.dynamic.ResourceProvider<PushRulesInputs,
     },
     async create(inputs) {
         const api = clientFor(inputs, this as TokenHolder);
-        // A project has one push rule: edit it when it exists, else add it.
-        const existing = await rest<PushRuleJson | null>(api, "get", path(inputs));
+        // A project has one push rule: edit it when it exists (GET answers 200 with `null` when
+        // there is none), else add it.
+        const existing = await rest<PushRuleJson | null>(api, "get", path(inputs)).catch((e: unknown) => {
+            // Without the licensed feature GitLab answers 404 (ee/lib/api/project_push_rule.rb), and CE has no such route.
+            if (isNotFound(e) && !/Project Not Found/.test((e as Error).message)) throw new Error(`GitLab has no push rules for project ${inputs.projectId} (404 on GET ${path(inputs)}): they need GitLab Premium or Ultimate, and this server or group is Free or Community Edition. Set ml-team-env:gitlab.tier to free (the branch-name rule is then enforced by a CI job) or upgrade.`);
+            throw e;
+        });
         // A POST retried after a lost answer finds the rule there (422): edit it instead.
         const live = existing
             ? await rest<PushRuleJson>(api, "put", path(inputs), body(inputs))
