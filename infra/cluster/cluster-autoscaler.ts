@@ -1,24 +1,16 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { KubernetesVersion } from "../config/schema";
+import { EKS_VERSIONS, KubernetesVersion } from "./kubernetes-versions";
 import { SystemPlacement } from "./gpu-placement";
 import { clusterAutoscalerPolicy } from "./iam-policies";
 import { ServiceAccountRole } from "./service-account-role";
 
-/** The cluster-autoscaler chart, pinned. */
-export const AUTOSCALER_CHART = { chart: "cluster-autoscaler", version: "9.50.0", repo: "https://kubernetes.github.io/autoscaler" } as const;
+/** The cluster-autoscaler chart, pinned (kubernetes/autoscaler tag cluster-autoscaler-chart-9.59.0, 2026-07-21). */
+export const AUTOSCALER_CHART = { chart: "cluster-autoscaler", version: "9.59.0", repo: "https://kubernetes.github.io/autoscaler" } as const;
 
-/** The autoscaler's minor version must match the cluster's (releases as kops pins them). */
-const AUTOSCALER_IMAGE_BY_KUBERNETES: Readonly<Record<KubernetesVersion, string>> = {
-    "1.31": "v1.31.4",
-    "1.32": "v1.32.3",
-    "1.33": "v1.33.1",
-    "1.34": "v1.34.0",
-};
-
-/** Image tag of the autoscaler for a Kubernetes minor version (the config schema admits only these). */
+/** Image tag of the autoscaler for a Kubernetes minor version: its minor must match the cluster's. */
 export function autoscalerImageTag(kubernetesVersion: KubernetesVersion): string {
-    return AUTOSCALER_IMAGE_BY_KUBERNETES[kubernetesVersion];
+    return EKS_VERSIONS[kubernetesVersion].autoscalerImageTag;
 }
 
 export const AUTOSCALER_SERVICE_ACCOUNT = { namespace: "kube-system", name: "cluster-autoscaler" } as const;

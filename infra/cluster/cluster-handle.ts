@@ -13,8 +13,12 @@ export interface ClusterHandle {
     readonly gpuPlacement: GpuPlacement;
     /** Where the hub, proxy, runner managers and add-ons run. */
     readonly systemPlacement: SystemPlacement;
+    /** Where CPU notebooks and CPU CI jobs run (never the system nodes on EKS). */
+    readonly userPlacement: SystemPlacement;
     /** StorageClass for users' volumes (encrypted, reclaim policy Retain). */
     readonly userStorageClassName: pulumi.Input<string>;
+    /** Who enforces NetworkPolicy: this package (Calico on EKS) or the cluster's own network plugin. */
+    readonly networkPolicyEnforcement: "calico" | "cluster";
     /** Cluster name, for outputs. */
     readonly clusterName: pulumi.Output<string>;
     /** kubeconfig, always a Pulumi secret. */

@@ -34,16 +34,20 @@ export class ExistingCluster extends pulumi.ComponentResource implements Cluster
     readonly provider: k8s.Provider;
     readonly gpuPlacement: GpuPlacement;
     readonly systemPlacement: SystemPlacement;
+    readonly userPlacement: SystemPlacement;
     readonly userStorageClassName: pulumi.Output<string>;
+    /** Your cluster's network plugin must enforce NetworkPolicy (Calico, Cilium, ...); this package does not install one here. */
+    readonly networkPolicyEnforcement = "cluster" as const;
     readonly clusterName: pulumi.Output<string>;
     readonly kubeconfig: pulumi.Output<string>;
 
     constructor(name: string, args: ExistingClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ml-team-env:cluster:ExistingCluster", name, {}, opts);
         this.kubeconfig = pulumi.secret(args.kubeconfig);
-        this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig }, { parent: this });
+        this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { parent: this });
         this.gpuPlacement = existingGpuPlacement(args.cluster);
         this.systemPlacement = { nodeSelector: { ...args.cluster.systemNodeSelector }, tolerations: [] };
+        this.userPlacement = { nodeSelector: { ...args.cluster.userNodeSelector }, tolerations: [] };
         this.userStorageClassName = pulumi.output(args.cluster.storageClassName);
         this.clusterName = pulumi.output(name);
         if (args.cluster.installDevicePlugin) {

@@ -2,20 +2,37 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { EksClusterConfig } from "../config/schema";
+import { CalicoPolicyEngine } from "./calico-policy-engine";
 import { ClusterAutoscaler } from "./cluster-autoscaler";
 import { ClusterHandle } from "./cluster-handle";
 import { ClusterNetwork } from "./cluster-network";
-import { GpuPlacement, SystemPlacement } from "./gpu-placement";
-import { GpuNodePool, POOL_LABEL } from "./gpu-node-pool";
+import { GpuPlacement, NVIDIA_GPU_RESOURCE, SystemPlacement, tolerationFor } from "./gpu-placement";
 import { MANAGED_POLICIES, secretsKeyPolicy, serviceTrustPolicy } from "./iam-policies";
+import { KubernetesVersion } from "./kubernetes-versions";
 import { eksKubeconfig } from "./kubeconfig";
-import { nodeLaunchTemplateArgs } from "./node-launch-template";
+import { POOL_LABEL, poolLabels, poolTaints } from "./node-pools";
 import { NvidiaDevicePlugin } from "./nvidia-device-plugin";
 import { ServiceAccountRole } from "./service-account-role";
 import { StorageClasses } from "./storage-classes";
+import { amiShipsDevicePlugin, ZonalNodePool } from "./zonal-node-pool";
 
 /** The access policy that makes a principal cluster admin under access entries. */
 export const CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
+
+/** The log group EKS writes control-plane logs to (EKS user guide, control-plane logs). */
+export function controlPlaneLogGroupName(clusterName: string): string {
+    return `/aws/eks/${clusterName}/cluster`;
+}
+
+/** Principal ARNs once each, in order: EKS rejects a second access entry for the same principal. */
+export function uniquePrincipals(arns: readonly string[]): string[] {
+    return [...new Set(arns)];
+}
+
+/** The vpc-cni add-on's configuration: pod IPs annotated for Calico; its own policy agent off (they conflict). */
+export function vpcCniConfiguration(): string {
+    return JSON.stringify({ enableNetworkPolicy: "false", env: { ANNOTATE_POD_IP: "true" } });
+}
 
 export interface GpuClusterArgs {
     /** Physical EKS cluster name (tags and the autoscaler need it before the cluster exists). */
@@ -24,21 +41,24 @@ export interface GpuClusterArgs {
     readonly cluster: EksClusterConfig;
     /** GPUs on one GPU node (validated config: `gpuCapacity.gpusPerNode`). */
     readonly gpusPerNode: number;
-    /** Tags for every AWS resource. @default {} */
+    /** Tags for every AWS resource, nodes and their volumes included. @default {} */
     readonly tags?: Record<string, string>;
 }
 
 /**
- * An EKS cluster for an ML team: private nodes, encrypted secrets, access entries, IRSA,
- * a small system node group, the core add-ons with encrypted gp3 storage, and a GPU pool
- * that scales from zero. Every AWS resource uses one explicit provider for the configured
- * region, and every Kubernetes resource the cluster's own provider.
+ * An EKS cluster for an ML team: private nodes, encrypted secrets, access entries, IRSA, a
+ * small system node group, a user pool for CPU notebooks and CI jobs, a GPU pool (both one
+ * node group per zone, scaling from zero), NetworkPolicy enforced by Calico, and the add-ons
+ * with encrypted gp3 storage. Every AWS resource uses one explicit provider for the region,
+ * and every Kubernetes resource the cluster's own provider.
  */
 export class GpuCluster extends pulumi.ComponentResource implements ClusterHandle {
     readonly provider: k8s.Provider;
     readonly gpuPlacement: GpuPlacement;
     readonly systemPlacement: SystemPlacement;
+    readonly userPlacement: SystemPlacement;
     readonly userStorageClassName: pulumi.Output<string>;
+    readonly networkPolicyEnforcement = "calico" as const;
     readonly clusterName: pulumi.Output<string>;
     readonly kubeconfig: pulumi.Output<string>;
     readonly endpoint: pulumi.Output<string>;
@@ -52,21 +72,19 @@ export class GpuCluster extends pulumi.ComponentResource implements ClusterHandl
         const inAws = { parent: this, provider: awsProvider };
         const childOpts = { parent: this, providers: { aws: awsProvider } };
 
-        // Network.
+        // Network: one private subnet per zone, which is also one node group per zone and pool.
         let privateSubnetIds: pulumi.Input<string>[];
         if (c.vpc === "create") {
-            const network = new ClusterNetwork(`${name}-network`, { clusterName: args.clusterName, vpcCidr: c.vpcCidr, availabilityZoneCount: c.availabilityZoneCount }, childOpts);
+            const network = new ClusterNetwork(`${name}-network`, { clusterName: args.clusterName, vpcCidr: c.vpcCidr, region: c.region, availabilityZoneCount: c.availabilityZoneCount }, childOpts);
             privateSubnetIds = network.privateSubnetIds;
         } else {
             privateSubnetIds = c.vpc.privateSubnetIds;
         }
 
-        // Control plane: its role, a KMS key for secrets, logging, API-mode access.
+        // Control plane: its role, a KMS key for secrets, a log group with a retention, API-mode access.
         const identity = aws.getCallerIdentityOutput({}, inAws);
         const clusterRole = new aws.iam.Role(`${name}-cluster`, { assumeRolePolicy: JSON.stringify(serviceTrustPolicy("eks.amazonaws.com")) }, inAws);
-        const clusterPolicies = MANAGED_POLICIES.cluster.map(
-            (policyArn, i) => new aws.iam.RolePolicyAttachment(`${name}-cluster-${i}`, { role: clusterRole.name, policyArn }, inAws),
-        );
+        const clusterPolicies = MANAGED_POLICIES.cluster.map((policyArn, i) => new aws.iam.RolePolicyAttachment(`${name}-cluster-${i}`, { role: clusterRole.name, policyArn }, inAws));
         const secretsKey = new aws.kms.Key(
             `${name}-secrets`,
             {
@@ -77,6 +95,8 @@ export class GpuCluster extends pulumi.ComponentResource implements ClusterHandl
             },
             inAws,
         );
+        // Made before the cluster, or EKS makes it without a retention and it outlives `destroy`.
+        const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { name: controlPlaneLogGroupName(args.clusterName), retentionInDays: c.logRetentionDays }, inAws);
         const cluster = new aws.eks.Cluster(
             `${name}-eks`,
             {
@@ -93,61 +113,85 @@ export class GpuCluster extends pulumi.ComponentResource implements ClusterHandl
                 encryptionConfig: { provider: { keyArn: secretsKey.arn }, resources: ["secrets"] },
                 // Access entries only: explicit, auditable admins instead of the aws-auth ConfigMap.
                 accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: false },
+                // Without it a new cluster lands in EXTENDED support once its version ages (6× the price).
+                upgradePolicy: { supportType: c.supportType },
             },
-            { ...inAws, dependsOn: clusterPolicies },
+            { ...inAws, dependsOn: [...clusterPolicies, logGroup] },
         );
         const issuerUrl = cluster.identities.apply((ids) => ids[0]!.oidcs![0]!.issuer!);
 
-        // Admins: the principal running `pulumi up` (an assumed role resolves to its role) and configured ones.
+        // Admins: the configured principals, and the principal running `pulumi up` (an assumed role
+        // resolves to its role) unless it is one of them: EKS refuses a second access entry for the
+        // same principal. The deployer is known in `pulumi preview` too (an invoke), so its entry
+        // shows there; the offline plan cannot know it.
+        const admin = (id: string, principalArn: pulumi.Input<string>) => {
+            const entry = new aws.eks.AccessEntry(`${name}-admin-${id}`, { clusterName: cluster.name, principalArn, type: "STANDARD" }, inAws);
+            return new aws.eks.AccessPolicyAssociation(`${name}-admin-${id}`, { clusterName: cluster.name, principalArn: entry.principalArn, policyArn: CLUSTER_ADMIN_POLICY, accessScope: { type: "cluster" } }, inAws);
+        };
+        const configuredAdmins = uniquePrincipals(c.adminPrincipalArns).map((arn, i) => admin(String(i), arn));
         const deployer = aws.iam.getSessionContextOutput({ arn: identity.arn }, inAws).issuerArn;
-        const admins: pulumi.Input<string>[] = [deployer, ...c.adminPrincipalArns];
-        const adminAssociations = admins.map((principalArn, i) => {
-            const entry = new aws.eks.AccessEntry(`${name}-admin-${i}`, { clusterName: cluster.name, principalArn, type: "STANDARD" }, inAws);
-            return new aws.eks.AccessPolicyAssociation(
-                `${name}-admin-${i}`,
-                { clusterName: cluster.name, principalArn: entry.principalArn, policyArn: CLUSTER_ADMIN_POLICY, accessScope: { type: "cluster" } },
-                inAws,
-            );
-        });
+        const deployerAdmin = deployer.apply((arn) => (c.adminPrincipalArns.includes(arn) ? [] : [admin("deployer", arn)]));
+        const adminAssociations = deployerAdmin.apply((d) => [...configuredAdmins, ...d]);
 
         // IAM OIDC provider for service-account roles. EKS issuers are trusted through AWS's
         // CA library, so no thumbprint is pinned.
         const oidc = new aws.iam.OpenIdConnectProvider(`${name}-oidc`, { url: issuerUrl, clientIdLists: ["sts.amazonaws.com"] }, inAws);
+        const irsa = { oidcProviderArn: oidc.arn, issuerUrl };
+
+        // The VPC CNI comes before any node: a node that starts without aws-node stays NotReady.
+        // It gets node networking rights through its own role, not the node's.
+        const cniRole = new ServiceAccountRole(`${name}-vpc-cni`, { ...irsa, namespace: "kube-system", serviceAccount: "aws-node", managedPolicyArns: MANAGED_POLICIES.vpcCni }, childOpts);
+        const addon = (addonName: string, extra: Partial<aws.eks.AddonArgs>, dependsOn: pulumi.Resource[]) =>
+            new aws.eks.Addon(`${name}-${addonName}`, { clusterName: cluster.name, addonName, resolveConflictsOnCreate: "OVERWRITE", resolveConflictsOnUpdate: "PRESERVE", ...extra }, { ...inAws, dependsOn });
+        const vpcCni = addon("vpc-cni", { serviceAccountRoleArn: cniRole.roleArn, configurationValues: vpcCniConfiguration() }, []);
+        const kubeProxy = addon("kube-proxy", {}, []);
 
         // Nodes.
         const nodeRole = new aws.iam.Role(`${name}-node`, { assumeRolePolicy: JSON.stringify(serviceTrustPolicy("ec2.amazonaws.com")) }, inAws);
-        const nodePolicies = MANAGED_POLICIES.node.map(
-            (policyArn, i) => new aws.iam.RolePolicyAttachment(`${name}-node-${i}`, { role: nodeRole.name, policyArn }, inAws),
-        );
+        const nodePolicies = MANAGED_POLICIES.node.map((policyArn, i) => new aws.iam.RolePolicyAttachment(`${name}-node-${i}`, { role: nodeRole.name, policyArn }, inAws));
+        const beforeNodes = { dependsOn: [...nodePolicies, vpcCni, kubeProxy] };
+        const pool = (role: "system" | "user" | "gpu", instanceTypes: readonly string[]) => ({
+            clusterName: cluster.name,
+            nodeRoleArn: nodeRole.arn,
+            instanceTypes,
+            labels: poolLabels(role, instanceTypes),
+            taints: poolTaints(role),
+            tags,
+        });
         const sys = c.systemNodeGroup;
-        const systemTemplate = new aws.ec2.LaunchTemplate(`${name}-system`, nodeLaunchTemplateArgs({ amiType: "AL2023_x86_64_STANDARD", diskSizeGiB: sys.diskSizeGiB, tags: { ...tags, Name: `${name}-system` } }), inAws);
-        const systemNodes = new aws.eks.NodeGroup(
+        // The system group spans the zones: it has no zonal volumes but the hub's database, and
+        // keeps a node in each zone (minSize ≥ 2).
+        const systemNodes = new ZonalNodePool(
             `${name}-system`,
+            { ...pool("system", sys.instanceTypes), subnetIds: privateSubnetIds, amiType: "AL2023_x86_64_STANDARD", minSize: sys.minSize, desiredSize: sys.desiredSize, maxSize: sys.maxSize, diskSizeGiB: sys.diskSizeGiB, spanZones: true },
+            { ...childOpts, ...beforeNodes },
+        );
+        const user = c.userNodePool;
+        new ZonalNodePool(
+            `${name}-user`,
+            { ...pool("user", user.instanceTypes), subnetIds: privateSubnetIds, amiType: "AL2023_x86_64_STANDARD", minSize: user.minSize, desiredSize: user.desiredSize, maxSize: user.maxSize, diskSizeGiB: user.diskSizeGiB },
+            { ...childOpts, ...beforeNodes },
+        );
+        const gpu = c.gpuNodePool;
+        new ZonalNodePool(
+            `${name}-gpu`,
             {
-                clusterName: cluster.name,
-                nodeRoleArn: nodeRole.arn,
+                ...pool("gpu", gpu.instanceTypes),
                 subnetIds: privateSubnetIds,
-                amiType: "AL2023_x86_64_STANDARD",
-                instanceTypes: sys.instanceTypes,
-                capacityType: "ON_DEMAND",
-                scalingConfig: { minSize: sys.minSize, desiredSize: sys.desiredSize, maxSize: sys.maxSize },
-                launchTemplate: { id: systemTemplate.id, version: systemTemplate.latestVersion.apply(String) },
-                labels: { [POOL_LABEL]: "system" },
-                updateConfig: { maxUnavailable: 1 },
+                amiType: gpu.amiType,
+                gpusPerNode: args.gpusPerNode,
+                capacityType: gpu.capacityType,
+                minSize: gpu.minSize,
+                desiredSize: gpu.desiredSize,
+                maxSize: gpu.maxSize,
+                diskSizeGiB: gpu.diskSizeGiB,
             },
-            { ...inAws, dependsOn: nodePolicies, ignoreChanges: ["scalingConfig.desiredSize"] },
+            { ...childOpts, ...beforeNodes },
         );
 
-        // Core add-ons. The VPC CNI gets node networking rights through its own role, not the node's.
-        const irsa = { oidcProviderArn: oidc.arn, issuerUrl };
-        const cniRole = new ServiceAccountRole(`${name}-vpc-cni`, { ...irsa, namespace: "kube-system", serviceAccount: "aws-node", managedPolicyArns: MANAGED_POLICIES.vpcCni }, childOpts);
-        const ebsRole = new ServiceAccountRole(`${name}-ebs-csi`, { ...irsa, namespace: "kube-system", serviceAccount: "ebs-csi-controller-sa", managedPolicyArns: MANAGED_POLICIES.ebsCsi }, childOpts);
-        const addon = (addonName: string, extra: Partial<aws.eks.AddonArgs>, dependsOn: pulumi.Resource[]) =>
-            new aws.eks.Addon(`${name}-${addonName}`, { clusterName: cluster.name, addonName, resolveConflictsOnCreate: "OVERWRITE", resolveConflictsOnUpdate: "PRESERVE", ...extra }, { ...inAws, dependsOn });
-        addon("vpc-cni", { serviceAccountRoleArn: cniRole.roleArn }, []);
-        addon("kube-proxy", {}, []);
-        // These run as pods: without nodes they would sit degraded and fail the update.
+        // Add-ons that run as pods wait for nodes, or they sit degraded and fail the update.
         const coredns = addon("coredns", {}, [systemNodes]);
+        const ebsRole = new ServiceAccountRole(`${name}-ebs-csi`, { ...irsa, namespace: "kube-system", serviceAccount: "ebs-csi-controller-sa", managedPolicyArns: MANAGED_POLICIES.ebsCsi }, childOpts);
         const ebs = addon("aws-ebs-csi-driver", { serviceAccountRoleArn: ebsRole.roleArn }, [systemNodes]);
 
         // Kubernetes access.
@@ -156,47 +200,28 @@ export class GpuCluster extends pulumi.ComponentResource implements ClusterHandl
                 .all([cluster.name, cluster.endpoint, cluster.certificateAuthority])
                 .apply(([clusterName, endpoint, ca]) => eksKubeconfig({ clusterName, endpoint, certificateAuthorityData: ca.data!, region: c.region })),
         );
-        this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig }, { parent: this, dependsOn: [...adminAssociations, coredns] });
+        this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { parent: this, dependsOn: adminAssociations.apply((a) => [...a, coredns]) });
         const inCluster = { parent: this, provider: this.provider };
 
         const storage = new StorageClasses(`${name}-storage`, { provisioner: "ebs.csi.aws.com" }, { ...inCluster, dependsOn: [ebs] });
+        new CalicoPolicyEngine(`${name}-calico`, { provider: this.provider }, { parent: this, dependsOn: [systemNodes] });
 
         this.systemPlacement = { nodeSelector: { [POOL_LABEL]: "system" }, tolerations: [] };
+        this.userPlacement = { nodeSelector: { [POOL_LABEL]: "user" }, tolerations: poolTaints("user").map(tolerationFor) };
+        this.gpuPlacement = {
+            nodeSelector: { [POOL_LABEL]: "gpu" },
+            tolerations: poolTaints("gpu").map(tolerationFor),
+            resourceName: NVIDIA_GPU_RESOURCE,
+            gpusPerNode: args.gpusPerNode,
+            maxGpus: args.gpusPerNode * gpu.maxSize,
+        };
         new ClusterAutoscaler(
             `${name}-autoscaler`,
-            {
-                clusterName: args.clusterName,
-                region: c.region,
-                kubernetesVersion: c.kubernetesVersion,
-                ...irsa,
-                placement: this.systemPlacement,
-                provider: this.provider,
-            },
+            { clusterName: args.clusterName, region: c.region, kubernetesVersion: c.kubernetesVersion as KubernetesVersion, ...irsa, placement: this.systemPlacement, provider: this.provider },
             { ...childOpts, dependsOn: [systemNodes] },
         );
-
-        const gpu = c.gpuNodePool;
-        const pool = new GpuNodePool(
-            `${name}-gpu`,
-            {
-                clusterName: cluster.name,
-                clusterNameForTags: args.clusterName,
-                nodeRoleArn: nodeRole.arn,
-                subnetIds: privateSubnetIds,
-                instanceTypes: gpu.instanceTypes,
-                gpusPerNode: args.gpusPerNode,
-                amiType: gpu.amiType,
-                capacityType: gpu.capacityType,
-                minSize: gpu.minSize,
-                desiredSize: gpu.desiredSize,
-                maxSize: gpu.maxSize,
-                diskSizeGiB: gpu.diskSizeGiB,
-            },
-            { ...childOpts, dependsOn: nodePolicies },
-        );
-        this.gpuPlacement = pool.placement;
-        if (pool.needsDevicePlugin) {
-            new NvidiaDevicePlugin(`${name}-nvidia-device-plugin`, { placement: pool.placement, provider: this.provider }, { parent: this });
+        if (!amiShipsDevicePlugin(gpu.amiType)) {
+            new NvidiaDevicePlugin(`${name}-nvidia-device-plugin`, { placement: this.gpuPlacement, provider: this.provider }, { parent: this });
         }
 
         this.userStorageClassName = storage.userStorageClassName;

@@ -2,13 +2,26 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { GpuPlacement } from "./gpu-placement";
 
-/** The NVIDIA device plugin chart, pinned. */
-export const DEVICE_PLUGIN_CHART = { chart: "nvidia-device-plugin", version: "0.17.1", repo: "https://nvidia.github.io/k8s-device-plugin" } as const;
+/** The NVIDIA device plugin chart, pinned (NVIDIA/k8s-device-plugin tag v0.20.0, 2026-08-19). */
+export const DEVICE_PLUGIN_CHART = { chart: "nvidia-device-plugin", version: "0.20.0", repo: "https://nvidia.github.io/k8s-device-plugin" } as const;
 
-/** Chart values: run only on GPU nodes, tolerating their taint. */
+/**
+ * Chart values: run on GPU nodes only, tolerating their taint. The chart's default values carry
+ * a *required* node affinity on labels that node-feature-discovery or nodeadm ≥ 1.35 set
+ * (`feature.node.kubernetes.io/pci-10de.present`, `…cpu-model.vendor_id`, `nvidia.com/gpu.present`);
+ * Helm merges maps, so an affinity left out keeps that default. This sets the affinity to the
+ * placement's labels instead (a list replaces the default list), so it holds on every version.
+ */
 export function devicePluginValues(placement: GpuPlacement): Record<string, unknown> {
     return {
         nodeSelector: { ...placement.nodeSelector },
+        affinity: {
+            nodeAffinity: {
+                requiredDuringSchedulingIgnoredDuringExecution: {
+                    nodeSelectorTerms: [{ matchExpressions: Object.entries(placement.nodeSelector).map(([key, value]) => ({ key, operator: "In", values: [value] })) }],
+                },
+            },
+        },
         tolerations: placement.tolerations.map((t) => ({ ...t })),
         // Restart-safe default: fail on nodes whose driver is not ready rather than advertise 0 GPUs.
         failOnInitError: true,

@@ -41,15 +41,20 @@ export class ConfigValidationError extends pulumi.RunError {
  * Splits the runtime's config into the plain `ml-team-env:*` values (objects are stored
  * as JSON strings) and the set of secret keys present. Secret values are not read here.
  */
-export function namespaceConfig(all: Record<string, string>): { raw: Record<string, unknown>; secretsPresent: Set<SecretKey> } {
+export function namespaceConfig(
+    all: Record<string, string>,
+    isSecret: (fullKey: string) => boolean = () => true,
+): { raw: Record<string, unknown>; secretsPresent: Set<SecretKey>; plaintextSecrets: Set<SecretKey> } {
     const raw: Record<string, unknown> = {};
     const secretsPresent = new Set<SecretKey>();
+    const plaintextSecrets = new Set<SecretKey>();
     const secretNames = new Set<string>(Object.values(SECRET_KEYS));
     for (const [fullKey, value] of Object.entries(all)) {
         if (!fullKey.startsWith(`${PROJECT}:`)) continue;
         const key = fullKey.slice(PROJECT.length + 1);
         if (secretNames.has(key)) {
             secretsPresent.add(key as SecretKey);
+            if (!isSecret(fullKey)) plaintextSecrets.add(key as SecretKey);
             continue;
         }
         try {
@@ -58,7 +63,7 @@ export function namespaceConfig(all: Record<string, string>): { raw: Record<stri
             raw[key] = value;
         }
     }
-    return { raw, secretsPresent };
+    return { raw, secretsPresent, plaintextSecrets };
 }
 
 /**
@@ -67,10 +72,13 @@ export function namespaceConfig(all: Record<string, string>): { raw: Record<stri
  */
 export function loadTeamConfig(): { config: TeamConfig; secrets: TeamSecrets } {
     const stack = pulumi.getStack();
-    const { raw, secretsPresent } = namespaceConfig(pulumi.runtime.allConfig());
+    // Which keys the stack file holds under `secure:`: the SDK's own record (exported, but not in its typings).
+    const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(fullKey: string): boolean };
+    const { raw, secretsPresent, plaintextSecrets } = namespaceConfig(pulumi.runtime.allConfig(), isConfigSecret);
     const result = validateStackConfig(raw, {
         stack,
         secretsPresent,
+        plaintextSecrets,
         gitlabTokenInEnv: Boolean(process.env.GITLAB_TOKEN),
         deploying: !pulumi.runtime.isDryRun(),
     });

@@ -7,6 +7,7 @@
  * Pulumi secrets, so no secret ever passes through a plain object.
  */
 import { z } from "zod";
+import { DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSIONS } from "../cluster/kubernetes-versions";
 
 /** The Pulumi project name, which is also the stack-file key namespace. */
 export const PROJECT = "ml-team-env";
@@ -55,8 +56,10 @@ export const GITLAB_USERNAME = /^(?!.*[._-]{2})(?!.*\.(git|atom)$)[A-Za-z0-9_][A
 export const environmentSchema = z.strictObject({
     /** The team's pytorch-cuda image, `registry/repo:tag[@sha256:digest]`. */
     image: nonEmpty("the team's pytorch-cuda image, e.g. registry.example.com/ml/pytorch-cuda:v2.8"),
-    /** Pre-pull the image on every GPU node so a first notebook does not wait for it. @default true */
+    /** Pre-pull the image on every GPU node so a first notebook or GPU job does not wait for it. @default true */
     prePullOnGpuNodes: z.boolean().default(true),
+    /** Pre-pull the image on every user (CPU notebook and CI) node. @default true */
+    prePullOnUserNodes: z.boolean().default(true),
     /** Name of the image pull Secret created in each namespace when `registryDockerConfigJson` is set. @default "environment-image-pull" */
     pullSecretName: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/).default("environment-image-pull"),
 });
@@ -80,6 +83,16 @@ export const systemNodeGroupSchema = z.strictObject({
     diskSizeGiB: int("root volume size in GiB").min(20, { error: "must be at least 20 GiB" }).default(50),
 });
 
+/** The pool for users' CPU notebooks and CPU CI jobs, one node group per zone, scaling from zero. */
+export const userNodePoolSchema = z.strictObject({
+    instanceTypes: z.array(nonEmpty("EC2 instance type")).min(1).default(["m6i.xlarge"]),
+    minSize: nodeGroupSizes.minSize.default(0),
+    desiredSize: nodeGroupSizes.desiredSize.default(0),
+    /** Per availability zone. */
+    maxSize: nodeGroupSizes.maxSize.default(3),
+    diskSizeGiB: int("root volume size in GiB").min(50, { error: "must be at least 50 GiB: the environment image is large" }).default(100),
+});
+
 export const GPU_AMI_TYPES = ["AL2023_x86_64_NVIDIA", "BOTTLEROCKET_x86_64_NVIDIA"] as const;
 
 export const gpuNodePoolSchema = z.strictObject({
@@ -88,6 +101,7 @@ export const gpuNodePoolSchema = z.strictObject({
     capacityType: z.enum(["ON_DEMAND", "SPOT"]).default("ON_DEMAND"),
     minSize: nodeGroupSizes.minSize.default(0),
     desiredSize: nodeGroupSizes.desiredSize.default(0),
+    /** Per availability zone: each zone has its own group (zonal volumes), so the pool can grow to zones × maxSize. */
     maxSize: nodeGroupSizes.maxSize.default(2),
     diskSizeGiB: int("root volume size in GiB").min(100, { error: "must be at least 100 GiB: CUDA images are large" }).default(200),
     /** GPUs per node; derived from the instance types when they are known. */
@@ -100,14 +114,25 @@ const existingVpc = z.strictObject({
     publicSubnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, { error: "must be a subnet id such as subnet-0abc1234" })).default([]),
 });
 
-/** EKS versions whose add-on versions (cluster-autoscaler) this package pins. */
-export const KUBERNETES_VERSIONS = ["1.31", "1.32", "1.33", "1.34"] as const;
-export type KubernetesVersion = (typeof KUBERNETES_VERSIONS)[number];
+export { KUBERNETES_VERSIONS, type KubernetesVersion } from "../cluster/kubernetes-versions";
+
+/** CloudWatch Logs' allowed retention periods in days (0 = never expire). */
+export const LOG_RETENTION_DAYS = [0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
 const eksCluster = z.strictObject({
     mode: z.literal("eks"),
-    region: z.string({ error: "is required: the AWS region, e.g. us-west-2" }).regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { error: "must be an AWS region such as us-west-2" }),
-    kubernetesVersion: z.enum(KUBERNETES_VERSIONS, { error: `must be a quoted Kubernetes minor version this package pins add-ons for: ${KUBERNETES_VERSIONS.join(", ")}` }).default("1.33"),
+    /** Checked against the list of AWS regions by validation (with a suggestion). */
+    region: z.string({ error: "is required: the AWS region, e.g. us-west-2" }),
+    kubernetesVersion: z
+        .enum(KUBERNETES_VERSIONS as [string, ...string[]], { error: `must be a quoted Kubernetes minor version EKS supports and this package pins add-ons for: ${KUBERNETES_VERSIONS.join(", ")}` })
+        .default(DEFAULT_KUBERNETES_VERSION),
+    /**
+     * EKS `upgradePolicy.supportType`. STANDARD: past standard support EKS upgrades the control
+     * plane. EXTENDED: it stays, at $0.60 instead of $0.10 per cluster-hour. @default "STANDARD"
+     */
+    supportType: z.enum(["STANDARD", "EXTENDED"]).default("STANDARD"),
+    /** Days CloudWatch keeps control-plane logs (0 = forever). @default 30 */
+    logRetentionDays: z.number().refine((n) => (LOG_RETENTION_DAYS as readonly number[]).includes(n), { error: `must be one of CloudWatch's retention periods: ${LOG_RETENTION_DAYS.join(", ")}` }).default(30),
     /** `create` for a new VPC, or the ids of an existing one. */
     vpc: z.union([z.literal("create"), existingVpc], { error: "must be 'create' or { id, privateSubnetIds, publicSubnetIds }" }).default("create"),
     vpcCidr: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/(1[6-9]|2[0-4])$/, { error: "must be an IPv4 CIDR between /16 and /24" }).default("10.0.0.0/16"),
@@ -119,6 +144,7 @@ const eksCluster = z.strictObject({
     /** IAM role/user ARNs given cluster-admin through access entries, besides the deployer. */
     adminPrincipalArns: z.array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/.+$/, { error: "must be an IAM role or user ARN" })).default([]),
     systemNodeGroup: systemNodeGroupSchema.default(systemNodeGroupSchema.parse({})),
+    userNodePool: userNodePoolSchema.default(userNodePoolSchema.parse({})),
     gpuNodePool: gpuNodePoolSchema.default(gpuNodePoolSchema.parse({})),
 });
 
@@ -136,6 +162,8 @@ const existingCluster = z.strictObject({
     storageClassName: nonEmpty("StorageClass for notebook volumes"),
     /** Labels of the nodes for the hub, proxy and runner managers. @default {} (any node) */
     systemNodeSelector: labelMap.default({}),
+    /** Labels of the nodes for CPU notebooks and CPU CI jobs. @default {} (any node) */
+    userNodeSelector: labelMap.default({}),
 });
 
 export const clusterSchema = z.discriminatedUnion("mode", [eksCluster, existingCluster], {
@@ -197,6 +225,7 @@ export const branchModelSchema = z.strictObject({
 
 export const PROFILE_SLUG = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
+/** A notebook server size. `cpu` and `memoryGiB` are both guaranteed (requests) and the limit. */
 export const profileSchema = z.strictObject({
     name: z.string().regex(PROFILE_SLUG, { error: "must be a slug such as 'gpu-1'" }),
     displayName: nonEmpty("name shown in the spawner"),
@@ -209,17 +238,26 @@ export const profileSchema = z.strictObject({
 
 const DEFAULT_PROFILES = [
     { name: "cpu", displayName: "CPU only", description: "Editing, data wrangling, small runs", cpu: 2, memoryGiB: 8, gpus: 0, default: true },
-    { name: "gpu-1", displayName: "1 GPU", description: "Training and debugging on one GPU", cpu: 4, memoryGiB: 16, gpus: 1, default: false },
+    { name: "gpu-1", displayName: "1 GPU", description: "Training and debugging on one GPU", cpu: 3, memoryGiB: 12, gpus: 1, default: false },
 ];
 
 export const jupyterhubSchema = z.strictObject({
     /** Public host name of the hub, e.g. notebooks.example.com. */
     host: z.string({ error: "is required: the hub's host name, e.g. notebooks.example.com" }).regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/, { error: "must be a DNS host name such as notebooks.example.com" }),
-    /** IngressClass that serves the hub. @default "nginx" */
-    ingressClassName: z.string().default("nginx"),
-    /** TLS Secret name for the host; cert-manager fills it when `clusterIssuer` is set. */
+    /**
+     * How HTTPS reaches the hub. `letsencrypt`: the chart's own HTTPS (Traefik with a Let's
+     * Encrypt certificate) behind a network load balancer; the stack output names the DNS
+     * record to make. `ingress`: your ingress controller and certificate (`ingressClassName`,
+     * `tlsSecretName`, optionally `clusterIssuer`). @default letsencrypt on eks, ingress on existing
+     */
+    https: z.enum(["letsencrypt", "ingress"]).optional(),
+    /** Let's Encrypt account email (expiry notices), for `https: letsencrypt`. */
+    letsEncryptEmail: z.email({ error: "must be an email address (Let's Encrypt sends certificate notices there)" }).optional(),
+    /** IngressClass that serves the hub, for `https: ingress`. */
+    ingressClassName: z.string().optional(),
+    /** TLS Secret for the host, for `https: ingress`; cert-manager fills it when `clusterIssuer` is set. @default "jupyterhub-tls" */
     tlsSecretName: z.string().default("jupyterhub-tls"),
-    /** cert-manager ClusterIssuer that issues the certificate. @default undefined (bring your own Secret) */
+    /** cert-manager ClusterIssuer that issues the certificate, for `https: ingress`. @default none (bring your own Secret) */
     clusterIssuer: z.string().optional(),
     /** Client id of the GitLab OAuth application (its secret is `jupyterhubOAuthClientSecret`). */
     oauthClientId: nonEmpty("the GitLab OAuth application id"),
@@ -251,8 +289,7 @@ export const memberSchema = z.strictObject({
     }),
     role: z.enum(["developer", "maintainer"], { error: "must be 'developer' or 'maintainer'" }),
     gpus: nonNegInt("GPUs this member may use at once; 0 for CPU only").default(0),
-    email: z.email({ error: "must be an email address" }).optional(),
-    /** Notebook profiles this member may start; all profiles when absent. */
+    /** Notebook profiles this member may start; when absent, every profile their GPU quota allows. */
     profiles: z.array(z.string().regex(PROFILE_SLUG)).optional(),
 });
 

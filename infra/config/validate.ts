@@ -4,9 +4,12 @@
  */
 import { z } from "zod";
 import { BranchModel, buildBranchModel } from "../branch-model/branch-model";
-import { gpusPerNodeFor } from "../cluster/gpu-instance-types";
 import { EnvironmentImage, parseEnvironmentImage } from "../environment/environment-image";
-import { PROJECT, SECRET_KEYS, SecretKey, StackConfig, stackConfigSchema } from "./schema";
+import { nearest } from "./nearest";
+import { memberSchema, PROJECT, SECRET_KEYS, SecretKey, StackConfig, stackConfigSchema, TeamMember } from "./schema";
+import { CheckContext, checkEksCluster, checkExistingCluster, checkProfilesFit, clusterPools, GpuCapacity } from "./validate-cluster";
+
+export type { GpuCapacity } from "./validate-cluster";
 
 /** One problem in a stack file. */
 export interface ConfigError {
@@ -16,13 +19,6 @@ export interface ConfigError {
     readonly value: unknown;
     /** What is wrong and what is allowed. */
     readonly message: string;
-}
-
-/** GPU capacity of the pool, whichever cluster mode provides it. */
-export interface GpuCapacity {
-    readonly gpusPerNode: number;
-    readonly maxNodes: number;
-    readonly maxGpus: number;
 }
 
 /** A validated stack config with what is derived from it. */
@@ -51,6 +47,10 @@ export interface ValidateOptions {
      * errors. In a preview or the offline plan they are warnings.
      */
     readonly deploying?: boolean;
+    /** Today, for EKS support windows. @default the current date */
+    readonly today?: Date;
+    /** Secret keys the stack file sets in plain text (not under `secure:`): refused. @default none */
+    readonly plaintextSecrets?: ReadonlySet<SecretKey>;
 }
 
 type Path = readonly PropertyKey[];
@@ -74,37 +74,29 @@ function valueAt(raw: unknown, path: Path): unknown {
     return v;
 }
 
-function editDistance(a: string, b: string): number {
-    const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-    for (let j = 1; j <= b.length; j++) d[0]![j] = j;
-    for (let i = 1; i <= a.length; i++)
-        for (let j = 1; j <= b.length; j++)
-            d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    return d[a.length]![b.length]!;
-}
 
 function knownKeysAt(path: Path, raw: unknown): string[] {
-    // Walk the schema along the path to list the keys allowed there.
+    // Walk the schema along the path to list the keys allowed there; a discriminated union
+    // (cluster `mode`) picks its option by the value at the union's own path.
+    const option = (union: z.ZodDiscriminatedUnion, at: Path) => {
+        const mode = (valueAt(raw, at) as { mode?: unknown } | undefined)?.mode;
+        return (union.options as z.ZodObject[]).find((o) => (o.shape.mode as z.ZodLiteral).value === mode);
+    };
     let schema: z.ZodType = stackConfigSchema;
-    for (const p of path) {
+    for (let i = 0; i < path.length; i++) {
+        const p = path[i]!;
         schema = unwrap(schema);
+        if (schema instanceof z.ZodDiscriminatedUnion) {
+            const match = option(schema, path.slice(0, i));
+            if (!match) return [];
+            schema = match;
+        }
         if (schema instanceof z.ZodObject) schema = (schema.shape as Record<string, z.ZodType>)[p as string] ?? schema;
         else if (schema instanceof z.ZodArray) schema = schema.element as z.ZodType;
-        else if (schema instanceof z.ZodDiscriminatedUnion) {
-            const mode = (valueAt(raw, path) as { mode?: unknown } | undefined)?.mode;
-            const match = (schema.options as z.ZodObject[]).find((o) => (o.shape.mode as z.ZodLiteral).value === mode);
-            if (!match) return [];
-            schema = (match.shape as Record<string, z.ZodType>)[p as string] ?? match;
-        }
     }
     schema = unwrap(schema);
-    if (schema instanceof z.ZodObject) return Object.keys(schema.shape);
-    if (schema instanceof z.ZodDiscriminatedUnion) {
-        const mode = (valueAt(raw, path) as { mode?: unknown } | undefined)?.mode;
-        const match = (schema.options as z.ZodObject[]).find((o) => (o.shape.mode as z.ZodLiteral).value === mode);
-        return match ? Object.keys(match.shape) : [];
-    }
-    return [];
+    if (schema instanceof z.ZodDiscriminatedUnion) schema = option(schema, path) ?? schema;
+    return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
 }
 
 function unwrap(s: z.ZodType): z.ZodType {
@@ -119,8 +111,8 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): ConfigError[] {
     if (issue.code === "unrecognized_keys") {
         const known = knownKeysAt(path, raw);
         return issue.keys.map((k) => {
-            const near = known.filter((n) => editDistance(n.toLowerCase(), k.toLowerCase()) <= 2);
-            const hint = near.length > 0 ? `did you mean '${near[0]}'?` : `known keys here: ${known.join(", ")}`;
+            const near = nearest(k, known);
+            const hint = near ? `did you mean '${near}'?` : `known keys here: ${known.join(", ")}`;
             return { key: keyPath([...path, k]), value: valueAt(raw, [...path, k]), message: `is not a setting of ${PROJECT}; ${hint}` };
         });
     }
@@ -154,24 +146,42 @@ function article(t: string): string {
     return /^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`;
 }
 
+/** A GitLab base URL: scheme and host (and port), nothing after. */
+export function gitlabUrlProblem(url: string): string | undefined {
+    let u: URL;
+    try {
+        u = new URL(url);
+    } catch {
+        return undefined; // the schema reports a URL that does not parse
+    }
+    if (u.pathname !== "/" && u.pathname !== "") {
+        return /\/api\/v\d/.test(u.pathname)
+            ? `is GitLab's API address; give its base URL (${u.origin}): the API path is added by the client, so every call would go to ${u.pathname.replace(/\/$/, "")}/api/v4`
+            : `must be the GitLab base URL without a path (${u.origin}); a GitLab under a relative path is not supported`;
+    }
+    if (u.search || u.hash) return `must be the GitLab base URL without a query or fragment (${u.origin})`;
+    return undefined;
+}
+
 /**
- * Validates the `ml-team-env:*` namespace of a stack file. `raw` maps the keys without
- * the namespace prefix (`cluster`, `team`, ...) to their YAML values.
+ * Validates the `ml-team-env:*` namespace of a stack file. `raw` maps the keys without the
+ * namespace prefix (`cluster`, `team`, ...) to their YAML values.
+ *
+ * Every problem comes back at once: each section is parsed on its own, so a wrong enum in
+ * `team` does not hide a wrong image in `environment`, and every cross-key check runs whose
+ * inputs parsed.
  */
 export function validateStackConfig(raw: Record<string, unknown>, options: ValidateOptions): ConfigResult {
     const warnings: string[] = [];
+    const errors: ConfigError[] = [];
     const secretsPresent = options.secretsPresent ?? new Set<SecretKey>();
     // Secret keys live in the same namespace but are never part of the plain schema.
     const plain: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(raw)) {
-        if (!(Object.values(SECRET_KEYS) as string[]).includes(k)) plain[k] = v;
+        if ((Object.values(SECRET_KEYS) as string[]).includes(k)) continue;
+        // `ml-team-env:branchModel:` with nothing under it is YAML null: the defaults, as the example stack says.
+        plain[k] = v === null ? undefined : v;
     }
-    const parsed = stackConfigSchema.safeParse(plain);
-    if (!parsed.success) {
-        return { ok: false, errors: parsed.error.issues.flatMap((i) => describeIssue(i, plain)), warnings };
-    }
-    const cfg = parsed.data;
-    const errors: ConfigError[] = [];
     const err = (path: Path, message: string) => errors.push({ key: keyPath(path), value: valueAt(plain, path), message });
     const needSecret = (key: SecretKey, why: string, fix: string) => {
         if (secretsPresent.has(key)) return;
@@ -180,72 +190,94 @@ export function validateStackConfig(raw: Record<string, unknown>, options: Valid
         else warnings.push(`${PROJECT}:${key} ${message} (needed by \`pulumi up\`; the plan uses a placeholder)`);
     };
 
-    // Environment image.
-    const parsedImage = parseEnvironmentImage(cfg.environment.image, secretsPresent.has(SECRET_KEYS.registryDockerConfigJson) ? cfg.environment.pullSecretName : undefined);
-    if (!parsedImage.ok) err(["environment", "image"], parsedImage.error);
-    else warnings.push(...parsedImage.warnings);
+    // A secret written in plain text in the stack file: refused, never echoed.
+    for (const key of options.plaintextSecrets ?? []) {
+        const rotate = key === SECRET_KEYS.gitlabToken ? " and revoke that token in GitLab: it has been in plain text in a file" : key === SECRET_KEYS.jupyterhubOAuthClientSecret ? " and renew the OAuth application's secret in GitLab" : "";
+        errors.push({ key: `${PROJECT}:${key}`, value: undefined, message: `is written in plain text in the stack file: delete that line, store it with \`pulumi config set --secret ${key}\`${rotate}` });
+    }
 
-    // Cluster shape and GPU capacity.
-    let capacity: GpuCapacity = { gpusPerNode: 0, maxNodes: 0, maxGpus: 0 };
-    if (cfg.cluster.mode === "eks") {
-        for (const group of ["systemNodeGroup", "gpuNodePool"] as const) {
-            const g = cfg.cluster[group];
-            if (g.minSize > g.maxSize) err(["cluster", group, "minSize"], `must not exceed maxSize (${g.maxSize})`);
-            if (g.desiredSize < g.minSize || g.desiredSize > g.maxSize) err(["cluster", group, "desiredSize"], `must lie between minSize (${g.minSize}) and maxSize (${g.maxSize})`);
+    // Each section on its own.
+    const shape = stackConfigSchema.shape;
+    const sections: Partial<StackConfig> = {};
+    for (const k of Object.keys(plain)) {
+        if (!(k in shape)) {
+            for (const e of describeIssue({ code: "unrecognized_keys", keys: [k], path: [], message: "", input: plain } as z.core.$ZodIssue, plain)) errors.push(e);
         }
-        const pool = cfg.cluster.gpuNodePool;
-        const known = gpusPerNodeFor(pool.instanceTypes);
-        const gpusPerNode = pool.gpusPerNode ?? (known.ok ? known.gpus : undefined);
-        if (gpusPerNode === undefined) {
-            err(["cluster", "gpuNodePool", "gpusPerNode"], `is required here: ${known.ok ? "" : known.reason}; set it to the GPUs on one node`);
-        } else {
-            if (pool.gpusPerNode !== undefined && known.ok && known.gpus !== pool.gpusPerNode) {
-                err(["cluster", "gpuNodePool", "gpusPerNode"], `says ${pool.gpusPerNode} but ${pool.instanceTypes.join(", ")} carry ${known.gpus} GPU(s) per node; remove it or fix it`);
-            }
-            capacity = { gpusPerNode, maxNodes: pool.maxSize, maxGpus: gpusPerNode * pool.maxSize };
-        }
-    } else {
-        capacity = { gpusPerNode: cfg.cluster.gpusPerNode, maxNodes: cfg.cluster.gpuNodeCount, maxGpus: cfg.cluster.gpusPerNode * cfg.cluster.gpuNodeCount };
+    }
+    for (const [k, schema] of Object.entries(shape) as [keyof StackConfig, z.ZodType][]) {
+        const parsed = schema.safeParse(plain[k]);
+        if (parsed.success) (sections as Record<string, unknown>)[k] = parsed.data;
+        else for (const issue of parsed.error.issues) errors.push(...describeIssue({ ...issue, path: [k, ...issue.path] } as z.core.$ZodIssue, plain));
+    }
+    const { environment, cluster, gitlab, jupyterhub, runners, team } = sections;
+    const ctx: CheckContext = { err, warn: (m) => warnings.push(m), today: options.today ?? new Date() };
+
+    // Environment image.
+    const parsedImage = environment ? parseEnvironmentImage(environment.image, secretsPresent.has(SECRET_KEYS.registryDockerConfigJson) ? environment.pullSecretName : undefined) : undefined;
+    if (parsedImage && !parsedImage.ok) err(["environment", "image"], parsedImage.error);
+    else if (parsedImage?.ok) warnings.push(...parsedImage.warnings);
+
+    // Cluster shape and GPU capacity (undefined when the pool cannot be read: no follow-on errors).
+    let capacity: GpuCapacity | undefined;
+    if (cluster?.mode === "eks") capacity = checkEksCluster(cluster, ctx);
+    else if (cluster?.mode === "existing") {
+        capacity = checkExistingCluster(cluster);
         needSecret(SECRET_KEYS.kubeconfig, "cluster.mode 'existing' reaches the cluster through it", "pulumi config set --secret kubeconfig < path/to/kubeconfig");
+    }
+    if (cluster && environment && jupyterhub) checkProfilesFit(jupyterhub.profiles, clusterPools(cluster, environment), ctx);
+
+    // GitLab.
+    if (gitlab) {
+        const problem = gitlabUrlProblem(gitlab.url);
+        if (problem) err(["gitlab", "url"], problem);
     }
 
     // Notebook profiles.
-    const profiles = cfg.jupyterhub.profiles;
+    const profiles = jupyterhub?.profiles ?? [];
     const profileNames = new Map<string, number>();
     profiles.forEach((p, i) => {
         if (profileNames.has(p.name)) err(["jupyterhub", "profiles", i, "name"], `duplicates profile ${profileNames.get(p.name)}: profile names must be unique`);
         else profileNames.set(p.name, i);
-        if (capacity.gpusPerNode > 0 && p.gpus > capacity.gpusPerNode) {
+        if (capacity && capacity.gpusPerNode > 0 && p.gpus > capacity.gpusPerNode) {
             err(["jupyterhub", "profiles", i, "gpus"], `asks for ${p.gpus} GPUs but a GPU node has ${capacity.gpusPerNode}: a notebook server cannot span nodes`);
         }
     });
     if (profiles.filter((p) => p.default).length > 1) err(["jupyterhub", "profiles"], "marks more than one profile as default; keep one");
 
-    // Runners.
-    if (cfg.runners.enabled && capacity.gpusPerNode > 0 && cfg.runners.gpusPerJob > capacity.gpusPerNode) {
-        err(["runners", "gpusPerJob"], `asks for ${cfg.runners.gpusPerJob} GPUs but a GPU node has ${capacity.gpusPerNode}`);
+    // How HTTPS reaches the hub.
+    const https = jupyterhub?.https ?? (cluster?.mode === "existing" ? "ingress" : "letsencrypt");
+    if (jupyterhub && https === "letsencrypt" && !jupyterhub.letsEncryptEmail) {
+        err(["jupyterhub", "letsEncryptEmail"], "is required with https: letsencrypt: Let's Encrypt registers the certificate to it and sends expiry notices there");
+    }
+    if (jupyterhub && https === "ingress" && !jupyterhub.ingressClassName) {
+        err(["jupyterhub", "ingressClassName"], "is required with https: ingress: name the IngressClass of your cluster's ingress controller (kubectl get ingressclass), or use https: letsencrypt");
     }
 
-    // Team.
+    // Runners.
+    if (runners?.enabled && capacity && capacity.gpusPerNode > 0 && runners.gpusPerJob > capacity.gpusPerNode) {
+        err(["runners", "gpusPerJob"], `asks for ${runners.gpusPerJob} GPUs but a GPU node has ${capacity.gpusPerNode}`);
+    }
+
+    // Team: the members that parsed are checked even when another member did not.
+    const members = team ? team.members.map((member, index) => ({ member, index })) : membersThatParse(plain.team);
     const seen = new Map<string, number>();
-    cfg.team.members.forEach((m, i) => {
+    members.forEach(({ member: m, index: i }) => {
         const lower = m.username.toLowerCase();
         // GitLab usernames are case-insensitive.
         if (seen.has(lower)) err(["team", "members", i, "username"], `duplicates team.members[${seen.get(lower)}]: each member appears once`);
         else seen.set(lower, i);
-        if (m.gpus > capacity.maxGpus) {
-            err(["team", "members", i, "gpus"], `is more than the GPU pool can ever offer (${capacity.maxGpus} = ${capacity.maxNodes} node(s) × ${capacity.gpusPerNode} GPU(s)); lower it or grow the pool`);
+        if (capacity && m.gpus > capacity.maxGpus) {
+            err(["team", "members", i, "gpus"], `is more than the GPU pool can ever offer one member (${capacity.maxGpus} = ${capacity.maxNodes} node(s) × ${capacity.gpusPerNode} GPU(s) in the zone of their volume); lower it or grow the pool`);
         }
-        m.profiles?.forEach((name, j) => {
-            const idx = profileNames.get(name);
-            if (idx === undefined) {
-                err(["team", "members", i, "profiles", j], `is not a profile in jupyterhub.profiles (${[...profileNames.keys()].join(", ")})`);
-            } else if (profiles[idx]!.gpus > m.gpus) {
-                err(["team", "members", i, "profiles", j], `needs ${profiles[idx]!.gpus} GPU(s) but this member's quota (gpus) is ${m.gpus}`);
-            }
-        });
+        if (jupyterhub) {
+            m.profiles?.forEach((name, j) => {
+                const idx = profileNames.get(name);
+                if (idx === undefined) err(["team", "members", i, "profiles", j], `is not a profile in jupyterhub.profiles (${[...profileNames.keys()].join(", ")})`);
+                else if (profiles[idx]!.gpus > m.gpus) err(["team", "members", i, "profiles", j], `needs ${profiles[idx]!.gpus} GPU(s) but this member's quota (gpus) is ${m.gpus}`);
+            });
+        }
     });
-    if (!cfg.team.members.some((m) => m.role === "maintainer")) {
+    if (team && !team.members.some((m) => m.role === "maintainer")) {
         err(["team", "members"], "has no maintainer: at least one member needs role 'maintainer' to merge into main and cut release tags");
     }
 
@@ -257,19 +289,30 @@ export function validateStackConfig(raw: Record<string, unknown>, options: Valid
     }
     needSecret(SECRET_KEYS.jupyterhubOAuthClientSecret, "JupyterHub's GitLab login needs the OAuth application's secret", "pulumi config set --secret jupyterhubOAuthClientSecret");
 
-    if (errors.length > 0 || !parsedImage.ok) return { ok: false, errors, warnings };
+    if (errors.length > 0 || !parsedImage?.ok || !environment || !cluster || !gitlab || !jupyterhub || !runners || !team || !capacity) return { ok: false, errors, warnings };
     return {
         ok: true,
         warnings,
         config: {
-            ...cfg,
+            ...(sections as StackConfig),
+            jupyterhub: { ...jupyterhub, https },
             stack: options.stack,
             image: parsedImage.image,
-            branchModel: buildBranchModel(cfg.branchModel),
+            branchModel: buildBranchModel(sections.branchModel),
             gpuCapacity: capacity,
             secretsPresent,
         },
     };
+}
+
+/** The `team.members` entries that parse, with their indices (for checks across members when others do not). */
+function membersThatParse(team: unknown): { member: TeamMember; index: number }[] {
+    const list = (team as { members?: unknown } | undefined)?.members;
+    if (!Array.isArray(list)) return [];
+    return list.flatMap((m, index) => {
+        const parsed = memberSchema.safeParse(m);
+        return parsed.success ? [{ member: parsed.data, index }] : [];
+    });
 }
 
 /** Human-readable report of config errors: one line per problem, no stack trace. */

@@ -26,49 +26,73 @@ describe("GpuCluster (EKS mode, dev stack)", () => {
         result = run.result;
     });
 
-    it("creates the GPU node group from config: AMI, instance types, scale from zero", () => {
-        const ng = byName(resources, "aws:eks/nodeGroup:NodeGroup", "dev-cluster-gpu");
-        expect(ng.amiType).toBe("AL2023_x86_64_NVIDIA");
-        expect(ng.instanceTypes).toEqual(["g5.xlarge"]);
-        expect(ng.capacityType).toBe("ON_DEMAND");
-        expect(ng.scalingConfig).toEqual({ minSize: 0, desiredSize: 0, maxSize: 4 });
+    const groups = (prefix: string) => ofType(resources, "aws:eks/nodeGroup:NodeGroup").filter((r) => r.name.startsWith(prefix));
+
+    it("makes one GPU node group per availability zone, each in one subnet, alike in all but the subnet", () => {
+        const gpu = groups("dev-cluster-gpu-");
+        expect(gpu.map((g) => g.name).sort()).toEqual(["dev-cluster-gpu-0", "dev-cluster-gpu-1"]);
+        const subnets = gpu.map((g) => g.inputs.subnetIds);
+        expect(subnets.every((s) => s.length === 1)).toBe(true);
+        expect(new Set(subnets.map((s) => s[0])).size).toBe(2);
+        const alike = gpu.map(({ inputs: { subnetIds: _subnets, ...rest } }) => JSON.stringify(rest));
+        expect(new Set(alike).size).toBe(1);
+        expect(gpu[0]!.inputs).toMatchObject({ amiType: "AL2023_x86_64_NVIDIA", instanceTypes: ["g5.xlarge"], capacityType: "ON_DEMAND", scalingConfig: { minSize: 0, desiredSize: 0, maxSize: 2 } });
     });
 
-    it("taints and labels GPU nodes so only GPU pods land there", () => {
-        const ng = byName(resources, "aws:eks/nodeGroup:NodeGroup", "dev-cluster-gpu");
-        expect(ng.taints).toEqual([{ key: "nvidia.com/gpu", value: "true", effect: "NO_SCHEDULE" }]);
-        expect(ng.labels).toEqual({ "ml-team-env/pool": "gpu", "k8s.amazonaws.com/accelerator": "nvidia-a10g" });
-        const sys = byName(resources, "aws:eks/nodeGroup:NodeGroup", "dev-cluster-system");
-        expect(sys.taints).toBeUndefined();
-        expect(sys.labels).toEqual({ "ml-team-env/pool": "system" });
+    it("taints and labels GPU and user nodes so only their pods land there; the system group takes the rest", () => {
+        const gpu = groups("dev-cluster-gpu-")[0]!.inputs;
+        expect(gpu.taints).toEqual([{ key: "nvidia.com/gpu", value: "true", effect: "NO_SCHEDULE" }]);
+        expect(gpu.labels).toEqual({ "ml-team-env/pool": "gpu", "k8s.amazonaws.com/accelerator": "nvidia-a10g", "nvidia.com/gpu.present": "true" });
+        const user = groups("dev-cluster-user-");
+        expect(user).toHaveLength(2);
+        expect(user[0]!.inputs).toMatchObject({
+            instanceTypes: ["m6i.xlarge"],
+            scalingConfig: { minSize: 0, maxSize: 3 },
+            labels: { "ml-team-env/pool": "user", "hub.jupyter.org/node-purpose": "user" },
+            taints: [{ key: "hub.jupyter.org/dedicated", value: "user", effect: "NO_SCHEDULE" }],
+        });
+        const sys = groups("dev-cluster-system-");
+        expect(sys).toHaveLength(1);
+        expect(sys[0]!.inputs.subnetIds).toHaveLength(2);
+        expect(sys[0]!.inputs.taints).toEqual([]);
+        expect(sys[0]!.inputs.labels).toEqual({ "ml-team-env/pool": "system" });
     });
 
-    it("requires IMDSv2 and encrypts a 200 GiB gp3 root volume on GPU nodes", () => {
+    it("creates the vpc-cni add-on before every node group (nodes without aws-node stay NotReady)", () => {
+        const vpcCni = one(resources, "aws:eks/addon:Addon", "dev-cluster-vpc-cni");
+        const nodeGroups = ofType(resources, "aws:eks/nodeGroup:NodeGroup");
+        expect(nodeGroups).toHaveLength(5);
+        for (const ng of nodeGroups) expect(ng.dependencies).toContain(vpcCni.urn);
+        expect(JSON.parse(vpcCni.inputs.configurationValues)).toEqual({ enableNetworkPolicy: "false", env: { ANNOTATE_POD_IP: "true" } });
+    });
+
+    it("requires IMDSv2, encrypts a 200 GiB gp3 root volume, and tags GPU instances and volumes for cost allocation", () => {
         const lt = byName(resources, "aws:ec2/launchTemplate:LaunchTemplate", "dev-cluster-gpu");
         expect(lt.metadataOptions).toEqual({ httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 });
         expect(lt.blockDeviceMappings).toEqual([{ deviceName: "/dev/xvda", ebs: { volumeSize: 200, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" } }]);
+        for (const spec of lt.tagSpecifications) expect(spec.tags).toMatchObject({ "ml-team-env/stack": "dev", "ml-team-env/cluster": "dev-ml-team" });
+        expect(lt.tagSpecifications.map((t: { resourceType: string }) => t.resourceType)).toEqual(["instance", "volume"]);
+        for (const ng of groups("dev-cluster-gpu-")) expect(ng.inputs.tags).toMatchObject({ "ml-team-env/stack": "dev" });
         for (const t of ofType(resources, "aws:ec2/launchTemplate:LaunchTemplate")) {
             expect(t.inputs.metadataOptions.httpTokens).toBe("required");
             expect(t.inputs.blockDeviceMappings[0].ebs.encrypted).toBe("true");
         }
-        const ng = byName(resources, "aws:eks/nodeGroup:NodeGroup", "dev-cluster-gpu");
-        expect(ng.launchTemplate.id).toMatch(/^lt-/);
     });
 
-    it("tags the GPU Auto Scaling group for discovery and scale-from-zero node templates", () => {
-        const tags = Object.fromEntries(ofType(resources, "aws:autoscaling/tag:Tag").map((t) => [t.inputs.tag.key, t.inputs.tag.value]));
-        expect(tags).toEqual({
-            "k8s.io/cluster-autoscaler/enabled": "true",
-            "k8s.io/cluster-autoscaler/dev-ml-team": "owned",
+    it("tags each GPU group with node-template labels, taint and GPUs, but not the discovery tags EKS owns", () => {
+        const tags = ofType(resources, "aws:autoscaling/tag:Tag").filter((t) => t.name.startsWith("dev-cluster-gpu-0-"));
+        expect(Object.fromEntries(tags.map((t) => [t.inputs.tag.key, t.inputs.tag.value]))).toEqual({
             "k8s.io/cluster-autoscaler/node-template/label/ml-team-env/pool": "gpu",
             "k8s.io/cluster-autoscaler/node-template/label/k8s.amazonaws.com/accelerator": "nvidia-a10g",
+            "k8s.io/cluster-autoscaler/node-template/label/nvidia.com/gpu.present": "true",
             "k8s.io/cluster-autoscaler/node-template/taint/nvidia.com/gpu": "true:NoSchedule",
             "k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu": "1",
         });
-        for (const t of ofType(resources, "aws:autoscaling/tag:Tag")) {
-            expect(t.inputs.autoscalingGroupName).toMatch(/^eks-dev-cluster-gpu-/);
-            expect(t.inputs.tag.propagateAtLaunch).toBe(false);
-        }
+        const all = ofType(resources, "aws:autoscaling/tag:Tag");
+        expect(all.filter((t) => /^k8s\.io\/cluster-autoscaler\/(enabled|dev-ml-team)$/.test(t.inputs.tag.key))).toEqual([]);
+        const perZone = (zone: number) => all.filter((t) => t.name.startsWith(`dev-cluster-gpu-${zone}-`)).map((t) => `${t.inputs.tag.key}=${t.inputs.tag.value}`).sort();
+        expect(perZone(1)).toEqual(perZone(0));
+        for (const t of tags) expect(t.inputs.tag.propagateAtLaunch).toBe(false);
     });
 
     it("attaches exactly the managed policies each role needs, and nothing broader", () => {
@@ -107,7 +131,8 @@ describe("GpuCluster (EKS mode, dev stack)", () => {
         expect(key.inputs.enableKeyRotation).toBe(true);
         const cluster = one(resources, "aws:eks/cluster:Cluster").inputs;
         expect(cluster.encryptionConfig).toEqual({ provider: { keyArn: expect.stringMatching(/^arn:aws:kms:/) }, resources: ["secrets"] });
-        expect(cluster.version).toBe("1.33");
+        expect(cluster.version).toBe("1.35");
+        expect(cluster.upgradePolicy).toEqual({ supportType: "STANDARD" });
         expect(cluster.accessConfig).toEqual({ authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: false });
         expect(cluster.enabledClusterLogTypes).toEqual(["api", "audit", "authenticator"]);
         const assoc = one(resources, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation").inputs;
@@ -136,10 +161,28 @@ describe("GpuCluster (EKS mode, dev stack)", () => {
         expect(classes["gp3-encrypted-retain"]).toMatchObject({ reclaimPolicy: "Retain", volumeBindingMode: "WaitForFirstConsumer", parameters: { encrypted: "true" } });
     });
 
+    it("writes control-plane logs to a log group it creates first, with a retention", () => {
+        const group = one(resources, "aws:cloudwatch/logGroup:LogGroup");
+        expect(group.inputs).toMatchObject({ name: "/aws/eks/dev-ml-team/cluster", retentionInDays: 30 });
+        expect(one(resources, "aws:eks/cluster:Cluster").dependencies).toContain(group.urn);
+    });
+
+    it("keeps image pulls off the NAT: an S3 gateway endpoint on the private route table", () => {
+        const endpoint = one(resources, "aws:ec2/vpcEndpoint:VpcEndpoint").inputs;
+        expect(endpoint).toMatchObject({ serviceName: "com.amazonaws.us-west-2.s3", vpcEndpointType: "Gateway" });
+        expect(endpoint.routeTableIds).toEqual([expect.stringMatching(/^rtb-/)]);
+    });
+
+    it("enforces NetworkPolicy with Calico in policy-only mode beside the VPC CNI", () => {
+        const calico = one(resources, "kubernetes:helm.sh/v3:Release", "dev-cluster-calico").inputs;
+        expect(calico).toMatchObject({ chart: "tigera-operator", version: "v3.32.1", namespace: "tigera-operator" });
+        expect(calico.values.installation).toEqual({ kubernetesProvider: "EKS", cni: { type: "AmazonVPC" }, calicoNetwork: { bgp: "Disabled" } });
+    });
+
     it("runs the device plugin only on GPU nodes, tolerating their taint (AL2023 does not ship it)", () => {
         const release = one(resources, "kubernetes:helm.sh/v3:Release", "dev-cluster-nvidia-device-plugin").inputs;
         expect(release.chart).toBe("nvidia-device-plugin");
-        expect(release.version).toBe("0.17.1");
+        expect(release.version).toBe("0.20.0");
         expect(release.values.nodeSelector).toEqual({ "ml-team-env/pool": "gpu" });
         expect(release.values.tolerations).toEqual([{ key: "nvidia.com/gpu", operator: "Equal", value: "true", effect: "NoSchedule" }]);
     });
@@ -148,7 +191,8 @@ describe("GpuCluster (EKS mode, dev stack)", () => {
         const release = one(resources, "kubernetes:helm.sh/v3:Release", "dev-cluster-autoscaler").inputs;
         expect(release.values.autoDiscovery).toEqual({ clusterName: "dev-ml-team" });
         expect(release.values.awsRegion).toBe("us-west-2");
-        expect(release.values.image.tag).toBe("v1.33.1");
+        expect(release.version).toBe("9.59.0");
+        expect(release.values.image.tag).toBe("v1.35.2");
         expect(release.values.nodeSelector).toEqual({ "ml-team-env/pool": "system" });
         expect(release.values.rbac.serviceAccount.annotations["eks.amazonaws.com/role-arn"]).toMatch(/role\/dev-cluster-autoscaler-role$/);
     });
@@ -186,11 +230,13 @@ describe("GpuCluster options", () => {
         const { resources } = await eks((y) => y.replace("amiType: AL2023_x86_64_NVIDIA", "amiType: BOTTLEROCKET_x86_64_NVIDIA"));
         const lt = one(resources, "aws:ec2/launchTemplate:LaunchTemplate", "dev-cluster-gpu").inputs;
         expect(lt.blockDeviceMappings[0].deviceName).toBe("/dev/xvdb");
-        expect(ofType(resources, "kubernetes:helm.sh/v3:Release").map((r) => r.name)).toEqual(["dev-cluster-autoscaler"]);
+        expect(ofType(resources, "kubernetes:helm.sh/v3:Release").map((r) => r.name).sort()).toEqual(["dev-cluster-autoscaler", "dev-cluster-calico"]);
     });
 
-    it("gives cluster admin to configured principals too", async () => {
-        const { resources } = await eks((y) => y.replace("    systemNodeGroup:", "    adminPrincipalArns: [arn:aws:iam::123456789012:role/platform-admins]\n    systemNodeGroup:"));
+    it("gives cluster admin to configured principals too, and to the deployer once even when listed", async () => {
+        const { resources } = await eks((y) =>
+            y.replace("    systemNodeGroup:", "    adminPrincipalArns: [arn:aws:iam::123456789012:role/platform-admins, arn:aws:iam::123456789012:role/deployer]\n    systemNodeGroup:"),
+        );
         expect(ofType(resources, "aws:eks/accessEntry:AccessEntry").map((e) => e.inputs.principalArn).sort()).toEqual([
             "arn:aws:iam::123456789012:role/deployer",
             "arn:aws:iam::123456789012:role/platform-admins",

@@ -1,7 +1,9 @@
 import { subdivide, subnetLayout, subnetTags } from "../../infra/cluster/cluster-network";
-import { autoscalerGroupTags, amiShipsDevicePlugin, eksTaintEffect, gpuNodeLabels } from "../../infra/cluster/gpu-node-pool";
+import { autoscalerTemplateTags, amiShipsDevicePlugin, eksTaintEffect } from "../../infra/cluster/zonal-node-pool";
 import { GPU_TAINT } from "../../infra/cluster/gpu-placement";
-import { acceleratorLabelFor, gpusPerNodeFor } from "../../infra/cluster/gpu-instance-types";
+import { acceleratorLabelFor, allocatableOf, gpusPerNodeFor, INSTANCE_TYPES, kubeReservedCpuMillis, kubeReservedMemoryMiB, maxPodsOnManagedNodeGroup, nearestInstanceType } from "../../infra/cluster/instance-types";
+import { poolLabels } from "../../infra/cluster/node-pools";
+import { uniquePrincipals } from "../../infra/cluster/gpu-cluster";
 import { clusterAutoscalerPolicy, serviceAccountTrustPolicy } from "../../infra/cluster/iam-policies";
 import { eksKubeconfig } from "../../infra/cluster/kubeconfig";
 import { nodeLaunchTemplateArgs } from "../../infra/cluster/node-launch-template";
@@ -23,11 +25,36 @@ describe("subnet layout", () => {
 });
 
 describe("GPU pool helpers", () => {
-    it("writes node-template tags for every label, the taint and the GPU count", () => {
-        const tags = autoscalerGroupTags("c", gpuNodeLabels(["p4d.24xlarge"]), GPU_TAINT, 8);
+    it("writes node-template tags for every label, the taint and the GPU count, and no discovery tags", () => {
+        const tags = autoscalerTemplateTags(poolLabels("gpu", ["p4d.24xlarge"]), [GPU_TAINT], 8);
         expect(tags["k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu"]).toBe("8");
         expect(tags["k8s.io/cluster-autoscaler/node-template/label/k8s.amazonaws.com/accelerator"]).toBe("nvidia-a100");
-        expect(tags["k8s.io/cluster-autoscaler/c"]).toBe("owned");
+        expect(tags["k8s.io/cluster-autoscaler/node-template/taint/nvidia.com/gpu"]).toBe("true:NoSchedule");
+        expect(Object.keys(tags).filter((k) => !k.includes("/node-template/"))).toEqual([]);
+    });
+
+    it("computes allocatable as EKS nodeadm does: capacity − kube-reserved − the eviction threshold", () => {
+        // nodeadm getCPUMillicoresToReserve examples: 2 vCPU → 70m, 4 → 80m, 8 → 90m, 16 → 110m, 48 → 190m, 192 → 550m.
+        expect([2, 4, 8, 16, 48, 192].map(kubeReservedCpuMillis)).toEqual([70, 80, 90, 110, 190, 550]);
+        expect(kubeReservedMemoryMiB(29)).toBe(574);
+        expect(kubeReservedMemoryMiB(58)).toBe(893);
+        // Managed node groups cap max pods at 110 below 30 vCPUs, 250 above.
+        expect(maxPodsOnManagedNodeGroup(INSTANCE_TYPES["g5.4xlarge"]!)).toBe(110);
+        expect(maxPodsOnManagedNodeGroup(INSTANCE_TYPES["g5.12xlarge"]!)).toBe(250);
+        expect(maxPodsOnManagedNodeGroup(INSTANCE_TYPES["p5.48xlarge"]!)).toBe(100);
+        // m6i.large: 8192 MiB − 574 − 100 = 7518 MiB, about 7.3 GiB: an 8 GiB notebook cannot fit.
+        expect(allocatableOf(INSTANCE_TYPES["m6i.large"]!)).toEqual({ cpuMillis: 1930, memoryBytes: 7518 * 2 ** 20, pods: 29, gpus: 0 });
+        // g5.xlarge: 16384 − 893 − 100 = 15391 MiB; a 16 GiB notebook cannot fit.
+        expect(allocatableOf(INSTANCE_TYPES["g5.xlarge"]!).memoryBytes).toBe(15391 * 2 ** 20);
+    });
+
+    it("suggests the nearest known instance type for a typo", () => {
+        expect(nearestInstanceType("g5.xlarg")).toBe("g5.xlarge");
+        expect(nearestInstanceType("p9.huge")).toBeUndefined();
+    });
+
+    it("lists each cluster admin once, the deployer first", () => {
+        expect(uniquePrincipals(["arn:aws:iam::1:role/a", "arn:aws:iam::1:role/b", "arn:aws:iam::1:role/a"])).toEqual(["arn:aws:iam::1:role/a", "arn:aws:iam::1:role/b"]);
     });
 
     it("knows GPU counts and accelerators of common instance types", () => {

@@ -10,7 +10,7 @@ export function validRaw(): Record<string, any> {
             gpuNodePool: { instanceTypes: ["g5.xlarge"], minSize: 0, desiredSize: 0, maxSize: 4 },
         },
         gitlab: { tier: "free", project: { path: "ml-team/vision-models" } },
-        jupyterhub: { host: "notebooks.example.com", oauthClientId: "abc123" },
+        jupyterhub: { host: "notebooks.example.com", oauthClientId: "abc123", letsEncryptEmail: "ml@example.com" },
         team: {
             members: [
                 { username: "alice", role: "maintainer", gpus: 2 },
@@ -22,3 +22,6 @@ export function validRaw(): Record<string, any> {
 }
 
 export const ALL_SECRETS: ReadonlySet<SecretKey> = new Set(Object.values(SECRET_KEYS));
+
+/** The day the package's EKS version data was checked: tests fix "today" to it. */
+export const TODAY = new Date("2026-11-25T12:00:00Z");

@@ -1,5 +1,5 @@
 import { formatConfigErrors, keyPath, validateStackConfig } from "../../infra/config/validate";
-import { ALL_SECRETS, validRaw } from "./fixtures";
+import { ALL_SECRETS, TODAY, validRaw } from "./fixtures";
 
 function errorsFor(mutate: (raw: Record<string, any>) => void, opts: { deploying?: boolean; secrets?: boolean } = {}) {
     const raw = validRaw();
@@ -8,6 +8,7 @@ function errorsFor(mutate: (raw: Record<string, any>) => void, opts: { deploying
         stack: "dev",
         secretsPresent: opts.secrets === false ? new Set() : ALL_SECRETS,
         deploying: opts.deploying ?? false,
+        today: TODAY,
     });
     if (result.ok) throw new Error("expected the config to be rejected");
     return result.errors;
@@ -15,12 +16,16 @@ function errorsFor(mutate: (raw: Record<string, any>) => void, opts: { deploying
 
 describe("a valid config", () => {
     it("parses with defaults filled in and derived values", () => {
-        const result = validateStackConfig(validRaw(), { stack: "dev", secretsPresent: ALL_SECRETS });
+        const result = validateStackConfig(validRaw(), { stack: "dev", secretsPresent: ALL_SECRETS, today: TODAY });
         if (!result.ok) throw new Error(formatConfigErrors("dev", result.errors));
         const c = result.config;
         expect(c.cluster.mode).toBe("eks");
         if (c.cluster.mode !== "eks") return;
-        expect(c.cluster.kubernetesVersion).toBe("1.33");
+        expect(c.cluster.kubernetesVersion).toBe("1.35");
+        expect(c.cluster.supportType).toBe("STANDARD");
+        expect(c.cluster.logRetentionDays).toBe(30);
+        expect(c.cluster.userNodePool.instanceTypes).toEqual(["m6i.xlarge"]);
+        expect(c.jupyterhub.https).toBe("letsencrypt");
         expect(c.cluster.gpuNodePool.amiType).toBe("AL2023_x86_64_NVIDIA");
         expect(c.cluster.gpuNodePool.diskSizeGiB).toBe(200);
         expect(c.gpuCapacity).toEqual({ gpusPerNode: 1, maxNodes: 4, maxGpus: 4 });
@@ -41,7 +46,7 @@ const BAD: Array<[string, (raw: Record<string, any>) => void, string, RegExp]> =
     ["username ending in .git", (r) => (r.team.members[1].username = "bob.git"), "ml-team-env:team.members[1].username", /not a valid GitLab username/],
     ["negative gpus", (r) => (r.team.members[2].gpus = -1), "ml-team-env:team.members[2].gpus", /must be 0 or more/],
     ["fractional gpus", (r) => (r.team.members[2].gpus = 0.5), "ml-team-env:team.members[2].gpus", /whole number/],
-    ["gpus beyond the pool", (r) => (r.team.members[0].gpus = 5), "ml-team-env:team.members[0].gpus", /more than the GPU pool can ever offer \(4 = 4 node\(s\) × 1 GPU\(s\)\)/],
+    ["gpus beyond the pool", (r) => (r.team.members[0].gpus = 5), "ml-team-env:team.members[0].gpus", /more than the GPU pool can ever offer one member \(4 = 4 node\(s\) × 1 GPU\(s\) in the zone of their volume\)/],
     ["latest image", (r) => (r.environment.image = "registry.example.com/ml/pytorch-cuda:latest"), "ml-team-env:environment.image", /moving tag 'latest'/],
     ["untagged image", (r) => (r.environment.image = "registry.example.com/ml/pytorch-cuda"), "ml-team-env:environment.image", /has no tag/],
     ["bad digest", (r) => (r.environment.image = "registry.example.com/ml/pytorch-cuda:v1@sha256:abc"), "ml-team-env:environment.image", /sha256:<64/],
@@ -54,13 +59,22 @@ const BAD: Array<[string, (raw: Record<string, any>) => void, string, RegExp]> =
     ["unknown GitLab tier", (r) => (r.gitlab.tier = "gold"), "ml-team-env:gitlab.tier", /must be one of: free, premium, ultimate/],
     ["GitLab URL not a URL", (r) => (r.gitlab.url = "gitlab.example.com"), "ml-team-env:gitlab.url", /base URL/],
     ["missing region", (r) => delete r.cluster.region, "ml-team-env:cluster.region", /is required: the AWS region/],
-    ["bad region", (r) => (r.cluster.region = "oregon"), "ml-team-env:cluster.region", /AWS region such as us-west-2/],
-    ["unquoted Kubernetes version", (r) => (r.cluster.kubernetesVersion = 1.3), "ml-team-env:cluster.kubernetesVersion", /must be one of: 1.31, 1.32, 1.33, 1.34 \(quote it in YAML/],
-    ["unsupported Kubernetes version", (r) => (r.cluster.kubernetesVersion = "1.29"), "ml-team-env:cluster.kubernetesVersion", /must be one of: 1.31, 1.32, 1.33, 1.34/],
+    ["bad region", (r) => (r.cluster.region = "oregon"), "ml-team-env:cluster.region", /is not an AWS region/],
+    ["region typo", (r) => (r.cluster.region = "us-wset-2"), "ml-team-env:cluster.region", /is not an AWS region; did you mean 'us-west-2'\?/],
+    ["unquoted Kubernetes version", (r) => (r.cluster.kubernetesVersion = 1.3), "ml-team-env:cluster.kubernetesVersion", /must be one of: 1.33, 1.34, 1.35, 1.36 \(quote it in YAML/],
+    ["Kubernetes version EKS no longer supports", (r) => (r.cluster.kubernetesVersion = "1.31"), "ml-team-env:cluster.kubernetesVersion", /must be one of: 1.33, 1.34, 1.35, 1.36/],
+    ["version past standard support with STANDARD", (r) => (r.cluster.kubernetesVersion = "1.33"), "ml-team-env:cluster.kubernetesVersion", /past EKS standard support \(ended 2026-07-29\).*use 1\.34 or 1\.35 or 1\.36, or set cluster\.supportType: EXTENDED/],
+    ["VPC too small for its subnets", (r) => (r.cluster.vpcCidr = "10.0.0.0/24"), "ml-team-env:cluster.vpcCidr", /public subnets would be \/30, smaller than AWS's \/28 minimum.*private subnets would be \/27 with 27 usable addresses.*use \/20 or larger/],
+    ["GPU profile larger than its node", (r) => (r.jupyterhub.profiles = [{ name: "gpu-1", displayName: "1 GPU", cpu: 4, memoryGiB: 16, gpus: 1 }]), "ml-team-env:jupyterhub.profiles[0].memoryGiB", /asks for 16 GiB but a node of the gpu pool \(g5\.xlarge\) leaves at most 3\.46 CPU and 14\.\d+ GiB/],
+    ["GPU profile with more CPU than its node", (r) => (r.jupyterhub.profiles = [{ name: "gpu-1", displayName: "1 GPU", cpu: 4, memoryGiB: 12, gpus: 1 }]), "ml-team-env:jupyterhub.profiles[0].cpu", /asks for 4 CPU but a node of the gpu pool/],
+    ["CPU profile larger than the user pool's node", (r) => (r.cluster.userNodePool = { instanceTypes: ["m6i.large"] }), "ml-team-env:jupyterhub.profiles[0].memoryGiB", /asks for 8 GiB but a node of the user pool \(m6i\.large\) leaves at most/],
+    ["Let's Encrypt without an email", (r) => delete r.jupyterhub.letsEncryptEmail, "ml-team-env:jupyterhub.letsEncryptEmail", /required with https: letsencrypt/],
+    ["ingress without a class", (r) => (r.jupyterhub.https = "ingress"), "ml-team-env:jupyterhub.ingressClassName", /required with https: ingress/],
     ["min above max", (r) => (r.cluster.gpuNodePool.minSize = 5), "ml-team-env:cluster.gpuNodePool.minSize", /must not exceed maxSize \(4\)/],
     ["desired outside range", (r) => (r.cluster.systemNodeGroup = { desiredSize: 9 }), "ml-team-env:cluster.systemNodeGroup.desiredSize", /between minSize \(2\) and maxSize \(4\)/],
-    ["unknown GPU instance type", (r) => (r.cluster.gpuNodePool.instanceTypes = ["x9.mega"]), "ml-team-env:cluster.gpuNodePool.gpusPerNode", /'x9\.mega' is not known/],
-    ["mixed GPU counts", (r) => (r.cluster.gpuNodePool.instanceTypes = ["g5.xlarge", "g5.12xlarge"]), "ml-team-env:cluster.gpuNodePool.gpusPerNode", /different GPU counts/],
+    ["unknown GPU instance type", (r) => (r.cluster.gpuNodePool.instanceTypes = ["x9.mega"]), "ml-team-env:cluster.gpuNodePool.instanceTypes[0]", /is not an instance type this package knows \(it needs its size/],
+    ["CPU type in the GPU pool", (r) => (r.cluster.gpuNodePool.instanceTypes = ["m6i.xlarge"]), "ml-team-env:cluster.gpuNodePool.instanceTypes[0]", /is not a GPU instance type/],
+    ["mixed GPU counts", (r) => (r.cluster.gpuNodePool.instanceTypes = ["g5.xlarge", "g5.12xlarge"]), "ml-team-env:cluster.gpuNodePool.instanceTypes", /different GPU counts/],
     ["small GPU disk", (r) => (r.cluster.gpuNodePool.diskSizeGiB = 50), "ml-team-env:cluster.gpuNodePool.diskSizeGiB", /at least 100 GiB/],
     ["bad AMI type", (r) => (r.cluster.gpuNodePool.amiType = "AL2_x86_64"), "ml-team-env:cluster.gpuNodePool.amiType", /AL2023_x86_64_NVIDIA, BOTTLEROCKET_x86_64_NVIDIA/],
     ["one private subnet", (r) => (r.cluster.vpc = { id: "vpc-0abc12345", privateSubnetIds: ["subnet-0abc12345"] }), "ml-team-env:cluster.vpc.privateSubnetIds", /at least 2 private subnets in different availability zones/],
@@ -73,7 +87,7 @@ const BAD: Array<[string, (raw: Record<string, any>) => void, string, RegExp]> =
     ["duplicate profile names", (r) => (r.jupyterhub.profiles = [{ name: "cpu", displayName: "A" }, { name: "cpu", displayName: "B" }]), "ml-team-env:jupyterhub.profiles[1].name", /must be unique/],
     ["existing cluster without selector", (r) => (r.cluster = { mode: "existing", gpuNodeSelector: {}, gpusPerNode: 2, gpuNodeCount: 1, storageClassName: "x" }), "ml-team-env:cluster.gpuNodeSelector", /at least one label/],
     ["existing cluster without GPU count", (r) => (r.cluster = { mode: "existing", gpuNodeSelector: { gpu: "yes" }, gpuNodeCount: 1, storageClassName: "x" }), "ml-team-env:cluster.gpusPerNode", /is required/],
-    ["bad member email", (r) => (r.team.members[1].email = "bob-at-example"), "ml-team-env:team.members[1].email", /email address/],
+    ["member email (no longer a setting)", (r) => (r.team.members[1].email = "bob@example.com"), "ml-team-env:team.members[1].email", /is not a setting of ml-team-env/],
     ["runner job asks for more GPUs than a node", (r) => (r.runners = { gpusPerJob: 2 }), "ml-team-env:runners.gpusPerJob", /a GPU node has 1/],
 ];
 
@@ -83,6 +97,21 @@ describe("bad configs", () => {
         const hit = errors.find((e) => e.key === key);
         if (!hit) throw new Error(`no error at ${key}; got:\n${errors.map((e) => `${e.key}: ${e.message}`).join("\n")}`);
         expect(hit.message).toMatch(message);
+    });
+
+    it("a misspelt GPU type gets the nearest known type and no follow-on capacity errors", () => {
+        const errors = errorsFor((r) => (r.cluster.gpuNodePool.instanceTypes = ["g5.xlarg"]));
+        expect(errors.map((e) => e.key)).toEqual(["ml-team-env:cluster.gpuNodePool.instanceTypes[0]"]);
+        expect(errors[0]!.message).toMatch(/did you mean 'g5\.xlarge'\?/);
+    });
+
+    it("keeps a version in extended support when asked to, with a warning about the price", () => {
+        const raw = validRaw();
+        raw.cluster.kubernetesVersion = "1.33";
+        raw.cluster.supportType = "EXTENDED";
+        const result = validateStackConfig(raw, { stack: "dev", secretsPresent: ALL_SECRETS, today: TODAY });
+        expect(result.ok).toBe(true);
+        expect(result.warnings.join("\n")).toMatch(/1\.33 is in EKS extended support until 2027-07-29: the control plane costs \$0\.60\/h/);
     });
 
     it("reports every problem at once, not just the first", () => {
@@ -100,6 +129,40 @@ describe("bad configs", () => {
         ]);
     });
 
+    it("an enum error in one section does not hide an image error in another, nor checks across members", () => {
+        const errors = errorsFor((r) => {
+            r.team.members[1].role = "admin";
+            r.team.members.push({ username: "ALICE", role: "developer", gpus: 0 });
+            r.environment.image = "registry.example.com/ml/pytorch-cuda:latest";
+        });
+        expect(errors.map((e) => e.key).sort()).toEqual(["ml-team-env:environment.image", "ml-team-env:team.members[1].role", "ml-team-env:team.members[3].username"]);
+    });
+
+    it("suggests the key meant inside nested objects too", () => {
+        const errors = errorsFor((r) => (r.cluster.gpuNodePool.maxsize = 4));
+        expect(errors.find((e) => e.key === "ml-team-env:cluster.gpuNodePool.maxsize")!.message).toMatch(/did you mean 'maxSize'\?/);
+    });
+
+    it("refuses a secret written in plain text, says how to store it and to rotate it, and never echoes it", () => {
+        const raw = { ...validRaw(), gitlabToken: "glpat-plain-text-token-123" };
+        const result = validateStackConfig(raw, { stack: "dev", secretsPresent: ALL_SECRETS, plaintextSecrets: new Set(["gitlabToken"]), today: TODAY });
+        if (result.ok) throw new Error("expected a refusal");
+        const e = result.errors.find((x) => x.key === "ml-team-env:gitlabToken")!;
+        expect(e.message).toMatch(/written in plain text.*pulumi config set --secret gitlabToken.*revoke that token/);
+        expect(JSON.stringify(result.errors)).not.toContain("glpat-plain-text-token-123");
+        expect(formatConfigErrors("dev", result.errors)).not.toContain("glpat-plain-text-token-123");
+    });
+
+    it("refuses a GitLab URL with the API path (every call would go to /api/v4/api/v4), a query or a fragment", () => {
+        expect(errorsFor((r) => (r.gitlab.url = "https://gitlab.com/api/v4")).find((e) => e.key === "ml-team-env:gitlab.url")!.message).toMatch(/API address; give its base URL \(https:\/\/gitlab\.com\)/);
+        expect(errorsFor((r) => (r.gitlab.url = "https://gitlab.example.com/?x=1")).find((e) => e.key === "ml-team-env:gitlab.url")!.message).toMatch(/without a query or fragment/);
+    });
+
+    it("takes an empty branchModel (YAML null) as the defaults, as the example stack says", () => {
+        const result = validateStackConfig({ ...validRaw(), branchModel: null }, { stack: "dev", secretsPresent: ALL_SECRETS, today: TODAY });
+        expect(result.ok).toBe(true);
+    });
+
     it("shows the bad value in the report and no stack trace", () => {
         const errors = errorsFor((r) => (r.team.members[2].gpus = -1));
         const text = formatConfigErrors("dev", errors);
@@ -115,13 +178,13 @@ describe("bad configs", () => {
     });
 
     it("lets a preview run without secrets, with warnings", () => {
-        const result = validateStackConfig(validRaw(), { stack: "dev", secretsPresent: new Set(), deploying: false });
+        const result = validateStackConfig(validRaw(), { stack: "dev", secretsPresent: new Set(), deploying: false, today: TODAY });
         expect(result.ok).toBe(true);
         expect(result.warnings.some((w) => w.startsWith("ml-team-env:jupyterhubOAuthClientSecret"))).toBe(true);
     });
 
     it("accepts GITLAB_TOKEN from the environment instead of the secret key", () => {
-        const result = validateStackConfig(validRaw(), { stack: "dev", secretsPresent: new Set(["jupyterhubOAuthClientSecret"]), gitlabTokenInEnv: true, deploying: true });
+        const result = validateStackConfig(validRaw(), { stack: "dev", secretsPresent: new Set(["jupyterhubOAuthClientSecret"]), gitlabTokenInEnv: true, deploying: true, today: TODAY });
         expect(result.ok).toBe(true);
     });
 });

@@ -1,0 +1,127 @@
+/**
+ * The cluster's node pools as data: their labels, taints and, on EKS, what a node of each
+ * leaves allocatable. Both the resources (node groups, autoscaler template tags) and the
+ * scheduling check (does this pod land on that node?) are derived from here, so they cannot
+ * disagree. Pure: config in, shapes out.
+ */
+import { EksClusterConfig, ExistingClusterConfig } from "../config/schema";
+import { addResources, NO_RESOURCES, NodeShape, NodeTaint, PodSpecLike, podFromSpec, Resources } from "../scheduling/fit";
+import { cpuMillis, memoryBytes } from "../scheduling/quantity";
+import { acceleratorLabelFor, allocatableOf, INSTANCE_TYPES, smallestInstanceType } from "./instance-types";
+import { GPU_TAINT, NVIDIA_GPU_RESOURCE, Taint } from "./gpu-placement";
+
+/** The label every node of a pool carries, naming the pool. */
+export const POOL_LABEL = "ml-team-env/pool";
+
+/** What a pool is for. */
+export type PoolRole = "system" | "user" | "gpu";
+
+/**
+ * The taint that keeps everything but user pods (CPU notebooks, CPU CI jobs) off the user pool.
+ * It is z2jh's own convention: the chart's `scheduling.userPods.tolerations` tolerate it by
+ * default, and `hub.jupyter.org/node-purpose: user` is the label its node affinity looks for.
+ */
+export const USER_TAINT: Taint = { key: "hub.jupyter.org/dedicated", value: "user", effect: "NoSchedule" };
+
+/** Labels of a pool's nodes. */
+export function poolLabels(role: PoolRole, instanceTypes: readonly string[]): Record<string, string> {
+    switch (role) {
+        case "system":
+            return { [POOL_LABEL]: "system" };
+        case "user":
+            return { [POOL_LABEL]: "user", "hub.jupyter.org/node-purpose": "user" };
+        case "gpu":
+            // nvidia.com/gpu.present: the device plugin chart's default node affinity matches it;
+            // nodeadm sets it only from kubelet 1.35, so the node group sets it on every version.
+            return { [POOL_LABEL]: "gpu", "k8s.amazonaws.com/accelerator": acceleratorLabelFor(instanceTypes), "nvidia.com/gpu.present": "true" };
+    }
+}
+
+/** Taints of a pool's nodes: GPU and user pools keep other pods off; the system pool takes all. */
+export function poolTaints(role: PoolRole): Taint[] {
+    return role === "gpu" ? [GPU_TAINT] : role === "user" ? [USER_TAINT] : [];
+}
+
+/**
+ * Requests of the EKS add-on DaemonSets on every node, budgeted from their manifests' requests:
+ * aws-node 25m, kube-proxy 100m, ebs-csi-node 3 × (10m, 40Mi), calico-node 250m. A budget, not
+ * a measurement: it makes the fit check conservative rather than optimistic.
+ */
+export const ADDON_DAEMONSET_BUDGET: Resources = { cpuMillis: 450, memoryBytes: memoryBytes("256Mi"), extended: {} };
+
+/** A pool as the scheduling check sees it, plus what builds it. */
+export interface NodePoolShape {
+    readonly role: PoolRole;
+    /** The node of the pool's smallest instance type: every pod meant for the pool must fit it. */
+    readonly node: NodeShape;
+}
+
+export interface NodePoolOptions {
+    /** DaemonSet pod specs this package runs on the pool (device plugin, image pre-puller). */
+    readonly daemonSets?: Partial<Record<PoolRole, readonly PodSpecLike[]>>;
+}
+
+function daemonSetRequests(role: PoolRole, options: NodePoolOptions): Resources {
+    return (options.daemonSets?.[role] ?? []).map((spec) => podFromSpec(`${role} DaemonSet`, spec).requests).reduce(addResources, ADDON_DAEMONSET_BUDGET);
+}
+
+/** The node an EKS pool's smallest instance type makes (undefined when the type is unknown). */
+export function eksNodeShape(role: PoolRole, instanceTypes: readonly string[], options: NodePoolOptions = {}): NodeShape | undefined {
+    const type = smallestInstanceType(instanceTypes);
+    if (!type) return undefined;
+    const info = INSTANCE_TYPES[type]!;
+    const alloc = allocatableOf(info);
+    const taints: NodeTaint[] = poolTaints(role).map((t) => ({ ...t }));
+    return {
+        name: `${role} pool (${type})`,
+        labels: poolLabels(role, instanceTypes),
+        taints,
+        allocatable: { cpuMillis: alloc.cpuMillis, memoryBytes: alloc.memoryBytes, pods: alloc.pods, extended: info.gpus > 0 ? { [NVIDIA_GPU_RESOURCE]: info.gpus } : {} },
+        daemonSetRequests: daemonSetRequests(role, options),
+    };
+}
+
+/** The pools of an EKS cluster (a pool whose instance type is unknown is left out: validation names it). */
+export function eksNodePools(c: EksClusterConfig, options: NodePoolOptions = {}): NodePoolShape[] {
+    const pools: [PoolRole, readonly string[]][] = [
+        ["system", c.systemNodeGroup.instanceTypes],
+        ["user", c.userNodePool.instanceTypes],
+        ["gpu", c.gpuNodePool.instanceTypes],
+    ];
+    return pools.flatMap(([role, types]) => {
+        const node = eksNodeShape(role, types, options);
+        return node ? [{ role, node }] : [];
+    });
+}
+
+/** Capacity that is not known for nodes this package did not create. */
+const UNKNOWN = Number.POSITIVE_INFINITY;
+
+/**
+ * The pools of a cluster you run: labels and taints from config; CPU and memory are unknown, so
+ * the check covers placement and GPUs but not size.
+ */
+export function existingNodePools(c: ExistingClusterConfig): NodePoolShape[] {
+    const node = (role: PoolRole, labels: Record<string, string>, taints: readonly NodeTaint[], gpus: number): NodePoolShape => ({
+        role,
+        node: {
+            name: `${role} nodes (${Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(", ") || "any"})`,
+            labels,
+            taints,
+            allocatable: { cpuMillis: UNKNOWN, memoryBytes: UNKNOWN, pods: 110, extended: gpus > 0 ? { [NVIDIA_GPU_RESOURCE]: gpus } : {} },
+            daemonSetRequests: NO_RESOURCES,
+        },
+    });
+    const gpuTaints = c.gpuNodeTaints.map((t) => ({ key: t.key, ...(t.value !== undefined ? { value: t.value } : {}), effect: t.effect }));
+    return [node("system", { ...c.systemNodeSelector }, [], 0), node("user", { ...c.userNodeSelector }, [], 0), node("gpu", { ...c.gpuNodeSelector }, gpuTaints, c.gpusPerNode)];
+}
+
+/** The pool for a role (the first that has one). */
+export function poolFor(pools: readonly NodePoolShape[], role: PoolRole): NodePoolShape | undefined {
+    return pools.find((p) => p.role === role);
+}
+
+/** Requests of a notebook profile or CI job as the scheduler reads them. */
+export function requestsOf(cpu: number, memoryGiB: number, gpus: number): Resources {
+    return { cpuMillis: cpuMillis(cpu), memoryBytes: memoryGiB * 2 ** 30, extended: gpus > 0 ? { [NVIDIA_GPU_RESOURCE]: gpus } : {} };
+}

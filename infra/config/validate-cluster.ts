@@ -1,0 +1,157 @@
+/**
+ * The cluster checks of config validation: instance types, region, Kubernetes version and
+ * support window, subnet sizes, and whether each notebook profile fits the node it lands on.
+ * Pure; reports through the caller's `err`/`warn` so every problem comes back at once.
+ */
+import { AWS_REGIONS } from "../cluster/aws-regions";
+import { subnetLayout } from "../cluster/cluster-network";
+import { gpusPerNodeFor, INSTANCE_TYPES, maxPodsOnManagedNodeGroup, nearestInstanceType } from "../cluster/instance-types";
+import { EKS_VERSIONS, KubernetesVersion, supportStatus, versionsInStandardSupport } from "../cluster/kubernetes-versions";
+import { eksNodePools, existingNodePools, NodePoolShape, poolFor, requestsOf } from "../cluster/node-pools";
+import { prePullerPodSpec } from "../environment/pre-puller-spec";
+import { fit, freeResources, PodSpecLike } from "../scheduling/fit";
+import { formatBytes, formatCpu } from "../scheduling/quantity";
+import { nearest } from "./nearest";
+import { EksClusterConfig, EnvironmentConfig, ExistingClusterConfig, NotebookProfile } from "./schema";
+
+type Path = readonly PropertyKey[];
+
+export interface CheckContext {
+    err(path: Path, message: string): void;
+    warn(message: string): void;
+    /** "Today" for support windows (tests fix it). */
+    readonly today: Date;
+}
+
+/** GPU capacity: what one member can ever use (their pods share one zone, where their volume is). */
+export interface GpuCapacity {
+    readonly gpusPerNode: number;
+    /** Most GPU nodes in one zone. */
+    readonly maxNodes: number;
+    readonly maxGpus: number;
+}
+
+/** The DaemonSets this package runs per pool (for what they take from each node). */
+export function packageDaemonSets(environment: EnvironmentConfig): { gpu: PodSpecLike[]; user: PodSpecLike[] } {
+    // Requests do not depend on the image or placement; any reference will do.
+    const prePuller = prePullerPodSpec({ reference: "image" }, { nodeSelector: {}, tolerations: [] }) as PodSpecLike;
+    return { gpu: environment.prePullOnGpuNodes ? [prePuller] : [], user: environment.prePullOnUserNodes ? [prePuller] : [] };
+}
+
+/** Instance types this package has no data for: an error each, with the nearest known type. */
+function checkInstanceTypes(types: readonly string[], path: Path, gpu: boolean, ctx: CheckContext): boolean {
+    let ok = true;
+    types.forEach((type, i) => {
+        const info = INSTANCE_TYPES[type];
+        if (info && gpu !== info.gpus > 0) {
+            ok = false;
+            ctx.err([...path, i], `is ${gpu ? "not a GPU instance type" : "a GPU instance type; GPU nodes belong in gpuNodePool"}`);
+        } else if (!info) {
+            ok = false;
+            const near = nearestInstanceType(type, Object.keys(INSTANCE_TYPES).filter((k) => (INSTANCE_TYPES[k]!.gpus > 0) === gpu));
+            ctx.err([...path, i], `is not an instance type this package knows${near ? `; did you mean '${near}'?` : ""} (it needs its size to check that pods fit; known: ${Object.keys(INSTANCE_TYPES).filter((k) => (INSTANCE_TYPES[k]!.gpus > 0) === gpu).join(", ")})`);
+        }
+    });
+    return ok;
+}
+
+function checkSizes(g: { minSize: number; desiredSize: number; maxSize: number }, path: Path, ctx: CheckContext): void {
+    if (g.minSize > g.maxSize) ctx.err([...path, "minSize"], `must not exceed maxSize (${g.maxSize})`);
+    if (g.desiredSize < g.minSize || g.desiredSize > g.maxSize) ctx.err([...path, "desiredSize"], `must lie between minSize (${g.minSize}) and maxSize (${g.maxSize})`);
+}
+
+/**
+ * Whether the VPC leaves room: public subnets of at least /28 (AWS's smallest), and private
+ * subnets with an address for every pod the zone's nodes can run (the VPC CNI gives each pod a
+ * VPC address) plus each node's own ENI addresses.
+ */
+export function subnetProblems(c: EksClusterConfig): string[] {
+    const prefix = Number(c.vpcCidr.split("/")[1]);
+    const { privateCidrs, publicCidrs } = subnetLayout(c.vpcCidr, c.availabilityZoneCount);
+    const problems: string[] = [];
+    const publicPrefix = Number(publicCidrs[0]!.split("/")[1]);
+    if (publicPrefix > 28) problems.push(`its public subnets would be /${publicPrefix}, smaller than AWS's /28 minimum`);
+    const privatePrefix = Number(privateCidrs[0]!.split("/")[1]);
+    const usable = 2 ** (32 - privatePrefix) - 5;
+    const addressesPerNode = (types: readonly string[]) => {
+        const type = [...types].sort((a, b) => (INSTANCE_TYPES[b]?.eniMaxPods ?? 0) - (INSTANCE_TYPES[a]?.eniMaxPods ?? 0))[0];
+        const info = type ? INSTANCE_TYPES[type] : undefined;
+        // A full node: one address per pod, plus its ENIs' primary addresses (at most a handful).
+        return info ? maxPodsOnManagedNodeGroup(info) + 5 : 0;
+    };
+    const needed =
+        Math.ceil(c.systemNodeGroup.maxSize / c.availabilityZoneCount) * addressesPerNode(c.systemNodeGroup.instanceTypes) +
+        c.userNodePool.maxSize * addressesPerNode(c.userNodePool.instanceTypes) +
+        c.gpuNodePool.maxSize * addressesPerNode(c.gpuNodePool.instanceTypes);
+    if (needed > usable) problems.push(`its private subnets would be /${privatePrefix} with ${usable} usable addresses, but a zone's nodes at their maximum sizes need about ${needed} (one per pod)`);
+    return problems.length > 0 ? [`${problems.join(", and ")}; use /${Math.min(prefix, 20)} or larger`] : [];
+}
+
+/** Checks an EKS cluster config; returns the GPU capacity, or undefined when the pool cannot be read (then no check depends on it). */
+export function checkEksCluster(c: EksClusterConfig, ctx: CheckContext): GpuCapacity | undefined {
+    if (!(AWS_REGIONS as readonly string[]).includes(c.region)) {
+        const near = nearest(c.region, AWS_REGIONS, 3);
+        ctx.err(["cluster", "region"], `is not an AWS region${near ? `; did you mean '${near}'?` : ""} (check with \`aws ec2 describe-regions\`)`);
+    }
+    const version = c.kubernetesVersion as KubernetesVersion;
+    const status = supportStatus(version, ctx.today);
+    const standard = versionsInStandardSupport(ctx.today);
+    if (status === "ended") {
+        ctx.err(["cluster", "kubernetesVersion"], `is past the end of EKS support (${EKS_VERSIONS[version].endOfExtendedSupport}); use ${standard.join(" or ")}`);
+    } else if (status === "extended" && c.supportType === "STANDARD") {
+        ctx.err(["cluster", "kubernetesVersion"], `is past EKS standard support (ended ${EKS_VERSIONS[version].endOfStandardSupport}), and supportType STANDARD means EKS upgrades it; use ${standard.join(" or ")}, or set cluster.supportType: EXTENDED (6× the control-plane price)`);
+    } else if (status === "extended") {
+        ctx.warn(`cluster.kubernetesVersion ${version} is in EKS extended support until ${EKS_VERSIONS[version].endOfExtendedSupport}: the control plane costs $0.60/h instead of $0.10/h. Upgrade to ${standard.join(" or ")}.`);
+    } else {
+        const days = (Date.parse(EKS_VERSIONS[version].endOfStandardSupport) - ctx.today.getTime()) / 86_400_000;
+        if (days < 60) ctx.warn(`cluster.kubernetesVersion ${version} leaves EKS standard support on ${EKS_VERSIONS[version].endOfStandardSupport} (in ${Math.max(0, Math.floor(days))} days); plan the upgrade to ${standard.filter((v) => v > version).join(" or ") || "the next version"}.`);
+    }
+    if (c.vpc === "create") for (const problem of subnetProblems(c)) ctx.err(["cluster", "vpcCidr"], problem);
+
+    checkSizes(c.systemNodeGroup, ["cluster", "systemNodeGroup"], ctx);
+    checkSizes(c.userNodePool, ["cluster", "userNodePool"], ctx);
+    checkSizes(c.gpuNodePool, ["cluster", "gpuNodePool"], ctx);
+    checkInstanceTypes(c.systemNodeGroup.instanceTypes, ["cluster", "systemNodeGroup", "instanceTypes"], false, ctx);
+    checkInstanceTypes(c.userNodePool.instanceTypes, ["cluster", "userNodePool", "instanceTypes"], false, ctx);
+    const pool = c.gpuNodePool;
+    // An unknown GPU type is one error; the capacity checks that would follow from it are not made.
+    if (!checkInstanceTypes(pool.instanceTypes, ["cluster", "gpuNodePool", "instanceTypes"], true, ctx)) return undefined;
+    const known = gpusPerNodeFor(pool.instanceTypes);
+    if (!known.ok) {
+        ctx.err(["cluster", "gpuNodePool", "instanceTypes"], `${known.reason}: one pool's types must carry the same GPU count, or the autoscaler's template node lies`);
+        return undefined;
+    }
+    if (pool.gpusPerNode !== undefined && known.gpus !== pool.gpusPerNode) {
+        ctx.err(["cluster", "gpuNodePool", "gpusPerNode"], `says ${pool.gpusPerNode} but ${pool.instanceTypes.join(", ")} carry ${known.gpus} GPU(s) per node; remove it (it is derived) or fix it`);
+    }
+    return { gpusPerNode: known.gpus, maxNodes: pool.maxSize, maxGpus: known.gpus * pool.maxSize };
+}
+
+export function checkExistingCluster(c: ExistingClusterConfig): GpuCapacity {
+    return { gpusPerNode: c.gpusPerNode, maxNodes: c.gpuNodeCount, maxGpus: c.gpusPerNode * c.gpuNodeCount };
+}
+
+/** The node pools of either cluster mode, with this package's DaemonSets counted. */
+export function clusterPools(cluster: EksClusterConfig | ExistingClusterConfig, environment: EnvironmentConfig): NodePoolShape[] {
+    return cluster.mode === "eks" ? eksNodePools(cluster, { daemonSets: packageDaemonSets(environment) }) : existingNodePools(cluster);
+}
+
+/**
+ * Each profile against the node it lands on (GPU pool for GPU profiles, user pool otherwise):
+ * the requests must fit what a node leaves after kube-reserved, the eviction threshold and the
+ * DaemonSets. The autoscaler's template for a pool at zero assumes more (allocatable = capacity),
+ * so without this check it would buy a node that can never host the pod.
+ */
+export function checkProfilesFit(profiles: readonly NotebookProfile[], pools: readonly NodePoolShape[], ctx: CheckContext): void {
+    profiles.forEach((p, i) => {
+        const pool = poolFor(pools, p.gpus > 0 ? "gpu" : "user");
+        if (!pool || !Number.isFinite(pool.node.allocatable.cpuMillis)) return;
+        const pod = { name: `profile ${p.name}`, nodeSelector: {}, requiredNodeAffinity: [], tolerations: [{ operator: "Exists" as const }], requests: requestsOf(p.cpu, p.memoryGiB, p.gpus) };
+        const result = fit(pod, pool.node);
+        if (result.fits) return;
+        const free = freeResources(pool.node);
+        const room = `a node of the ${pool.node.name} leaves at most ${formatCpu(free.cpuMillis)} and ${formatBytes(free.memoryBytes)} for a notebook (allocatable after kube-reserved, the eviction threshold and DaemonSets)`;
+        if (p.cpu * 1000 > free.cpuMillis) ctx.err(["jupyterhub", "profiles", i, "cpu"], `asks for ${p.cpu} CPU but ${room}; lower it or use a larger instance type`);
+        if (p.memoryGiB * 2 ** 30 > free.memoryBytes) ctx.err(["jupyterhub", "profiles", i, "memoryGiB"], `asks for ${p.memoryGiB} GiB but ${room}; lower it or use a larger instance type`);
+    });
+}
