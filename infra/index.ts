@@ -12,4 +12,5 @@ export const clusterName = outputs.clusterName;
 export const kubeconfig = outputs.kubeconfig;
 export const gitlabProjectUrl = outputs.gitlabProjectUrl;
 export const jupyterhubUrl = outputs.jupyterhubUrl;
+export const jupyterhubDnsRecord = outputs.jupyterhubDnsRecord;
 export const memberNamespaces = outputs.memberNamespaces;

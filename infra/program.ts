@@ -17,6 +17,7 @@ export function teamEnvironmentProgram() {
         kubeconfig: env.kubeconfig,
         gitlabProjectUrl: env.gitlabProjectUrl,
         jupyterhubUrl: env.jupyterhubUrl,
+        jupyterhubDnsRecord: env.jupyterhubDnsRecord,
         memberNamespaces: env.memberNamespaces,
     };
 }

@@ -8,8 +8,17 @@ import { createCluster } from "./cluster";
 import { GitLabProject } from "./gitlab/gitlab-project";
 import { ImagePrePuller } from "./environment/image-pre-puller";
 import { JupyterHub } from "./workspaces/jupyterhub";
+import { HubHttps } from "./workspaces/hub-values";
 import { TeamSecrets } from "./config/load";
 import { TeamConfig } from "./config/validate";
+
+/** The hub's HTTPS setup from the validated config (validation has required what each mode needs). */
+export function hubHttps(config: TeamConfig): HubHttps {
+    const hub = config.jupyterhub;
+    return hub.https === "letsencrypt"
+        ? { mode: "letsencrypt", contactEmail: hub.letsEncryptEmail! }
+        : { mode: "ingress", ingressClassName: hub.ingressClassName!, tlsSecretName: hub.tlsSecretName, ...(hub.clusterIssuer ? { clusterIssuer: hub.clusterIssuer } : {}) };
+}
 
 export interface TeamEnvironmentArgs {
     /** The validated stack config (see `loadTeamConfig`). */
@@ -31,6 +40,8 @@ export class TeamEnvironment extends pulumi.ComponentResource {
     readonly gitlabProjectUrl: pulumi.Output<string>;
     /** The hub's URL. */
     readonly jupyterhubUrl: pulumi.Output<string>;
+    /** The DNS record to make so the hub's host reaches it. */
+    readonly jupyterhubDnsRecord: pulumi.Output<string>;
     /** Each member's notebook namespace. */
     readonly memberNamespaces: pulumi.Output<Record<string, string>>;
 
@@ -64,9 +75,7 @@ export class TeamEnvironment extends pulumi.ComponentResource {
                 cluster,
                 image: config.image,
                 host: hubConfig.host,
-                ingressClassName: hubConfig.ingressClassName,
-                tlsSecretName: hubConfig.tlsSecretName,
-                ...(hubConfig.clusterIssuer ? { clusterIssuer: hubConfig.clusterIssuer } : {}),
+                https: hubHttps(config),
                 gitlabUrl: config.gitlab.url,
                 gitlabProjectId: gitlab.projectId,
                 oauthClientId: hubConfig.oauthClientId,
@@ -80,15 +89,20 @@ export class TeamEnvironment extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        if (config.environment.prePullOnGpuNodes) {
-            // In the hub's namespace: it exists in both cluster modes.
-            new ImagePrePuller(`${name}-image-pre-puller`, { image: config.image, placement: cluster.gpuPlacement, provider: cluster.provider, namespace: hub.namespace }, { parent: this });
+        const prePull = {
+            ...(config.environment.prePullOnGpuNodes ? { gpu: cluster.gpuPlacement } : {}),
+            ...(config.environment.prePullOnUserNodes && Object.keys(cluster.userPlacement.nodeSelector).length > 0 ? { user: cluster.userPlacement } : {}),
+        };
+        if (Object.keys(prePull).length > 0) {
+            // In the hub's namespace: it exists in both cluster modes and holds the pull Secret.
+            new ImagePrePuller(`${name}-image-pre-puller`, { image: config.image, pools: prePull, provider: cluster.provider, namespace: hub.namespace }, { parent: this });
         }
 
         this.image = pulumi.output(config.image.reference);
         this.branchRules = gitlab.enforcement;
         this.gitlabProjectUrl = gitlab.webUrl;
         this.jupyterhubUrl = hub.url;
+        this.jupyterhubDnsRecord = hub.dnsRecord;
         this.memberNamespaces = hub.memberNamespaces;
         this.registerOutputs({
             image: this.image,
@@ -97,6 +111,7 @@ export class TeamEnvironment extends pulumi.ComponentResource {
             kubeconfig: this.kubeconfig,
             gitlabProjectUrl: this.gitlabProjectUrl,
             jupyterhubUrl: this.jupyterhubUrl,
+            jupyterhubDnsRecord: this.jupyterhubDnsRecord,
             memberNamespaces: this.memberNamespaces,
         });
     }

@@ -2,15 +2,21 @@ import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
 import { ConfigValidationError } from "../infra/config/load";
-import { addMember } from "../infra/onboarding/stack-members";
+import { addMember, removeMember } from "../infra/onboarding/stack-members";
+import { MockRunResult } from "../infra/plan/mock-runtime";
 import { ROOT, runStack, runStackYaml } from "./harness";
+
+let dev: MockRunResult<unknown>;
+beforeAll(async () => {
+    dev = await runStack("dev");
+});
 
 describe("the program under mocks", () => {
     it("builds the dev stack's TeamEnvironment with the stack outputs", async () => {
-        const run = await runStack("dev");
-        const env = run.resources.find((r) => r.type === "ml-team-env:index:TeamEnvironment");
+        const env = dev.resources.find((r) => r.type === "ml-team-env:index:TeamEnvironment");
         expect(env?.name).toBe("dev");
-        expect(run.outputs.image).toBe("registry.example.com/ml/pytorch-cuda:v2.8");
+        expect(dev.outputs.image).toBe("registry.example.com/ml/pytorch-cuda:v2.8");
+        expect(Object.keys(dev.outputs)).toContain("jupyterhubDnsRecord");
     });
 });
 
@@ -33,11 +39,13 @@ describe("the program with a bad stack config", () => {
 });
 
 describe("onboarding through the whole program", () => {
-    it("adding a member to a 50-member stack adds only their membership and workspace; every other input is unchanged", async () => {
-        let fifty = fs.readFileSync(path.join(ROOT, "stacks/Pulumi.dev.yaml"), "utf8");
-        for (let i = 0; i < 47; i++) fifty = addMember(fifty, { username: `dev-${i}`, role: "developer", gpus: i % 2 });
-        const before = await runStackYaml("dev", fifty);
-        const after = await runStackYaml("dev", addMember(fifty, { username: "newcomer", role: "developer", gpus: 1 }));
+    const devYaml = () => fs.readFileSync(path.join(ROOT, "stacks/Pulumi.dev.yaml"), "utf8");
+
+    it("adding a member adds only their membership and workspace; every other input is unchanged", async () => {
+        let team = devYaml();
+        for (let i = 0; i < 9; i++) team = addMember(team, { username: `dev-${i}`, role: "developer", gpus: i % 2 });
+        const before = await runStackYaml("dev", team);
+        const after = await runStackYaml("dev", addMember(team, { username: "newcomer", role: "developer", gpus: 1 }));
 
         const old = new Map(before.resources.map((r) => [r.urn, r]));
         const added = after.resources.filter((r) => !old.has(r.urn));
@@ -47,22 +55,47 @@ describe("onboarding through the whole program", () => {
                 "dev-jupyterhub-newcomer",
                 "dev-jupyterhub-newcomer",
                 "dev-jupyterhub-newcomer-defaults",
+                "dev-jupyterhub-newcomer-home",
                 "dev-jupyterhub-newcomer-hub",
                 "dev-jupyterhub-newcomer-hub",
-                "dev-jupyterhub-newcomer-ingress",
+                "dev-jupyterhub-newcomer-isolation",
+                "dev-jupyterhub-newcomer-profiles",
                 "dev-jupyterhub-newcomer-quota",
             ].sort(),
         );
         const changed = after.resources.filter((r) => old.has(r.urn) && JSON.stringify(old.get(r.urn)!.inputs) !== JSON.stringify(r.inputs));
         expect(changed.map((r) => r.type)).toEqual([]);
-        expect(before.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release")).toHaveLength(3);
+        expect(before.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release").map((r) => r.name).sort()).toEqual([
+            "dev-cluster-autoscaler",
+            "dev-cluster-calico",
+            "dev-cluster-nvidia-device-plugin",
+            "dev-jupyterhub",
+        ]);
+    });
+
+    it("offboarding keeps the member's namespace and volume; onboarding them again adopts both and changes nothing else", async () => {
+        const original = devYaml();
+        const gone = removeMember(original, "bob");
+        const back = addMember(gone, { username: "bob", role: "developer", gpus: 1 });
+        const [left, returned] = [await runStackYaml("dev", gone), await runStackYaml("dev", back)];
+        const byUrn = (rs: typeof left.resources) => new Map(rs.map((r) => [r.urn, r]));
+        const removed = dev.resources.filter((r) => !byUrn(left.resources).has(r.urn));
+        // What the member owns leaves Pulumi's state but stays in the cluster.
+        expect(removed.filter((r) => r.retainOnDelete).map((r) => r.type).sort()).toEqual(["kubernetes:core/v1:Namespace", "kubernetes:core/v1:PersistentVolumeClaim"]);
+        // Back again: the same objects, same names, same inputs as before they left, created
+        // with server-side apply and patchForce, so the retained ones are adopted (no AlreadyExists).
+        const now = byUrn(returned.resources);
+        expect([...now.keys()].sort()).toEqual(dev.resources.map((r) => r.urn).sort());
+        for (const r of dev.resources) expect({ urn: r.urn, inputs: now.get(r.urn)!.inputs }).toEqual({ urn: r.urn, inputs: r.inputs });
+        for (const r of removed.filter((x) => x.retainOnDelete)) expect(r.inputs.metadata.annotations["pulumi.com/patchForce"]).toBe("true");
+        expect(returned.resources.find((r) => r.type === "pulumi:providers:kubernetes")!.inputs.enableServerSideApply).toBe("true");
     });
 });
 
 describe("the environment image everywhere", () => {
     it("pre-pulls the image on GPU nodes without taking a GPU, and notebooks run the same image", async () => {
-        const run = await runStack("dev");
-        const ds = run.resources.find((r) => r.type === "kubernetes:apps/v1:DaemonSet")!.inputs;
+        const run = dev;
+        const ds = run.resources.find((r) => r.type === "kubernetes:apps/v1:DaemonSet" && r.inputs.metadata.name === "environment-image-pre-puller-gpu")!.inputs;
         const pod = ds.spec.template.spec;
         expect(pod.initContainers[0].image).toBe("registry.example.com/ml/pytorch-cuda:v2.8");
         expect(pod.nodeSelector).toEqual({ "ml-team-env/pool": "gpu" });

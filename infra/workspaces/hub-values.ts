@@ -1,55 +1,87 @@
 /**
  * The zero-to-jupyterhub values, as a pure function of hub-wide settings. Nothing here
- * depends on the member list: onboarding a developer never changes the Helm release, so
- * it never restarts the hub for everyone.
+ * depends on the member list (onboarding never changes the Helm release, so it never restarts
+ * the hub for everyone), and nothing here is secret: the OAuth client secret, the cookie
+ * secret and the auth-state key live in a Kubernetes Secret the chart reads, so `pulumi preview`
+ * and the plan show every hub setting in plain text.
  */
 import { GpuPlacement, SystemPlacement } from "../cluster/gpu-placement";
 import { NotebookProfile } from "../config/schema";
 import { EnvironmentImage } from "../environment/environment-image";
+import { HUB_CONFIG_MAP, HUB_PROJECT_ID_KEY, HUB_SECRET, HUB_SECRET_KEYS, MEMBER_CONFIG_MAP, WORKSPACE_LABEL } from "./hub-objects";
 
-/** The chart, pinned. */
-export const JUPYTERHUB_CHART = { chart: "jupyterhub", version: "4.3.3", repo: "https://hub.jupyter.org/helm-chart/" } as const;
+/** The chart, pinned (jupyterhub/zero-to-jupyterhub-k8s tag 4.4.0: JupyterHub 5.5.0, KubeSpawner 7.0.0, OAuthenticator 17.4.0). */
+export const JUPYTERHUB_CHART = { chart: "jupyterhub", version: "4.4.0", repo: "https://hub.jupyter.org/helm-chart/" } as const;
 
 /** KubeSpawner's template for per-user namespaces; `userNamespace()` computes the same name. */
 export const USER_NAMESPACE_TEMPLATE = "{hubnamespace}-{username}";
+/** The home volume claim; Pulumi creates it under the same name (`userClaimName()`). */
+export const PVC_NAME_TEMPLATE = "claim-{username}";
+/** The hub's API port (z2jh `templates/hub/service.yaml`). */
+export const HUB_API_PORT = 8081;
+
+/**
+ * How long a notebook may take to start, cold: a GPU node launched from zero and joined
+ * (about 3 min), its NVIDIA driver and device plugin ready (about 2 min), a multi-GB
+ * environment image pulled (about 4 min at ~50 MB/s for 10 GB, when the pre-puller has not
+ * finished), and the server itself up. About 10 minutes; twice that so a slow pull does not
+ * fail the first spawn. z2jh's default is 300 s.
+ */
+export const COLD_START_TIMEOUT_SECONDS = 1200;
+
+/** How HTTPS reaches the hub. */
+export type HubHttps =
+    | { readonly mode: "letsencrypt"; readonly contactEmail: string }
+    | { readonly mode: "ingress"; readonly ingressClassName: string; readonly tlsSecretName: string; readonly clusterIssuer?: string };
 
 export interface HubValuesArgs {
     /** Public host name. */
     readonly host: string;
-    readonly ingressClassName: string;
-    readonly tlsSecretName: string;
-    /** cert-manager ClusterIssuer; none when the TLS Secret is provided. */
-    readonly clusterIssuer?: string;
+    readonly https: HubHttps;
+    /** The hub's namespace (for its cluster-internal address). */
+    readonly hubNamespace: string;
     /** GitLab base URL, e.g. https://gitlab.com. */
     readonly gitlabUrl: string;
-    /** The team's GitLab project: its members (Developer and above) may log in. */
-    readonly gitlabProjectId: number;
     readonly oauthClientId: string;
-    readonly oauthClientSecret: string;
-    /** Token the hub and proxy share (`proxy.secretToken`). */
-    readonly proxySecretToken: string;
-    /** Key that signs the hub's cookies (`hub.cookieSecret`). */
-    readonly cookieSecret: string;
     readonly idleTimeoutMinutes: number;
     readonly storageGiB: number;
     readonly storageClassName: string;
+    /** Every profile of the stack; each member is offered the ones their entry allows. */
     readonly profiles: readonly NotebookProfile[];
     readonly image: EnvironmentImage;
     readonly gpuPlacement: GpuPlacement;
     readonly systemPlacement: SystemPlacement;
+    /** Where CPU notebooks run. */
+    readonly userPlacement: SystemPlacement;
 }
+
+/** The hub's cluster-internal API URL: the short name `hub` resolves only inside its own namespace. */
+export function hubConnectUrl(hubNamespace: string): string {
+    return `http://hub.${hubNamespace}.svc.cluster.local:${HUB_API_PORT}`;
+}
+
+/**
+ * GitLabOAuthenticator admits members of the team's project with Developer access or above.
+ * The project id is a deploy-time value: it comes from a ConfigMap through the environment,
+ * so the Helm values stay the same (and readable) before GitLab answers.
+ */
+export const GITLAB_PROJECT_CONFIG = `
+import os
+c.GitLabOAuthenticator.allowed_project_ids = [int(os.environ["GITLAB_PROJECT_ID"])]
+`.trimStart();
 
 /**
  * Hub admins are the project's Maintainers, looked up at each login with the user's own
  * token, so promoting or onboarding someone needs no hub change. The hook runs after
- * GitLabOAuthenticator has admitted the user (`allowed_project_ids`).
+ * GitLabOAuthenticator has admitted the user.
  */
 export const ADMIN_FROM_GITLAB_HOOK = `
 import json
+import os
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 from z2jh import get_config
 
-_project_id = get_config("custom.gitlabProjectId")
+_project_id = os.environ["GITLAB_PROJECT_ID"]
 _api = get_config("custom.gitlabUrl").rstrip("/") + "/api/v4"
 
 async def admin_if_gitlab_maintainer(authenticator, handler, auth_model):
@@ -69,83 +101,176 @@ async def admin_if_gitlab_maintainer(authenticator, handler, auth_model):
 c.GitLabOAuthenticator.post_auth_hook = admin_if_gitlab_maintainer
 `.trimStart();
 
-/** One `profileList` entry. GPU profiles ask for GPUs and land on the GPU pool; CPU ones do not. */
-export function profileEntry(p: NotebookProfile, gpu: GpuPlacement): Record<string, unknown> {
+/**
+ * Each member is offered exactly the profiles their stack entry allows, read at spawn time
+ * from a ConfigMap in their own namespace (so no member data is in the hub's values). A GitLab
+ * developer who was never onboarded has no such ConfigMap: the spawn is refused with a message
+ * before KubeSpawner would create an unmanaged namespace (`profile_list` is evaluated before
+ * the namespace is made, KubeSpawner spawner.py `_start`).
+ */
+export const MEMBER_PROFILES_CONFIG = `
+import json
+from kubernetes_asyncio.client.exceptions import ApiException
+from tornado import web
+from z2jh import get_config
+
+_all_profiles = get_config("custom.profiles", [])
+_member_config_map = get_config("custom.memberConfigMap")
+
+def _refused(message):
+    error = web.HTTPError(403, message)
+    error.jupyterhub_message = message
+    return error
+
+async def member_profiles(spawner):
+    try:
+        config_map = await spawner.api.read_namespaced_config_map(_member_config_map, spawner.namespace)
+    except ApiException as e:
+        if e.status in (403, 404):
+            raise _refused(f"{spawner.user.name} is not a member of this team's environment yet. Ask a maintainer to onboard you (a team.members entry in the stack file, then pulumi up).")
+        raise
+    allowed = json.loads((config_map.data or {}).get("profiles", "[]"))
+    offered = [dict(p) for p in _all_profiles if p["slug"] in allowed]
+    if not offered:
+        raise _refused(f"No notebook profile is allowed for {spawner.user.name}. Ask a maintainer to set profiles or gpus in your team.members entry.")
+    if not any(p.get("default") for p in offered):
+        offered[0]["default"] = True
+    return offered
+
+c.KubeSpawner.profile_list = member_profiles
+`.trimStart();
+
+/**
+ * One profile entry. `cpu` and `memoryGiB` are both requests and limits: what the scheduling
+ * check and config validation fit against the node. GPU profiles ask for GPUs and carry the GPU
+ * pool's placement; CPU profiles carry the user pool's, so they never take a GPU or system node.
+ */
+export function profileEntry(p: NotebookProfile, gpu: GpuPlacement, user: SystemPlacement): Record<string, unknown> {
+    const placement = p.gpus > 0 ? gpu : user;
     const override: Record<string, unknown> = {
-        cpu_guarantee: p.cpu / 2,
+        cpu_guarantee: p.cpu,
         cpu_limit: p.cpu,
+        // KubeSpawner's byte specification reads G as 1024³.
         mem_guarantee: `${p.memoryGiB}G`,
         mem_limit: `${p.memoryGiB}G`,
+        ...(p.gpus > 0 ? { extra_resource_limits: { [gpu.resourceName]: String(p.gpus) } } : {}),
     };
-    if (p.gpus > 0) {
-        override.extra_resource_limits = { [gpu.resourceName]: String(p.gpus) };
-        override.node_selector = { ...gpu.nodeSelector };
-        override.tolerations = gpu.tolerations.map((t) => ({ ...t }));
+    // An override replaces the chart's value; where the placement says nothing (a cluster
+    // without a user pool) the chart's node selector and tolerations stay.
+    if (Object.keys(placement.nodeSelector).length > 0) override.node_selector = { ...placement.nodeSelector };
+    if (placement.tolerations.length > 0) override.tolerations = placement.tolerations.map((t) => ({ ...t }));
+    return { display_name: p.displayName, slug: p.name, description: p.description, default: p.default, kubespawner_override: override };
+}
+
+/** Network policy rule parts for member namespaces' notebook pods. */
+const MEMBER_NOTEBOOKS = { namespaceSelector: { matchLabels: { [WORKSPACE_LABEL]: "true" } }, podSelector: { matchLabels: { component: "singleuser-server" } } };
+
+function exposure(a: HubValuesArgs): { proxy: Record<string, unknown>; ingress: Record<string, unknown> } {
+    if (a.https.mode === "letsencrypt") {
+        return {
+            // The chart's automatic HTTPS: Traefik answers Let's Encrypt's HTTP-01 challenge on
+            // port 80, so the load balancer is internet-facing and DNS must point at it.
+            proxy: {
+                service: {
+                    type: "LoadBalancer",
+                    // A network load balancer made by EKS's own service controller; no extra controller needed.
+                    annotations: { "service.beta.kubernetes.io/aws-load-balancer-type": "nlb" },
+                },
+                https: { enabled: true, type: "letsencrypt", hosts: [a.host], letsencrypt: { contactEmail: a.https.contactEmail } },
+                traefik: { nodeSelector: { ...a.systemPlacement.nodeSelector }, tolerations: a.systemPlacement.tolerations.map((t) => ({ ...t })) },
+            },
+            ingress: { enabled: false },
+        };
     }
     return {
-        display_name: p.displayName,
-        slug: p.name,
-        description: p.description,
-        default: p.default,
-        kubespawner_override: override,
+        proxy: { service: { type: "ClusterIP" } },
+        ingress: {
+            enabled: true,
+            ingressClassName: a.https.ingressClassName,
+            hosts: [a.host],
+            tls: [{ hosts: [a.host], secretName: a.https.tlsSecretName }],
+            ...(a.https.clusterIssuer ? { annotations: { "cert-manager.io/cluster-issuer": a.https.clusterIssuer } } : {}),
+        },
     };
 }
 
 export function hubValues(a: HubValuesArgs): Record<string, unknown> {
     const onSystemNodes = { nodeSelector: { ...a.systemPlacement.nodeSelector }, tolerations: a.systemPlacement.tolerations.map((t) => ({ ...t })) };
+    const { proxy, ingress } = exposure(a);
+    const toNotebooks = [{ to: [MEMBER_NOTEBOOKS], ports: [{ protocol: "TCP", port: 8888 }] }];
     return {
         hub: {
             ...onSystemNodes,
-            cookieSecret: a.cookieSecret,
+            // Cookie secret and auth-state key, read by the hub from our Secret (merged with the
+            // chart's own; values here would be plain text in the release).
+            existingSecret: HUB_SECRET,
+            extraEnv: {
+                GITLAB_CLIENT_SECRET: { valueFrom: { secretKeyRef: { name: HUB_SECRET, key: HUB_SECRET_KEYS.oauthClientSecret } } },
+                GITLAB_PROJECT_ID: { valueFrom: { configMapKeyRef: { name: HUB_CONFIG_MAP, key: HUB_PROJECT_ID_KEY } } },
+            },
             config: {
                 JupyterHub: { authenticator_class: "gitlab" },
                 Authenticator: { enable_auth_state: true },
                 GitLabOAuthenticator: {
                     client_id: a.oauthClientId,
-                    client_secret: a.oauthClientSecret,
                     oauth_callback_url: `https://${a.host}/hub/oauth_callback`,
                     gitlab_url: a.gitlabUrl,
-                    allowed_project_ids: [a.gitlabProjectId],
                     // read_api: the project-membership check; read_user: the login itself.
                     scope: ["read_user", "read_api"],
                 },
                 KubeSpawner: {
                     enable_user_namespaces: true,
                     user_namespace_template: USER_NAMESPACE_TEMPLATE,
+                    // Notebook pods live in other namespaces, where the short name `hub` does not resolve.
+                    hub_connect_url: hubConnectUrl(a.hubNamespace),
                     // Never delete a developer's volume with their hub user.
                     delete_pvc: false,
+                    // The server inside the pod, once the pod runs (an import of a large env can be slow).
+                    http_timeout: 120,
                 },
             },
-            extraConfig: { "10-admin-from-gitlab": ADMIN_FROM_GITLAB_HOOK },
+            extraConfig: {
+                "10-gitlab-project": GITLAB_PROJECT_CONFIG,
+                "20-admin-from-gitlab": ADMIN_FROM_GITLAB_HOOK,
+                "30-member-profiles": MEMBER_PROFILES_CONFIG,
+            },
+            networkPolicy: {
+                // Notebook pods in member namespaces call the hub API (the chart admits only its own namespace).
+                ingress: [{ from: [MEMBER_NOTEBOOKS], ports: [{ protocol: "TCP", port: HUB_API_PORT }] }],
+                // And the hub reaches them (the chart's rule selects its own namespace only).
+                egress: toNotebooks,
+            },
         },
-        custom: { gitlabProjectId: a.gitlabProjectId, gitlabUrl: a.gitlabUrl },
+        custom: {
+            gitlabUrl: a.gitlabUrl,
+            profiles: a.profiles.map((p) => profileEntry(p, a.gpuPlacement, a.userPlacement)),
+            memberConfigMap: MEMBER_CONFIG_MAP,
+        },
         proxy: {
-            secretToken: a.proxySecretToken,
-            service: { type: "ClusterIP" },
-            chp: onSystemNodes,
+            ...proxy,
+            chp: { ...onSystemNodes, networkPolicy: { egress: toNotebooks } },
         },
-        ingress: {
-            enabled: true,
-            ingressClassName: a.ingressClassName,
-            hosts: [a.host],
-            tls: [{ hosts: [a.host], secretName: a.tlsSecretName }],
-            ...(a.clusterIssuer ? { annotations: { "cert-manager.io/cluster-issuer": a.clusterIssuer } } : {}),
-        },
+        ingress,
         singleuser: {
             image: { name: a.image.name, tag: a.image.pinnedTag, ...(a.image.pullSecretName ? { pullSecrets: [a.image.pullSecretName] } : {}) },
             storage: {
                 type: "dynamic",
                 capacity: `${a.storageGiB}Gi`,
-                dynamic: { storageClass: a.storageClassName },
+                // Pulumi makes this claim in the member's namespace (retained); KubeSpawner finds it.
+                dynamic: { storageClass: a.storageClassName, pvcNameTemplate: PVC_NAME_TEMPLATE },
             },
-            profileList: a.profiles.map((p) => profileEntry(p, a.gpuPlacement)),
-            // The chart's own policy lives in the hub namespace; member namespaces get theirs from MemberWorkspace.
-            networkPolicy: { enabled: false },
+            // A privileged init container per notebook otherwise; the member namespace's NetworkPolicy
+            // blocks the metadata address, and EKS nodes answer IMDSv2 to the node only (hop limit 1).
+            cloudMetadata: { blockWithIptables: false },
+            startTimeout: COLD_START_TIMEOUT_SECONDS,
         },
         scheduling: {
+            // The chart's user scheduler is kube-scheduler v1.30, too far behind today's control
+            // planes for Kubernetes' version-skew policy; the default scheduler places notebooks.
             userScheduler: { enabled: false },
             userPods: { nodeAffinity: { matchNodePurpose: "ignore" } },
         },
+        // The package's own pre-puller covers GPU and user nodes; the chart's hook needs Helm hooks and lookups.
         prePuller: { hook: { enabled: false }, continuous: { enabled: false } },
         cull: { enabled: true, timeout: a.idleTimeoutMinutes * 60, every: 300 },
     };

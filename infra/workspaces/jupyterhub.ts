@@ -1,11 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import { ClusterHandle } from "../cluster/cluster-handle";
 import { NotebookProfile, TeamMember } from "../config/schema";
 import { EnvironmentImage } from "../environment/environment-image";
-import { GeneratedSecret } from "./generated-secret";
-import { hubValues, JUPYTERHUB_CHART } from "./hub-values";
-import { HUB_SERVICE_ACCOUNT, hubClusterRules } from "./member-manifests";
+import { HUB_CONFIG_MAP, HUB_PROJECT_ID_KEY, HUB_SECRET, HUB_SECRET_KEYS, HUB_SERVICE_ACCOUNT } from "./hub-objects";
+import { HubHttps, hubValues, JUPYTERHUB_CHART } from "./hub-values";
+import { hubClusterRules } from "./member-manifests";
 import { MemberWorkspace } from "./member-workspace";
 
 export interface JupyterHubArgs {
@@ -15,12 +16,8 @@ export interface JupyterHubArgs {
     readonly image: EnvironmentImage;
     /** Public host name of the hub. */
     readonly host: string;
-    /** @default "nginx" */
-    readonly ingressClassName?: string;
-    /** @default "jupyterhub-tls" */
-    readonly tlsSecretName?: string;
-    /** cert-manager ClusterIssuer that fills the TLS Secret. @default none */
-    readonly clusterIssuer?: string;
+    /** How HTTPS reaches the hub: the chart's Let's Encrypt support, or your ingress controller. */
+    readonly https: HubHttps;
     /** GitLab base URL. */
     readonly gitlabUrl: string;
     /** The team's GitLab project: its members may log in; its Maintainers are hub admins. */
@@ -42,14 +39,22 @@ export interface JupyterHubArgs {
     readonly registryDockerConfigJson?: pulumi.Input<string>;
 }
 
+/** Where DNS must point for the hub's host, as the stack output states it. */
+export function dnsRecordFor(host: string, https: HubHttps, loadBalancerHostname: string | undefined): string {
+    if (https.mode === "ingress") return `${host} → your ingress controller's address (kubectl get ingress -n jupyterhub)`;
+    return loadBalancerHostname ? `CNAME ${host} → ${loadBalancerHostname}` : `CNAME ${host} → the proxy-public load balancer (known after deploy)`;
+}
+
 /**
  * JupyterHub (zero-to-jupyterhub) with GitLab login and a workspace per developer. The Helm
- * release depends only on hub-wide settings; members are separate `MemberWorkspace`
- * components, so onboarding never restarts the hub.
+ * release depends only on hub-wide settings and holds no secret; members are separate
+ * `MemberWorkspace` components, so onboarding never restarts the hub.
  */
 export class JupyterHub extends pulumi.ComponentResource {
     readonly namespace: pulumi.Output<string>;
     readonly url: pulumi.Output<string>;
+    /** The DNS record to make for the hub's host. */
+    readonly dnsRecord: pulumi.Output<string>;
     readonly memberNamespaces: pulumi.Output<Record<string, string>>;
 
     constructor(name: string, args: JupyterHubArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -71,33 +76,46 @@ export class JupyterHub extends pulumi.ComponentResource {
             inCluster,
         );
 
-        // 32 random bytes each, as the chart's docs suggest (openssl rand -hex 32).
-        const proxyToken = new GeneratedSecret(`${name}-proxy-token`, { bytes: 32 }, { parent: this });
-        const cookieSecret = new GeneratedSecret(`${name}-cookie-secret`, { bytes: 32 }, { parent: this });
-        const values = pulumi
-            .all([args.gitlabProjectId, args.oauthClientSecret, args.cluster.userStorageClassName, proxyToken.value, cookieSecret.value])
-            .apply(([gitlabProjectId, oauthClientSecret, storageClassName, proxySecretToken, cookie]) =>
-                hubValues({
-                    host: args.host,
-                    ingressClassName: args.ingressClassName ?? "nginx",
-                    tlsSecretName: args.tlsSecretName ?? "jupyterhub-tls",
-                    ...(args.clusterIssuer ? { clusterIssuer: args.clusterIssuer } : {}),
-                    gitlabUrl: args.gitlabUrl,
-                    gitlabProjectId,
-                    oauthClientId: args.oauthClientId,
-                    oauthClientSecret,
-                    proxySecretToken,
-                    cookieSecret: cookie,
-                    idleTimeoutMinutes: args.idleTimeoutMinutes ?? 60,
-                    storageGiB,
-                    storageClassName,
-                    profiles: args.profiles,
-                    image: args.image,
-                    gpuPlacement: args.cluster.gpuPlacement,
-                    systemPlacement: args.cluster.systemPlacement,
-                }),
-            );
-        new k8s.helm.v3.Release(
+        // The hub's secrets, in a Secret the chart reads (`hub.existingSecret`, `extraEnv`): made
+        // once, kept in state as secrets, never in the Helm values. 32 bytes hex each, as
+        // JupyterHub wants its cookie secret and CryptKeeper key. The proxy token is the one
+        // secret the chart only takes from its own Secret: it generates it there and keeps it
+        // across upgrades (templates/hub/_helpers-passwords.tpl, with Helm's lookup).
+        const cookieSecret = new random.RandomBytes(`${name}-cookie-secret`, { length: 32 }, { parent: this });
+        const cryptKey = new random.RandomBytes(`${name}-crypt-key`, { length: 32 }, { parent: this });
+        const hubSecret = new k8s.core.v1.Secret(
+            `${name}-secrets`,
+            {
+                metadata: { name: HUB_SECRET, namespace: ns.metadata.name },
+                stringData: {
+                    [HUB_SECRET_KEYS.oauthClientSecret]: pulumi.secret(args.oauthClientSecret),
+                    [HUB_SECRET_KEYS.cookieSecret]: cookieSecret.hex,
+                    [HUB_SECRET_KEYS.cryptKeys]: cryptKey.hex,
+                },
+            },
+            inCluster,
+        );
+        // Deploy-time values the hub reads from its environment, so the values do not wait for them.
+        const hubConfig = new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: { name: HUB_CONFIG_MAP, namespace: ns.metadata.name }, data: { [HUB_PROJECT_ID_KEY]: pulumi.output(args.gitlabProjectId).apply(String) } }, inCluster);
+
+        const values = pulumi.output(args.cluster.userStorageClassName).apply((storageClassName) =>
+            hubValues({
+                host: args.host,
+                https: args.https,
+                hubNamespace,
+                gitlabUrl: args.gitlabUrl,
+                oauthClientId: args.oauthClientId,
+                idleTimeoutMinutes: args.idleTimeoutMinutes ?? 60,
+                storageGiB,
+                storageClassName,
+                profiles: args.profiles,
+                image: args.image,
+                gpuPlacement: args.cluster.gpuPlacement,
+                systemPlacement: args.cluster.systemPlacement,
+                userPlacement: args.cluster.userPlacement,
+            }),
+        );
+        const release = new k8s.helm.v3.Release(
             name,
             {
                 name: "jupyterhub",
@@ -105,17 +123,13 @@ export class JupyterHub extends pulumi.ComponentResource {
                 version: JUPYTERHUB_CHART.version,
                 repositoryOpts: { repo: JUPYTERHUB_CHART.repo },
                 namespace: ns.metadata.name,
-                // The values carry the OAuth secret, the proxy token and the cookie secret.
-                values: pulumi.secret(values),
+                values,
                 timeout: 600,
             },
-            inCluster,
+            { ...inCluster, dependsOn: [hubSecret, hubConfig] },
         );
 
-        const pullSecret =
-            args.image.pullSecretName && args.registryDockerConfigJson
-                ? { name: args.image.pullSecretName, dockerConfigJson: args.registryDockerConfigJson }
-                : undefined;
+        const pullSecret = args.image.pullSecretName && args.registryDockerConfigJson ? { name: args.image.pullSecretName, dockerConfigJson: args.registryDockerConfigJson } : undefined;
         if (pullSecret) {
             // Hub-namespace workloads that run the image (the pre-puller) pull with it too.
             new k8s.core.v1.Secret(
@@ -125,17 +139,32 @@ export class JupyterHub extends pulumi.ComponentResource {
             );
         }
         const workspaces = args.members.map(
-            (m) =>
+            (member) =>
                 new MemberWorkspace(
-                    `${name}-${m.username}`,
-                    { username: m.username, gpus: m.gpus, storageGiB, hubNamespace, provider, ...(pullSecret ? { imagePullSecret: pullSecret } : {}) },
+                    `${name}-${member.username}`,
+                    {
+                        member,
+                        profiles: args.profiles,
+                        storageGiB,
+                        storageClassName: args.cluster.userStorageClassName,
+                        hubNamespace,
+                        provider,
+                        ...(pullSecret ? { imagePullSecret: pullSecret } : {}),
+                    },
                     { parent: this, dependsOn: [ns] },
                 ),
         );
 
+        if (args.https.mode === "letsencrypt") {
+            // The load balancer the chart's proxy-public Service gets: where the DNS record must point.
+            const service = k8s.core.v1.Service.get(`${name}-proxy-public`, pulumi.interpolate`${ns.metadata.name}/proxy-public`, { parent: this, provider, dependsOn: [release] });
+            this.dnsRecord = service.status.apply((s) => dnsRecordFor(args.host, args.https, s?.loadBalancer?.ingress?.[0]?.hostname ?? s?.loadBalancer?.ingress?.[0]?.ip));
+        } else {
+            this.dnsRecord = pulumi.output(dnsRecordFor(args.host, args.https, undefined));
+        }
         this.namespace = ns.metadata.name;
         this.url = pulumi.output(`https://${args.host}`);
         this.memberNamespaces = pulumi.all(Object.fromEntries(args.members.map((m, i) => [m.username, workspaces[i]!.namespace])));
-        this.registerOutputs({ namespace: this.namespace, url: this.url, memberNamespaces: this.memberNamespaces });
+        this.registerOutputs({ namespace: this.namespace, url: this.url, dnsRecord: this.dnsRecord, memberNamespaces: this.memberNamespaces });
     }
 }

@@ -1,20 +1,15 @@
 /**
- * What one developer's workspace namespace holds, as pure functions: quota, defaults,
- * network isolation and the hub's rights there. Used by `MemberWorkspace`.
+ * What one developer's workspace namespace holds, as pure functions: quota, defaults, network
+ * isolation, the hub's rights there, and which notebook profiles the member may start.
  */
 import type * as k8s from "@pulumi/kubernetes";
 import { NVIDIA_GPU_RESOURCE } from "../cluster/gpu-placement";
+import { NotebookProfile, TeamMember } from "../config/schema";
+import { HUB_API_PORT } from "./hub-values";
+import { MEMBER_CONFIG_MAP, NOTEBOOK_PORT, SINGLEUSER_ACCESS_LABEL } from "./hub-objects";
 
 type PolicyRule = k8s.types.input.rbac.v1.PolicyRule;
-
-/** The hub's ServiceAccount as the z2jh chart names it (component name, `fullnameOverride: ""`). */
-export const HUB_SERVICE_ACCOUNT = "hub";
-
-/** Label z2jh puts on the hub and proxy pods that may reach notebook servers. */
-export const SINGLEUSER_ACCESS_LABEL = "hub.jupyter.org/network-access-singleuser";
-
-/** Notebook server port. */
-export const NOTEBOOK_PORT = 8888;
+type NetworkPolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
 
 /**
  * Quota for a member: GPUs as configured (0 means no GPU pod can start), and bounds on
@@ -33,57 +28,82 @@ export function memberQuota(gpus: number, storageGiB: number): Record<string, st
 
 /** Container defaults for pods that do not say (the hub always does; `kubectl run` might not). */
 export function memberLimitRange(): k8s.types.input.core.v1.LimitRangeItem[] {
-    return [
-        {
-            type: "Container",
-            default: { cpu: "1", memory: "2Gi" },
-            defaultRequest: { cpu: "250m", memory: "512Mi" },
-        },
-    ];
+    return [{ type: "Container", default: { cpu: "1", memory: "2Gi" }, defaultRequest: { cpu: "250m", memory: "512Mi" } }];
 }
 
-/** Ingress only from the hub's and proxy's pods in the hub namespace, on the notebook port. */
-export function notebookIngressPolicy(hubNamespace: string): k8s.types.input.networking.v1.NetworkPolicySpec {
+/** Private address ranges (RFC 1918): pod and node addresses; a notebook reaches none of them but the hub and DNS. */
+export const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
+/** The cloud metadata address: node credentials live there. */
+export const METADATA_ADDRESS = "169.254.169.254/32";
+
+/**
+ * The member namespace's NetworkPolicy. Ingress: only the hub and proxy pods (labelled by the
+ * chart for notebook access), on the notebook port — so another member's pod cannot connect.
+ * Egress: the hub API, cluster DNS, and the internet (pip, datasets), but no private address
+ * (other members' pods, nodes) and not the metadata service.
+ */
+export function memberNetworkPolicy(hubNamespace: string): NetworkPolicySpec {
     return {
         podSelector: {},
-        policyTypes: ["Ingress"],
+        policyTypes: ["Ingress", "Egress"],
         ingress: [
             {
-                from: [
-                    {
-                        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": hubNamespace } },
-                        podSelector: { matchLabels: { [SINGLEUSER_ACCESS_LABEL]: "true" } },
-                    },
-                ],
+                from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": hubNamespace } }, podSelector: { matchLabels: { [SINGLEUSER_ACCESS_LABEL]: "true" } } }],
                 ports: [{ protocol: "TCP", port: NOTEBOOK_PORT }],
             },
+        ],
+        egress: [
+            { to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": hubNamespace } }, podSelector: { matchLabels: { component: "hub" } } }], ports: [{ protocol: "TCP", port: HUB_API_PORT }] },
+            {
+                to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+                ports: [
+                    { protocol: "UDP", port: 53 },
+                    { protocol: "TCP", port: 53 },
+                ],
+            },
+            { to: [{ ipBlock: { cidr: "0.0.0.0/0", except: [...PRIVATE_RANGES, METADATA_ADDRESS] } }] },
         ],
     };
 }
 
 /**
- * What KubeSpawner does in a user's namespace: create and delete the server pod (and its
- * service when services are on), create and read the home PVC. No `delete` on PVCs: with
- * `delete_pvc: false` the hub never needs it, so it cannot lose anyone's data.
+ * What KubeSpawner 7.0.0 calls in a user's namespace (spawner.py): create and delete the server
+ * pod; create the home claim (it exists — Pulumi made it — and 409 is fine; on a 403 it reads it).
+ * No pod get/patch (pod state comes from its cluster-wide reflector), no PVC list/watch or delete
+ * (`delete_pvc: false`), no services (`services_enabled` is off). Plus reading the member's own
+ * profile ConfigMap, by name.
  */
 export function hubRoleRules(): PolicyRule[] {
     return [
-        { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch", "create", "delete", "patch"] },
-        { apiGroups: [""], resources: ["persistentvolumeclaims"], verbs: ["get", "list", "watch", "create"] },
-        { apiGroups: [""], resources: ["services"], verbs: ["get", "create", "delete"] },
-        { apiGroups: [""], resources: ["events"], verbs: ["get", "list", "watch"] },
+        { apiGroups: [""], resources: ["pods"], verbs: ["create", "delete"] },
+        { apiGroups: [""], resources: ["persistentvolumeclaims"], verbs: ["create", "get"] },
+        { apiGroups: [""], resources: ["configmaps"], resourceNames: [MEMBER_CONFIG_MAP], verbs: ["get"] },
     ];
 }
 
 /**
- * Cluster-wide rights KubeSpawner needs with `enable_user_namespaces`: one pod and one event
- * reflector over all namespaces (read only), and `create` on namespaces because it creates
- * the user's namespace at every spawn and takes "already exists" as success (Pulumi has made
- * it by then). Kubernetes cannot scope `create` by name.
+ * Cluster-wide rights KubeSpawner needs with `enable_user_namespaces`: its pod and event
+ * reflectors list and watch across all namespaces (`list_*_for_all_namespaces`), and it calls
+ * `create_namespace` at every spawn, taking only 409 as success (a 403 fails the spawn even
+ * when Pulumi made the namespace). Kubernetes cannot scope `create` by name.
  */
 export function hubClusterRules(): PolicyRule[] {
     return [
-        { apiGroups: [""], resources: ["pods", "events"], verbs: ["get", "list", "watch"] },
+        { apiGroups: [""], resources: ["pods", "events"], verbs: ["list", "watch"] },
         { apiGroups: [""], resources: ["namespaces"], verbs: ["create"] },
     ];
+}
+
+/**
+ * The profiles a member may start: those their entry lists, or, without a list, every profile
+ * their GPU quota allows (a member with `gpus: 0` is never offered a GPU server).
+ */
+export function memberProfiles(member: Pick<TeamMember, "gpus" | "profiles">, profiles: readonly NotebookProfile[]): string[] {
+    const allowed = member.profiles ? new Set(member.profiles) : undefined;
+    return profiles.filter((p) => (allowed ? allowed.has(p.name) : p.gpus <= member.gpus)).map((p) => p.name);
+}
+
+/** The member ConfigMap's data, as the hub's profile hook reads it. */
+export function memberConfigMapData(member: Pick<TeamMember, "gpus" | "profiles">, profiles: readonly NotebookProfile[]): Record<string, string> {
+    return { profiles: JSON.stringify(memberProfiles(member, profiles)), gpus: String(member.gpus) };
 }

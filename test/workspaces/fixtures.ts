@@ -2,18 +2,22 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterHandle } from "../../infra/cluster/cluster-handle";
 import { GPU_TAINT, tolerationFor } from "../../infra/cluster/gpu-placement";
+import { USER_TAINT } from "../../infra/cluster/node-pools";
 import { TeamConfig } from "../../infra/config/validate";
+import { hubHttps } from "../../infra/team-environment";
 import { JupyterHub } from "../../infra/workspaces/jupyterhub";
 
 export const OAUTH_SECRET = "gloas-known-oauth-secret-1f2e3d";
 
-/** A cluster handle built by hand, as either cluster mode would hand it over. */
+/** A cluster handle built by hand, as the EKS mode hands it over. */
 export function testCluster(): ClusterHandle {
     return {
-        provider: new k8s.Provider("test-k8s", { kubeconfig: pulumi.secret("{}") }),
+        provider: new k8s.Provider("test-k8s", { kubeconfig: pulumi.secret("{}"), enableServerSideApply: true }),
         gpuPlacement: { nodeSelector: { "ml-team-env/pool": "gpu" }, tolerations: [tolerationFor(GPU_TAINT)], resourceName: "nvidia.com/gpu", gpusPerNode: 1, maxGpus: 4 },
         systemPlacement: { nodeSelector: { "ml-team-env/pool": "system" }, tolerations: [] },
+        userPlacement: { nodeSelector: { "ml-team-env/pool": "user" }, tolerations: [tolerationFor(USER_TAINT)] },
         userStorageClassName: pulumi.output("gp3-encrypted-retain"),
+        networkPolicyEnforcement: "calico",
         clusterName: pulumi.output("test"),
         kubeconfig: pulumi.secret("{}"),
     };
@@ -26,9 +30,7 @@ export function hubFor(config: TeamConfig, members = config.team.members): Jupyt
         cluster: testCluster(),
         image: config.image,
         host: hub.host,
-        ingressClassName: hub.ingressClassName,
-        tlsSecretName: hub.tlsSecretName,
-        ...(hub.clusterIssuer ? { clusterIssuer: hub.clusterIssuer } : {}),
+        https: hubHttps(config),
         gitlabUrl: config.gitlab.url,
         gitlabProjectId: 4242,
         oauthClientId: hub.oauthClientId,

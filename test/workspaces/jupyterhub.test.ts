@@ -1,7 +1,9 @@
 import { TeamMember } from "../../infra/config/schema";
 import { RecordedResource } from "../../infra/plan/mock-runtime";
-import { generatedSecretProvider } from "../../infra/workspaces/generated-secret";
-import { userNamespace } from "../../infra/workspaces/kubespawner-slug";
+import { userClaimName, userNamespace } from "../../infra/workspaces/kubespawner-slug";
+import { memberProfiles } from "../../infra/workspaces/member-manifests";
+import { dnsRecordFor } from "../../infra/workspaces/jupyterhub";
+import { hubHttps } from "../../infra/team-environment";
 import { stackConfig } from "../cluster/fixtures";
 import { descendantsOf, ofType, one, runComponents } from "../harness";
 import { hubFor, OAUTH_SECRET } from "./fixtures";
@@ -16,139 +18,186 @@ describe("JupyterHub (dev stack)", () => {
         values = one(resources, "kubernetes:helm.sh/v3:Release").inputs.values;
     });
 
-    it("installs the pinned z2jh chart in the hub namespace on system nodes", () => {
+    it("installs z2jh 4.4.0 in the hub namespace on system nodes", () => {
         const release = one(resources, "kubernetes:helm.sh/v3:Release").inputs;
-        expect(release).toMatchObject({ chart: "jupyterhub", version: "4.3.3", namespace: "jupyterhub", repositoryOpts: { repo: "https://hub.jupyter.org/helm-chart/" } });
+        expect(release).toMatchObject({ chart: "jupyterhub", version: "4.4.0", namespace: "jupyterhub", repositoryOpts: { repo: "https://hub.jupyter.org/helm-chart/" } });
         expect(values.hub.nodeSelector).toEqual({ "ml-team-env/pool": "system" });
         expect(values.proxy.chp.nodeSelector).toEqual({ "ml-team-env/pool": "system" });
+        expect(values.proxy.traefik.nodeSelector).toEqual({ "ml-team-env/pool": "system" });
     });
 
-    it("logs in through GitLab, restricted to the team's project", () => {
+    it("holds no secret in the Helm values: they are plain, and the secrets live in a Secret the chart reads", () => {
+        const release = one(resources, "kubernetes:helm.sh/v3:Release");
+        expect(release.secretPaths).toEqual([]);
+        expect(values.hub.cookieSecret).toBeUndefined();
+        expect(values.proxy.secretToken).toBeUndefined();
+        expect(values.hub.config.GitLabOAuthenticator.client_secret).toBeUndefined();
+        expect(values.hub.existingSecret).toBe("ml-team-env-hub");
+        expect(values.hub.extraEnv.GITLAB_CLIENT_SECRET).toEqual({ valueFrom: { secretKeyRef: { name: "ml-team-env-hub", key: "gitlab-client-secret" } } });
+        const secret = ofType(resources, "kubernetes:core/v1:Secret").find((s) => s.inputs.metadata.name === "ml-team-env-hub")!;
+        expect(Object.keys(secret.inputs.stringData).sort()).toEqual(["gitlab-client-secret", "hub.config.CryptKeeper.keys", "hub.config.JupyterHub.cookie_secret"]);
+        expect(secret.inputs.stringData["gitlab-client-secret"]).toBe(OAUTH_SECRET);
+        expect(secret.secretPaths).toEqual(["stringData"]);
+        // Generated with @pulumi/random (32 bytes, hex), not by hand.
+        expect(ofType(resources, "random:index/randomBytes:RandomBytes").map((r) => [r.name, r.inputs.length])).toEqual([
+            ["hub-cookie-secret", 32],
+            ["hub-crypt-key", 32],
+        ]);
+        const printed = JSON.stringify(resources.map((r) => r.redactedInputs));
+        expect(printed).not.toContain(OAUTH_SECRET);
+        expect(printed).not.toContain("known-registry-auth");
+    });
+
+    it("logs in through GitLab, restricted to the team's project whose id comes from a ConfigMap", () => {
         expect(values.hub.config.JupyterHub.authenticator_class).toBe("gitlab");
-        expect(values.hub.config.GitLabOAuthenticator).toMatchObject({
-            allowed_project_ids: [4242],
+        expect(values.hub.config.GitLabOAuthenticator).toEqual({
+            client_id: config.jupyterhub.oauthClientId,
             gitlab_url: "https://gitlab.com",
             oauth_callback_url: "https://notebooks.dev.example.com/hub/oauth_callback",
-            client_id: config.jupyterhub.oauthClientId,
             scope: ["read_user", "read_api"],
         });
+        expect(values.hub.extraConfig["10-gitlab-project"]).toContain('c.GitLabOAuthenticator.allowed_project_ids = [int(os.environ["GITLAB_PROJECT_ID"])]');
+        expect(values.hub.extraEnv.GITLAB_PROJECT_ID).toEqual({ valueFrom: { configMapKeyRef: { name: "ml-team-env-hub", key: "gitlab-project-id" } } });
+        const cm = ofType(resources, "kubernetes:core/v1:ConfigMap").find((c) => c.inputs.metadata.name === "ml-team-env-hub")!;
+        expect(cm.inputs.data).toEqual({ "gitlab-project-id": "4242" });
         expect(values.hub.config.Authenticator.enable_auth_state).toBe(true);
     });
 
     it("makes the project's Maintainers hub admins at login, not from a list in the values", () => {
         expect(values.hub.config.Authenticator.admin_users).toBeUndefined();
-        const hook = values.hub.extraConfig["10-admin-from-gitlab"] as string;
-        expect(hook).toContain('/projects/{_project_id}/members/all/{user_id}');
+        const hook = values.hub.extraConfig["20-admin-from-gitlab"] as string;
+        expect(hook).toContain("/projects/{_project_id}/members/all/{user_id}");
         expect(hook).toContain('["access_level"] >= 40');
-        expect(hook).toContain("c.GitLabOAuthenticator.post_auth_hook = admin_if_gitlab_maintainer");
-        expect(values.custom).toEqual({ gitlabProjectId: 4242, gitlabUrl: "https://gitlab.com" });
     });
 
-    it("runs every server on the environment image", () => {
+    it("gives notebook pods the hub's cluster-internal address (the short name only resolves in its namespace)", () => {
+        expect(values.hub.config.KubeSpawner).toMatchObject({
+            enable_user_namespaces: true,
+            user_namespace_template: "{hubnamespace}-{username}",
+            hub_connect_url: "http://hub.jupyterhub.svc.cluster.local:8081",
+            delete_pvc: false,
+        });
+    });
+
+    it("runs every server on the environment image, with a timeout for a cold GPU start", () => {
         expect(values.singleuser.image).toEqual({ name: "registry.example.com/ml/pytorch-cuda", tag: "v2.8", pullSecrets: ["environment-image-pull"] });
         expect(`${values.singleuser.image.name}:${values.singleuser.image.tag}`).toBe(config.image.reference);
+        expect(values.singleuser.startTimeout).toBe(1200);
+        expect(values.hub.config.KubeSpawner.http_timeout).toBe(120);
     });
 
-    it("puts GPU profiles on the GPU pool with their GPU limit, and keeps CPU profiles off it", () => {
-        const [cpu, gpu] = values.singleuser.profileList;
-        expect(gpu.slug).toBe("gpu-1");
-        expect(gpu.kubespawner_override.extra_resource_limits).toEqual({ "nvidia.com/gpu": "1" });
-        expect(gpu.kubespawner_override.node_selector).toEqual({ "ml-team-env/pool": "gpu" });
+    it("offers profiles per member from a hook, not from a list in the values; GPU and CPU profiles carry their pool's placement", () => {
+        expect(values.singleuser.profileList).toBeUndefined();
+        expect(values.hub.extraConfig["30-member-profiles"]).toContain("c.KubeSpawner.profile_list = member_profiles");
+        const [cpu, gpu] = values.custom.profiles;
+        expect(gpu).toMatchObject({ slug: "gpu-1", kubespawner_override: { cpu_guarantee: 3, cpu_limit: 3, mem_guarantee: "12G", mem_limit: "12G", extra_resource_limits: { "nvidia.com/gpu": "1" }, node_selector: { "ml-team-env/pool": "gpu" } } });
         expect(gpu.kubespawner_override.tolerations).toEqual([{ key: "nvidia.com/gpu", operator: "Equal", value: "true", effect: "NoSchedule" }]);
-        expect(cpu.slug).toBe("cpu");
-        expect(cpu.default).toBe(true);
-        expect(cpu.kubespawner_override.tolerations).toBeUndefined();
+        expect(cpu).toMatchObject({ slug: "cpu", default: true, kubespawner_override: { node_selector: { "ml-team-env/pool": "user" } } });
+        expect(cpu.kubespawner_override.tolerations).toEqual([{ key: "hub.jupyter.org/dedicated", operator: "Equal", value: "user", effect: "NoSchedule" }]);
         expect(cpu.kubespawner_override.extra_resource_limits).toBeUndefined();
-        expect(JSON.stringify(values.singleuser.tolerations ?? [])).not.toContain("nvidia.com/gpu");
     });
 
-    it("keeps users' volumes: Retain storage class, delete_pvc false", () => {
-        expect(values.singleuser.storage).toEqual({ type: "dynamic", capacity: "50Gi", dynamic: { storageClass: "gp3-encrypted-retain" } });
-        expect(values.hub.config.KubeSpawner).toEqual({ enable_user_namespaces: true, user_namespace_template: "{hubnamespace}-{username}", delete_pvc: false });
+    it("keeps users' volumes: the claim is made by Pulumi and retained, on the Retain class; delete_pvc false", () => {
+        expect(values.singleuser.storage).toEqual({ type: "dynamic", capacity: "50Gi", dynamic: { storageClass: "gp3-encrypted-retain", pvcNameTemplate: "claim-{username}" } });
+        for (const m of config.team.members) {
+            const claim = ofType(resources, "kubernetes:core/v1:PersistentVolumeClaim").find((c) => c.inputs.metadata.name === userClaimName(m.username))!;
+            expect(claim.inputs.metadata.namespace).toBe(userNamespace("jupyterhub", m.username));
+            expect(claim.inputs.spec).toEqual({ accessModes: ["ReadWriteOnce"], storageClassName: "gp3-encrypted-retain", resources: { requests: { storage: "50Gi" } } });
+            expect(claim.retainOnDelete).toBe(true);
+            expect(claim.inputs.metadata.annotations).toMatchObject({ "pulumi.com/patchForce": "true", "pulumi.com/skipAwait": "true" });
+        }
     });
 
-    it("culls idle servers after the configured timeout so GPU nodes can scale to zero", () => {
+    it("culls idle servers so GPU nodes can scale to zero; no chart pre-puller and no outdated user scheduler", () => {
         expect(values.cull).toEqual({ enabled: true, timeout: 3600, every: 300 });
+        expect(values.prePuller).toEqual({ hook: { enabled: false }, continuous: { enabled: false } });
+        expect(values.scheduling.userScheduler).toEqual({ enabled: false });
     });
 
-    it("generates the proxy token and cookie secret once, as Pulumi secrets", async () => {
-        expect(values.proxy.secretToken).toMatch(/^[0-9a-f]{64}$/);
-        expect(values.hub.cookieSecret).toMatch(/^[0-9a-f]{64}$/);
-        expect(values.hub.cookieSecret).not.toBe(values.proxy.secretToken);
-        const generated = ofType(resources, "pulumi-nodejs:dynamic:Resource").filter((r) => r.inputs.kind === "ml-team-env:GeneratedSecret");
-        expect(generated.map((r) => r.name).sort()).toEqual(["hub-cookie-secret", "hub-proxy-token"]);
-        const a = await generatedSecretProvider.create!({ kind: "ml-team-env:GeneratedSecret", bytes: 32 });
-        const b = await generatedSecretProvider.create!({ kind: "ml-team-env:GeneratedSecret", bytes: 32 });
-        expect(a.outs!.value).toMatch(/^[0-9a-f]{64}$/);
-        expect(a.outs!.value).not.toBe(b.outs!.value);
+    it("serves HTTPS itself with Let's Encrypt behind a network load balancer, and says which DNS record to make", async () => {
+        expect(values.proxy.https).toEqual({ enabled: true, type: "letsencrypt", hosts: ["notebooks.dev.example.com"], letsencrypt: { contactEmail: "ml-platform@example.com" } });
+        expect(values.proxy.service).toEqual({ type: "LoadBalancer", annotations: { "service.beta.kubernetes.io/aws-load-balancer-type": "nlb" } });
+        expect(values.ingress).toEqual({ enabled: false });
+        // The record names the load balancer the chart's proxy-public Service gets (read after the release).
+        expect(one(resources, "ml-team-env:workspaces:JupyterHub").outputs!.dnsRecord).toBeDefined();
+        expect(dnsRecordFor("notebooks.dev.example.com", hubHttps(config), "k8s-jupyterh-proxypub-0123.elb.us-west-2.amazonaws.com")).toBe(
+            "CNAME notebooks.dev.example.com → k8s-jupyterh-proxypub-0123.elb.us-west-2.amazonaws.com",
+        );
+        expect(dnsRecordFor("notebooks.dev.example.com", hubHttps(config), undefined)).toMatch(/known after deploy/);
     });
 
-    it("keeps the OAuth secret a secret", () => {
-        const release = one(resources, "kubernetes:helm.sh/v3:Release");
-        expect(release.secretPaths).toContain("values");
-        const printed = JSON.stringify(resources.map((r) => r.redactedInputs));
-        expect(printed).not.toContain(OAUTH_SECRET);
-        expect(printed).not.toContain(values.proxy.secretToken);
-        expect(printed).not.toContain("known-registry-auth");
-    });
-
-    it("gives each member a retained namespace, a GPU quota of their gpus, defaults, isolation and hub RBAC", () => {
+    it("gives each member a retained namespace, their profiles, a GPU quota, defaults, isolation and exactly the hub RBAC KubeSpawner uses", () => {
         for (const m of config.team.members) {
             const ns = userNamespace("jupyterhub", m.username);
-            const namespace = ofType(resources, "kubernetes:core/v1:Namespace").find((r) => r.inputs.metadata.name === ns);
-            expect(namespace).toBeDefined();
-            const mine = descendantsOf(resources, namespace!.parent!);
-            const quota = mine.find((r) => r.type === "kubernetes:core/v1:ResourceQuota")!;
-            expect(quota.inputs.metadata.namespace).toBe(ns);
-            expect(quota.inputs.spec.hard["requests.nvidia.com/gpu"]).toBe(String(m.gpus));
-            expect(mine.map((r) => r.type).sort()).toEqual([
-                "kubernetes:core/v1:LimitRange",
-                "kubernetes:core/v1:Namespace",
-                "kubernetes:core/v1:ResourceQuota",
-                "kubernetes:core/v1:Secret",
-                "kubernetes:networking.k8s.io/v1:NetworkPolicy",
-                "kubernetes:rbac.authorization.k8s.io/v1:Role",
-                "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
+            const namespace = ofType(resources, "kubernetes:core/v1:Namespace").find((r) => r.inputs.metadata.name === ns)!;
+            expect(namespace.retainOnDelete).toBe(true);
+            expect(namespace.inputs.metadata.labels["ml-team-env/workspace"]).toBe("true");
+            const mine = descendantsOf(resources, namespace.parent!);
+            expect(mine.find((r) => r.type === "kubernetes:core/v1:ResourceQuota")!.inputs.spec.hard["requests.nvidia.com/gpu"]).toBe(String(m.gpus));
+            const profiles = mine.find((r) => r.type === "kubernetes:core/v1:ConfigMap")!.inputs;
+            expect(profiles.metadata.name).toBe("ml-team-env-member");
+            expect(JSON.parse(profiles.data.profiles)).toEqual(memberProfiles(m, config.jupyterhub.profiles));
+            const role = mine.find((r) => r.type === "kubernetes:rbac.authorization.k8s.io/v1:Role")!.inputs;
+            expect(role.rules).toEqual([
+                { apiGroups: [""], resources: ["pods"], verbs: ["create", "delete"] },
+                { apiGroups: [""], resources: ["persistentvolumeclaims"], verbs: ["create", "get"] },
+                { apiGroups: [""], resources: ["configmaps"], resourceNames: ["ml-team-env-member"], verbs: ["get"] },
             ]);
-            const binding = mine.find((r) => r.type === "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding")!;
-            expect(binding.inputs.subjects).toEqual([{ kind: "ServiceAccount", name: "hub", namespace: "jupyterhub" }]);
-            const policy = mine.find((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy")!.inputs.spec;
-            expect(policy.ingress[0].from[0].namespaceSelector.matchLabels).toEqual({ "kubernetes.io/metadata.name": "jupyterhub" });
         }
-        expect(ofType(resources, "kubernetes:core/v1:Namespace").map((n) => n.inputs.metadata.name).sort()).toEqual(
-            ["jupyterhub", "jupyterhub-alice", "jupyterhub-bob", userNamespace("jupyterhub", "chen.wei")].sort(),
-        );
+        const clusterRole = one(resources, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole").inputs;
+        expect(clusterRole.rules).toEqual([
+            { apiGroups: [""], resources: ["pods", "events"], verbs: ["list", "watch"] },
+            { apiGroups: [""], resources: ["namespaces"], verbs: ["create"] },
+        ]);
     });
 
-    it("never lets the hub delete a PVC", () => {
-        for (const role of ofType(resources, "kubernetes:rbac.authorization.k8s.io/v1:Role")) {
-            const pvc = role.inputs.rules.find((r: any) => r.resources.includes("persistentvolumeclaims"));
-            expect(pvc.verbs).not.toContain("delete");
-        }
-    });
-
-    it("uses the cluster's provider for every Kubernetes resource", () => {
+    it("uses the cluster's provider, with server-side apply, for every Kubernetes resource", () => {
         for (const r of resources.filter((r) => r.type.startsWith("kubernetes:"))) expect(r.provider).toMatch(/pulumi:providers:kubernetes::test-k8s::/);
+        expect(one(resources, "pulumi:providers:kubernetes").inputs.enableServerSideApply).toBe("true");
+    });
+});
+
+describe("member profiles", () => {
+    const profiles = config.jupyterhub.profiles;
+    it("offers a member with no GPUs only CPU profiles, and a member with a list exactly that list", () => {
+        expect(memberProfiles({ gpus: 0 }, profiles)).toEqual(["cpu"]);
+        expect(memberProfiles({ gpus: 1 }, profiles)).toEqual(["cpu", "gpu-1"]);
+        expect(memberProfiles({ gpus: 2, profiles: ["gpu-1"] }, profiles)).toEqual(["gpu-1"]);
+    });
+});
+
+describe("JupyterHub behind your own ingress (onprem stack)", () => {
+    it("uses your ingress class and cert-manager issuer, with a ClusterIP proxy", async () => {
+        const onprem = stackConfig("onprem");
+        const { resources } = await runComponents(() => hubFor(onprem));
+        const values = one(resources, "kubernetes:helm.sh/v3:Release").inputs.values;
+        expect(values.ingress).toEqual({
+            enabled: true,
+            ingressClassName: "traefik",
+            hosts: ["notebooks.lab.example.org"],
+            tls: [{ hosts: ["notebooks.lab.example.org"], secretName: "jupyterhub-tls" }],
+            annotations: { "cert-manager.io/cluster-issuer": "lab-ca" },
+        });
+        expect(values.proxy.service).toEqual({ type: "ClusterIP" });
+        expect(values.proxy.https).toBeUndefined();
+        expect(ofType(resources, "kubernetes:core/v1:Service")).toHaveLength(0);
     });
 });
 
 describe("onboarding's blast radius", () => {
     const member = (i: number): TeamMember => ({ username: `dev${i}`, role: "developer", gpus: i % 2 });
 
-    it("adding a 51st member leaves the Helm release untouched and adds only that member's resources", async () => {
-        const fifty = [config.team.members[0]!, ...Array.from({ length: 49 }, (_, i) => member(i))];
+    it("adding an 11th member leaves the Helm release untouched and adds only that member's resources", async () => {
+        const fifty = [config.team.members[0]!, ...Array.from({ length: 9 }, (_, i) => member(i))];
         const before = (await runComponents(() => hubFor(config, fifty))).resources;
         const after = (await runComponents(() => hubFor(config, [...fifty, member(99)]))).resources;
-
         const release = (rs: RecordedResource[]) => one(rs, "kubernetes:helm.sh/v3:Release").inputs;
         expect(release(after)).toEqual(release(before));
-
         const beforeByUrn = new Map(before.map((r) => [r.urn, r]));
         const added = after.filter((r) => !beforeByUrn.has(r.urn));
         expect(added.map((r) => r.name).every((n) => n.startsWith("hub-dev99"))).toBe(true);
-        expect(added).toHaveLength(8); // the component + namespace, quota, limits, policy, role, binding, pull secret
-        for (const r of after.filter((r) => beforeByUrn.has(r.urn))) {
-            expect(r.inputs).toEqual(beforeByUrn.get(r.urn)!.inputs);
-        }
+        // the component, namespace, home claim, quota, limits, isolation, profiles, role, binding, pull secret
+        expect(added).toHaveLength(10);
+        for (const r of after.filter((r) => beforeByUrn.has(r.urn))) expect(r.inputs).toEqual(beforeByUrn.get(r.urn)!.inputs);
     });
 });

@@ -1,88 +1,80 @@
 /**
- * The Helm values the JupyterHub component produces must pass the chart's own schema, as
- * Helm applies it: to the chart's defaults merged with ours (maps merge, lists and scalars
- * replace, null deletes).
+ * The Helm values the JupyterHub component produces, as Helm applies them: merged over the
+ * chart's defaults (maps merge, lists and scalars replace, null deletes). They must pass the
+ * chart's schema, and the effective settings (not only the ones set) must be what the
+ * component means.
  */
 import Ajv from "ajv";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import { existingGpuPlacement } from "../../infra/cluster/existing-cluster";
+import { hubHttps } from "../../infra/team-environment";
 import { hubValues } from "../../infra/workspaces/hub-values";
 import { stackConfig } from "../cluster/fixtures";
+import { chartDefaults, effectiveValues, helmMerge, REFERENCE_DIR } from "../support/helm-values";
 import { testCluster } from "./fixtures";
 
-const REFERENCE = path.join(__dirname, "../../../shared/reference");
-const SCHEMA = path.join(REFERENCE, "z2jh-values.schema.yaml");
-const DEFAULTS = path.join(REFERENCE, "z2jh-values.yaml");
-const present = fs.existsSync(SCHEMA) && fs.existsSync(DEFAULTS);
-if (!present) {
-    console.warn(`SKIPPED: z2jh values schema check — ${SCHEMA} or ${DEFAULTS} is absent (a plain clone has no ../shared/reference).`);
-}
+const SCHEMA = path.join(REFERENCE_DIR, "z2jh-values.schema.yaml");
+const defaults = chartDefaults("z2jh", "z2jh effective values and schema check");
+const present = defaults !== undefined && fs.existsSync(SCHEMA);
 
-/** Helm's coalescing of user values over chart defaults. */
-export function helmMerge(defaults: unknown, overrides: unknown): unknown {
-    if (overrides === null) return undefined;
-    if (isMap(defaults) && isMap(overrides)) {
-        const out: Record<string, unknown> = { ...defaults };
-        for (const [k, v] of Object.entries(overrides)) {
-            const merged = helmMerge(defaults[k], v);
-            if (merged === undefined) delete out[k];
-            else out[k] = merged;
-        }
-        return out;
-    }
-    return overrides === undefined ? defaults : overrides;
-}
-
-function isMap(v: unknown): v is Record<string, unknown> {
-    return v !== null && typeof v === "object" && !Array.isArray(v);
-}
-
-function valuesFor(stack: string) {
+/** The hub values of an example stack, as the component computes them. */
+export function valuesFor(stack: string): Record<string, unknown> {
     const config = stackConfig(stack);
     const cluster = testCluster();
-    const placement = config.cluster.mode === "existing" ? existingGpuPlacement(config.cluster) : cluster.gpuPlacement;
+    const existing = config.cluster.mode === "existing" ? config.cluster : undefined;
     return hubValues({
         host: config.jupyterhub.host,
-        ingressClassName: config.jupyterhub.ingressClassName,
-        tlsSecretName: config.jupyterhub.tlsSecretName,
+        https: hubHttps(config),
+        hubNamespace: "jupyterhub",
         gitlabUrl: config.gitlab.url,
-        gitlabProjectId: 4242,
         oauthClientId: config.jupyterhub.oauthClientId,
-        oauthClientSecret: "x",
-        proxySecretToken: "a".repeat(64),
-        cookieSecret: "b".repeat(64),
         idleTimeoutMinutes: config.jupyterhub.idleTimeoutMinutes,
         storageGiB: config.jupyterhub.storageGiB,
         storageClassName: "gp3-encrypted-retain",
         profiles: config.jupyterhub.profiles,
         image: config.image,
-        gpuPlacement: placement,
-        systemPlacement: cluster.systemPlacement,
+        gpuPlacement: existing ? existingGpuPlacement(existing) : cluster.gpuPlacement,
+        systemPlacement: existing ? { nodeSelector: existing.systemNodeSelector, tolerations: [] } : cluster.systemPlacement,
+        userPlacement: existing ? { nodeSelector: existing.userNodeSelector, tolerations: [] } : cluster.userPlacement,
     });
 }
 
-(present ? describe : describe.skip)("z2jh values against the chart's schema", () => {
+(present ? describe : describe.skip)("z2jh 4.4.0 values, effective", () => {
     const ajv = new Ajv({ allErrors: true, strict: false });
     const validate = present ? ajv.compile(parse(fs.readFileSync(SCHEMA, "utf8"))) : undefined;
-    const defaults = present ? parse(fs.readFileSync(DEFAULTS, "utf8")) : undefined;
 
-    it.each(["dev", "onprem"])("the %s stack's values validate", (stack) => {
-        const merged = helmMerge(defaults, valuesFor(stack));
-        const ok = validate!(merged);
-        const failures = (validate!.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message} ${JSON.stringify(e.params)}`);
-        expect(failures).toEqual([]);
+    it.each(["dev", "onprem"])("the %s stack's values validate against the chart's schema", (stack) => {
+        const ok = validate!(helmMerge(defaults, valuesFor(stack)));
+        expect((validate!.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message} ${JSON.stringify(e.params)}`)).toEqual([]);
         expect(ok).toBe(true);
     });
 
     it("catches a value the chart does not accept (the check can fail)", () => {
         const values = valuesFor("dev") as any;
         values.cull.timeout = "one hour";
-        values.singleuser.notAKey = true;
         expect(validate!(helmMerge(defaults, values))).toBe(false);
-        const paths = (validate!.errors ?? []).map((e) => e.instancePath);
-        expect(paths).toContain("/cull/timeout");
+        expect((validate!.errors ?? []).map((e) => e.instancePath)).toContain("/cull/timeout");
+    });
+
+    it("keeps the chart's own defaults that matter, and overrides the ones that would break per-user namespaces", () => {
+        const v = effectiveValues(defaults!, valuesFor("dev"));
+        // The chart's label that lets notebook pods reach the hub is still on them (extraLabels merged, not replaced).
+        expect(v.singleuser.extraLabels).toEqual({ "hub.jupyter.org/network-access-hub": "true" });
+        // The hub's netpol stays on, still ignores access labels from other namespaces, and gains our rules.
+        expect(v.hub.networkPolicy).toMatchObject({ enabled: true, interNamespaceAccessLabels: "ignore" });
+        expect(v.hub.networkPolicy.ingress).toHaveLength(1);
+        // Defaults our values would otherwise inherit: 300 s start timeout, a user scheduler, the pre-pullers.
+        expect(v.singleuser.startTimeout).toBe(1200);
+        expect(v.scheduling.userScheduler.enabled).toBe(false);
+        expect([v.prePuller.hook.enabled, v.prePuller.continuous.enabled]).toEqual([false, false]);
+        // The chart's default user tolerations remain (CPU profiles repeat the user-pool one explicitly).
+        expect(v.scheduling.userPods.tolerations).toEqual(expect.arrayContaining([expect.objectContaining({ key: "hub.jupyter.org/dedicated", value: "user" })]));
+        // Nothing secret is set anywhere in the effective values.
+        expect(v.proxy.secretToken ?? "").toBe("");
+        expect(v.hub.cookieSecret ?? "").toBe("");
+        expect(v.singleuser.cloudMetadata.blockWithIptables).toBe(false);
     });
 });
 
