@@ -3,9 +3,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { ClusterHandle } from "../../infra/cluster/cluster-handle";
 import { GPU_TAINT, tolerationFor } from "../../infra/cluster/gpu-placement";
 import { USER_TAINT } from "../../infra/cluster/node-pools";
+import { existingGpuPlacement } from "../../infra/cluster/existing-cluster";
 import { TeamConfig } from "../../infra/config/validate";
 import { hubHttps } from "../../infra/team-environment";
+import { hubValues } from "../../infra/workspaces/hub-values";
 import { JupyterHub } from "../../infra/workspaces/jupyterhub";
+import { stackConfig } from "../cluster/fixtures";
 
 export const OAUTH_SECRET = "gloas-known-oauth-secret-1f2e3d";
 
@@ -40,5 +43,27 @@ export function hubFor(config: TeamConfig, members = config.team.members): Jupyt
         profiles: hub.profiles,
         members,
         registryDockerConfigJson: pulumi.secret('{"auths":{"registry.example.com":{"auth":"known-registry-auth"}}}'),
+    });
+}
+
+/** The hub values of an example stack, as the component computes them. */
+export function valuesFor(stack: string): Record<string, unknown> {
+    const config = stackConfig(stack);
+    const cluster = testCluster();
+    const existing = config.cluster.mode === "existing" ? config.cluster : undefined;
+    return hubValues({
+        host: config.jupyterhub.host,
+        https: hubHttps(config),
+        hubNamespace: "jupyterhub",
+        gitlabUrl: config.gitlab.url,
+        oauthClientId: config.jupyterhub.oauthClientId,
+        idleTimeoutMinutes: config.jupyterhub.idleTimeoutMinutes,
+        storageGiB: config.jupyterhub.storageGiB,
+        storageClassName: "gp3-encrypted-retain",
+        profiles: config.jupyterhub.profiles,
+        image: config.image,
+        gpuPlacement: existing ? existingGpuPlacement(existing) : cluster.gpuPlacement,
+        systemPlacement: existing ? { nodeSelector: existing.systemNodeSelector, tolerations: [] } : cluster.systemPlacement,
+        userPlacement: existing ? { nodeSelector: existing.userNodeSelector, tolerations: [] } : cluster.userPlacement,
     });
 }

@@ -8,38 +8,12 @@ import Ajv from "ajv";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { existingGpuPlacement } from "../../infra/cluster/existing-cluster";
-import { hubHttps } from "../../infra/team-environment";
-import { hubValues } from "../../infra/workspaces/hub-values";
-import { stackConfig } from "../cluster/fixtures";
 import { chartDefaults, effectiveValues, helmMerge, REFERENCE_DIR } from "../support/helm-values";
-import { testCluster } from "./fixtures";
+import { valuesFor } from "./fixtures";
 
 const SCHEMA = path.join(REFERENCE_DIR, "z2jh-values.schema.yaml");
 const defaults = chartDefaults("z2jh", "z2jh effective values and schema check");
 const present = defaults !== undefined && fs.existsSync(SCHEMA);
-
-/** The hub values of an example stack, as the component computes them. */
-export function valuesFor(stack: string): Record<string, unknown> {
-    const config = stackConfig(stack);
-    const cluster = testCluster();
-    const existing = config.cluster.mode === "existing" ? config.cluster : undefined;
-    return hubValues({
-        host: config.jupyterhub.host,
-        https: hubHttps(config),
-        hubNamespace: "jupyterhub",
-        gitlabUrl: config.gitlab.url,
-        oauthClientId: config.jupyterhub.oauthClientId,
-        idleTimeoutMinutes: config.jupyterhub.idleTimeoutMinutes,
-        storageGiB: config.jupyterhub.storageGiB,
-        storageClassName: "gp3-encrypted-retain",
-        profiles: config.jupyterhub.profiles,
-        image: config.image,
-        gpuPlacement: existing ? existingGpuPlacement(existing) : cluster.gpuPlacement,
-        systemPlacement: existing ? { nodeSelector: existing.systemNodeSelector, tolerations: [] } : cluster.systemPlacement,
-        userPlacement: existing ? { nodeSelector: existing.userNodeSelector, tolerations: [] } : cluster.userPlacement,
-    });
-}
 
 (present ? describe : describe.skip)("z2jh 4.4.0 values, effective", () => {
     const ajv = new Ajv({ allErrors: true, strict: false });
