@@ -70,6 +70,8 @@ describe("onboarding through the whole program", () => {
             "dev-cluster-calico",
             "dev-cluster-nvidia-device-plugin",
             "dev-jupyterhub",
+            "dev-runners-cpu",
+            "dev-runners-gpu",
         ]);
     });
 

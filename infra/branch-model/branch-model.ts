@@ -236,6 +236,8 @@ export interface RuleEnforcement {
     readonly gitlabTier: GitLabTier | null;
     /** Who enforces it on the tier in use. */
     readonly enforcedBy: Enforcer;
+    /** Why nobody (or only CI) enforces it: the tier it needs, or the CI job that is not deployed. */
+    readonly reason?: string;
 }
 
 /**
@@ -245,12 +247,20 @@ export interface RuleEnforcement {
  */
 export function enforcementReport(model: BranchModel, tier: GitLabTier, options: { ciJobsDeployed?: boolean } = {}): RuleEnforcement[] {
     const ci = options.ciJobsDeployed ?? false;
-    const rule = (id: string, description: string, gitlabTier: GitLabTier | null, ciFallback: boolean): RuleEnforcement => ({
-        id,
-        description,
-        gitlabTier,
-        enforcedBy: gitlabTier !== null && tierAtLeast(tier, gitlabTier) ? "gitlab" : ciFallback && ci ? "ci" : "none",
-    });
+    const rule = (id: string, description: string, gitlabTier: GitLabTier | null, ciFallback: boolean): RuleEnforcement => {
+        const byGitLab = gitlabTier !== null && tierAtLeast(tier, gitlabTier);
+        const enforcedBy: Enforcer = byGitLab ? "gitlab" : ciFallback && ci ? "ci" : "none";
+        const needs = gitlabTier === null ? "GitLab has no such setting on any tier" : `GitLab enforces it from ${gitlabTier} (this project: ${tier})`;
+        const reason =
+            enforcedBy === "gitlab"
+                ? undefined
+                : enforcedBy === "ci"
+                  ? `${needs}; a pipeline job does instead`
+                  : ciFallback
+                    ? `${needs}, and the pipeline job that would is not deployed (ci.pipeline is off)`
+                    : needs;
+        return { id, description, gitlabTier, enforcedBy, ...(reason ? { reason } : {}) };
+    };
     const levelName = (l: AccessLevel): string =>
         l === AccessLevel.NoOne ? "no one" : l === AccessLevel.Developer ? "developers+maintainers" : l === AccessLevel.Maintainer ? "maintainers" : "admins";
     const rules: RuleEnforcement[] = [];

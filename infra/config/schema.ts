@@ -270,6 +270,14 @@ export const jupyterhubSchema = z.strictObject({
 
 // --- runners ------------------------------------------------------------------------
 
+const jobSize = (cpu: number, memoryGiB: number) =>
+    z
+        .strictObject({
+            cpu: z.number().positive({ error: "must be more than 0 (CPU cores)" }),
+            memoryGiB: z.number().positive({ error: "must be more than 0 (GiB)" }),
+        })
+        .default({ cpu, memoryGiB });
+
 export const runnersSchema = z.strictObject({
     /** Run GitLab CI runners on the cluster. @default true */
     enabled: z.boolean().default(true),
@@ -279,6 +287,32 @@ export const runnersSchema = z.strictObject({
     gpuTags: z.array(z.string().min(1)).min(1).default(["gpu", "cuda"]),
     /** GPUs a GPU CI job may request. @default 1 */
     gpusPerJob: posInt("GPUs per CI job").default(1),
+    /** Size of a CPU job's pod (requests = limits), on the user pool. @default { cpu: 1, memoryGiB: 4 } */
+    cpuJob: jobSize(1, 4),
+    /** Size of a GPU job's pod (requests = limits), on the GPU pool. @default { cpu: 3, memoryGiB: 12 } */
+    gpuJob: jobSize(3, 12),
+    /** Change it (any new value) to rotate the runners' tokens: each runner is replaced. @default "1" */
+    tokenRotation: z.string().default("1"),
+});
+
+/** The team pipeline (`.gitlab-ci.yml`) the stack commits to the project. */
+export const ciSchema = z.strictObject({
+    /** Commit the generated pipeline and its schedule. @default true */
+    pipeline: z.boolean().default(true),
+    /** Style check, on the CPU runner. @default "ruff check ." */
+    lint: nonEmpty("the style-check command").default("ruff check ."),
+    /** Unit tests, on the CPU runner (`--junitxml=report.xml` shows results in merge requests). @default "pytest -q --junitxml=report.xml" */
+    test: nonEmpty("the unit-test command").default("pytest -q --junitxml=report.xml"),
+    /** The small training run every merge request makes, on the GPU runner. @default "python train.py --smoke" */
+    smokeTrain: nonEmpty("the smoke-training command").default("python train.py --smoke"),
+    /** The training run of a release tag, on the GPU runner; writes modelArtifactPaths. @default "python train.py --output model/" */
+    releaseTrain: nonEmpty("the release-training command").default("python train.py --output model/"),
+    /** What a release publishes, bound to its tag. @default ["model/"] */
+    modelArtifactPaths: z.array(nonEmpty("a path the release training writes")).min(1).default(["model/"]),
+    /** Generic package name of the published model. @default "model" */
+    modelPackageName: z.string().regex(/^[A-Za-z0-9._-]+$/, { error: "must be a package name of letters, digits, '.', '_' and '-'" }).default("model"),
+    /** Let the stale-branch clean-up only list what it would archive and delete. @default false */
+    staleBranchesDryRun: z.boolean().default(false),
 });
 
 // --- team ---------------------------------------------------------------------------
@@ -305,6 +339,7 @@ export const stackConfigSchema = z.strictObject({
     branchModel: branchModelSchema.default({}),
     jupyterhub: jupyterhubSchema,
     runners: runnersSchema.default(runnersSchema.parse({})),
+    ci: ciSchema.default(ciSchema.parse({})),
     team: teamSchema,
 });
 
@@ -317,6 +352,7 @@ export type GitLabConfig = z.output<typeof gitlabSchema>;
 export type JupyterHubConfig = z.output<typeof jupyterhubSchema>;
 export type NotebookProfile = z.output<typeof profileSchema>;
 export type RunnersConfig = z.output<typeof runnersSchema>;
+export type CiConfig = z.output<typeof ciSchema>;
 export type TeamMember = z.output<typeof memberSchema>;
 export type EnvironmentConfig = z.output<typeof environmentSchema>;
 export type BranchModelConfig = z.output<typeof branchModelSchema>;

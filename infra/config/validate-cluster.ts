@@ -12,7 +12,7 @@ import { prePullerPodSpec } from "../environment/pre-puller-spec";
 import { fit, freeResources, PodSpecLike } from "../scheduling/fit";
 import { formatBytes, formatCpu } from "../scheduling/quantity";
 import { nearest } from "./nearest";
-import { EksClusterConfig, EnvironmentConfig, ExistingClusterConfig, NotebookProfile } from "./schema";
+import { EksClusterConfig, EnvironmentConfig, ExistingClusterConfig, NotebookProfile, RunnersConfig } from "./schema";
 
 type Path = readonly PropertyKey[];
 
@@ -136,22 +136,44 @@ export function clusterPools(cluster: EksClusterConfig | ExistingClusterConfig, 
     return cluster.mode === "eks" ? eksNodePools(cluster, { daemonSets: packageDaemonSets(environment) }) : existingNodePools(cluster);
 }
 
+/** A pod size to fit: a notebook profile or a CI job. */
+export interface Workload {
+    /** Stack-file path of the thing, for errors (its `cpu`/`memoryGiB` keys hang off it). */
+    readonly path: Path;
+    readonly what: string;
+    readonly cpu: number;
+    readonly memoryGiB: number;
+    readonly gpus: number;
+}
+
 /**
- * Each profile against the node it lands on (GPU pool for GPU profiles, user pool otherwise):
- * the requests must fit what a node leaves after kube-reserved, the eviction threshold and the
- * DaemonSets. The autoscaler's template for a pool at zero assumes more (allocatable = capacity),
- * so without this check it would buy a node that can never host the pod.
+ * Each workload against the node it lands on (GPU pool when it asks for GPUs, user pool
+ * otherwise): its requests must fit what a node leaves after kube-reserved, the eviction
+ * threshold and the DaemonSets. The autoscaler's template for a pool at zero assumes more
+ * (allocatable = capacity), so without this check it would buy a node that can never host it.
  */
-export function checkProfilesFit(profiles: readonly NotebookProfile[], pools: readonly NodePoolShape[], ctx: CheckContext): void {
-    profiles.forEach((p, i) => {
-        const pool = poolFor(pools, p.gpus > 0 ? "gpu" : "user");
-        if (!pool || !Number.isFinite(pool.node.allocatable.cpuMillis)) return;
-        const pod = { name: `profile ${p.name}`, nodeSelector: {}, requiredNodeAffinity: [], tolerations: [{ operator: "Exists" as const }], requests: requestsOf(p.cpu, p.memoryGiB, p.gpus) };
-        const result = fit(pod, pool.node);
-        if (result.fits) return;
+export function checkWorkloadsFit(workloads: readonly Workload[], pools: readonly NodePoolShape[], ctx: CheckContext): void {
+    for (const w of workloads) {
+        const pool = poolFor(pools, w.gpus > 0 ? "gpu" : "user");
+        if (!pool || !Number.isFinite(pool.node.allocatable.cpuMillis)) continue;
+        const pod = { name: w.what, nodeSelector: {}, requiredNodeAffinity: [], tolerations: [{ operator: "Exists" as const }], requests: requestsOf(w.cpu, w.memoryGiB, w.gpus) };
+        if (fit(pod, pool.node).fits) continue;
         const free = freeResources(pool.node);
-        const room = `a node of the ${pool.node.name} leaves at most ${formatCpu(free.cpuMillis)} and ${formatBytes(free.memoryBytes)} for a notebook (allocatable after kube-reserved, the eviction threshold and DaemonSets)`;
-        if (p.cpu * 1000 > free.cpuMillis) ctx.err(["jupyterhub", "profiles", i, "cpu"], `asks for ${p.cpu} CPU but ${room}; lower it or use a larger instance type`);
-        if (p.memoryGiB * 2 ** 30 > free.memoryBytes) ctx.err(["jupyterhub", "profiles", i, "memoryGiB"], `asks for ${p.memoryGiB} GiB but ${room}; lower it or use a larger instance type`);
-    });
+        const room = `a node of the ${pool.node.name} leaves at most ${formatCpu(free.cpuMillis)} and ${formatBytes(free.memoryBytes)} for ${w.what} (allocatable after kube-reserved, the eviction threshold and DaemonSets)`;
+        if (w.cpu * 1000 > free.cpuMillis) ctx.err([...w.path, "cpu"], `asks for ${w.cpu} CPU but ${room}; lower it or use a larger instance type`);
+        if (w.memoryGiB * 2 ** 30 > free.memoryBytes) ctx.err([...w.path, "memoryGiB"], `asks for ${w.memoryGiB} GiB but ${room}; lower it or use a larger instance type`);
+    }
+}
+
+/** The notebook profiles as workloads. */
+export function profileWorkloads(profiles: readonly NotebookProfile[]): Workload[] {
+    return profiles.map((p, i) => ({ path: ["jupyterhub", "profiles", i], what: "a notebook", cpu: p.cpu, memoryGiB: p.memoryGiB, gpus: p.gpus }));
+}
+
+/** The CI job pods as workloads. */
+export function jobWorkloads(runners: RunnersConfig): Workload[] {
+    return [
+        { path: ["runners", "cpuJob"], what: "a CPU CI job", cpu: runners.cpuJob.cpu, memoryGiB: runners.cpuJob.memoryGiB, gpus: 0 },
+        { path: ["runners", "gpuJob"], what: "a GPU CI job", cpu: runners.gpuJob.cpu, memoryGiB: runners.gpuJob.memoryGiB, gpus: runners.gpusPerJob },
+    ];
 }

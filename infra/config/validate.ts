@@ -7,7 +7,7 @@ import { BranchModel, buildBranchModel } from "../branch-model/branch-model";
 import { EnvironmentImage, parseEnvironmentImage } from "../environment/environment-image";
 import { nearest } from "./nearest";
 import { memberSchema, PROJECT, SECRET_KEYS, SecretKey, StackConfig, stackConfigSchema, TeamMember } from "./schema";
-import { CheckContext, checkEksCluster, checkExistingCluster, checkProfilesFit, clusterPools, GpuCapacity } from "./validate-cluster";
+import { CheckContext, checkEksCluster, checkExistingCluster, checkWorkloadsFit, clusterPools, GpuCapacity, jobWorkloads, profileWorkloads } from "./validate-cluster";
 
 export type { GpuCapacity } from "./validate-cluster";
 
@@ -224,7 +224,11 @@ export function validateStackConfig(raw: Record<string, unknown>, options: Valid
         capacity = checkExistingCluster(cluster);
         needSecret(SECRET_KEYS.kubeconfig, "cluster.mode 'existing' reaches the cluster through it", "pulumi config set --secret kubeconfig < path/to/kubeconfig");
     }
-    if (cluster && environment && jupyterhub) checkProfilesFit(jupyterhub.profiles, clusterPools(cluster, environment), ctx);
+    if (cluster && environment) {
+        const pools = clusterPools(cluster, environment);
+        if (jupyterhub) checkWorkloadsFit(profileWorkloads(jupyterhub.profiles), pools, ctx);
+        if (runners?.enabled) checkWorkloadsFit(jobWorkloads(runners), pools, ctx);
+    }
 
     // GitLab.
     if (gitlab) {
@@ -289,7 +293,7 @@ export function validateStackConfig(raw: Record<string, unknown>, options: Valid
     }
     needSecret(SECRET_KEYS.jupyterhubOAuthClientSecret, "JupyterHub's GitLab login needs the OAuth application's secret", "pulumi config set --secret jupyterhubOAuthClientSecret");
 
-    if (errors.length > 0 || !parsedImage?.ok || !environment || !cluster || !gitlab || !jupyterhub || !runners || !team || !capacity) return { ok: false, errors, warnings };
+    if (errors.length > 0 || !parsedImage?.ok || !environment || !cluster || !gitlab || !jupyterhub || !runners || !sections.ci || !team || !capacity) return { ok: false, errors, warnings };
     return {
         ok: true,
         warnings,

@@ -62,6 +62,11 @@ export interface GitLabProjectArgs {
      * repository"), which the scheduled stale-branch clean-up needs. @default false
      */
     readonly jobTokenPush?: boolean;
+    /**
+     * Whether the team pipeline with its rule-enforcing jobs (branch names, stale branches) is
+     * committed: the enforcement report then credits CI with those rules. @default false
+     */
+    readonly ciJobsDeployed?: boolean;
     /** Client retry policy (tests shorten it). @default DEFAULT_RETRY */
     readonly retry?: Partial<RetryPolicy>;
 }
@@ -189,7 +194,7 @@ export class GitLabProject extends pulumi.ComponentResource {
 
         this.projectId = projectId;
         this.webUrl = project.webUrl;
-        this.enforcement = pulumi.output(enforcementReport(model, args.tier));
+        this.enforcement = pulumi.output(enforcementReport(model, args.tier, { ciJobsDeployed: args.ciJobsDeployed ?? false }));
         this.registerOutputs({ projectId: this.projectId, webUrl: this.webUrl, enforcement: this.enforcement });
     }
 }

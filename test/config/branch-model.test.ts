@@ -68,4 +68,13 @@ describe("enforcementReport", () => {
         expect(premium["approval:main"]).toBe("gitlab");
         expect(premium["stale-branches:experiment"]).toBe("ci");
     });
+
+    it("says why a rule is enforced by nobody: the tier it needs, or the pipeline job that is off", () => {
+        const reasons = (ci: boolean) => Object.fromEntries(enforcementReport(DEFAULT_BRANCH_MODEL, "free", { ciJobsDeployed: ci }).map((r) => [r.id, r.reason]));
+        expect(reasons(false)["approval:main"]).toBe("GitLab enforces it from premium (this project: free)");
+        expect(reasons(false)["push-rule:branch-name"]).toBe("GitLab enforces it from premium (this project: free), and the pipeline job that would is not deployed (ci.pipeline is off)");
+        expect(reasons(true)["push-rule:branch-name"]).toBe("GitLab enforces it from premium (this project: free); a pipeline job does instead");
+        expect(reasons(true)["stale-branches:experiment"]).toBe("GitLab has no such setting on any tier; a pipeline job does instead");
+        expect(reasons(true)["protected-branch:main"]).toBeUndefined();
+    });
 });

@@ -1,0 +1,105 @@
+/**
+ * The CI runners as the program builds them: what the chart gets (with the runner's TOML parsed
+ * back), what GitLab gets, where each runner's job pods land on the cluster, and that the
+ * one-time runner token is a secret everywhere.
+ */
+import { parse as parseToml } from "smol-toml";
+import { eksNodeShape } from "../../infra/cluster/node-pools";
+import { EksClusterConfig } from "../../infra/config/schema";
+import { clusterPools, packageDaemonSets } from "../../infra/config/validate-cluster";
+import { RecordedResource } from "../../infra/plan/mock-runtime";
+import { fit, PodShape } from "../../infra/scheduling/fit";
+import { cpuMillis, memoryBytes } from "../../infra/scheduling/quantity";
+import { stackConfig } from "../cluster/fixtures";
+import { ofType, one, runStack, runStackYaml } from "../harness";
+import * as fs from "fs";
+import * as path from "path";
+import { ROOT } from "../harness";
+
+const config = stackConfig("dev");
+const pools = clusterPools(config.cluster, config.environment);
+const node = (role: "system" | "user" | "gpu") => pools.find((p) => p.role === role)!.node;
+const gpuNodes = (config.cluster as EksClusterConfig).gpuNodePool.instanceTypes.map((t) => eksNodeShape("gpu", [t], { daemonSets: packageDaemonSets(config.environment) })!);
+
+/** The job pod the Kubernetes executor builds from a runner's TOML: placement, build container size, pod-spec patch. */
+function jobPod(toml: string): PodShape {
+    const k = (parseToml(toml) as any).runners[0].kubernetes;
+    const tolerations = Object.entries(k.node_tolerations as Record<string, string>).map(([kv, effect]) => {
+        const [key, value] = kv.split("=");
+        return value === undefined ? { key: key!, operator: "Exists" as const, effect: effect as "NoSchedule" } : { key: key!, operator: "Equal" as const, value, effect: effect as "NoSchedule" };
+    });
+    const extended: Record<string, number> = {};
+    for (const patch of k.pod_spec ?? []) {
+        const build = JSON.parse(patch.patch).containers.find((c: { name: string }) => c.name === "build");
+        for (const [res, n] of Object.entries(build.resources.requests as Record<string, string>)) extended[res] = Number(n);
+    }
+    return { name: "CI job", nodeSelector: k.node_selector, requiredNodeAffinity: [], tolerations, requests: { cpuMillis: cpuMillis(k.cpu_request), memoryBytes: memoryBytes(k.memory_request), extended } };
+}
+
+describe("CI runners (dev stack)", () => {
+    let resources: RecordedResource[];
+    const release = (kind: string) => one(resources, "kubernetes:helm.sh/v3:Release", `dev-runners-${kind}`).inputs;
+    const toml = (kind: string) => parseToml(release(kind).values.runners.config) as any;
+    beforeAll(async () => {
+        resources = (await runStack("dev")).resources;
+    });
+
+    it("installs the gitlab-runner chart per runner with the Kubernetes executor, the token from a Secret, and least-privilege RBAC", () => {
+        for (const kind of ["cpu", "gpu"]) {
+            const r = release(kind);
+            expect(r).toMatchObject({ chart: "gitlab-runner", version: "0.92.2", namespace: "gitlab-runners", repositoryOpts: { repo: "https://charts.gitlab.io" } });
+            expect(r.values).toMatchObject({ gitlabUrl: "https://gitlab.com", concurrent: 4, runners: { secret: `gitlab-runner-${kind}-token` }, nodeSelector: { "ml-team-env/pool": "system" }, rbac: { create: true } });
+            expect(r.values.runnerToken).toBeUndefined();
+            expect(r.values.rbac.clusterWideAccess).toBeUndefined();
+            expect(r.values.rbac.rules.flatMap((x: { verbs: string[] }) => x.verbs)).not.toContain("*");
+            expect(toml(kind).runners[0].kubernetes).toMatchObject({ namespace: "gitlab-runners", image: config.image.reference, pull_policy: ["if-not-present"], privileged: false });
+        }
+    });
+
+    it("gives GPU jobs the GPU pool's placement and an nvidia.com/gpu limit, through a pod-spec patch the feature flag allows; CPU jobs neither", () => {
+        const gpu = toml("gpu").runners[0];
+        expect(gpu.feature_flags).toEqual({ FF_USE_ADVANCED_POD_SPEC_CONFIGURATION: true });
+        expect(gpu.kubernetes.node_selector).toEqual({ "ml-team-env/pool": "gpu" });
+        expect(gpu.kubernetes.node_tolerations).toEqual({ "nvidia.com/gpu=true": "NoSchedule" });
+        expect(JSON.parse(gpu.kubernetes.pod_spec[0].patch)).toEqual({ containers: [{ name: "build", resources: { requests: { "nvidia.com/gpu": "1" }, limits: { "nvidia.com/gpu": "1" } } }] });
+        expect(gpu.kubernetes.pod_spec[0].patch_type).toBe("strategic");
+        const cpu = toml("cpu").runners[0];
+        expect(cpu.feature_flags).toBeUndefined();
+        expect(cpu.kubernetes.pod_spec).toBeUndefined();
+        expect(cpu.kubernetes.node_selector).toEqual({ "ml-team-env/pool": "user" });
+        expect(JSON.stringify(cpu)).not.toContain("nvidia.com/gpu");
+    });
+
+    it("GPU job pods land on a GPU node of every configured type and nowhere else; CPU job pods only on the user pool", () => {
+        const gpuJob = jobPod(release("gpu").values.runners.config);
+        for (const n of gpuNodes) expect(fit(gpuJob, n)).toEqual({ fits: true, reasons: [] });
+        expect(fit(gpuJob, node("user")).fits).toBe(false);
+        expect(fit(gpuJob, node("system")).fits).toBe(false);
+        const cpuJob = jobPod(release("cpu").values.runners.config);
+        expect(fit(cpuJob, node("user"))).toEqual({ fits: true, reasons: [] });
+        for (const n of [node("system"), ...gpuNodes]) expect(fit(cpuJob, n).fits).toBe(false);
+    });
+
+    it("registers each runner with GitLab: tags, untagged jobs only on the CPU runner, locked to the project", () => {
+        const runners = ofType(resources, "pulumi-nodejs:dynamic:Resource").filter((r) => r.inputs.kind === "gitlab:Runner");
+        const byName = Object.fromEntries(runners.map((r) => [r.name, r.inputs]));
+        expect(byName["dev-runners-gpu"]).toMatchObject({ tagList: ["gpu", "cuda"], runUntagged: false, locked: true, accessLevel: "not_protected" });
+        expect(byName["dev-runners-cpu"]).toMatchObject({ tagList: ["cpu"], runUntagged: true, locked: true });
+    });
+
+    it("keeps the runner token a secret: Secret data is secret, nothing prints it, the values only name the Secret", () => {
+        for (const kind of ["cpu", "gpu"]) {
+            const secret = ofType(resources, "kubernetes:core/v1:Secret").find((s) => s.inputs.metadata.name === `gitlab-runner-${kind}-token`)!;
+            expect(secret.secretPaths).toEqual(["stringData"]);
+            expect(Object.keys(secret.inputs.stringData).sort()).toEqual(["runner-registration-token", "runner-token"]);
+        }
+        const printed = JSON.stringify(resources.map((r) => r.redactedInputs));
+        expect(printed).not.toMatch(/glrt-/);
+    });
+
+    it("creates nothing with runners.enabled: false", async () => {
+        const yaml = fs.readFileSync(path.join(ROOT, "stacks/Pulumi.dev.yaml"), "utf8").replace("  ml-team-env:runners:\n    enabled: true", "  ml-team-env:runners:\n    enabled: false");
+        const { resources: none } = await runStackYaml("dev", yaml);
+        expect(none.filter((r) => r.name.startsWith("dev-runners") || r.inputs.kind === "gitlab:Runner")).toEqual([]);
+    });
+});
