@@ -1,5 +1,5 @@
 /**
- * `npm run onboard -- --stack dev --user carol --role developer --gpus 1 [--email E] [--profiles a,b]`
+ * `npm run onboard -- --stack dev --user carol --gpus 1 [--role developer|maintainer] [--profiles a,b]`
  * `npm run offboard -- --stack dev --user carol`
  *
  * Edits the stack file in place (comments and order kept), validates the result with the
@@ -11,68 +11,117 @@ import { parse } from "yaml";
 import { namespaceConfig } from "../config/load";
 import { formatConfigErrors, validateStackConfig } from "../config/validate";
 import { addMember, MembershipError, NewMember, removeMember } from "../onboarding/stack-members";
-import { diffPlans, planStack, renderDiff } from "../plan/plan";
+import { diffPlans, diffSummary, Planner, planStack, renderDiff } from "../plan/plan";
 import { stackFilePath, stackFileToConfig } from "../plan/stack-file";
-import { parseFlags, runCli, UsageError } from "./args";
+import { CliIo, CommandSpec, helpText, runCli, runCommand, UsageError, USAGE_EXIT } from "./args";
 
-const USAGE = {
-    onboard: "usage: npm run onboard -- --stack <name> --user <gitlab-username> [--role developer|maintainer] [--gpus N] [--email E] [--profiles a,b]",
-    offboard: "usage: npm run offboard -- --stack <name> --user <gitlab-username>",
+const EXIT_CODES: CommandSpec["exitCodes"] = [
+    [0, "the stack file was changed (review and commit it, then `pulumi up`)"],
+    [1, "refused, the stack file left unchanged: already a member / not a member, or the file would become invalid"],
+    [2, "usage error: bad, missing or repeated options, no such stack file"],
+];
+
+export const ONBOARD_COMMAND: CommandSpec = {
+    name: "onboard",
+    summary:
+        "Adds a member to the stack file's ml-team-env:team.members (comments and formatting elsewhere unchanged), checks the result " +
+        "with the same schema as `pulumi up`, and prints what the next `pulumi up` changes (the stack is planned before and after, offline).",
+    synopsis: ["--stack NAME --user GITLAB_USERNAME --gpus N [--role developer|maintainer] [--profiles a,b]"],
+    options: [
+        { name: "stack", value: "NAME", description: "edit stacks/Pulumi.NAME.yaml", required: true },
+        { name: "user", value: "GITLAB_USERNAME", description: "the member's GitLab username (not their email or display name)", required: true },
+        { name: "gpus", value: "N", description: "GPUs the member may use at once: a whole number, 0 for CPU only", required: true },
+        { name: "role", value: "ROLE", description: "developer (default) or maintainer: their GitLab role, maintainers are also hub admins" },
+        { name: "profiles", value: "a,b", description: "the notebook profiles they may start, by name (from ml-team-env:jupyterhub.profiles)" },
+    ],
+    exitCodes: EXIT_CODES,
+    examples: ["npm run onboard -- --stack dev --user carol --gpus 1", "npm run onboard -- --stack dev --user dan --gpus 0 --role maintainer --profiles cpu"],
 };
 
-function memberFromFlags(flags: Record<string, string>): NewMember {
+export const OFFBOARD_COMMAND: CommandSpec = {
+    name: "offboard",
+    summary:
+        "Removes a member from the stack file and prints what the next `pulumi up` changes. Their GitLab account is never touched (only the " +
+        "project membership goes) and their notebook volume is kept.",
+    synopsis: ["--stack NAME --user GITLAB_USERNAME"],
+    options: [
+        { name: "stack", value: "NAME", description: "edit stacks/Pulumi.NAME.yaml", required: true },
+        { name: "user", value: "GITLAB_USERNAME", description: "the member to remove", required: true },
+    ],
+    exitCodes: EXIT_CODES,
+    examples: ["npm run offboard -- --stack dev --user carol"],
+};
+
+/** The member the onboard flags describe; every mistake is a usage error. */
+export function memberFromFlags(flags: Readonly<Record<string, string>>): NewMember {
     const role = flags.role ?? "developer";
     if (role !== "developer" && role !== "maintainer") throw new UsageError(`--role must be developer or maintainer, not '${role}'`);
-    const gpus = flags.gpus === undefined ? 0 : Number(flags.gpus);
-    if (!Number.isInteger(gpus)) throw new UsageError(`--gpus must be a whole number, not '${flags.gpus}'`);
-    return {
-        username: flags.user!,
-        role,
-        gpus,
-        ...(flags.email ? { email: flags.email } : {}),
-        ...(flags.profiles ? { profiles: flags.profiles.split(",").map((p) => p.trim()).filter(Boolean) } : {}),
-    };
+    const gpus = flags.gpus!;
+    if (!/^\d+$/.test(gpus)) throw new UsageError(`--gpus must be a whole number of GPUs, 0 or more (0 for CPU only), not '${gpus}'`);
+    const profiles = flags.profiles?.split(",").map((p) => p.trim());
+    if (profiles && profiles.some((p) => p === "")) throw new UsageError(`--profiles is a comma-separated list of profile names, not '${flags.profiles}'`);
+    return { username: flags.user!, role, gpus: Number(gpus), ...(profiles ? { profiles } : {}) };
 }
 
-async function main(): Promise<number> {
-    const [command, ...rest] = process.argv.slice(2);
-    if (command !== "onboard" && command !== "offboard") throw new UsageError(`${USAGE.onboard}\n       ${USAGE.offboard}`);
-    const flags = parseFlags(rest, command === "onboard" ? ["stack", "user", "role", "gpus", "email", "profiles"] : ["stack", "user"]);
-    if (!flags.stack || !flags.user) throw new UsageError(USAGE[command]);
-
-    const file = stackFilePath(flags.stack);
+async function edit(command: "onboard" | "offboard", flags: Readonly<Record<string, string>>, io: CliIo, planner: Planner): Promise<number> {
+    const stack = flags.stack!;
+    const member = command === "onboard" ? memberFromFlags(flags) : undefined;
+    const file = stackFilePath(stack, io.cwd);
     if (!fs.existsSync(file)) throw new UsageError(`no stack file ${file}`);
     const before = fs.readFileSync(file, "utf8");
     let after: string;
     try {
-        after = command === "onboard" ? addMember(before, memberFromFlags(flags)) : removeMember(before, flags.user);
+        after = member ? addMember(before, member) : removeMember(before, flags.user!);
     } catch (e) {
         if (e instanceof MembershipError) {
-            console.error(`error: ${e.message}`);
+            io.err(`refused: ${e.message}`);
             return 1;
         }
         throw e;
     }
 
     // The same validation as `pulumi up`: an edit that breaks the stack is refused, the file untouched.
-    const { raw, secretsPresent } = namespaceConfig(stackFileToConfig(parse(after)).config);
-    const result = validateStackConfig(raw, { stack: flags.stack, secretsPresent });
+    const edited = stackFileToConfig(parse(after));
+    const { raw, secretsPresent, plaintextSecrets, foreignKeys } = namespaceConfig(edited.config, (k) => edited.secretKeys.includes(k));
+    const result = validateStackConfig(raw, { stack, secretsPresent, plaintextSecrets, foreignKeys });
     if (!result.ok) {
-        console.error(`refused: the stack file would become invalid, so it was left unchanged.\n${formatConfigErrors(flags.stack, result.errors)}`);
+        io.err(`refused: the stack file would become invalid, so it was left unchanged.\n${formatConfigErrors(stack, result.errors)}`);
         return 1;
     }
 
-    const [planBefore, planAfter] = [await planStack(flags.stack, stackFileToConfig(parse(before))), await planStack(flags.stack, stackFileToConfig(parse(after)))];
+    // Two plans of the whole stack: a few seconds each, so say what is happening.
+    const timed = async (label: string, text: string) => {
+        io.err(`${label}…`);
+        const t0 = Date.now();
+        const planned = await planner(stack, stackFileToConfig(parse(text)));
+        io.err(`  done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+        return planned;
+    };
+    const planBefore = await timed(`planning stack '${stack}' before the change (1/2)`, before);
+    const planAfter = await timed(`planning stack '${stack}' after the change (2/2)`, after);
     fs.writeFileSync(file, after);
-    console.log(`${command === "onboard" ? "Added" : "Removed"} '${flags.user}' ${command === "onboard" ? "to" : "from"} ${file}.`);
+    io.out(`${member ? "Added" : "Removed"} '${flags.user}' ${member ? "to" : "from"} ${file}.`);
     if (planBefore.ok && planAfter.ok) {
-        console.log(`\nWhat the next \`pulumi up --stack ${flags.stack}\` changes:`);
-        console.log(renderDiff(diffPlans(planBefore.plan, planAfter.plan)));
+        const diff = diffPlans(planBefore.plan, planAfter.plan);
+        io.out(`\nWhat the next \`pulumi up --stack ${stack}\` changes:`);
+        // No "not compared" note here: the program's tests show a membership change reaches nothing but the member's resources.
+        io.out(renderDiff(diff));
+        io.out(`\nChanges: ${diffSummary(diff)}`);
     }
-    if (command === "offboard") {
-        console.log(`\n${flags.user}'s GitLab account is not touched (only the project membership goes), and their notebook volume is kept (README: "Offboarding and volumes").`);
+    if (!member) {
+        io.out(`\n${flags.user}'s GitLab account is not touched (only the project membership goes), and their notebook volume is kept (README: "Offboarding and volumes").`);
     }
     return 0;
 }
 
-runCli(main);
+/** `members.ts onboard|offboard [options]`. */
+export async function membersMain(argv: readonly string[], io: CliIo, planner: Planner = planStack): Promise<number> {
+    const [command, ...rest] = argv;
+    if (command !== "onboard" && command !== "offboard") {
+        io.err(`error: the first argument is onboard or offboard, not '${command ?? ""}'\n\n${helpText(ONBOARD_COMMAND)}\n\n${helpText(OFFBOARD_COMMAND)}`);
+        return USAGE_EXIT;
+    }
+    return runCommand(command === "onboard" ? ONBOARD_COMMAND : OFFBOARD_COMMAND, rest, io, (flags) => edit(command, flags, io, planner));
+}
+
+if (require.main === module) runCli((argv, io) => membersMain(argv, io));

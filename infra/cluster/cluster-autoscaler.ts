@@ -16,7 +16,7 @@ export function autoscalerImageTag(kubernetesVersion: KubernetesVersion): string
 export const AUTOSCALER_SERVICE_ACCOUNT = { namespace: "kube-system", name: "cluster-autoscaler" } as const;
 
 /** Chart values: auto-discovery by cluster name, IRSA, system nodes. */
-export function autoscalerValues(args: { clusterName: string; region: string; kubernetesVersion: KubernetesVersion; roleArn: string; placement: SystemPlacement }): Record<string, unknown> {
+export function autoscalerValues(args: { clusterName: string; region: string; kubernetesVersion: KubernetesVersion; roleArn: pulumi.Input<string>; placement: SystemPlacement }): Record<string, unknown> {
     return {
         cloudProvider: "aws",
         awsRegion: args.region,
@@ -77,9 +77,8 @@ export class ClusterAutoscaler extends pulumi.ComponentResource {
                 version: AUTOSCALER_CHART.version,
                 repositoryOpts: { repo: AUTOSCALER_CHART.repo },
                 namespace: AUTOSCALER_SERVICE_ACCOUNT.namespace,
-                values: role.roleArn.apply((roleArn) =>
-                    autoscalerValues({ clusterName: args.clusterName, region: args.region, kubernetesVersion: args.kubernetesVersion, roleArn, placement: args.placement }),
-                ),
+                // The role ARN as an output inside the values: only it is unknown before deploy, not the whole values.
+                values: autoscalerValues({ clusterName: args.clusterName, region: args.region, kubernetesVersion: args.kubernetesVersion, roleArn: role.roleArn, placement: args.placement }),
             },
             { parent: this, provider: args.provider },
         );

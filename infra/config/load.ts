@@ -3,7 +3,7 @@
  * The only place the program touches config; secrets come back as Pulumi secrets.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { PROJECT, SECRET_KEYS, SecretKey } from "./schema";
+import { PROJECT, SECRET_KEYS, SecretKey, stackConfigSchema } from "./schema";
 import { ConfigError, formatConfigErrors, TeamConfig, validateStackConfig } from "./validate";
 
 /** Secret config values, as Pulumi secrets. */
@@ -44,8 +44,11 @@ export class ConfigValidationError extends pulumi.RunError {
 export function namespaceConfig(
     all: Record<string, string>,
     isSecret: (fullKey: string) => boolean = () => true,
-): { raw: Record<string, unknown>; secretsPresent: Set<SecretKey>; plaintextSecrets: Set<SecretKey> } {
+): { raw: Record<string, unknown>; secretsPresent: Set<SecretKey>; plaintextSecrets: Set<SecretKey>; foreignKeys: string[] } {
     const raw: Record<string, unknown> = {};
+    const ours = new Set<string>([...Object.keys(stackConfigSchema.shape), ...Object.values(SECRET_KEYS)]);
+    // A key of this project written under another namespace (a copied stack file, a renamed project).
+    const foreignKeys = Object.keys(all).filter((k) => !k.startsWith(`${PROJECT}:`) && ours.has(k.slice(k.indexOf(":") + 1)));
     const secretsPresent = new Set<SecretKey>();
     const plaintextSecrets = new Set<SecretKey>();
     const secretNames = new Set<string>(Object.values(SECRET_KEYS));
@@ -63,7 +66,7 @@ export function namespaceConfig(
             raw[key] = value;
         }
     }
-    return { raw, secretsPresent, plaintextSecrets };
+    return { raw, secretsPresent, plaintextSecrets, foreignKeys };
 }
 
 /**
@@ -74,11 +77,12 @@ export function loadTeamConfig(): { config: TeamConfig; secrets: TeamSecrets } {
     const stack = pulumi.getStack();
     // Which keys the stack file holds under `secure:`: the SDK's own record (exported, but not in its typings).
     const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(fullKey: string): boolean };
-    const { raw, secretsPresent, plaintextSecrets } = namespaceConfig(pulumi.runtime.allConfig(), isConfigSecret);
+    const { raw, secretsPresent, plaintextSecrets, foreignKeys } = namespaceConfig(pulumi.runtime.allConfig(), isConfigSecret);
     const result = validateStackConfig(raw, {
         stack,
         secretsPresent,
         plaintextSecrets,
+        foreignKeys,
         gitlabTokenInEnv: Boolean(process.env.GITLAB_TOKEN),
         deploying: !pulumi.runtime.isDryRun(),
     });

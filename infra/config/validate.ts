@@ -51,6 +51,8 @@ export interface ValidateOptions {
     readonly today?: Date;
     /** Secret keys the stack file sets in plain text (not under `secure:`): refused. @default none */
     readonly plaintextSecrets?: ReadonlySet<SecretKey>;
+    /** This project's keys written under another namespace (`other-project:team`). @default none */
+    readonly foreignKeys?: readonly string[];
 }
 
 type Path = readonly PropertyKey[];
@@ -189,6 +191,17 @@ export function validateStackConfig(raw: Record<string, unknown>, options: Valid
         if (options.deploying) errors.push({ key: `${PROJECT}:${key}`, value: undefined, message });
         else warnings.push(`${PROJECT}:${key} ${message} (needed by \`pulumi up\`; the plan uses a placeholder)`);
     };
+
+    // Nothing under this project's namespace: say that, not eight "is required".
+    if (Object.keys(raw).length === 0) {
+        const elsewhere = options.foreignKeys?.length ? ` It has ${options.foreignKeys.join(", ")}: rename them to ${PROJECT}:<key> (the namespace is the project name in Pulumi.yaml).` : "";
+        errors.push({ key: `${PROJECT}:*`, value: undefined, message: `no settings found: the stack file needs a 'config:' section with ${PROJECT}:* keys (copy stacks/Pulumi.dev.yaml).${elsewhere}` });
+        return { ok: false, errors, warnings };
+    }
+    for (const key of options.foreignKeys ?? []) {
+        const name = key.slice(key.indexOf(":") + 1);
+        errors.push({ key, value: undefined, message: `is under the namespace '${key.slice(0, key.indexOf(":"))}', but this project is ${PROJECT}: rename it to ${PROJECT}:${name}` });
+    }
 
     // A secret written in plain text in the stack file: refused, never echoed.
     for (const key of options.plaintextSecrets ?? []) {

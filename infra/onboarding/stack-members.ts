@@ -12,7 +12,6 @@ export interface NewMember {
     readonly username: string;
     readonly role: "developer" | "maintainer";
     readonly gpus: number;
-    readonly email?: string;
     readonly profiles?: readonly string[];
 }
 
@@ -46,7 +45,6 @@ function scalar(v: string | number): string {
 function renderMember(m: NewMember, dashPrefix: string): string {
     const indent = " ".repeat(dashPrefix.length);
     const fields: string[] = [`username: ${scalar(m.username)}`, `role: ${m.role}`, `gpus: ${m.gpus}`];
-    if (m.email) fields.push(`email: ${scalar(m.email)}`);
     if (m.profiles && m.profiles.length > 0) fields.push(`profiles: [${m.profiles.map(scalar).join(", ")}]`);
     return fields.map((f, i) => (i === 0 ? dashPrefix : indent) + f).join("\n") + "\n";
 }

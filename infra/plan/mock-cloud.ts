@@ -2,8 +2,15 @@
  * What the mock runtime answers in place of AWS and Kubernetes: the outputs a provider
  * would compute (ARNs, endpoints, ids) so that programs that chain them can run offline.
  * Values are obviously fake (account 123456789012) and deterministic, so plans diff cleanly.
+ *
+ * With `unknownComputed` (what the offline plan uses) the answers are those of a
+ * `pulumi preview` of a stack that does not exist yet instead: every value the cloud
+ * computes (ids, ARNs, endpoints, GitLab project ids, the deploying account) is the SDK's
+ * unknown sentinel, so the program sees it as unknown and everything derived from it is
+ * unknown too. Inputs the program set stay known.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import { createHash } from "crypto";
 
 export const MOCK_ACCOUNT_ID = "123456789012";
@@ -37,7 +44,7 @@ function arnFor(type: string, name: string): string {
     return `arn:aws:${mod}:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:${kind}/${name}`;
 }
 
-/** Outputs the mock gives a newly registered resource. */
+/** Outputs the mock gives a newly registered resource (fake but deterministic computed values). */
 export function mockResourceState(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
     const { type, name, inputs } = args;
     const id = args.id || mockId(type, name);
@@ -60,8 +67,21 @@ export function mockResourceState(args: pulumi.runtime.MockResourceArgs): { id: 
         if (inputs.kind === "gitlab:Project") Object.assign(state, { projectId: 1000 + n, webUrl: `${inputs.gitlabUrl}/${inputs.path}` });
         if (inputs.kind === "gitlab:ProtectedBranch") state.protectedBranchId = n;
         if (inputs.kind === "gitlab:ProjectMember") state.userId = n;
-        if (inputs.kind === "gitlab:ApprovalRule") state.ruleId = n;
-        if (inputs.kind === "ml-team-env:GeneratedSecret") state.value = hex(`generated:${name}`, inputs.bytes * 2);
+        if (inputs.kind === "gitlab:ApprovalRule") Object.assign(state, { ruleId: n, ruleType: "any_approver" });
+        // A runner's one-time token, shaped like GitLab's (glrt- prefix); obviously fake.
+        if (inputs.kind === "gitlab:Runner") Object.assign(state, { runnerId: n, token: `glrt-mock-${hex(`runner:${name}`, 20)}` });
+        return { id, state };
+    }
+    if (type.startsWith("random:")) {
+        // @pulumi/random: a deterministic "random" value of the requested size.
+        const seed = `random:${name}`;
+        const bytes = Number(inputs.byteLength ?? inputs.length ?? 16);
+        if (type === "random:index/randomId:RandomId" || type === "random:index/randomBytes:RandomBytes") {
+            const buf = Buffer.from(hex(seed, 64).repeat(Math.ceil(bytes / 32)).slice(0, bytes * 2), "hex");
+            Object.assign(state, { hex: buf.toString("hex"), b64Std: buf.toString("base64"), b64Url: buf.toString("base64url"), base64: buf.toString("base64"), dec: BigInt(`0x${buf.toString("hex") || "0"}`).toString() });
+        } else {
+            state.result = hex(seed, 64).repeat(Math.ceil(bytes / 64)).slice(0, bytes);
+        }
         return { id, state };
     }
     if (type.startsWith("aws:")) {
@@ -102,8 +122,65 @@ export function mockResourceState(args: pulumi.runtime.MockResourceArgs): { id: 
     return { id, state };
 }
 
+/**
+ * The state of a resource in a preview of its creation: the inputs as given, every other
+ * output unknown, and no id yet. A name the provider would generate (AWS and Kubernetes
+ * autonaming add a random suffix) is unknown too. Resources read or imported by id,
+ * components and providers are answered as they are in `mockResourceState`.
+ */
+export function previewResourceState(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
+    const full = mockResourceState(args);
+    if (!args.custom || args.id || args.type.startsWith("pulumi:providers:")) return full;
+    const state: Record<string, any> = {};
+    for (const [key, value] of Object.entries(full.state)) state[key] = key in args.inputs ? value : unknownValue;
+    if (args.type.startsWith("kubernetes:") && !args.type.startsWith("kubernetes:helm.sh")) {
+        const metadata = (args.inputs.metadata ?? {}) as Record<string, unknown>;
+        if (metadata.name === undefined) state.metadata = { ...metadata, name: unknownValue };
+    }
+    // An empty id is unknown to the SDK: `resource.id` and everything built on it stay unknown.
+    return { id: "", state };
+}
+
+/** Data-source answers that depend on who deploys (their credentials): unknown offline. */
+const CREDENTIAL_CALLS: ReadonlySet<string> = new Set(["aws:index/getCallerIdentity:getCallerIdentity", "aws:iam/getSessionContext:getSessionContext"]);
+
+/** `mockCall`, with answers that depend on the deployer's credentials unknown. */
+export function previewCall(args: pulumi.runtime.MockCallArgs, region = MOCK_REGION): Record<string, any> {
+    const answer = mockCall(args, region);
+    if (!CREDENTIAL_CALLS.has(args.token)) return answer;
+    return Object.fromEntries(Object.entries(answer).map(([k, v]) => [k, k in args.inputs ? v : unknownValue]));
+}
+
+/**
+ * The mock cloud of one run: answers registrations and data-source calls, and remembers each
+ * explicit AWS provider's region so data sources answer for the region asked.
+ */
+export class MockCloud {
+    private readonly regions = new Map<string, string>();
+
+    constructor(private readonly options: { readonly unknownComputed?: boolean } = {}) {}
+
+    newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
+        if (args.type === "pulumi:providers:aws" && typeof args.inputs.region === "string") this.regions.set(args.name, args.inputs.region);
+        return this.options.unknownComputed ? previewResourceState(args) : mockResourceState(args);
+    }
+
+    call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
+        // A provider reference is `urn::id`; the URN ends with the provider's logical name.
+        const providerName = args.provider?.split("::")[3];
+        const region = (providerName && this.regions.get(providerName)) || MOCK_REGION;
+        return this.options.unknownComputed ? previewCall(args, region) : mockCall(args, region);
+    }
+}
+
+/** `us-west-2` → `usw2`, as AWS zone ids start. */
+function zoneIdPrefix(region: string): string {
+    const [geo = "", direction = "", n = ""] = region.split("-");
+    return `${geo}${direction.charAt(0)}${n}`;
+}
+
 /** Answers to provider functions (data sources) the programs call. */
-export function mockCall(args: pulumi.runtime.MockCallArgs): Record<string, any> {
+export function mockCall(args: pulumi.runtime.MockCallArgs, region = MOCK_REGION): Record<string, any> {
     switch (args.token) {
         case "aws:index/getCallerIdentity:getCallerIdentity":
             return { accountId: MOCK_ACCOUNT_ID, arn: `arn:aws:sts::${MOCK_ACCOUNT_ID}:assumed-role/deployer/session`, userId: "AROAMOCK:session", id: MOCK_ACCOUNT_ID };
@@ -112,9 +189,10 @@ export function mockCall(args: pulumi.runtime.MockCallArgs): Record<string, any>
         case "aws:index/getPartition:getPartition":
             return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
         case "aws:index/getRegion:getRegion":
-            return { name: MOCK_REGION, region: MOCK_REGION, id: MOCK_REGION, description: "US West (Oregon)", endpoint: `ec2.${MOCK_REGION}.amazonaws.com` };
+            return { name: region, region, id: region, description: region, endpoint: `ec2.${region}.amazonaws.com` };
         case "aws:index/getAvailabilityZones:getAvailabilityZones":
-            return { names: ["a", "b", "c"].map((z) => MOCK_REGION + z), zoneIds: ["usw2-az1", "usw2-az2", "usw2-az3"], id: MOCK_REGION };
+            // Zone names are the region plus a letter; zone ids (`usw2-az1`) are shaped like AWS's.
+            return { names: ["a", "b", "c"].map((z) => region + z), zoneIds: [1, 2, 3].map((n) => `${zoneIdPrefix(region)}-az${n}`), id: region };
         default:
             return args.inputs;
     }

@@ -5,13 +5,17 @@
  * exactly what a newcomer sees.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { isUnknown } from "@pulumi/pulumi/output";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import * as rpc from "@pulumi/pulumi/runtime/rpc";
 import * as settings from "@pulumi/pulumi/runtime/settings";
-import { mockCall, mockResourceState } from "./mock-cloud";
+import { MockCloud } from "./mock-cloud";
 
 /** Shown in place of every secret value. */
 export const REDACTED = "[secret]";
+
+/** Shown in place of every value only the cloud knows before it is deployed (with `unknownComputed`). */
+export const UNKNOWN = "(known after deploy)";
 
 /** One resource the program registered. */
 export interface RecordedResource {
@@ -22,9 +26,9 @@ export interface RecordedResource {
     readonly parent: string | undefined;
     /** Custom resource (true) or component (false). */
     readonly custom: boolean;
-    /** Inputs as the provider receives them, secrets revealed: for assertions only. */
+    /** Inputs as the provider receives them, secrets revealed (unknown values are `UNKNOWN`): for assertions only. */
     readonly inputs: Record<string, any>;
-    /** Inputs with every secret replaced by `[secret]`: safe to print or write. */
+    /** Inputs with every secret replaced by `[secret]` (and unknown values by `UNKNOWN`): safe to print or write. */
     readonly redactedInputs: Record<string, any>;
     /** Dotted paths of the inputs the SDK marked secret. */
     readonly secretPaths: readonly string[];
@@ -49,6 +53,20 @@ export interface MockRunOptions {
     readonly preview?: boolean;
     /** Return a failure of the program in `failure` (with what was registered before it) instead of throwing. @default false */
     readonly captureFailure?: boolean;
+    /**
+     * Answer as a preview of a stack that does not exist yet: every value the cloud computes
+     * (ids, ARNs, endpoints, GitLab ids, the deploying account) is unknown, so inputs built
+     * from them are unknown (recorded as `UNKNOWN`) and `apply` callbacks on them do not run.
+     * Needs `preview` (the SDK drops unknowns in an update). @default false: deterministic fake values
+     */
+    readonly unknownComputed?: boolean;
+    /**
+     * Keep stack traces on errors made while the program runs. Off, `Error.stackTraceLimit` is 0
+     * during the run: the SDK captures a stack for every promise and resource it makes, and with
+     * source maps installed (ts-node, jest) formatting those is most of a mock run's time (about 4x).
+     * Error messages are unchanged. Also on with `ML_TEAM_ENV_STACK_TRACES=1`. @default false
+     */
+    readonly stackTraces?: boolean;
 }
 
 export interface MockRunResult<T> {
@@ -65,8 +83,9 @@ function isSecretSig(v: unknown): v is { value: unknown } {
     return typeof v === "object" && v !== null && (v as Record<string, unknown>)[rpc.specialSigKey] === rpc.specialSecretSig;
 }
 
-/** Replaces SDK-marked secrets by `[secret]`, collecting their paths. */
+/** Replaces SDK-marked secrets by `[secret]`, collecting their paths, and unknown values by `UNKNOWN`. */
 export function redactSecrets(value: unknown, path = "", found: string[] = []): unknown {
+    if (value === rpc.unknownValue) return UNKNOWN;
     if (isSecretSig(value)) {
         found.push(path || "(root)");
         return REDACTED;
@@ -91,6 +110,7 @@ function mockUrn(parent: string, type: string, name: string): string {
 
 /** Replaces SDK-marked secrets by their values (for assertions only). */
 function revealSecrets(value: unknown): unknown {
+    if (isUnknown(value)) return UNKNOWN;
     if (isSecretSig(value)) return revealSecrets(value.value);
     if (Array.isArray(value)) return value.map(revealSecrets);
     if (value !== null && typeof value === "object") {
@@ -144,30 +164,39 @@ class RecordingMonitor extends MockMonitor {
  * registration order; the promise resolves once every registration has completed.
  */
 export async function runWithMocks<T>(program: () => T | Promise<T>, options: MockRunOptions): Promise<MockRunResult<T>> {
+    const preview = options.preview ?? true;
+    if (options.unknownComputed && !preview) throw new Error("runWithMocks: unknownComputed needs preview (an update has no unknown values)");
+    const cloud = new MockCloud({ unknownComputed: options.unknownComputed ?? false });
     const mocks: pulumi.runtime.Mocks = {
-        newResource: (args) => mockResourceState(args),
-        call: (args) => mockCall(args),
+        newResource: (args) => cloud.newResource(args),
+        call: (args) => cloud.call(args),
     };
     // setMocks switches on the features mocks support; then our recording monitor replaces its monitor.
-    await pulumi.runtime.setMocks(mocks, options.project, options.stack, options.preview ?? true);
+    await pulumi.runtime.setMocks(mocks, options.project, options.stack, preview);
     const monitor = new RecordingMonitor(mocks);
-    settings.setMockOptions(monitor, options.project, options.stack, options.preview ?? true);
+    settings.setMockOptions(monitor, options.project, options.stack, preview);
     pulumi.runtime.setAllConfig(options.config ?? {}, [...(options.secretConfigKeys ?? [])]);
 
     let result: T | undefined;
     // The SDK reports a failing stack body as an unhandled rejection; catch it to rethrow it here.
     let failure: { error: unknown } | undefined;
-    await pulumi.runtime.runInPulumiStack(async () => {
-        try {
-            result = await program();
-            return result;
-        } catch (error) {
-            failure = { error };
-            return undefined;
-        }
-    });
-    // Internal to the SDK but exported: resolves once every queued registration is done.
-    await (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+    const stackTraceLimit = Error.stackTraceLimit;
+    if (!(options.stackTraces || process.env.ML_TEAM_ENV_STACK_TRACES === "1")) Error.stackTraceLimit = 0;
+    try {
+        await pulumi.runtime.runInPulumiStack(async () => {
+            try {
+                result = await program();
+                return result;
+            } catch (error) {
+                failure = { error };
+                return undefined;
+            }
+        });
+        // Internal to the SDK but exported: resolves once every queued registration is done.
+        await (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+    } finally {
+        Error.stackTraceLimit = stackTraceLimit;
+    }
     if (failure && !options.captureFailure) throw failure.error;
     return {
         result: result as T,

@@ -1,16 +1,23 @@
 /**
  * The offline plan: the real program run for one stack file under the SDK's mock runtime,
- * rendered as what `pulumi up` would create. Nothing is deployed.
+ * as a preview of a stack that does not exist yet. Values only the cloud can compute are
+ * unknown ("(known after deploy)"), as in `pulumi preview`. Nothing is deployed.
+ *
+ * Rendering is in `render.ts`, the JSON file in `plan-json.ts`, comparing two plans in
+ * `diff.ts`; they are re-exported here.
  */
 import { namespaceConfig } from "../config/load";
 import { PROJECT } from "../config/schema";
 import { ConfigError, validateStackConfig } from "../config/validate";
-import { teamEnvironmentProgram } from "../program";
 import { RecordedResource, REDACTED, runWithMocks } from "./mock-runtime";
 import { StackFileConfig } from "./stack-file";
 
-/** Dynamic GitLab resources all share this type; their `kind` input says what they are. */
-export const DYNAMIC_RESOURCE_TYPE = "pulumi-nodejs:dynamic:Resource";
+export { DYNAMIC_RESOURCE_TYPE, displayType, keptOnDelete, kindOf } from "./key-settings";
+export { keySettings, planSummary, renderPlan } from "./render";
+export { parsePlanJson, PlanFileError, planJson, PLAN_FORMAT_VERSION } from "./plan-json";
+export type { PlanJson } from "./plan-json";
+export { diffPlans, diffHasChanges, diffSummary, renderDiff } from "./diff";
+export type { ChangedResource, KeyChange, PlanDiff, RemovedResource } from "./diff";
 
 /** One resource in the plan, as the JSON output lists it. */
 export interface PlannedResource {
@@ -18,7 +25,9 @@ export interface PlannedResource {
     readonly type: string;
     readonly name: string;
     readonly parent: string | undefined;
-    /** Inputs with secrets redacted and serialized provider code elided. */
+    /** A resource with an object of its own (true) or a component grouping others (false). */
+    readonly custom?: boolean;
+    /** Inputs with secrets as `[secret]`, cloud-computed values as `(known after deploy)`, dynamic-provider code elided. */
     readonly inputs: Record<string, unknown>;
     readonly dependencies: readonly string[];
     /** Left in place when removed from the program (`retainOnDelete`). */
@@ -33,9 +42,22 @@ export interface Plan {
     readonly warnings: string[];
     /** Config keys whose `secure:` values were replaced by placeholders. */
     readonly placeholderSecrets: readonly string[];
+    /** The stack's `ml-team-env:*` config as the plan read it, secrets as `[secret]`. */
+    readonly config?: Record<string, unknown>;
 }
 
+/** What plans a stack: `planStack`, or a stand-in in tests of the commands. */
+export type Planner = (stack: string, file: StackFileConfig) => Promise<PlanResult>;
+
 export type PlanResult = { readonly ok: true; readonly plan: Plan } | { readonly ok: false; readonly errors: readonly ConfigError[] };
+
+export interface PlanOptions {
+    /**
+     * Show values the cloud computes as unknown, as a preview of a new stack does. Off, the
+     * mock cloud's deterministic fake ids and ARNs are used instead. @default true
+     */
+    readonly unknownComputed?: boolean;
+}
 
 /** Elides serialized dynamic-provider code: it is kilobytes of JavaScript nobody reads in a plan. */
 function planInputs(r: RecordedResource): Record<string, unknown> {
@@ -44,18 +66,35 @@ function planInputs(r: RecordedResource): Record<string, unknown> {
     return inputs;
 }
 
+/** The stack's own config with every secret (declared secret keys and `secure:` values) redacted. */
+function planConfig(file: StackFileConfig): Record<string, unknown> {
+    const { raw, secretsPresent } = namespaceConfig(file.config);
+    const config: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(raw)) config[`${PROJECT}:${key}`] = file.secretKeys.includes(`${PROJECT}:${key}`) ? REDACTED : value;
+    for (const key of secretsPresent) config[`${PROJECT}:${key}`] = REDACTED;
+    return Object.fromEntries(Object.entries(config).sort(([a], [b]) => a.localeCompare(b)));
+}
+
 /**
  * Validates the stack file's config, then runs `infra/index.ts` under mocks. Config errors
  * come back as data, never as an exception with a stack trace.
  */
-export async function planStack(stack: string, file: StackFileConfig): Promise<PlanResult> {
-    const { raw, secretsPresent } = namespaceConfig(file.config);
-    const validation = validateStackConfig(raw, { stack, secretsPresent, gitlabTokenInEnv: Boolean(process.env.GITLAB_TOKEN), deploying: false });
+export async function planStack(stack: string, file: StackFileConfig, options: PlanOptions = {}): Promise<PlanResult> {
+    const { raw, secretsPresent, plaintextSecrets, foreignKeys } = namespaceConfig(file.config, (k) => file.secretKeys.includes(k));
+    const validation = validateStackConfig(raw, { stack, secretsPresent, plaintextSecrets, foreignKeys, gitlabTokenInEnv: Boolean(process.env.GITLAB_TOKEN), deploying: false });
     if (!validation.ok) return { ok: false, errors: validation.errors };
 
+    // Loaded here, not at the top: rendering, diffing and `--help` need none of the cloud SDKs it pulls in.
+    const { teamEnvironmentProgram } = await import("../program");
     const warnings: string[] = [];
-    const run = await captureWarnings(warnings, () =>
-        runWithMocks(() => teamEnvironmentProgram(), { project: PROJECT, stack, config: file.config, secretConfigKeys: file.secretKeys }),
+    const run = await captureConsole(warnings, () =>
+        runWithMocks(() => teamEnvironmentProgram(), {
+            project: PROJECT,
+            stack,
+            config: file.config,
+            secretConfigKeys: file.secretKeys,
+            unknownComputed: options.unknownComputed ?? true,
+        }),
     );
     return {
         ok: true,
@@ -66,6 +105,7 @@ export async function planStack(stack: string, file: StackFileConfig): Promise<P
                 type: r.type,
                 name: r.name,
                 parent: r.parent,
+                custom: r.custom,
                 inputs: planInputs(r),
                 dependencies: r.dependencies,
                 ...(r.retainOnDelete ? { retainOnDelete: true } : {}),
@@ -73,162 +113,29 @@ export async function planStack(stack: string, file: StackFileConfig): Promise<P
             outputs: run.outputs,
             warnings: [...new Set(warnings)],
             placeholderSecrets: file.secretKeys,
+            config: planConfig(file),
         },
     };
 }
 
-/** Pulumi's log under mocks writes to the console; the plan collects those lines to print them once. */
-async function captureWarnings<T>(into: string[], fn: () => Promise<T>): Promise<T> {
-    const original = console.warn;
-    const originalError = console.error;
-    const collect = (...args: unknown[]) => into.push(args.map(String).join(" ").replace(/^warning: \[runtime\] /, "").replace(/^warning: /, ""));
+/**
+ * Pulumi's log under mocks writes to the console (info to stdout). The plan collects those
+ * lines to print them once, and keeps stdout clean for `--json -`.
+ */
+async function captureConsole<T>(into: string[], fn: () => Promise<T>): Promise<T> {
+    const saved = { warn: console.warn, error: console.error, log: console.log, info: console.info };
+    const collect = (...args: unknown[]) => {
+        const line = args.map(String).join(" ");
+        if (/^debug: /.test(line)) return;
+        into.push(line.replace(/^warning: \[runtime\] /, "").replace(/^warning: /, ""));
+    };
     console.warn = collect;
     console.error = collect;
+    console.log = collect;
+    console.info = collect;
     try {
         return await fn();
     } finally {
-        console.warn = original;
-        console.error = originalError;
+        Object.assign(console, saved);
     }
-}
-
-// --- rendering -----------------------------------------------------------------------
-
-/** The inputs worth showing per type, as dotted paths. Other types show their first scalars. */
-const KEY_SETTINGS: Record<string, readonly string[]> = {
-    "aws:eks/cluster:Cluster": ["version", "vpcConfig.endpointPublicAccess", "vpcConfig.endpointPrivateAccess", "accessConfig.authenticationMode", "enabledClusterLogTypes"],
-    "aws:eks/nodeGroup:NodeGroup": ["amiType", "instanceTypes", "capacityType", "scalingConfig", "labels", "taints"],
-    "aws:eks/addon:Addon": ["addonName", "addonVersion"],
-    "aws:ec2/launchTemplate:LaunchTemplate": ["metadataOptions.httpTokens", "blockDeviceMappings"],
-    "aws:iam/role:Role": ["name"],
-    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": ["policyArn"],
-    "aws:kms/key:Key": ["enableKeyRotation"],
-    "kubernetes:helm.sh/v3:Release": ["chart", "version", "namespace"],
-    "kubernetes:core/v1:Namespace": ["metadata.name"],
-    "kubernetes:core/v1:ResourceQuota": ["metadata.namespace", "spec.hard"],
-    "kubernetes:storage.k8s.io/v1:StorageClass": ["provisioner", "reclaimPolicy", "parameters.encrypted"],
-};
-
-function at(obj: unknown, dotted: string): unknown {
-    return dotted.split(".").reduce<unknown>((v, k) => (v !== null && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined), obj);
-}
-
-function short(v: unknown): string {
-    const s = typeof v === "string" ? v : JSON.stringify(v);
-    return s.length > 80 ? `${s.slice(0, 77)}...` : s;
-}
-
-/** A one-line summary of a resource's key settings. */
-export function keySettings(r: PlannedResource): string {
-    const inputs = r.inputs;
-    let paths = KEY_SETTINGS[r.type];
-    if (r.type === DYNAMIC_RESOURCE_TYPE) {
-        paths = Object.keys(inputs).filter((k) => !k.startsWith("__") && k !== "kind" && k !== "providerVersion").slice(0, 5);
-    } else if (!paths && r.type.startsWith("kubernetes:") && !r.type.startsWith("kubernetes:helm")) {
-        paths = ["metadata.namespace", "metadata.name"];
-    } else if (!paths) {
-        paths = Object.keys(inputs)
-            .filter((k) => !k.startsWith("__") && ["string", "number", "boolean"].includes(typeof inputs[k]))
-            .slice(0, 3);
-    }
-    return paths
-        .map((p) => [p, at(inputs, p)] as const)
-        .filter(([, v]) => v !== undefined)
-        .map(([p, v]) => `${p}=${v === REDACTED ? REDACTED : short(v)}`)
-        .join("  ");
-}
-
-/** How the plan names a resource's type: the GitLab kind for dynamic resources. */
-export function displayType(r: PlannedResource): string {
-    return r.type === DYNAMIC_RESOURCE_TYPE && typeof r.inputs.kind === "string" ? String(r.inputs.kind) : r.type;
-}
-
-/** Renders the plan as a tree by component, a count by type, and the stack outputs. */
-export function renderPlan(plan: Plan): string {
-    const lines: string[] = [];
-    lines.push(`Offline plan for stack '${plan.stack}': what \`pulumi up --stack ${plan.stack}\` would create.`);
-    lines.push("NOTHING WAS DEPLOYED: this ran the real program under the Pulumi SDK's mock runtime; cloud-computed values are placeholders.");
-    if (plan.placeholderSecrets.length > 0) {
-        lines.push(`Secrets: ${plan.placeholderSecrets.join(", ")} are 'secure:' values only the Pulumi CLI can decrypt; the plan used secret placeholders.`);
-    }
-    lines.push("");
-    const children = new Map<string | undefined, PlannedResource[]>();
-    const urns = new Set(plan.resources.map((r) => r.urn));
-    for (const r of plan.resources) {
-        const parent = r.parent && urns.has(r.parent) ? r.parent : undefined;
-        children.set(parent, [...(children.get(parent) ?? []), r]);
-    }
-    const walk = (parent: string | undefined, indent: string) => {
-        const list = children.get(parent) ?? [];
-        list.forEach((r, i) => {
-            const last = i === list.length - 1;
-            const settings = keySettings(r);
-            lines.push(`${indent}${last ? "└─ " : "├─ "}${displayType(r)}  ${r.name}${settings ? `  (${settings})` : ""}`);
-            walk(r.urn, indent + (last ? "   " : "│  "));
-        });
-    };
-    walk(undefined, "");
-    lines.push("");
-    lines.push("Resources by type:");
-    const counts = new Map<string, number>();
-    for (const r of plan.resources) counts.set(displayType(r), (counts.get(displayType(r)) ?? 0) + 1);
-    const width = Math.max(...[...counts.keys()].map((k) => k.length));
-    for (const [type, n] of [...counts.entries()].sort((a, b) => a[0].localeCompare(b[0]))) {
-        lines.push(`  ${type.padEnd(width)}  ${n}`);
-    }
-    lines.push(`  ${"total".padEnd(width)}  ${plan.resources.length}`);
-    lines.push("");
-    lines.push("Stack outputs:");
-    for (const [k, v] of Object.entries(plan.outputs)) {
-        if (Array.isArray(v)) {
-            // Lists of records (e.g. branch rules) read best one record per line.
-            lines.push(`  ${k}:`);
-            for (const item of v) lines.push(`    - ${typeof item === "string" ? item : JSON.stringify(item)}`);
-        } else {
-            lines.push(`  ${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`);
-        }
-    }
-    if (plan.warnings.length > 0) {
-        lines.push("");
-        lines.push("Warnings:");
-        for (const w of plan.warnings) lines.push(`  ! ${w}`);
-    }
-    lines.push("");
-    lines.push("Nothing was deployed.");
-    return lines.join("\n");
-}
-
-/** The plan as the `--json` file holds it. */
-export function planJson(plan: Plan): { stack: string; resources: PlannedResource[]; outputs: Record<string, unknown> } {
-    return {
-        stack: plan.stack,
-        resources: plan.resources.map(({ urn, type, name, parent, inputs, dependencies }) => ({ urn, type, name, parent, inputs, dependencies })),
-        outputs: plan.outputs,
-    };
-}
-
-// --- diff (onboarding's "what the next pulumi up changes") -----------------------------
-
-export interface PlanDiff {
-    readonly added: PlannedResource[];
-    readonly removed: PlannedResource[];
-    readonly changed: PlannedResource[];
-}
-
-/** Resources added, removed and with changed inputs between two plans of one stack. */
-export function diffPlans(before: Plan, after: Plan): PlanDiff {
-    const old = new Map(before.resources.map((r) => [r.urn, r]));
-    const now = new Map(after.resources.map((r) => [r.urn, r]));
-    return {
-        added: after.resources.filter((r) => !old.has(r.urn)),
-        removed: before.resources.filter((r) => !now.has(r.urn)),
-        changed: after.resources.filter((r) => old.has(r.urn) && JSON.stringify(old.get(r.urn)!.inputs) !== JSON.stringify(r.inputs)),
-    };
-}
-
-export function renderDiff(diff: PlanDiff): string {
-    const line = (sign: string, r: PlannedResource) => `  ${sign} ${displayType(r)}  ${r.name}${keySettings(r) ? `  (${keySettings(r)})` : ""}`;
-    const removed = (r: PlannedResource) => line("-", r) + (r.retainOnDelete ? "  [kept: leaves Pulumi's state, not the cluster]" : "");
-    const lines = [...diff.added.map((r) => line("+", r)), ...diff.changed.map((r) => line("~", r)), ...diff.removed.map(removed)];
-    return lines.length > 0 ? lines.join("\n") : "  (no changes)";
 }

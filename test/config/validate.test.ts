@@ -158,6 +158,16 @@ describe("bad configs", () => {
         expect(errorsFor((r) => (r.gitlab.url = "https://gitlab.example.com/?x=1")).find((e) => e.key === "ml-team-env:gitlab.url")!.message).toMatch(/without a query or fragment/);
     });
 
+    it("says so when the stack file has no settings of this project, and names keys under another namespace", () => {
+        const empty = validateStackConfig({}, { stack: "dev", secretsPresent: ALL_SECRETS, today: TODAY });
+        if (empty.ok) throw new Error("expected a refusal");
+        expect(empty.errors).toEqual([{ key: "ml-team-env:*", value: undefined, message: expect.stringMatching(/no settings found: the stack file needs a 'config:' section/) }]);
+        const moved = validateStackConfig({}, { stack: "dev", secretsPresent: ALL_SECRETS, foreignKeys: ["vision:team", "vision:cluster"], today: TODAY });
+        expect(!moved.ok && moved.errors[0]!.message).toMatch(/It has vision:team, vision:cluster: rename them to ml-team-env:<key>/);
+        const one = validateStackConfig(validRaw(), { stack: "dev", secretsPresent: ALL_SECRETS, foreignKeys: ["vision:runners"], today: TODAY });
+        expect(!one.ok && one.errors.map((e) => `${e.key}: ${e.message}`)).toEqual(["vision:runners: is under the namespace 'vision', but this project is ml-team-env: rename it to ml-team-env:runners"]);
+    });
+
     it("takes an empty branchModel (YAML null) as the defaults, as the example stack says", () => {
         const result = validateStackConfig({ ...validRaw(), branchModel: null }, { stack: "dev", secretsPresent: ALL_SECRETS, today: TODAY });
         expect(result.ok).toBe(true);
