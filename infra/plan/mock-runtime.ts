@@ -38,6 +38,8 @@ export interface RecordedResource {
     readonly provider: string | undefined;
     /** `retainOnDelete`: removing it from the program leaves the object in place. */
     readonly retainOnDelete: boolean;
+    /** `deletedWith`: the URN whose deletion takes this one with it (Pulumi then skips its own delete). */
+    readonly deletedWith: string | undefined;
     /** Outputs a component registered with `registerOutputs`, redacted. */
     outputs?: Record<string, any>;
 }
@@ -145,6 +147,7 @@ class RecordingMonitor extends MockMonitor {
             dependencies: req.getDependenciesList(),
             provider: req.getProvider() || undefined,
             retainOnDelete: Boolean(req.getRetainondelete?.()),
+            deletedWith: req.getDeletedwith?.() || undefined,
         });
         return super.registerResource(req, callback);
     }

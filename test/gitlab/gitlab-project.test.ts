@@ -67,6 +67,18 @@ describe("GitLabProject by tier", () => {
         expect(resources.find((r) => r.name === "team-project")!.inputs).toMatchObject({ deleteOnDestroy: false, pipelineMustSucceed: true, defaultBranch: "main" });
     });
 
+    it("a kept project keeps its protections and members through `pulumi destroy`: each is deletedWith the project", async () => {
+        const resources = await build("premium");
+        const project = resources.find((r) => r.inputs.kind === "gitlab:Project")!;
+        const children = resources.filter((r) => r.type === "pulumi-nodejs:dynamic:Resource" && r !== project);
+        expect(children.length).toBeGreaterThan(5);
+        // Pulumi skips the delete of a resource whose deletedWith target is deleted in the same
+        // operation; the kept project's delete changes nothing in GitLab, so nothing is unprotected.
+        for (const r of children) expect({ name: r.name, deletedWith: r.deletedWith }).toEqual({ name: r.name, deletedWith: project.urn });
+        expect(project.deletedWith).toBeUndefined();
+        expect(project.inputs.deleteOnDestroy).toBe(false);
+    });
+
     it("never puts the token in any input, the serialized provider code included", async () => {
         const resources = await build("premium");
         for (const r of resources) {
