@@ -1,0 +1,45 @@
+/**
+ * ml-team-env as a library: the components and their args types, for teams that compose their
+ * own program (`import { GitLabProject, JupyterHub } from "ml-team-env"`). Importing this runs
+ * nothing; the package's own program is `infra/index.ts` (Pulumi.yaml `main`).
+ */
+
+// The whole environment, and the config it is built from.
+export { TeamEnvironment, type TeamEnvironmentArgs, hubHttps, teamPipelineFor } from "./team-environment";
+export { loadTeamConfig, namespaceConfig, ConfigValidationError, type TeamSecrets } from "./config/load";
+export { validateStackConfig, formatConfigErrors, type TeamConfig, type ConfigError, type ConfigResult, type ValidateOptions } from "./config/validate";
+export * as schema from "./config/schema";
+
+// Cluster: EKS with GPU and user pools, or a cluster you run; the handle every workload takes.
+export { createCluster } from "./cluster";
+export { GpuCluster, type GpuClusterArgs } from "./cluster/gpu-cluster";
+export { ExistingCluster, type ExistingClusterArgs } from "./cluster/existing-cluster";
+export { ZonalNodePool, type ZonalNodePoolArgs } from "./cluster/zonal-node-pool";
+export { ClusterAutoscaler, type ClusterAutoscalerArgs } from "./cluster/cluster-autoscaler";
+export { NvidiaDevicePlugin, type NvidiaDevicePluginArgs } from "./cluster/nvidia-device-plugin";
+export { CalicoPolicyEngine, type CalicoPolicyEngineArgs } from "./cluster/calico-policy-engine";
+export type { ClusterHandle } from "./cluster/cluster-handle";
+export type { GpuPlacement, SystemPlacement, Toleration, Taint } from "./cluster/gpu-placement";
+export { eksNodePools, existingNodePools, type NodePoolShape, type PoolRole } from "./cluster/node-pools";
+
+// The scheduling check: does a pod fit a node?
+export { fit, nodesFor, podFromSpec, type FitResult, type NodeShape, type PodShape } from "./scheduling/fit";
+
+// Notebooks.
+export { JupyterHub, type JupyterHubArgs } from "./workspaces/jupyterhub";
+export { MemberWorkspace, type MemberWorkspaceArgs } from "./workspaces/member-workspace";
+export { hubValues, type HubValuesArgs, type HubHttps } from "./workspaces/hub-values";
+export { userNamespace } from "./workspaces/kubespawner-slug";
+
+// The environment image.
+export { parseEnvironmentImage, type EnvironmentImage } from "./environment/environment-image";
+export { ImagePrePuller, type ImagePrePullerArgs } from "./environment/image-pre-puller";
+
+// GitLab: the project with the branch model as code, its resources, and the branch model itself.
+export { GitLabProject, type GitLabProjectArgs, type ProjectFile, type ProjectSchedule } from "./gitlab/gitlab-project";
+export { DEFAULT_BRANCH_MODEL, buildBranchModel, branchNameRegex, enforcementReport, type BranchModel, type RuleEnforcement } from "./branch-model/branch-model";
+export { Runner, type RunnerArgs } from "./gitlab/providers/runner";
+
+// CI.
+export { CiRunners, type CiRunnersArgs } from "./runners/ci-runners";
+export { teamPipeline, staleBranchSchedule, type TeamPipelineArgs } from "./ci/pipeline";
