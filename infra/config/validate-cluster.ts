@@ -4,7 +4,7 @@
  * Pure; reports through the caller's `err`/`warn` so every problem comes back at once.
  */
 import { AWS_REGIONS } from "../cluster/aws-regions";
-import { subnetLayout } from "../cluster/cluster-network";
+import { subnetLayout } from "../cluster/subnet-layout";
 import { gpusPerNodeFor, INSTANCE_TYPES, maxPodsOnManagedNodeGroup, nearestInstanceType } from "../cluster/instance-types";
 import { EKS_VERSIONS, KubernetesVersion, supportStatus, versionsInStandardSupport } from "../cluster/kubernetes-versions";
 import { eksNodePools, existingNodePools, NodePoolShape, poolFor, requestsOf } from "../cluster/node-pools";

@@ -1,4 +1,4 @@
-import { subdivide, subnetLayout, subnetTags } from "../../infra/cluster/cluster-network";
+import { subdivide, subnetLayout, subnetTags } from "../../infra/cluster/subnet-layout";
 import { autoscalerTemplateTags, amiShipsDevicePlugin, eksTaintEffect } from "../../infra/cluster/zonal-node-pool";
 import { GPU_TAINT } from "../../infra/cluster/gpu-placement";
 import { acceleratorLabelFor, allocatableOf, gpusPerNodeFor, INSTANCE_TYPES, kubeReservedCpuMillis, kubeReservedMemoryMiB, maxPodsOnManagedNodeGroup, nearestInstanceType } from "../../infra/cluster/instance-types";
