@@ -7,6 +7,7 @@
 import { builtinModules } from "module";
 import * as fs from "fs";
 import * as path from "path";
+import * as ts from "typescript";
 import { ROOT } from "./harness";
 
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
@@ -20,9 +21,12 @@ function files(dir: string): string[] {
     });
 }
 
-/** Bare package names imported by a file (`@scope/name` or `name`, subpaths stripped). */
+/**
+ * Bare package names imported by a file (`@scope/name` or `name`, subpaths stripped). The
+ * compiler's own scanner finds them, so an import written in a comment is not counted.
+ */
 export function importedPackages(source: string): string[] {
-    const specs = [...source.matchAll(/(?:from\s+|import\s+|require\(\s*|import\(\s*)["']([^"']+)["']/g)].map((m) => m[1]!);
+    const specs = ts.preProcessFile(source, true, true).importedFiles.map((f) => f.fileName);
     return specs
         .filter((s) => !s.startsWith(".") && !s.startsWith("node:") && !builtinModules.includes(s.split("/")[0]!))
         .map((s) => (s.startsWith("@") ? s.split("/").slice(0, 2).join("/") : s.split("/")[0]!));
@@ -30,7 +34,7 @@ export function importedPackages(source: string): string[] {
 
 describe("declared dependencies", () => {
     it("finds scoped and plain imports, and ignores built-ins and relative paths", () => {
-        expect(importedPackages(`import * as a from "@pulumi/pulumi/runtime/rpc";\nimport { x } from "./y";\nconst c = require("crypto");\nimport "yaml";`)).toEqual(["@pulumi/pulumi", "yaml"]);
+        expect(importedPackages(`import * as a from "@pulumi/pulumi/runtime/rpc";\nimport { x } from "./y";\nconst c = require("crypto");\nimport "yaml";\n/** import { A } from "in-a-comment" */\nconst d = await import("zod");`)).toEqual(["@pulumi/pulumi", "yaml", "zod"]);
     });
 
     it.each([

@@ -4,3 +4,18 @@ console.warn = (...args: unknown[]) => {
     if (typeof args[0] === "string" && args[0].startsWith("warning: [runtime]")) return;
     warn(...args);
 };
+
+/**
+ * Dynamic providers are serialized by the SDK's closure serializer, which walks
+ * `require.cache` once per captured object. Under Jest that cache is a Proxy rebuilt on
+ * every walk, so serializing the package's ten providers costs ~1.5 s of CPU per test file
+ * (plain Node, as in `npm run plan`, takes a fraction). Files that check the serialized code
+ * itself opt back in with `jest.unmock(SERIALIZER)`: test/gitlab/provider-host.test.ts runs
+ * the real text in the SDK's provider host, test/gitlab/gitlab-project.test.ts checks a
+ * component's resources carry it.
+ */
+const SERIALIZER = "@pulumi/pulumi/runtime/closure/serializeClosure";
+jest.doMock(SERIALIZER, () => ({
+    ...jest.requireActual<object>(SERIALIZER),
+    serializeFunction: async () => ({ text: "exports.handler = undefined; // not serialized under Jest (test/setup.ts)", exportName: "handler", containsSecrets: false }),
+}));

@@ -4,6 +4,8 @@
  * messages must reach the caller (not "Unknown Error"), and the token must come from the
  * stack config the engine sends, read by its full key.
  */
+// This file checks the serialized provider code itself: use the real serializer (see test/setup.ts).
+jest.unmock("@pulumi/pulumi/runtime/closure/serializeClosure");
 import { approvalRuleProvider } from "../../infra/gitlab/providers/approval-rule";
 import { branchProvider } from "../../infra/gitlab/providers/branch";
 import { TOKEN_CONFIG_KEY } from "../../infra/gitlab/providers/common";
