@@ -9,6 +9,7 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from "http";
 import { AddressInfo, Socket } from "net";
 import { registerCiRoutes } from "./ci";
+import { registerGroupAndApplicationRoutes } from "./groups-and-applications";
 import { registerMetaRoutes } from "./meta";
 import {
     edition,
@@ -237,6 +238,7 @@ export async function startGitLabEmulator(options: EmulatorOptions = {}): Promis
     registerProtectedRefRoutes(core);
     registerPremiumRoutes(core);
     registerCiRoutes(core);
+    registerGroupAndApplicationRoutes(core);
 
     async function readBody(req: IncomingMessage): Promise<Record<string, any>> {
         const chunks: Buffer[] = [];

@@ -1,0 +1,69 @@
+/**
+ * `npm run doctor -- --stack dev [--format text|json]`: the preflight before the first
+ * `pulumi up`. Checks the stack's config and secrets, what its GitLab token can do, and,
+ * for an EKS cluster, the AWS account it would be created in. Reads only.
+ */
+import * as path from "path";
+import { AwsApiFactory, sdkAwsApi } from "../doctor/aws-api";
+import { runDoctor } from "../doctor/doctor";
+import { exitCodeOf, renderReport, reportJson } from "../doctor/report";
+import { RetryPolicy } from "../gitlab/client";
+import { readStackFile, stackFilePath, StackFileConfig } from "../plan/stack-file";
+import { CliIo, CommandSpec, runCli, runCommand, UsageError } from "./args";
+
+export const DOCTOR_COMMAND: CommandSpec = {
+    name: "doctor",
+    summary:
+        "Preflight before the first `pulumi up --stack NAME`: the stack config validates and the secrets `pulumi up` needs are set; the GitLab token (GITLAB_TOKEN) works, has the api scope " +
+        "and a role that can do what the stack does, the GitLab tier is gitlab.tier, and the OAuth application has the hub's redirect URI; for cluster.mode eks, the AWS credentials " +
+        "(the SDK's default chain), the region and its zones, the instance types in those zones, and the EC2 vCPU quotas the node pools can reach. Each check says ok, problem, or " +
+        "skipped and why. Reads only: nothing is created or changed in GitLab or AWS.",
+    synopsis: ["--stack NAME [--format text|json]"],
+    options: [
+        { name: "stack", value: "NAME", description: "check stacks/Pulumi.NAME.yaml", required: true },
+        { name: "format", value: "text|json", description: "text (default): a readable list; json: the checks as JSON on stdout (formatVersion, exitCode, summary, checks)" },
+    ],
+    exitCodes: [
+        [0, "nothing wrong found (skipped checks allowed: without GITLAB_TOKEN or AWS credentials those checks are skipped, not failed)"],
+        [1, "a problem was found (the config is invalid, a secret is missing, the token cannot do what the stack does, a quota is too low, ...)"],
+        [2, "usage error (bad options, no such stack file), or GitLab could not be reached"],
+    ],
+    examples: [
+        "GITLAB_TOKEN=glpat-... npm run doctor -- --stack dev",
+        "AWS_PROFILE=ml-admin npm run doctor -- --stack dev",
+        "npm run --silent doctor -- --stack dev --format json | jq '.checks[] | select(.status == \"problem\")'",
+    ],
+};
+
+/** What tests replace: the AWS API and GitLab's retries. */
+export interface DoctorCliDeps {
+    readonly aws?: AwsApiFactory;
+    readonly gitlabRetry?: Partial<RetryPolicy>;
+    readonly today?: Date;
+}
+
+function readStack(stack: string, io: CliIo): StackFileConfig {
+    try {
+        return readStackFile(stack, io.cwd);
+    } catch (e) {
+        throw new UsageError((e as Error).message);
+    }
+}
+
+/** The command's main: exit code 0, 1 or 2 as `--help` documents. */
+export async function doctorMain(argv: readonly string[], io: CliIo, deps: DoctorCliDeps = {}): Promise<number> {
+    return runCommand(DOCTOR_COMMAND, argv, io, async (flags) => {
+        const stack = flags.stack!;
+        const format = flags.format ?? "text";
+        if (format !== "text" && format !== "json") throw new UsageError(`--format must be text or json, not '${format}'`);
+        const file = readStack(stack, io);
+        const report = await runDoctor(
+            { stack, file, stackFile: path.relative(io.cwd, stackFilePath(stack, io.cwd)), env: io.env },
+            { aws: deps.aws ?? sdkAwsApi, progress: (line) => io.err(line), ...(deps.gitlabRetry ? { gitlabRetry: deps.gitlabRetry } : {}), ...(deps.today ? { today: deps.today } : {}) },
+        );
+        io.out(format === "json" ? JSON.stringify(reportJson(report), null, 2) : renderReport(report));
+        return exitCodeOf(report);
+    });
+}
+
+if (require.main === module) runCli((argv, io) => doctorMain(argv, io));
