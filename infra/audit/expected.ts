@@ -1,0 +1,112 @@
+/**
+ * What the audit expects of a project: the branch model (a stack's, or the default one), the
+ * stack's tier and team, and which rules are mandatory. Every expected value comes from the
+ * branch model and from the providers' own derivations (`projectSettings`, `accessLevelFor`,
+ * `enforcementReport`); nothing here restates a rule.
+ */
+import { AccessLevel, BranchModel, DEFAULT_BRANCH_MODEL, enforcementReport, GitLabTier, RuleEnforcement } from "../branch-model/branch-model";
+import { TeamMember } from "../config/schema";
+import { TeamConfig } from "../config/validate";
+import { projectSettings } from "../gitlab/providers/project";
+
+/** What a project is audited against. */
+export interface AuditTarget {
+    readonly model: BranchModel;
+    /** Where the model comes from: a stack's file, or the default model when auditing by URL. */
+    readonly source: { readonly kind: "stack"; readonly stack: string } | { readonly kind: "default" };
+    /** The stack's `gitlab.tier`; undefined without a stack. */
+    readonly configuredTier?: GitLabTier;
+    /** The stack's team; undefined without a stack (members are then listed, not compared). */
+    readonly members?: readonly TeamMember[];
+    /** Whether the team pipeline (with its rule-enforcing jobs) is deployed: the stack's `ci.pipeline`; true by default. */
+    readonly ciPipeline: boolean;
+}
+
+/** The audit target of a validated stack config. */
+export function targetFromConfig(config: Pick<TeamConfig, "stack" | "branchModel" | "gitlab" | "team" | "ci">): AuditTarget {
+    return { model: config.branchModel, source: { kind: "stack", stack: config.stack }, configuredTier: config.gitlab.tier, members: config.team.members, ciPipeline: config.ci.pipeline };
+}
+
+/** The target of an audit without a stack: the default model, no tier, no team. */
+export function defaultTarget(): AuditTarget {
+    return { model: DEFAULT_BRANCH_MODEL, source: { kind: "default" }, ciPipeline: true };
+}
+
+/** Each rule of the model with who should enforce it on `tier`, as the package itself reports it. */
+export function expectedEnforcement(target: AuditTarget, tier: GitLabTier): RuleEnforcement[] {
+    return enforcementReport(target.model, tier, { ciJobsDeployed: target.ciPipeline });
+}
+
+/** A project setting the model decides, with the rule id the enforcement report gives it. */
+export interface ExpectedSetting {
+    readonly id: string;
+    readonly field: "only_allow_merge_if_pipeline_succeeds" | "only_allow_merge_if_all_discussions_are_resolved" | "remove_source_branch_after_merge" | "allow_merge_on_skipped_pipeline";
+    readonly value: boolean;
+    readonly rule: string;
+}
+
+/**
+ * The merge settings as the project provider sets them (`projectSettings`), keyed by the
+ * enforcement report's rule ids. `allow_merge_on_skipped_pipeline` has no id of its own there:
+ * it belongs to "pipeline must succeed" (a skipped pipeline must not count as a passing one).
+ */
+export function expectedMergeSettings(model: BranchModel): ExpectedSetting[] {
+    const mr = model.mergeRequests;
+    const s = projectSettings({
+        kind: "gitlab:Project",
+        gitlabUrl: "",
+        providerVersion: "",
+        path: "",
+        mode: "adopt",
+        visibility: "",
+        description: "",
+        defaultBranch: model.defaultBranch,
+        pipelineMustSucceed: mr.pipelineMustSucceed,
+        allDiscussionsResolved: mr.allDiscussionsResolved,
+        deleteSourceBranch: mr.deleteSourceBranch,
+        jobTokenPush: false,
+        deleteOnDestroy: false,
+    });
+    const v = (k: ExpectedSetting["field"]) => s[k] as boolean;
+    return [
+        { id: "merge-request:pipeline-must-succeed", field: "only_allow_merge_if_pipeline_succeeds", value: v("only_allow_merge_if_pipeline_succeeds"), rule: "pipeline must succeed to merge" },
+        { id: "merge-request:skipped-pipeline", field: "allow_merge_on_skipped_pipeline", value: v("allow_merge_on_skipped_pipeline"), rule: "skipped pipeline counts as passed" },
+        { id: "merge-request:discussions-resolved", field: "only_allow_merge_if_all_discussions_are_resolved", value: v("only_allow_merge_if_all_discussions_are_resolved"), rule: "discussions resolved to merge" },
+        { id: "merge-request:delete-source-branch", field: "remove_source_branch_after_merge", value: v("remove_source_branch_after_merge"), rule: "delete source branch on merge" },
+    ];
+}
+
+/**
+ * Which rules fail the audit (exit code 1) and which only warn. Mandatory: whatever keeps
+ * unreviewed or untested code out of the long-lived branches and keeps releases immutable
+ * (protections, tags, pipeline gate, approvals, push rules, who may push), plus people with
+ * more access than the stack grants and a wrong tier. Advisory: conveniences and hygiene
+ * (discussions, source-branch deletion, stale-branch clean-up).
+ */
+export function isMandatory(id: string): boolean {
+    if (id === "merge-request:discussions-resolved" || id === "merge-request:delete-source-branch") return false;
+    if (id.startsWith("stale-branches:") || id === "server:edition") return false;
+    return true;
+}
+
+/** Who a protected-ref access level lets in, in GitLab's words (`ProtectedRefAccess.human_access_levels`). */
+export function accessLevelName(level: number): string {
+    switch (level) {
+        case AccessLevel.NoOne:
+            return "no one";
+        case AccessLevel.Developer:
+            return "developers + maintainers";
+        case AccessLevel.Maintainer:
+            return "maintainers";
+        case AccessLevel.Admin:
+            return "admins";
+        default:
+            return level < 0 ? "no role" : `level ${level}`;
+    }
+}
+
+/** A member's role in GitLab's words (lib/gitlab/access.rb). */
+export function roleName(level: number): string {
+    const names: Record<number, string> = { 5: "minimal access", 10: "guest", 15: "planner", 20: "reporter", 30: "developer", 40: "maintainer", 50: "owner", 60: "admin" };
+    return names[level] ?? `level ${level}`;
+}

@@ -1,0 +1,143 @@
+/**
+ * Reads a project's live state for the audit, read-only, through the package's GitLab client
+ * (its retry policy included). The project itself and the token must be readable, or nothing
+ * can be audited (`AuditAccessError`); every other part is read on its own and may fail alone.
+ */
+import { createGitLabClient, GitLabApi, RetryPolicy } from "../gitlab/client";
+import { projectRef, rest } from "../gitlab/providers/common";
+import { ProtectedBranchJson } from "../gitlab/providers/protected-branch";
+import {
+    ApprovalRuleJson,
+    CiFile,
+    Fetched,
+    LicenseJson,
+    LiveProject,
+    MemberJson,
+    MetadataJson,
+    NamespaceJson,
+    ProjectJson,
+    ProtectedTagJson,
+    PushRuleJson,
+    ScheduleJson,
+    UserJson,
+} from "./snapshot";
+
+/**
+ * The audit cannot run: GitLab is unreachable, the token is rejected, or the project cannot
+ * be seen. The CLI exits 2 on it (a usage or connection error, not a finding).
+ */
+export class AuditAccessError extends Error {
+    constructor(
+        message: string,
+        /** HTTP status, or undefined when GitLab never answered. */
+        readonly status: number | undefined,
+    ) {
+        super(message);
+        this.name = "AuditAccessError";
+    }
+}
+
+/** Where and as whom to read. */
+export interface ReadOptions {
+    /** GitLab base URL. */
+    readonly url: string;
+    /** Token with `read_api` (or `api`) scope. Never logged. */
+    readonly token: string;
+    /** Full project path `group[/subgroup]/name`, or its numeric id. */
+    readonly project: string;
+    readonly retry?: Partial<RetryPolicy>;
+}
+
+/** Pages followed at most per list (100 items each): enough for any team project. */
+const MAX_PAGES = 20;
+
+function statusOf(e: unknown): number | undefined {
+    return (e as { status?: number } | undefined)?.status;
+}
+
+/** Runs a call and keeps its failure as data. */
+export async function fetched<T>(call: () => Promise<T>): Promise<Fetched<T>> {
+    try {
+        return { ok: true, value: await call() };
+    } catch (e) {
+        return { ok: false, status: statusOf(e), message: (e as Error)?.message ?? String(e) };
+    }
+}
+
+/** Every page of a list endpoint (`X-Next-Page`), 100 items a page. */
+async function getAll<T>(api: GitLabApi, endpoint: string): Promise<T[]> {
+    // The same requester `rest()` uses, for the pagination headers `rest()` drops.
+    const requester = (api as unknown as { requester: { get(e: string, o: Record<string, unknown>): Promise<{ body: unknown; headers: Record<string, string> }> } }).requester;
+    const out: T[] = [];
+    let page = 1;
+    for (let i = 0; i < MAX_PAGES; i++) {
+        const res = await requester.get(endpoint, { searchParams: { per_page: 100, page } });
+        out.push(...((res.body as T[] | null) ?? []));
+        const next = Number(res.headers["x-next-page"]);
+        if (!next) break;
+        page = next;
+    }
+    return out;
+}
+
+/** The CI file on the default branch; a 404 means there is none. */
+async function readCiFile(api: GitLabApi, project: ProjectJson): Promise<CiFile> {
+    const configured = project.ci_config_path ?? "";
+    // A path with '@' names another project's file and a URL a remote one: only local files are read.
+    const path = configured && !configured.includes("@") && !/^https?:/.test(configured) ? configured : ".gitlab-ci.yml";
+    const ref = project.default_branch ?? "";
+    try {
+        const f = await rest<{ content: string }>(api, "get", `projects/${project.id}/repository/files/${encodeURIComponent(path)}`, { ref });
+        return { path, ref, content: Buffer.from(f.content, "base64").toString("utf8") };
+    } catch (e) {
+        if (statusOf(e) === 404) return { path, ref, content: null };
+        throw e;
+    }
+}
+
+/** A failure that means the audit as a whole cannot run, with what to do about it. */
+function accessError(e: unknown, what: string, options: ReadOptions): AuditAccessError {
+    const status = statusOf(e);
+    const message = (e as Error)?.message ?? String(e);
+    if (status === undefined) return new AuditAccessError(`cannot reach GitLab at ${options.url}: ${message}`, status);
+    if (status === 401) return new AuditAccessError(message, status);
+    if (status === 404 || status === 403) {
+        return new AuditAccessError(`no project '${options.project}' at ${options.url}, or the token's user cannot see it (${status} on ${what}): check the path and that the user is a member (Reporter or above; Maintainer to read push rules)`, status);
+    }
+    return new AuditAccessError(`GitLab answered ${status} on ${what}: ${message}`, status);
+}
+
+/**
+ * Reads everything the audit compares. Throws `AuditAccessError` when GitLab is unreachable,
+ * rejects the token, or the project cannot be read; any other part that fails is returned as
+ * a failed `Fetched` value.
+ */
+export async function readLiveProject(options: ReadOptions): Promise<LiveProject> {
+    const api = createGitLabClient({ url: options.url, token: options.token, ...(options.retry ? { retry: options.retry } : {}) });
+    const ref = projectRef(options.project);
+    let project: ProjectJson;
+    try {
+        project = await rest<ProjectJson>(api, "get", `projects/${ref}`);
+    } catch (e) {
+        throw accessError(e, `GET /projects/${ref}`, options);
+    }
+    const pid = project.id;
+    const [tokenUser, metadata, namespace, license, protectedBranches, protectedTags, pushRule, approvalRules, ciFile, schedules, members, directMembers] = await Promise.all([
+        fetched(() => rest<UserJson>(api, "get", "user")),
+        // /metadata is GitLab 15.2+; /version is its older alias with the same fields.
+        fetched(() => rest<MetadataJson>(api, "get", "metadata").catch((e: unknown) => (statusOf(e) === 404 ? rest<MetadataJson>(api, "get", "version") : Promise.reject(e)))),
+        fetched(() => rest<NamespaceJson>(api, "get", `namespaces/${project.namespace.id}`)),
+        fetched(() => rest<LicenseJson>(api, "get", "license")),
+        fetched(() => getAll<ProtectedBranchJson>(api, `projects/${pid}/protected_branches`)),
+        fetched(() => getAll<ProtectedTagJson>(api, `projects/${pid}/protected_tags`)),
+        fetched(() => rest<PushRuleJson | null>(api, "get", `projects/${pid}/push_rule`).then((r) => (r && typeof r === "object" ? r : null))),
+        fetched(() => getAll<ApprovalRuleJson>(api, `projects/${pid}/approval_rules`)),
+        fetched(() => readCiFile(api, project)),
+        fetched(() => getAll<ScheduleJson>(api, `projects/${pid}/pipeline_schedules`)),
+        fetched(() => getAll<MemberJson>(api, `projects/${pid}/members/all`)),
+        fetched(() => getAll<MemberJson>(api, `projects/${pid}/members`)),
+    ]);
+    // The token was good enough for the project; a 401 now would be a revoked token mid-run.
+    if (!tokenUser.ok && (tokenUser.status === 401 || tokenUser.status === undefined)) throw accessError({ status: tokenUser.status, message: tokenUser.message }, "GET /user", options);
+    return { gitlabUrl: options.url, project, tokenUser, metadata, namespace, license, protectedBranches, protectedTags, pushRule, approvalRules, ciFile, schedules, members, directMembers };
+}

@@ -1,0 +1,126 @@
+/**
+ * What the live audit reads from GitLab, as plain data: one snapshot of a project and its
+ * server. Every part that can fail on its own (a feature the tier lacks, a role the token's
+ * user lacks) is a `Fetched` value, so the comparison can say why a rule was not checked
+ * instead of failing the whole audit.
+ */
+import { AccessEntryJson } from "../gitlab/providers/common";
+import { ProtectedBranchJson } from "../gitlab/providers/protected-branch";
+
+/** The answer to one GitLab call: its value, or the HTTP status and message of the failure. */
+export type Fetched<T> =
+    | { readonly ok: true; readonly value: T }
+    | {
+          readonly ok: false;
+          /** HTTP status; undefined when GitLab never answered. */
+          readonly status: number | undefined;
+          readonly message: string;
+      };
+
+/** `GET /projects/:id` fields the audit reads (doc/api/projects.md "Get a single project"). */
+export interface ProjectJson {
+    readonly id: number;
+    readonly path_with_namespace: string;
+    readonly web_url: string;
+    readonly default_branch: string | null;
+    readonly namespace: { readonly id: number; readonly full_path: string; readonly kind: string };
+    readonly only_allow_merge_if_pipeline_succeeds?: boolean;
+    readonly only_allow_merge_if_all_discussions_are_resolved?: boolean;
+    readonly remove_source_branch_after_merge?: boolean | null;
+    readonly allow_merge_on_skipped_pipeline?: boolean | null;
+    /** Custom CI configuration path; empty or absent means `.gitlab-ci.yml`. */
+    readonly ci_config_path?: string | null;
+}
+
+/** `GET /metadata` (lib/api/metadata.rb): `enterprise` is true on the EE codebase, licensed or not. */
+export interface MetadataJson {
+    readonly version?: string;
+    readonly enterprise?: boolean;
+}
+
+/** `GET /namespaces/:id`: `plan` is shown only to the namespace's Owners and to admins (ee/lib/ee/api/entities/namespace.rb). */
+export interface NamespaceJson {
+    readonly id: number;
+    readonly full_path: string;
+    readonly plan?: string;
+}
+
+/** `GET /license` (admins only; EE): `null` when no licence is installed. */
+export type LicenseJson = { readonly plan?: string; readonly expired?: boolean } | null;
+
+/** `GET /user`: the token's own user. */
+export interface UserJson {
+    readonly id: number;
+    readonly username: string;
+    readonly is_admin?: boolean;
+}
+
+/** A project member (`/members` direct, `/members/all` with inherited ones). */
+export interface MemberJson {
+    readonly id: number;
+    readonly username: string;
+    readonly access_level: number;
+    readonly state?: string;
+}
+
+/** `GET /projects/:id/push_rule` (Premium); `null` when the project has none. */
+export interface PushRuleJson {
+    readonly branch_name_regex: string | null;
+    readonly prevent_secrets: boolean;
+    readonly deny_delete_tag: boolean;
+}
+
+/** `GET /projects/:id/approval_rules` (Premium; ee/lib/ee/api/entities/approval_rule.rb). */
+export interface ApprovalRuleJson {
+    readonly id: number;
+    readonly name: string;
+    readonly rule_type: string;
+    readonly approvals_required: number;
+    /** Users who can approve under this rule, from its users and groups; none for `any_approver`. */
+    readonly eligible_approvers?: readonly { readonly id: number; readonly username?: string }[];
+    readonly protected_branches?: readonly { readonly id: number; readonly name: string }[];
+    readonly applies_to_all_protected_branches?: boolean;
+}
+
+/** `GET /projects/:id/protected_tags` (lib/api/entities/protected_tag.rb). */
+export interface ProtectedTagJson {
+    readonly name: string;
+    readonly create_access_levels: readonly AccessEntryJson[];
+}
+
+/** `GET /projects/:id/pipeline_schedules`. */
+export interface ScheduleJson {
+    readonly id: number;
+    readonly description: string;
+    readonly ref: string;
+    readonly cron: string;
+    readonly active: boolean;
+}
+
+/** The CI configuration file on the default branch; `content` is null when there is none. */
+export interface CiFile {
+    readonly path: string;
+    readonly ref: string;
+    readonly content: string | null;
+}
+
+/** Everything the audit compares, read in one go. */
+export interface LiveProject {
+    /** GitLab base URL. */
+    readonly gitlabUrl: string;
+    readonly project: ProjectJson;
+    readonly tokenUser: Fetched<UserJson>;
+    readonly metadata: Fetched<MetadataJson>;
+    readonly namespace: Fetched<NamespaceJson>;
+    readonly license: Fetched<LicenseJson>;
+    readonly protectedBranches: Fetched<readonly ProtectedBranchJson[]>;
+    readonly protectedTags: Fetched<readonly ProtectedTagJson[]>;
+    readonly pushRule: Fetched<PushRuleJson | null>;
+    readonly approvalRules: Fetched<readonly ApprovalRuleJson[]>;
+    readonly ciFile: Fetched<CiFile>;
+    readonly schedules: Fetched<readonly ScheduleJson[]>;
+    /** Direct and inherited members with their effective roles. */
+    readonly members: Fetched<readonly MemberJson[]>;
+    /** Direct members only, to tell inherited ones apart. */
+    readonly directMembers: Fetched<readonly MemberJson[]>;
+}

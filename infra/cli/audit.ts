@@ -1,0 +1,119 @@
+/**
+ * `npm run audit -- --stack NAME` or `--url URL --project GROUP/NAME`: reads a GitLab project
+ * through the API and compares its branch protection, merge settings, push and approval rules,
+ * CI configuration, members and tier with the branch model (a stack's, or the default one).
+ * Read-only: it changes nothing in GitLab.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { AuditReport, runAudit } from "../audit/audit";
+import { AuditTarget, defaultTarget, targetFromConfig } from "../audit/expected";
+import { AUDIT_FORMATS, AuditFormat, formatReport } from "../audit/format";
+import { AuditAccessError } from "../audit/read";
+import { namespaceConfig } from "../config/load";
+import { gitlabSchema } from "../config/schema";
+import { formatConfigErrors, gitlabUrlProblem, validateStackConfig } from "../config/validate";
+import { RetryPolicy } from "../gitlab/client";
+import { readStackFile } from "../plan/stack-file";
+import { CliIo, CommandSpec, runCli, runCommand, UsageError, USAGE_EXIT } from "./args";
+
+/** Exit code when a mandatory rule fails. */
+export const FINDINGS_EXIT = 1;
+
+/** The command's interface: what `--help` prints and what the parser accepts. */
+export const AUDIT_COMMAND: CommandSpec = {
+    name: "audit",
+    summary:
+        "Reads a GitLab project through the API (read-only) and compares it with the branch model: protected branches and tags, merge settings, push and approval rules, " +
+        "whether a pipeline runs for every merge request, members and roles, the edition and tier of the server. Prints a table (rule | expected | actual | enforced by | status) " +
+        "and a score in the spirit of the OpenSSF Scorecard Branch-Protection check. With --stack the model, tier and team come from stacks/Pulumi.NAME.yaml; with --url/--project " +
+        "the project is audited against the default branch model and its members are listed, not compared. The token comes from GITLAB_TOKEN (read_api scope is enough; " +
+        "Maintainer on the project to read push rules; Owner of the group, or admin, to read the tier) and is never printed.",
+    synopsis: ["--stack NAME [--format text|json|junit|markdown] [--output FILE]", "--url URL --project GROUP/NAME [--format text|json|junit|markdown] [--output FILE]"],
+    options: [
+        { name: "stack", value: "NAME", description: "audit the project of stacks/Pulumi.NAME.yaml against its branch model, tier and team" },
+        { name: "url", value: "URL", description: "GitLab base URL, for a project without a stack (with --project)" },
+        { name: "project", value: "GROUP/NAME", description: "full path of the project, for a project without a stack (with --url)" },
+        { name: "format", value: "FORMAT", description: "text (default), json, junit (a test case per rule, for a pipeline's test report) or markdown" },
+        { name: "output", value: "FILE", description: "write the report to FILE instead of stdout, and a one-line result to stderr" },
+    ],
+    exitCodes: [
+        [0, "no mandatory rule fails (advisory warnings and unchecked rules may remain)"],
+        [FINDINGS_EXIT, "at least one mandatory rule fails"],
+        [USAGE_EXIT, "usage or connection error, nothing audited: bad or missing options, GITLAB_TOKEN not set, no such stack or an invalid one, GitLab unreachable, token rejected (401), project not found"],
+    ],
+    examples: [
+        "npm run audit -- --stack dev",
+        "npm run audit -- --url https://gitlab.example.com --project ml-team/vision-models",
+        "npm run --silent audit -- --stack dev --format junit --output audit.xml",
+        "npm run --silent audit -- --stack dev --format json | jq '.score'",
+    ],
+};
+
+/** What tests inject: a shorter retry policy for an unreachable server. */
+export interface AuditDeps {
+    readonly retry?: Partial<RetryPolicy>;
+}
+
+interface Resolved {
+    readonly url: string;
+    readonly project: string;
+    readonly target: AuditTarget;
+}
+
+/** The URL, project and target from the options: a stack's, or --url/--project with the default model. */
+function resolve(flags: Readonly<Record<string, string>>, io: CliIo): Resolved {
+    if (flags.stack) {
+        if (flags.url || flags.project) throw new UsageError("give either --stack NAME, or --url URL with --project GROUP/NAME, not both: a stack names its own GitLab and project");
+        let file: ReturnType<typeof readStackFile>;
+        try {
+            file = readStackFile(flags.stack, io.cwd);
+        } catch (e) {
+            throw new UsageError((e as Error).message);
+        }
+        const { raw, secretsPresent, plaintextSecrets, foreignKeys } = namespaceConfig(file.config, (k) => file.secretKeys.includes(k));
+        const result = validateStackConfig(raw, { stack: flags.stack, secretsPresent, plaintextSecrets, foreignKeys, gitlabTokenInEnv: Boolean(io.env.GITLAB_TOKEN) });
+        if (!result.ok) throw new UsageError(formatConfigErrors(flags.stack, result.errors));
+        return { url: result.config.gitlab.url, project: result.config.gitlab.project.path, target: targetFromConfig(result.config) };
+    }
+    if (!flags.url || !flags.project) {
+        throw new UsageError(`${flags.url ? "--url needs --project GROUP/NAME" : flags.project ? "--project needs --url URL" : "missing --stack NAME (or --url URL with --project GROUP/NAME)"}\nusage: npm run audit -- ${AUDIT_COMMAND.synopsis[0]}\n       npm run audit -- ${AUDIT_COMMAND.synopsis[1]}`);
+    }
+    const url = gitlabSchema.shape.url.safeParse(flags.url);
+    if (!url.success) throw new UsageError(`--url ${flags.url}: must be the GitLab base URL, e.g. https://gitlab.com`);
+    const problem = gitlabUrlProblem(flags.url);
+    if (problem) throw new UsageError(`--url ${flags.url} ${problem}`);
+    const projectPath = gitlabSchema.shape.project.shape.path.safeParse(flags.project);
+    if (!projectPath.success) throw new UsageError(`--project ${flags.project}: must be a full project path 'group[/subgroup]/name'`);
+    return { url: flags.url.replace(/\/+$/, ""), project: flags.project, target: defaultTarget() };
+}
+
+/** The command: exit 0 (clean), 1 (a mandatory rule fails), 2 (usage or connection error). */
+export async function auditMain(argv: readonly string[], io: CliIo, deps: AuditDeps = {}): Promise<number> {
+    return runCommand(AUDIT_COMMAND, argv, io, async (flags) => {
+        const format = (flags.format ?? "text") as AuditFormat;
+        if (!AUDIT_FORMATS.includes(format)) throw new UsageError(`--format ${flags.format}: must be one of ${AUDIT_FORMATS.join(", ")}`);
+        const { url, project, target } = resolve(flags, io);
+        const token = io.env.GITLAB_TOKEN;
+        if (!token) throw new UsageError("GITLAB_TOKEN is not set: export a token with the read_api (or api) scope");
+        if (target.source.kind === "default") io.err(`No stack given: auditing ${project} against the default branch model; members are listed, not compared.`);
+        let report: AuditReport;
+        try {
+            report = await runAudit({ url, token, project, target, ...(deps.retry ? { retry: deps.retry } : {}) });
+        } catch (e) {
+            // Exit 1 means findings: an audit that could not run must never look like one.
+            io.err(`error: ${e instanceof AuditAccessError ? e.message : `the audit failed: ${(e as Error)?.message ?? String(e)}`}\nNothing was audited.`);
+            return USAGE_EXIT;
+        }
+        const text = formatReport(report, format);
+        if (flags.output) {
+            fs.writeFileSync(path.resolve(io.cwd, flags.output), text);
+            io.err(`Audit of ${report.project.path} written to ${flags.output} (${format}): score ${report.score.score}/10, ${report.summary.fail} fail, ${report.summary.warn} warn, ${report.summary.notChecked} not checked.`);
+        } else {
+            io.out(text);
+        }
+        return report.exitCode;
+    });
+}
+
+if (require.main === module) runCli((argv, io) => auditMain(argv, io));

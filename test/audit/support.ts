@@ -1,0 +1,219 @@
+/**
+ * Shared by the audit tests: stack configs pointed at an emulator, a project provisioned the
+ * way the package provisions it (the real providers, with the inputs `GitLabProject` and
+ * `TeamEnvironment` derive from a validated stack config), and a small XML well-formedness
+ * check (no XML dependency in the package).
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { parseDocument } from "yaml";
+import { branchNameRegex, GitLabTier, tierAtLeast } from "../../infra/branch-model/branch-model";
+import { namespaceConfig } from "../../infra/config/load";
+import { TeamConfig, validateStackConfig } from "../../infra/config/validate";
+import { accessLevelFor, premiumResources } from "../../infra/gitlab/gitlab-project";
+import { approvalRuleProvider } from "../../infra/gitlab/providers/approval-rule";
+import { branchProvider } from "../../infra/gitlab/providers/branch";
+import { pipelineScheduleProvider } from "../../infra/gitlab/providers/pipeline-schedule";
+import { projectProvider } from "../../infra/gitlab/providers/project";
+import { projectMemberProvider } from "../../infra/gitlab/providers/project-member";
+import { protectedBranchProvider } from "../../infra/gitlab/providers/protected-branch";
+import { protectedTagProvider } from "../../infra/gitlab/providers/protected-tag";
+import { pushRulesProvider } from "../../infra/gitlab/providers/push-rules";
+import { repositoryFileProvider } from "../../infra/gitlab/providers/repository-file";
+import { stackFileToConfig } from "../../infra/plan/stack-file";
+import { teamPipelineFor } from "../../infra/team-environment";
+import { EmulatorMode, GitLabEmulator, startGitLabEmulator } from "../support/gitlab-emulator";
+import { ROOT } from "../harness";
+
+/** Short retries: an unreachable server fails in well under a second. */
+export const RETRY = { maxAttempts: 2, maxTotalMs: 1_000, fixedWaitMs: 10, baseBackoffMs: 10, timeoutMs: 2_000 };
+
+/** The one admin token of every emulator here: the providers read the one GITLAB_TOKEN. */
+export const ADMIN_TOKEN = "glpat-audit-test-admin";
+
+/** The dev stack's file with `gitlab` pointed at a project on `url`, and optional edits. */
+export function stackYaml(o: { url: string; path: string; tier: GitLabTier; edit?: (doc: ReturnType<typeof parseDocument>) => void }): string {
+    const doc = parseDocument(fs.readFileSync(path.join(ROOT, "stacks", "Pulumi.dev.yaml"), "utf8"));
+    doc.setIn(["config", "ml-team-env:gitlab", "url"], o.url);
+    doc.setIn(["config", "ml-team-env:gitlab", "tier"], o.tier);
+    doc.setIn(["config", "ml-team-env:gitlab", "project", "path"], o.path);
+    o.edit?.(doc);
+    return doc.toString();
+}
+
+/** A stack file's text validated as `pulumi up` validates it. */
+export function configOf(stack: string, text: string): TeamConfig {
+    const file = stackFileToConfig(parseDocument(text).toJS());
+    const { raw, secretsPresent, plaintextSecrets, foreignKeys } = namespaceConfig(file.config, (k) => file.secretKeys.includes(k));
+    const result = validateStackConfig(raw, { stack, secretsPresent, plaintextSecrets, foreignKeys });
+    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    return result.config;
+}
+
+/** Writes `stacks/Pulumi.<stack>.yaml` under a fresh temporary directory and returns the directory. */
+export function stackDir(stack: string, text: string): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ml-team-env-audit-"));
+    fs.mkdirSync(path.join(dir, "stacks"));
+    fs.writeFileSync(path.join(dir, "stacks", `Pulumi.${stack}.yaml`), text);
+    return dir;
+}
+
+/**
+ * Provisions the project of a stack config with the real providers, in the order and with the
+ * inputs `TeamEnvironment` and `GitLabProject` give them. The CI file is committed before the
+ * protections: a direct commit to a protected `main` is refused (the package's default
+ * `ciFileCommit: merge-request` goes through a merge request instead).
+ */
+export async function provision(config: TeamConfig, url: string): Promise<number> {
+    const model = config.branchModel;
+    const tier = config.gitlab.tier;
+    const common = { gitlabUrl: url, providerVersion: "1", retry: RETRY };
+    const pipeline = config.ci.pipeline ? teamPipelineFor(config) : undefined;
+    const project = await projectProvider.create!({
+        ...common,
+        kind: "gitlab:Project",
+        path: config.gitlab.project.path,
+        mode: config.gitlab.project.mode,
+        visibility: config.gitlab.project.visibility,
+        description: config.gitlab.project.description,
+        defaultBranch: model.defaultBranch,
+        pipelineMustSucceed: model.mergeRequests.pipelineMustSucceed,
+        allDiscussionsResolved: model.mergeRequests.allDiscussionsResolved,
+        deleteSourceBranch: model.mergeRequests.deleteSourceBranch,
+        jobTokenPush: pipeline?.schedule !== undefined,
+        deleteOnDestroy: false,
+    });
+    const projectId = project.outs!.projectId;
+    const onProject = { ...common, projectId };
+    await branchProvider.create!({ ...onProject, kind: "gitlab:Branch", branch: model.integrationBranch, ref: model.defaultBranch });
+    if (pipeline) {
+        await repositoryFileProvider.create!({
+            ...onProject,
+            kind: "gitlab:RepositoryFile",
+            filePath: ".gitlab-ci.yml",
+            content: pipeline.text,
+            commitMessage: "ci: the team pipeline, generated by ml-team-env",
+            branch: model.defaultBranch,
+            mode: "direct",
+            proposalBranch: "feature/ml-team-env-gitlab-ci.yml",
+        });
+    }
+    const protections = new Map<string, number>();
+    for (const rule of model.protectedBranches) {
+        const pb = await protectedBranchProvider.create!({
+            ...onProject,
+            kind: "gitlab:ProtectedBranch",
+            name: rule.name,
+            pushAccessLevel: rule.pushAccessLevel,
+            mergeAccessLevel: rule.mergeAccessLevel,
+            unprotectAccessLevel: rule.unprotectAccessLevel,
+            allowForcePush: rule.allowForcePush,
+            codeOwnerApprovalRequired: tierAtLeast(tier, "premium") && rule.codeOwnerApprovalRequired,
+        });
+        protections.set(rule.name, pb.outs!.protectedBranchId);
+    }
+    for (const tag of model.protectedTags) await protectedTagProvider.create!({ ...onProject, kind: "gitlab:ProtectedTag", name: tag.name, createAccessLevel: tag.createAccessLevel });
+    const premium = premiumResources(tier, model);
+    if (premium.pushRules) {
+        await pushRulesProvider.create!({ ...onProject, kind: "gitlab:PushRules", branchNameRegex: branchNameRegex(model), preventSecrets: model.pushRules.preventSecrets, denyDeleteTag: model.pushRules.denyDeleteTag });
+    }
+    if (premium.approvalRule) {
+        await approvalRuleProvider.create!({ ...onProject, kind: "gitlab:ApprovalRule", name: `${model.defaultBranch} approvals`, approvalsRequired: model.mergeRequests.approvalsOnDefaultBranch, protectedBranchId: protections.get(model.defaultBranch)! });
+    }
+    if (pipeline?.schedule) {
+        const s = pipeline.schedule;
+        await pipelineScheduleProvider.create!({ ...onProject, kind: "gitlab:PipelineSchedule", description: s.description, ref: s.ref ?? model.defaultBranch, cron: s.cron, cronTimezone: s.cronTimezone ?? "UTC", active: true, variables: s.variables ?? {} });
+    }
+    for (const m of config.team.members) await projectMemberProvider.create!({ ...onProject, kind: "gitlab:ProjectMember", username: m.username, accessLevel: accessLevelFor(m.role) });
+    return projectId;
+}
+
+/**
+ * A copy of a project's whole emulator state under a new path: each test drifts its own copy
+ * of one provisioned project instead of provisioning again (a hundred-odd milliseconds each).
+ */
+export function cloneProject(em: GitLabEmulator, pid: number, path: string): number {
+    const copy = structuredClone(em.state.projects.get(pid)!);
+    // Far above the emulator's own counter, so later ids it hands out never collide.
+    const id = 1_000_000 + em.state.projects.size;
+    const name = path.slice(path.lastIndexOf("/") + 1);
+    Object.assign(copy, { id, name, path: name, path_with_namespace: path, web_url: `${em.url}/${path}` });
+    em.state.projects.set(id, copy);
+    return id;
+}
+
+/**
+ * An emulator for the tests of one describe block, with the dev stack's team as users, the
+ * `ml-team` group, and GITLAB_TOKEN set to its admin token for the providers.
+ */
+export function emulatorSuite(mode: EmulatorMode) {
+    let em!: GitLabEmulator;
+    let saved: string | undefined;
+    let seq = 0;
+    beforeAll(async () => {
+        em = await startGitLabEmulator({ mode, adminToken: ADMIN_TOKEN });
+        em.addGroup("ml-team");
+        for (const u of ["alice", "bob", "chen.wei", "mallory", "eve"]) em.addUser(u);
+        saved = process.env.GITLAB_TOKEN;
+        process.env.GITLAB_TOKEN = ADMIN_TOKEN;
+    });
+    afterAll(async () => {
+        if (saved === undefined) delete process.env.GITLAB_TOKEN;
+        else process.env.GITLAB_TOKEN = saved;
+        await em.close();
+    });
+    /** A fresh project path in the emulator. */
+    const nextPath = () => `ml-team/audit-${mode}-${++seq}`;
+    return { em: () => em, nextPath };
+}
+
+/**
+ * Checks that `xml` is well-formed enough for a JUnit consumer: one root, balanced and
+ * properly nested tags, quoted attributes, no raw `<` or stray `&` in text. Returns the
+ * elements in document order (name and attributes) for assertions; throws on a violation.
+ */
+export function parseXml(xml: string): { name: string; attrs: Record<string, string>; text: string }[] {
+    const body = xml.replace(/^<\?xml[^?]*\?>\s*/, "");
+    const stack: { name: string; attrs: Record<string, string>; text: string }[] = [];
+    const elements: { name: string; attrs: Record<string, string>; text: string }[] = [];
+    const entity = /&(amp|lt|gt|quot|apos|#\d+|#x[0-9a-fA-F]+);/g;
+    const checkText = (t: string) => {
+        if (t.includes("<") || t.replace(entity, "").includes("&")) throw new Error(`bad text: ${t.slice(0, 80)}`);
+    };
+    let i = 0;
+    let roots = 0;
+    while (i < body.length) {
+        const lt = body.indexOf("<", i);
+        const text = body.slice(i, lt < 0 ? body.length : lt);
+        checkText(text);
+        if (stack.length) stack[stack.length - 1]!.text += text;
+        else if (text.trim()) throw new Error(`text outside the root: ${text.trim().slice(0, 40)}`);
+        if (lt < 0) break;
+        const gt = body.indexOf(">", lt);
+        if (gt < 0) throw new Error("unterminated tag");
+        const tag = body.slice(lt + 1, gt);
+        i = gt + 1;
+        if (tag.startsWith("/")) {
+            const open = stack.pop();
+            if (!open || open.name !== tag.slice(1).trim()) throw new Error(`mismatched </${tag.slice(1)}>`);
+            continue;
+        }
+        const selfClosing = tag.endsWith("/");
+        const m = /^([A-Za-z_][\w.-]*)((?:\s+[A-Za-z_][\w.-]*="[^"<]*")*)\s*\/?$/.exec(tag);
+        if (!m) throw new Error(`malformed tag <${tag.slice(0, 60)}>`);
+        const attrs: Record<string, string> = {};
+        for (const a of m[2]!.matchAll(/([A-Za-z_][\w.-]*)="([^"]*)"/g)) {
+            checkText(a[2]!);
+            if (a[1]! in attrs) throw new Error(`duplicate attribute ${a[1]}`);
+            attrs[a[1]!] = a[2]!.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, "&");
+        }
+        const el = { name: m[1]!, attrs, text: "" };
+        if (stack.length === 0) roots++;
+        elements.push(el);
+        if (!selfClosing) stack.push(el);
+    }
+    if (stack.length) throw new Error(`unclosed <${stack[stack.length - 1]!.name}>`);
+    if (roots !== 1) throw new Error(`${roots} root elements`);
+    return elements;
+}
