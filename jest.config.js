@@ -1,6 +1,11 @@
 /** @type {import('jest').Config} */
 module.exports = {
     testEnvironment: "node",
+    // The Pulumi SDK keeps its runtime state on the global object, and its async bookkeeping
+    // may touch it just after a file's last test; Jest's default soft-delete of globals only
+    // warns about that (and will delete them in a later Jest). Each file has its own global
+    // and module registry either way, so nothing leaks between files.
+    testEnvironmentOptions: { globalsCleanup: "off" },
     roots: ["<rootDir>/test"],
     testMatch: ["**/*.test.ts"],
     transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
