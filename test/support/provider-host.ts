@@ -16,9 +16,16 @@ import * as path from "path";
 const ROOT = path.join(__dirname, "..", "..");
 const HOST = path.join(ROOT, "node_modules", "@pulumi", "pulumi", "cmd", "dynamic-provider", "index.js");
 
-/** The `__provider` string the SDK stores for a provider object. */
-export async function serializeProvider(provider: object): Promise<string> {
-    return (await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true })).text;
+const serialized = new WeakMap<object, Promise<string>>();
+
+/** The `__provider` string the SDK stores for a provider object (once per provider, as the SDK caches it). */
+export function serializeProvider(provider: object): Promise<string> {
+    let text = serialized.get(provider);
+    if (!text) {
+        text = pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true }).then((f) => f.text);
+        serialized.set(provider, text);
+    }
+    return text;
 }
 
 /** What a failed call returned: the gRPC status and the message the CLI would print. */
