@@ -23,7 +23,7 @@ export type { GpuPlacement, SystemPlacement, Toleration, Taint } from "./cluster
 export { eksNodePools, existingNodePools, type NodePoolShape, type PoolRole } from "./cluster/node-pools";
 
 // The scheduling check: does a pod fit a node?
-export { fit, nodesFor, podFromSpec, type FitResult, type NodeShape, type PodShape } from "./scheduling/fit";
+export { checkFit, nodesFor, podFromSpec, type FitResult, type NodeShape, type PodShape } from "./scheduling/fit";
 
 // Notebooks.
 export { JupyterHub, type JupyterHubArgs } from "./workspaces/jupyterhub";

@@ -9,7 +9,7 @@ import { gpusPerNodeFor, INSTANCE_TYPES, maxPodsOnManagedNodeGroup, nearestInsta
 import { EKS_VERSIONS, KubernetesVersion, supportStatus, versionsInStandardSupport } from "../cluster/kubernetes-versions";
 import { eksNodePools, existingNodePools, NodePoolShape, poolFor, requestsOf } from "../cluster/node-pools";
 import { prePullerPodSpec } from "../environment/pre-puller-spec";
-import { fit, freeResources, PodSpecLike } from "../scheduling/fit";
+import { checkFit, freeResources, PodSpecLike } from "../scheduling/fit";
 import { formatBytes, formatCpu } from "../scheduling/quantity";
 import { nearest } from "./nearest";
 import { EksClusterConfig, EnvironmentConfig, ExistingClusterConfig, NotebookProfile, RunnersConfig } from "./schema";
@@ -157,7 +157,7 @@ export function checkWorkloadsFit(workloads: readonly Workload[], pools: readonl
         const pool = poolFor(pools, w.gpus > 0 ? "gpu" : "user");
         if (!pool || !Number.isFinite(pool.node.allocatable.cpuMillis)) continue;
         const pod = { name: w.what, nodeSelector: {}, requiredNodeAffinity: [], tolerations: [{ operator: "Exists" as const }], requests: requestsOf(w.cpu, w.memoryGiB, w.gpus) };
-        if (fit(pod, pool.node).fits) continue;
+        if (checkFit(pod, pool.node).fits) continue;
         const free = freeResources(pool.node);
         const room = `a node of the ${pool.node.name} leaves at most ${formatCpu(free.cpuMillis)} and ${formatBytes(free.memoryBytes)} for ${w.what} (allocatable after kube-reserved, the eviction threshold and DaemonSets)`;
         if (w.cpu * 1000 > free.cpuMillis) ctx.err([...w.path, "cpu"], `asks for ${w.cpu} CPU but ${room}; lower it or use a larger instance type`);

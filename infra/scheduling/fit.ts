@@ -111,7 +111,7 @@ export function freeResources(node: NodeShape): Resources {
  * Whether `pod` can land on an empty node shaped like `node`. `asDaemonSet` checks a DaemonSet
  * pod itself: it is one of the node's DaemonSet pods, so it competes with allocatable alone.
  */
-export function fit(pod: PodShape, node: NodeShape, options: { asDaemonSet?: boolean } = {}): FitResult {
+export function checkFit(pod: PodShape, node: NodeShape, options: { asDaemonSet?: boolean } = {}): FitResult {
     const reasons: string[] = [];
     for (const [k, v] of Object.entries(pod.nodeSelector)) {
         if (node.labels[k] !== v) reasons.push(`node selector ${k}=${v} does not match (node has ${k in node.labels ? `${k}=${node.labels[k]}` : `no ${k} label`})`);
@@ -137,7 +137,7 @@ export function fit(pod: PodShape, node: NodeShape, options: { asDaemonSet?: boo
 
 /** The nodes among `nodes` the pod can land on. */
 export function nodesFor(pod: PodShape, nodes: readonly NodeShape[]): NodeShape[] {
-    return nodes.filter((n) => fit(pod, n).fits);
+    return nodes.filter((n) => checkFit(pod, n).fits);
 }
 
 // --- reading real pod specs -----------------------------------------------------------

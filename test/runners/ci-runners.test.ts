@@ -8,7 +8,7 @@ import { eksNodeShape } from "../../infra/cluster/node-pools";
 import { EksClusterConfig } from "../../infra/config/schema";
 import { clusterPools, packageDaemonSets } from "../../infra/config/validate-cluster";
 import { RecordedResource } from "../../infra/plan/mock-runtime";
-import { fit, PodShape } from "../../infra/scheduling/fit";
+import { checkFit, PodShape } from "../../infra/scheduling/fit";
 import { cpuMillis, memoryBytes } from "../../infra/scheduling/quantity";
 import { stackConfig } from "../cluster/fixtures";
 import { ofType, one, runStack, runStackYaml } from "../harness";
@@ -72,12 +72,12 @@ describe("CI runners (dev stack)", () => {
 
     it("GPU job pods land on a GPU node of every configured type and nowhere else; CPU job pods only on the user pool", () => {
         const gpuJob = jobPod(release("gpu").values.runners.config);
-        for (const n of gpuNodes) expect(fit(gpuJob, n)).toEqual({ fits: true, reasons: [] });
-        expect(fit(gpuJob, node("user")).fits).toBe(false);
-        expect(fit(gpuJob, node("system")).fits).toBe(false);
+        for (const n of gpuNodes) expect(checkFit(gpuJob, n)).toEqual({ fits: true, reasons: [] });
+        expect(checkFit(gpuJob, node("user")).fits).toBe(false);
+        expect(checkFit(gpuJob, node("system")).fits).toBe(false);
         const cpuJob = jobPod(release("cpu").values.runners.config);
-        expect(fit(cpuJob, node("user"))).toEqual({ fits: true, reasons: [] });
-        for (const n of [node("system"), ...gpuNodes]) expect(fit(cpuJob, n).fits).toBe(false);
+        expect(checkFit(cpuJob, node("user"))).toEqual({ fits: true, reasons: [] });
+        for (const n of [node("system"), ...gpuNodes]) expect(checkFit(cpuJob, n).fits).toBe(false);
     });
 
     it("registers each runner with GitLab: tags, untagged jobs only on the CPU runner, locked to the project", () => {

@@ -9,7 +9,7 @@ import { clusterPools, packageDaemonSets } from "../../infra/config/validate-clu
 import { EksClusterConfig } from "../../infra/config/schema";
 import { devicePluginValues } from "../../infra/cluster/nvidia-device-plugin";
 import { RecordedResource } from "../../infra/plan/mock-runtime";
-import { fit, NodeShape, PodShape, podFromSpec } from "../../infra/scheduling/fit";
+import { checkFit, NodeShape, PodShape, podFromSpec } from "../../infra/scheduling/fit";
 import { stackConfig } from "../cluster/fixtures";
 import { ofType, one, runStack } from "../harness";
 import { chartDefaults, effectiveValues } from "../support/helm-values";
@@ -26,8 +26,8 @@ const devicePluginDefaults = chartDefaults("devicePlugin", "device plugin placem
 const z2jhDefaults = chartDefaults("z2jh", "notebook profile placement with the chart's defaults");
 
 function landsOnlyOn(pod: PodShape, on: readonly NodeShape[], notOn: readonly NodeShape[], asDaemonSet = false) {
-    for (const n of on) expect({ node: n.name, ...fit(pod, n, { asDaemonSet }) }).toEqual({ node: n.name, fits: true, reasons: [] });
-    for (const n of notOn) expect({ node: n.name, fits: fit(pod, n, { asDaemonSet }).fits }).toEqual({ node: n.name, fits: false });
+    for (const n of on) expect({ node: n.name, ...checkFit(pod, n, { asDaemonSet }) }).toEqual({ node: n.name, fits: true, reasons: [] });
+    for (const n of notOn) expect({ node: n.name, fits: checkFit(pod, n, { asDaemonSet }).fits }).toEqual({ node: n.name, fits: false });
 }
 
 /** The DaemonSet pod of a device plugin release's effective values (templates/daemonset-device-plugin.yml). */
@@ -52,11 +52,11 @@ describe("where workloads land (dev stack)", () => {
         const before = { nodeSelector: placement.nodeSelector, tolerations: placement.tolerations, failOnInitError: true };
         // Nodes without the label nodeadm adds only from kubelet 1.35.
         const older = { ...gpuNodes[0]!, labels: Object.fromEntries(Object.entries(gpuNodes[0]!.labels).filter(([k]) => k !== "nvidia.com/gpu.present")) };
-        const result = fit(devicePluginPod(before), older, { asDaemonSet: true });
+        const result = checkFit(devicePluginPod(before), older, { asDaemonSet: true });
         expect(result.fits).toBe(false);
         expect(result.reasons.join()).toMatch(/required node affinity .*feature\.node\.kubernetes\.io\/pci-10de\.present/);
         // The values as generated now hold on such nodes too.
-        expect(fit(devicePluginPod(devicePluginValues({ ...placement, resourceName: "nvidia.com/gpu", gpusPerNode: 1, maxGpus: 2 })), older, { asDaemonSet: true }).fits).toBe(true);
+        expect(checkFit(devicePluginPod(devicePluginValues({ ...placement, resourceName: "nvidia.com/gpu", gpusPerNode: 1, maxGpus: 2 })), older, { asDaemonSet: true }).fits).toBe(true);
     });
 
     it("the image pre-pullers land on GPU and user nodes respectively, never on system nodes", () => {
@@ -81,7 +81,7 @@ describe("where workloads land (dev stack)", () => {
         const cpu = (values.custom.profiles as Record<string, any>[]).find((p) => p.slug === "cpu")!;
         expect(cpu.kubespawner_override.mem_guarantee).toBe("8G");
         const small = eksNodeShape("user", ["m6i.large"], { daemonSets: packageDaemonSets(config.environment) })!;
-        const result = fit(notebookPodShape(cpu, values), small);
+        const result = checkFit(notebookPodShape(cpu, values), small);
         expect(result.fits).toBe(false);
         expect(result.reasons.join()).toMatch(/requests 8 GiB memory but only 7\.0\d GiB is allocatable after DaemonSets/);
     });
