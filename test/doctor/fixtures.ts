@@ -3,23 +3,11 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { stringify } from "yaml";
-import { CliIo } from "../../infra/cli/args";
 import { AwsApiFactory, AwsDoctorApi, ZoneInfo } from "../../infra/doctor/aws-api";
 import { EC2_VCPU_QUOTAS } from "../../infra/doctor/aws-checks";
 import { validRaw } from "../config/fixtures";
 
-/** A command's stdout and stderr, captured; `env` is what the command sees. */
-export function capture(cwd: string, env: Record<string, string | undefined> = {}): CliIo & { stdout: string; stderr: string } {
-    const io = {
-        stdout: "",
-        stderr: "",
-        out: (s: string) => void (io.stdout += s.endsWith("\n") ? s : `${s}\n`),
-        err: (s: string) => void (io.stderr += s.endsWith("\n") ? s : `${s}\n`),
-        env,
-        cwd,
-    };
-    return io;
-}
+export { capture } from "../support/cli-io";
 
 const temporary: string[] = [];
 afterAll(() => {

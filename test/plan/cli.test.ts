@@ -10,19 +10,9 @@ import { listMembers } from "../../infra/onboarding/stack-members";
 import { runWithMocks } from "../../infra/plan/mock-runtime";
 import { Plan, Planner, PLAN_FORMAT_VERSION } from "../../infra/plan/plan";
 import { ROOT } from "../harness";
+import { capture as captureIo } from "../support/cli-io";
 
-/** A command's stdout and stderr, captured. */
-function capture(cwd = ROOT, env: Record<string, string> = {}): CliIo & { stdout: string; stderr: string } {
-    const io = {
-        stdout: "",
-        stderr: "",
-        out: (s: string) => void (io.stdout += s.endsWith("\n") ? s : `${s}\n`),
-        err: (s: string) => void (io.stderr += s.endsWith("\n") ? s : `${s}\n`),
-        env,
-        cwd,
-    };
-    return io;
-}
+const capture = (cwd = ROOT, env: Record<string, string> = {}) => captureIo(cwd, env);
 
 /** A planner that must not be reached: the command should stop before planning. */
 const noPlanning: Planner = async () => {
