@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { chartSource } from "../charts/pinned-chart";
 
 /** The Tigera operator chart, pinned (projectcalico/calico tag v3.32.1, 2026-06-24; the newest minor then). */
 export const TIGERA_OPERATOR_CHART = { chart: "tigera-operator", version: "v3.32.1", repo: "https://docs.tigera.io/calico/charts" } as const;
@@ -50,9 +51,7 @@ export class CalicoPolicyEngine extends pulumi.ComponentResource {
             name,
             {
                 name: "calico",
-                chart: TIGERA_OPERATOR_CHART.chart,
-                version: TIGERA_OPERATOR_CHART.version,
-                repositoryOpts: { repo: TIGERA_OPERATOR_CHART.repo },
+                ...chartSource(TIGERA_OPERATOR_CHART),
                 namespace: "tigera-operator",
                 createNamespace: true,
                 values: calicoValues(),

@@ -4,6 +4,7 @@ import { EKS_VERSIONS, KubernetesVersion } from "./kubernetes-versions";
 import { SystemPlacement } from "./gpu-placement";
 import { clusterAutoscalerPolicy } from "./iam-policies";
 import { ServiceAccountRole } from "./service-account-role";
+import { chartSource } from "../charts/pinned-chart";
 
 /** The cluster-autoscaler chart, pinned (kubernetes/autoscaler tag cluster-autoscaler-chart-9.59.0, 2026-07-21). */
 export const AUTOSCALER_CHART = { chart: "cluster-autoscaler", version: "9.59.0", repo: "https://kubernetes.github.io/autoscaler" } as const;
@@ -73,9 +74,7 @@ export class ClusterAutoscaler extends pulumi.ComponentResource {
             name,
             {
                 name: "cluster-autoscaler",
-                chart: AUTOSCALER_CHART.chart,
-                version: AUTOSCALER_CHART.version,
-                repositoryOpts: { repo: AUTOSCALER_CHART.repo },
+                ...chartSource(AUTOSCALER_CHART),
                 namespace: AUTOSCALER_SERVICE_ACCOUNT.namespace,
                 // The role ARN as an output inside the values: only it is unknown before deploy, not the whole values.
                 values: autoscalerValues({ clusterName: args.clusterName, region: args.region, kubernetesVersion: args.kubernetesVersion, roleArn: role.roleArn, placement: args.placement }),

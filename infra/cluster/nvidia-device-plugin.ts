@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { GpuPlacement } from "./gpu-placement";
+import { chartSource } from "../charts/pinned-chart";
 
 /** The NVIDIA device plugin chart, pinned (NVIDIA/k8s-device-plugin tag v0.20.0, 2026-08-19). */
 export const DEVICE_PLUGIN_CHART = { chart: "nvidia-device-plugin", version: "0.20.0", repo: "https://nvidia.github.io/k8s-device-plugin" } as const;
@@ -45,9 +46,7 @@ export class NvidiaDevicePlugin extends pulumi.ComponentResource {
             name,
             {
                 name: "nvidia-device-plugin",
-                chart: DEVICE_PLUGIN_CHART.chart,
-                version: DEVICE_PLUGIN_CHART.version,
-                repositoryOpts: { repo: DEVICE_PLUGIN_CHART.repo },
+                ...chartSource(DEVICE_PLUGIN_CHART),
                 namespace: args.namespace ?? "kube-system",
                 values: devicePluginValues(args.placement),
             },

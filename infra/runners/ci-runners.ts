@@ -5,6 +5,7 @@ import { EnvironmentImage } from "../environment/environment-image";
 import { RetryPolicy } from "../gitlab/client";
 import { Runner } from "../gitlab/providers/runner";
 import { JobSize, RUNNER_CHART, RUNNER_SECRET_KEYS, runnerChartValues } from "./runner-values";
+import { chartSource } from "../charts/pinned-chart";
 
 export interface CiRunnersArgs {
     readonly cluster: ClusterHandle;
@@ -87,9 +88,7 @@ export class CiRunners extends pulumi.ComponentResource {
                 `${name}-${k.kind}`,
                 {
                     name: `gitlab-runner-${k.kind}`,
-                    chart: RUNNER_CHART.chart,
-                    version: RUNNER_CHART.version,
-                    repositoryOpts: { repo: RUNNER_CHART.repo },
+                    ...chartSource(RUNNER_CHART),
                     namespace: ns.metadata.name,
                     values: ns.metadata.name.apply((namespace) =>
                         runnerChartValues({

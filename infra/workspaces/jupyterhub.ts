@@ -8,6 +8,7 @@ import { HUB_CONFIG_MAP, HUB_PROJECT_ID_KEY, HUB_SECRET, HUB_SECRET_KEYS, HUB_SE
 import { HubHttps, hubValues, JUPYTERHUB_CHART } from "./hub-values";
 import { hubClusterRules } from "./member-manifests";
 import { MemberWorkspace } from "./member-workspace";
+import { chartSource } from "../charts/pinned-chart";
 
 export interface JupyterHubArgs {
     /** The cluster (either mode). */
@@ -119,9 +120,7 @@ export class JupyterHub extends pulumi.ComponentResource {
             name,
             {
                 name: "jupyterhub",
-                chart: JUPYTERHUB_CHART.chart,
-                version: JUPYTERHUB_CHART.version,
-                repositoryOpts: { repo: JUPYTERHUB_CHART.repo },
+                ...chartSource(JUPYTERHUB_CHART),
                 namespace: ns.metadata.name,
                 values,
                 timeout: 600,
