@@ -4,23 +4,11 @@
  * can be audited (`AuditAccessError`); every other part is read on its own and may fail alone.
  */
 import { createGitLabClient, GitLabApi, RetryPolicy } from "../gitlab/client";
-import { projectRef, rest } from "../gitlab/providers/common";
+import { fetched, getIfPresent, hasStatus, projectRef, rest, restPages, statusOf } from "../gitlab/providers/common";
 import { ProtectedBranchJson } from "../gitlab/providers/protected-branch";
-import {
-    ApprovalRuleJson,
-    CiFile,
-    Fetched,
-    LicenseJson,
-    LiveProject,
-    MemberJson,
-    MetadataJson,
-    NamespaceJson,
-    ProjectJson,
-    ProtectedTagJson,
-    PushRuleJson,
-    ScheduleJson,
-    UserJson,
-} from "./snapshot";
+import { ProtectedTagJson } from "../gitlab/providers/protected-tag";
+import { PushRuleJson } from "../gitlab/providers/push-rules";
+import { ApprovalRuleJson, CiFile, LicenseJson, LiveProject, MemberJson, MetadataJson, NamespaceJson, ProjectJson, ScheduleJson, UserJson } from "./snapshot";
 
 /**
  * The audit cannot run: GitLab is unreachable, the token is rejected, or the project cannot
@@ -51,34 +39,8 @@ export interface ReadOptions {
 /** Pages followed at most per list (100 items each): enough for any team project. */
 const MAX_PAGES = 20;
 
-function statusOf(e: unknown): number | undefined {
-    return (e as { status?: number } | undefined)?.status;
-}
-
-/** Runs a call and keeps its failure as data. */
-export async function fetched<T>(call: () => Promise<T>): Promise<Fetched<T>> {
-    try {
-        return { ok: true, value: await call() };
-    } catch (e) {
-        return { ok: false, status: statusOf(e), message: (e as Error)?.message ?? String(e) };
-    }
-}
-
-/** Every page of a list endpoint (`X-Next-Page`), 100 items a page. */
-async function getAll<T>(api: GitLabApi, endpoint: string): Promise<T[]> {
-    // The same requester `rest()` uses, for the pagination headers `rest()` drops.
-    const requester = (api as unknown as { requester: { get(e: string, o: Record<string, unknown>): Promise<{ body: unknown; headers: Record<string, string> }> } }).requester;
-    const out: T[] = [];
-    let page = 1;
-    for (let i = 0; i < MAX_PAGES; i++) {
-        const res = await requester.get(endpoint, { searchParams: { per_page: 100, page } });
-        out.push(...((res.body as T[] | null) ?? []));
-        const next = Number(res.headers["x-next-page"]);
-        if (!next) break;
-        page = next;
-    }
-    return out;
-}
+/** Every page of a list endpoint, up to `MAX_PAGES`. */
+const getAll = <T>(api: GitLabApi, endpoint: string) => restPages<T>(api, endpoint, MAX_PAGES);
 
 /** The CI file on the default branch; a 404 means there is none. */
 async function readCiFile(api: GitLabApi, project: ProjectJson): Promise<CiFile> {
@@ -86,13 +48,8 @@ async function readCiFile(api: GitLabApi, project: ProjectJson): Promise<CiFile>
     // A path with '@' names another project's file and a URL a remote one: only local files are read.
     const path = configured && !configured.includes("@") && !/^https?:/.test(configured) ? configured : ".gitlab-ci.yml";
     const ref = project.default_branch ?? "";
-    try {
-        const f = await rest<{ content: string }>(api, "get", `projects/${project.id}/repository/files/${encodeURIComponent(path)}`, { ref });
-        return { path, ref, content: Buffer.from(f.content, "base64").toString("utf8") };
-    } catch (e) {
-        if (statusOf(e) === 404) return { path, ref, content: null };
-        throw e;
-    }
+    const f = await getIfPresent<{ content: string }>(api, `projects/${project.id}/repository/files/${encodeURIComponent(path)}`, { ref });
+    return { path, ref, content: f === undefined ? null : Buffer.from(f.content, "base64").toString("utf8") };
 }
 
 /** A failure that means the audit as a whole cannot run, with what to do about it. */
@@ -125,7 +82,7 @@ export async function readLiveProject(options: ReadOptions): Promise<LiveProject
     const [tokenUser, metadata, namespace, license, protectedBranches, protectedTags, pushRule, approvalRules, ciFile, schedules, members, directMembers] = await Promise.all([
         fetched(() => rest<UserJson>(api, "get", "user")),
         // /metadata is GitLab 15.2+; /version is its older alias with the same fields.
-        fetched(() => rest<MetadataJson>(api, "get", "metadata").catch((e: unknown) => (statusOf(e) === 404 ? rest<MetadataJson>(api, "get", "version") : Promise.reject(e)))),
+        fetched(() => rest<MetadataJson>(api, "get", "metadata").catch((e: unknown) => (hasStatus(e, 404) ? rest<MetadataJson>(api, "get", "version") : Promise.reject(e)))),
         fetched(() => rest<NamespaceJson>(api, "get", `namespaces/${project.namespace.id}`)),
         fetched(() => rest<LicenseJson>(api, "get", "license")),
         fetched(() => getAll<ProtectedBranchJson>(api, `projects/${pid}/protected_branches`)),

@@ -4,18 +4,13 @@
  * user lacks) is a `Fetched` value, so the comparison can say why a rule was not checked
  * instead of failing the whole audit.
  */
-import { AccessEntryJson } from "../gitlab/providers/common";
+import { Fetched } from "../gitlab/providers/common";
 import { ProtectedBranchJson } from "../gitlab/providers/protected-branch";
+import { ProtectedTagJson } from "../gitlab/providers/protected-tag";
+import { PushRuleJson } from "../gitlab/providers/push-rules";
 
-/** The answer to one GitLab call: its value, or the HTTP status and message of the failure. */
-export type Fetched<T> =
-    | { readonly ok: true; readonly value: T }
-    | {
-          readonly ok: false;
-          /** HTTP status; undefined when GitLab never answered. */
-          readonly status: number | undefined;
-          readonly message: string;
-      };
+// The audit's other modules take `Fetched` from here, with the shapes it wraps.
+export type { Fetched };
 
 /** `GET /projects/:id` fields the audit reads (doc/api/projects.md "Get a single project"). */
 export interface ProjectJson {
@@ -63,13 +58,6 @@ export interface MemberJson {
     readonly state?: string;
 }
 
-/** `GET /projects/:id/push_rule` (Premium); `null` when the project has none. */
-export interface PushRuleJson {
-    readonly branch_name_regex: string | null;
-    readonly prevent_secrets: boolean;
-    readonly deny_delete_tag: boolean;
-}
-
 /** `GET /projects/:id/approval_rules` (Premium; ee/lib/ee/api/entities/approval_rule.rb). */
 export interface ApprovalRuleJson {
     readonly id: number;
@@ -80,12 +68,6 @@ export interface ApprovalRuleJson {
     readonly eligible_approvers?: readonly { readonly id: number; readonly username?: string }[];
     readonly protected_branches?: readonly { readonly id: number; readonly name: string }[];
     readonly applies_to_all_protected_branches?: boolean;
-}
-
-/** `GET /projects/:id/protected_tags` (lib/api/entities/protected_tag.rb). */
-export interface ProtectedTagJson {
-    readonly name: string;
-    readonly create_access_levels: readonly AccessEntryJson[];
 }
 
 /** `GET /projects/:id/pipeline_schedules`. */

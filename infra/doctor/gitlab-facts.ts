@@ -5,10 +5,10 @@
  * exists); the judgement is in `gitlab-checks.ts`.
  */
 import { createGitLabClient, GitLabApi, RetryPolicy } from "../gitlab/client";
-import { projectRef, rest } from "../gitlab/providers/common";
+import { fetched, Fetched as AnyFetched, projectRef, rest } from "../gitlab/providers/common";
 
-/** One GitLab answer: the value, or the status and message of the failure. */
-export type Fetched<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly status: number; readonly message: string };
+/** One GitLab answer: the value, or the status and message of the failure (always a status: no answer stops the preflight). */
+export type Fetched<T> = AnyFetched<T, number>;
 
 /** The token's user (`GET /user`). */
 export interface UserFacts {
@@ -88,8 +88,7 @@ export class GitLabUnreachableError extends Error {
         readonly url: string,
         detail: string,
     ) {
-        // The client says "answered no response" for a connection that never got one.
-        super(`GitLab at ${url} could not be reached: ${detail.replace(/^GitLab answered no response on /, "no answer to ")}`);
+        super(`GitLab at ${url} could not be reached: ${detail}`);
         this.name = "GitLabUnreachableError";
     }
 }
@@ -184,12 +183,8 @@ export async function readGitLabFacts(o: GitLabFactsOptions): Promise<GitLabFact
 
 /** One GET; a GitLab refusal becomes a failed `Fetched`, no answer at all a `GitLabUnreachableError`. */
 async function fetchOne<T>(api: GitLabApi, url: string, endpoint: string, map: (body: any) => T): Promise<Fetched<T>> {
-    try {
-        return { ok: true, value: map(await rest<unknown>(api, "get", endpoint)) };
-    } catch (e) {
-        const status = (e as { status?: number }).status;
-        const message = (e as Error).message;
-        if (status === undefined || status >= 500) throw new GitLabUnreachableError(url, message);
-        return { ok: false, status, message };
-    }
+    const f = await fetched(async () => map(await rest<unknown>(api, "get", endpoint)));
+    if (f.ok) return f;
+    if (f.status === undefined || f.status >= 500) throw new GitLabUnreachableError(url, f.message);
+    return { ok: false, status: f.status, message: f.message };
 }

@@ -53,7 +53,7 @@ export function gitLabApiError(message: string, status: number | undefined, ambi
  * Retry-After (seconds), then RateLimit-Reset (unix seconds), then a fixed wait; 5xx and
  * dropped connections back off exponentially.
  */
-export function retryDelayMs(failure: { status?: number; headers?: Record<string, string> }, attempt: number, policy: RetryPolicy, nowMs: number): number | undefined {
+function retryDelayMs(failure: { status?: number; headers?: Record<string, string> }, attempt: number, policy: RetryPolicy, nowMs: number): number | undefined {
     const { status, headers = {} } = failure;
     if (status === 429) {
         const retryAfter = Number(headers["retry-after"]);
@@ -67,7 +67,7 @@ export function retryDelayMs(failure: { status?: number; headers?: Record<string
 }
 
 /** A message that says what a failed call means and what to do; never contains the token. */
-export function explainFailure(status: number | undefined, method: string, endpoint: string, detail: string): string {
+function explainFailure(status: number | undefined, method: string, endpoint: string, detail: string): string {
     const what = `${method} ${endpoint}`;
     switch (status) {
         case 401:
@@ -76,19 +76,18 @@ export function explainFailure(status: number | undefined, method: string, endpo
             return `GitLab refused ${what} (403: ${detail}): the token lacks the api scope, or its user is not a Maintainer of the project (Owner of the group to create one).`;
         case 404:
             return `GitLab found nothing at ${what} (404: ${detail}): check gitlab.project.path and that the token's user can see the project or group.`;
+        case undefined:
+            // No subject, so readers can lead with which GitLab ("GitLab at <url> could not be reached: ").
+            return `no answer to ${what}: ${detail}`;
         default:
-            // The Files API refuses a commit to a protected branch with a 400 (lib/api/files.rb).
-            if (status === 400 && /not allowed to push/.test(detail)) {
-                return `GitLab answered 400 on ${what}: ${detail}. The token's user may not push to that branch; let the file land by merge request (gitlab.ciFileCommit: merge-request).`;
-            }
-            return `GitLab answered ${status ?? "no response"} on ${what}: ${detail}`;
+            return `GitLab answered ${status} on ${what}: ${detail}`;
     }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The request handler: fetch with a per-attempt timeout and the retry policy above. */
-export function createRequestHandler(policy: RetryPolicy): RequestHandlerFn {
+function createRequestHandler(policy: RetryPolicy): RequestHandlerFn {
     return async (endpoint: string, options?: Record<string, unknown>): Promise<FormattedResponse> => {
         const { prefixUrl, searchParams, method = "GET", headers, body } = (options ?? {}) as { prefixUrl?: string; searchParams?: string; method?: string; headers?: Record<string, string>; body?: string | FormData };
         const base = prefixUrl && !prefixUrl.endsWith("/") ? `${prefixUrl}/` : prefixUrl;

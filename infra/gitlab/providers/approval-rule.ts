@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { clientFor, configureToken, deleteIfPresent, diffResult, GitLabResourceInputs, isNotFound, projectRef, PROVIDER_VERSION, rest, TokenHolder } from "./common";
+import { clientFor, configureToken, deleteIfPresent, diffResult, getIfPresent, GitLabResourceInputs, projectRef, PROVIDER_VERSION, readGone, rest, TokenHolder } from "./common";
 
 export interface ApprovalRuleInputs extends GitLabResourceInputs {
     readonly projectId: number;
@@ -77,12 +77,8 @@ export const approvalRuleProvider: pulumi.dynamic.ResourceProvider<ApprovalRuleI
     },
     async read(id, props) {
         const api = clientFor(props!, this as TokenHolder);
-        try {
-            return { id, props: fromLive(props!, await rest<RuleJson>(api, "get", `${collection(props!)}/${props!.ruleId}`)) };
-        } catch (e) {
-            if (isNotFound(e)) return { id: "", props: {} as ApprovalRuleOutputs };
-            throw e;
-        }
+        const live = await getIfPresent<RuleJson>(api, `${collection(props!)}/${props!.ruleId}`);
+        return live ? { id, props: fromLive(props!, live) } : readGone<ApprovalRuleOutputs>();
     },
     async update(_id, olds, news) {
         const api = clientFor(news, this as TokenHolder);

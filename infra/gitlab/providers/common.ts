@@ -1,7 +1,8 @@
 /**
  * What every GitLab dynamic provider shares. Provider objects are serialized into state,
  * so they hold no client and no token: each call builds its client, with the token from
- * GITLAB_TOKEN or from the stack's `gitlabToken` secret read in `configure`.
+ * GITLAB_TOKEN or from the stack's `gitlabToken` secret read in `configure`. The audit and
+ * doctor read GitLab with the same REST primitives.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { PROJECT, SECRET_KEYS } from "../../config/schema";
@@ -35,16 +36,64 @@ export function clientFor(inputs: GitLabResourceInputs, holder: TokenHolder): Gi
     return createGitLabClient({ url: inputs.gitlabUrl, token: resolveToken(holder.configuredToken), ...(inputs.retry ? { retry: inputs.retry } : {}) });
 }
 
-/** Raw REST call through the client's requester (endpoints gitbeaker types loosely). */
-export async function rest<T>(api: GitLabApi, method: "get" | "post" | "put" | "patch" | "delete", endpoint: string, body?: Record<string, unknown>): Promise<T> {
-    const requester = (api as unknown as { requester: Record<string, (e: string, o?: Record<string, unknown>) => Promise<{ body: unknown }>> }).requester;
-    const options = body === undefined ? undefined : method === "get" || method === "delete" ? { searchParams: body } : { body };
-    return (await requester[method]!(endpoint, options)).body as T;
+type Method = "get" | "post" | "put" | "patch" | "delete";
+type Requester = Record<Method, (endpoint: string, options?: Record<string, unknown>) => Promise<{ body: unknown; headers: Record<string, string> }>>;
+
+/** The client's requester: it takes endpoints gitbeaker types loosely, and answers with the headers too. */
+function requesterOf(api: GitLabApi): Requester {
+    return (api as unknown as { requester: Requester }).requester;
 }
 
-/** Whether an error carries one of these HTTP statuses (duck-typed: see `gitLabApiError`). */
+/** Raw REST call through the client's requester (endpoints gitbeaker types loosely). */
+export async function rest<T>(api: GitLabApi, method: Method, endpoint: string, body?: Record<string, unknown>): Promise<T> {
+    const options = body === undefined ? undefined : method === "get" || method === "delete" ? { searchParams: body } : { body };
+    return (await requesterOf(api)[method](endpoint, options)).body as T;
+}
+
+/** Every page of a list endpoint, 100 items a page, following `X-Next-Page` (which `rest()` drops) for at most `maxPages`. */
+export async function restPages<T>(api: GitLabApi, endpoint: string, maxPages: number): Promise<T[]> {
+    const out: T[] = [];
+    let page = 1;
+    for (let i = 0; i < maxPages; i++) {
+        const res = await requesterOf(api).get(endpoint, { searchParams: { per_page: 100, page } });
+        out.push(...((res.body as T[] | null) ?? []));
+        const next = Number(res.headers["x-next-page"]);
+        if (!next) break;
+        page = next;
+    }
+    return out;
+}
+
+/** The HTTP status an error carries; undefined when GitLab never answered (duck-typed: see `gitLabApiError`). */
+export function statusOf(e: unknown): number | undefined {
+    return (e as { status?: number } | undefined)?.status;
+}
+
+/** Whether an error carries one of these HTTP statuses. */
 export function hasStatus(e: unknown, ...statuses: number[]): boolean {
-    return statuses.includes((e as { status?: number })?.status as number);
+    return statuses.includes(statusOf(e) as number);
+}
+
+/**
+ * The answer to one GitLab call: its value, or the HTTP status and message of the failure.
+ * `S` narrows the status for readers that never keep a call GitLab did not answer.
+ */
+export type Fetched<T, S extends number | undefined = number | undefined> =
+    | { readonly ok: true; readonly value: T }
+    | {
+          readonly ok: false;
+          /** HTTP status; undefined when GitLab never answered. */
+          readonly status: S;
+          readonly message: string;
+      };
+
+/** Runs a call and keeps its failure as data, so a reader can say why a part is missing. */
+export async function fetched<T>(call: () => Promise<T>): Promise<Fetched<T>> {
+    try {
+        return { ok: true, value: await call() };
+    } catch (e) {
+        return { ok: false, status: statusOf(e), message: (e as Error)?.message ?? String(e) };
+    }
 }
 
 /** Whether an error is GitLab's 404. */
@@ -59,6 +108,21 @@ export async function deleteIfPresent(api: GitLabApi, endpoint: string): Promise
     } catch (e) {
         if (!isNotFound(e)) throw e;
     }
+}
+
+/** GET that answers undefined for "not there" (404). */
+export async function getIfPresent<T>(api: GitLabApi, endpoint: string, query?: Record<string, unknown>): Promise<T | undefined> {
+    try {
+        return await rest<T>(api, "get", endpoint, query);
+    } catch (e) {
+        if (isNotFound(e)) return undefined;
+        throw e;
+    }
+}
+
+/** `read`'s answer for a resource removed behind Pulumi's back: no id, so the engine drops it and the next `up` makes it again. */
+export function readGone<T>(): pulumi.dynamic.ReadResult<T> {
+    return { id: "", props: {} as T };
 }
 
 /** Whether an error is GitLab's 409 "already exists". */
@@ -79,6 +143,12 @@ export function roleEntries(list: readonly AccessEntryJson[] | undefined): Acces
     return (list ?? []).filter((a) => a.user_id == null && a.group_id == null);
 }
 
+/** Whether the list has exactly one role entry and it is at `level` (what a converged protection looks like). */
+export function onlyRole(list: readonly AccessEntryJson[] | undefined, level: number): boolean {
+    const roles = roleEntries(list);
+    return roles.length === 1 && roles[0]!.access_level === level;
+}
+
 /**
  * The effective role level of an access list: when several role entries exist GitLab allows
  * anyone any of them allows, so the lowest non-zero level wins; "no one" (0) only when that is
@@ -97,7 +167,7 @@ export function projectRef(project: string | number): string {
 }
 
 /** The keys whose values differ between two input sets. */
-export function changedKeys<T extends object>(olds: T, news: T, keys: readonly (keyof T)[]): (keyof T)[] {
+function changedKeys<T extends object>(olds: T, news: T, keys: readonly (keyof T)[]): (keyof T)[] {
     return keys.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
 }
 

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { clientFor, configureToken, diffResult, GitLabResourceInputs, hasStatus, isNotFound, projectRef, PROVIDER_VERSION, rest, TokenHolder } from "./common";
+import { clientFor, configureToken, diffResult, getIfPresent, GitLabResourceInputs, hasStatus, isNotFound, projectRef, PROVIDER_VERSION, rest, TokenHolder } from "./common";
 
 export interface ProjectInputs extends GitLabResourceInputs {
     /** Full path `group[/subgroup]/name`. */
@@ -55,7 +55,7 @@ export function projectSettings(i: ProjectInputs): Record<string, unknown> {
 }
 
 /** The PUT body that brings `live` to `want`: only what differs; `visibility` only when it changes. */
-export function settingsUpdate(want: ProjectInputs, live: ProjectJson): Record<string, unknown> {
+function settingsUpdate(want: ProjectInputs, live: ProjectJson): Record<string, unknown> {
     const body: Record<string, unknown> = {};
     const liveValues = live as unknown as Record<string, unknown>;
     for (const [k, v] of Object.entries(projectSettings(want))) {
@@ -100,13 +100,8 @@ export const projectProvider: pulumi.dynamic.ResourceProvider<ProjectInputs, Pro
     },
     async create(inputs) {
         const api = clientFor(inputs, this as TokenHolder);
-        let project: ProjectJson | undefined;
-        try {
-            // Read before create: an earlier attempt may have created it already.
-            project = await rest<ProjectJson>(api, "get", `projects/${projectRef(inputs.path)}`);
-        } catch (e) {
-            if (!isNotFound(e)) throw e;
-        }
+        // Read before create: an earlier attempt may have created it already.
+        let project = await getIfPresent<ProjectJson>(api, `projects/${projectRef(inputs.path)}`);
         if (!project) {
             if (inputs.mode === "adopt") throw new Error(`gitlab.project.mode is 'adopt' but there is no project at ${inputs.path}; create it, fix the path, or use mode 'create'`);
             const group = inputs.path.slice(0, inputs.path.lastIndexOf("/"));

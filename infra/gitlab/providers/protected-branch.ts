@@ -6,11 +6,13 @@ import {
     deleteIfPresent,
     diffResult,
     effectiveLevel,
+    getIfPresent,
     GitLabResourceInputs,
     isConflict,
-    isNotFound,
+    onlyRole,
     projectRef,
     PROVIDER_VERSION,
+    readGone,
     rest,
     roleEntries,
     swapProtection,
@@ -54,7 +56,7 @@ export interface ProtectedBranchJson {
  * does not have (CE: unprotect level, code-owner approval) reads as wanted: there is nothing
  * to drift, and the audit reports that nobody enforces it.
  */
-export function protectionFromLive(i: ProtectedBranchInputs, pb: ProtectedBranchJson): ProtectedBranchOutputs {
+function protectionFromLive(i: ProtectedBranchInputs, pb: ProtectedBranchJson): ProtectedBranchOutputs {
     return {
         ...i,
         pushAccessLevel: effectiveLevel(pb.push_access_levels),
@@ -67,15 +69,11 @@ export function protectionFromLive(i: ProtectedBranchInputs, pb: ProtectedBranch
 }
 
 /** Whether the live protection already is the wanted one (role entries exactly the wanted level). */
-export function protectionMatches(want: ProtectedBranchInputs, live: ProtectedBranchJson): boolean {
-    const exactly = (list: AccessEntryJson[] | undefined, level: number) => {
-        const roles = roleEntries(list);
-        return roles.length === 1 && roles[0]!.access_level === level;
-    };
+function protectionMatches(want: ProtectedBranchInputs, live: ProtectedBranchJson): boolean {
     return (
-        exactly(live.push_access_levels, want.pushAccessLevel) &&
-        exactly(live.merge_access_levels, want.mergeAccessLevel) &&
-        (live.unprotect_access_levels === undefined || exactly(live.unprotect_access_levels, want.unprotectAccessLevel)) &&
+        onlyRole(live.push_access_levels, want.pushAccessLevel) &&
+        onlyRole(live.merge_access_levels, want.mergeAccessLevel) &&
+        (live.unprotect_access_levels === undefined || onlyRole(live.unprotect_access_levels, want.unprotectAccessLevel)) &&
         live.allow_force_push === want.allowForcePush &&
         (live.code_owner_approval_required === undefined || live.code_owner_approval_required === want.codeOwnerApprovalRequired)
     );
@@ -87,10 +85,10 @@ export function protectionMatches(want: ProtectedBranchInputs, live: ProtectedBr
  * `{access_level}` entries beside existing ones). It always sends code_owner_approval_required:
  * older EE reset it to false when omitted.
  */
-export function protectionPatch(want: ProtectedBranchInputs, live: ProtectedBranchJson): Record<string, unknown> {
+function protectionPatch(want: ProtectedBranchInputs, live: ProtectedBranchJson): Record<string, unknown> {
     const changes = (list: AccessEntryJson[] | undefined, level: number) => {
+        if (onlyRole(list, level)) return [];
         const roles = roleEntries(list);
-        if (roles.length === 1 && roles[0]!.access_level === level) return [];
         const keep = roles.some((a) => a.access_level === level);
         return [...(keep ? [] : [{ access_level: level }]), ...roles.filter((a) => a.access_level !== level).map((a) => ({ id: a.id, _destroy: true }))];
     };
@@ -104,7 +102,7 @@ export function protectionPatch(want: ProtectedBranchInputs, live: ProtectedBran
 }
 
 /** POST body: the scalars every edition accepts on create (CE drops the EE-only ones). */
-export function protectionCreateBody(want: ProtectedBranchInputs, name = want.name): Record<string, unknown> {
+function protectionCreateBody(want: ProtectedBranchInputs, name = want.name): Record<string, unknown> {
     return {
         name,
         push_access_level: want.pushAccessLevel,
@@ -132,10 +130,8 @@ async function converge(api: ReturnType<typeof clientFor>, want: ProtectedBranch
     return swapProtection<ProtectedBranchJson>(api, {
         collection: collection(want),
         name: want.name,
-        protect: (name, strictest) =>
-            strictest
-                ? { name, push_access_level: 0, merge_access_level: 0, unprotect_access_level: 40, allow_force_push: false, code_owner_approval_required: want.codeOwnerApprovalRequired }
-                : protectionCreateBody(want, name),
+        // Strictest: no one pushes or merges, Maintainers unprotect, no force push.
+        protect: (name, strictest) => protectionCreateBody(strictest ? { ...want, pushAccessLevel: 0, mergeAccessLevel: 0, unprotectAccessLevel: 40, allowForcePush: false } : want, name),
     });
 }
 
@@ -163,13 +159,9 @@ export const protectedBranchProvider: pulumi.dynamic.ResourceProvider<ProtectedB
     },
     async read(id, props) {
         const api = clientFor(props!, this as TokenHolder);
-        try {
-            return { id, props: protectionFromLive(props!, await rest<ProtectedBranchJson>(api, "get", path(props!))) };
-        } catch (e) {
-            // Unprotected behind Pulumi's back: gone, so the next `up` protects it again.
-            if (isNotFound(e)) return { id: "", props: {} as ProtectedBranchOutputs };
-            throw e;
-        }
+        const live = await getIfPresent<ProtectedBranchJson>(api, path(props!));
+        // Unprotected behind Pulumi's back: gone, so the next `up` protects it again.
+        return live ? { id, props: protectionFromLive(props!, live) } : readGone<ProtectedBranchOutputs>();
     },
     async update(_id, _olds, news) {
         const api = clientFor(news, this as TokenHolder);

@@ -6,13 +6,14 @@ import {
     deleteIfPresent,
     diffResult,
     effectiveLevel,
+    getIfPresent,
     GitLabResourceInputs,
     hasStatus,
-    isNotFound,
+    onlyRole,
     projectRef,
     PROVIDER_VERSION,
+    readGone,
     rest,
-    roleEntries,
     swapProtection,
     TokenHolder,
 } from "./common";
@@ -25,18 +26,17 @@ export interface ProtectedTagInputs extends GitLabResourceInputs {
 }
 
 /** lib/api/entities/protected_tag.rb: a name and its create levels; no id. */
-interface ProtectedTagJson {
-    name: string;
-    create_access_levels: AccessEntryJson[];
+export interface ProtectedTagJson {
+    readonly name: string;
+    readonly create_access_levels: readonly AccessEntryJson[];
 }
 
 const collection = (i: { projectId: number }) => `projects/${projectRef(i.projectId)}/protected_tags`;
 const path = (i: { projectId: number; name: string }) => `${collection(i)}/${encodeURIComponent(i.name)}`;
 const fromLive = (i: ProtectedTagInputs, t: ProtectedTagJson): ProtectedTagInputs => ({ ...i, createAccessLevel: effectiveLevel(t.create_access_levels) });
-const matches = (i: ProtectedTagInputs, t: ProtectedTagJson) => {
-    const roles = roleEntries(t.create_access_levels);
-    return roles.length === 1 && roles[0]!.access_level === i.createAccessLevel;
-};
+const matches = (i: ProtectedTagInputs, t: ProtectedTagJson) => onlyRole(t.create_access_levels, i.createAccessLevel);
+/** The POST body protecting `name` for creation by `level`. */
+const tagBody = (name: string, level: number) => ({ name, create_access_level: level });
 
 /**
  * GitLab has no update for protected tags (no PATCH/PUT in lib/api/protected_tags.rb), so a
@@ -48,7 +48,7 @@ async function converge(api: ReturnType<typeof clientFor>, want: ProtectedTagInp
     return swapProtection<ProtectedTagJson>(api, {
         collection: collection(want),
         name: want.name,
-        protect: (name, strictest) => ({ name, create_access_level: strictest ? 0 : want.createAccessLevel }),
+        protect: (name, strictest) => tagBody(name, strictest ? 0 : want.createAccessLevel),
     });
 }
 
@@ -64,7 +64,7 @@ export const protectedTagProvider: pulumi.dynamic.ResourceProvider<ProtectedTagI
         const api = clientFor(inputs, this as TokenHolder);
         let live: ProtectedTagJson;
         try {
-            live = await rest<ProtectedTagJson>(api, "post", collection(inputs), { name: inputs.name, create_access_level: inputs.createAccessLevel });
+            live = await rest<ProtectedTagJson>(api, "post", collection(inputs), tagBody(inputs.name, inputs.createAccessLevel));
         } catch (e) {
             // A duplicate is a 422 "Name has already been taken" here, not a 409 (the model's
             // uniqueness validation): protected already, by hand or by a lost earlier answer.
@@ -75,22 +75,13 @@ export const protectedTagProvider: pulumi.dynamic.ResourceProvider<ProtectedTagI
     },
     async read(id, props) {
         const api = clientFor(props!, this as TokenHolder);
-        try {
-            return { id, props: fromLive(props!, await rest<ProtectedTagJson>(api, "get", path(props!))) };
-        } catch (e) {
-            if (isNotFound(e)) return { id: "", props: {} as ProtectedTagInputs };
-            throw e;
-        }
+        const live = await getIfPresent<ProtectedTagJson>(api, path(props!));
+        return live ? { id, props: fromLive(props!, live) } : readGone<ProtectedTagInputs>();
     },
     async update(_id, _olds, news) {
         const api = clientFor(news, this as TokenHolder);
-        let live: ProtectedTagJson | undefined;
-        try {
-            live = await rest<ProtectedTagJson>(api, "get", path(news));
-        } catch (e) {
-            if (!isNotFound(e)) throw e;
-        }
-        const result = live ? await converge(api, news, live) : await rest<ProtectedTagJson>(api, "post", collection(news), { name: news.name, create_access_level: news.createAccessLevel });
+        const live = await getIfPresent<ProtectedTagJson>(api, path(news));
+        const result = live ? await converge(api, news, live) : await rest<ProtectedTagJson>(api, "post", collection(news), tagBody(news.name, news.createAccessLevel));
         return { outs: fromLive(news, result) };
     },
     async delete(_id, props) {

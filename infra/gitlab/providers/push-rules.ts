@@ -9,10 +9,11 @@ export interface PushRulesInputs extends GitLabResourceInputs {
     readonly denyDeleteTag: boolean;
 }
 
-interface PushRuleJson {
-    branch_name_regex: string | null;
-    prevent_secrets: boolean;
-    deny_delete_tag: boolean;
+/** `GET /projects/:id/push_rule` (Premium); GitLab answers `null` when the project has none. */
+export interface PushRuleJson {
+    readonly branch_name_regex: string | null;
+    readonly prevent_secrets: boolean;
+    readonly deny_delete_tag: boolean;
 }
 
 const body = (i: PushRulesInputs) => ({ branch_name_regex: i.branchNameRegex, prevent_secrets: i.preventSecrets, deny_delete_tag: i.denyDeleteTag });

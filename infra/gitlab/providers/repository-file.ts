@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { clientFor, configureToken, diffResult, GitLabResourceInputs, isNotFound, projectRef, PROVIDER_VERSION, rest, TokenHolder } from "./common";
+import { gitLabApiError, GitLabApiError } from "../client";
+import { clientFor, configureToken, diffResult, getIfPresent, GitLabResourceInputs, hasStatus, projectRef, PROVIDER_VERSION, rest, TokenHolder } from "./common";
 
 export interface RepositoryFileInputs extends GitLabResourceInputs {
     readonly projectId: number;
@@ -34,13 +35,8 @@ interface MergeRequestJson {
 const fileEndpoint = (i: RepositoryFileInputs) => `projects/${projectRef(i.projectId)}/repository/files/${encodeURIComponent(i.filePath)}`;
 
 async function readContent(api: ReturnType<typeof clientFor>, i: RepositoryFileInputs, branch: string): Promise<string | undefined> {
-    try {
-        const f = await rest<FileJson>(api, "get", fileEndpoint(i), { ref: branch });
-        return Buffer.from(f.content, "base64").toString("utf8");
-    } catch (e) {
-        if (isNotFound(e)) return undefined;
-        throw e;
-    }
+    const f = await getIfPresent<FileJson>(api, fileEndpoint(i), { ref: branch });
+    return f === undefined ? undefined : Buffer.from(f.content, "base64").toString("utf8");
 }
 
 /** Commits `content` on `branch` (create or update), unless it is already there. */
@@ -48,7 +44,14 @@ async function commit(api: ReturnType<typeof clientFor>, i: RepositoryFileInputs
     const current = await readContent(api, i, branch);
     if (current === i.content) return;
     const body = { branch, content: i.content, commit_message: i.commitMessage };
-    await rest(api, current === undefined ? "post" : "put", fileEndpoint(i), body);
+    try {
+        await rest(api, current === undefined ? "post" : "put", fileEndpoint(i), body);
+    } catch (e) {
+        // The Files API refuses a commit to a protected branch with a 400 (lib/api/files.rb): say what to do instead.
+        if (!(hasStatus(e, 400) && /not allowed to push/.test((e as Error).message))) throw e;
+        const err = e as GitLabApiError;
+        throw gitLabApiError(`${err.message}. The token's user may not push to that branch; let the file land by merge request (gitlab.ciFileCommit: merge-request).`, err.status, err.ambiguous);
+    }
 }
 
 /** Lands the file: directly, or on the proposal branch with an open merge request (reused if one is open). */
@@ -58,10 +61,7 @@ async function land(api: ReturnType<typeof clientFor>, i: RepositoryFileInputs):
         return { ...i, mergeRequestUrl: "" };
     }
     const branches = `projects/${projectRef(i.projectId)}/repository/branches`;
-    try {
-        await rest(api, "get", `${branches}/${encodeURIComponent(i.proposalBranch)}`);
-    } catch (e) {
-        if (!isNotFound(e)) throw e;
+    if ((await getIfPresent(api, `${branches}/${encodeURIComponent(i.proposalBranch)}`)) === undefined) {
         await rest(api, "post", branches, { branch: i.proposalBranch, ref: i.branch });
     }
     await commit(api, i, i.proposalBranch);

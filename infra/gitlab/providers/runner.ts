@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { clientFor, configureToken, deleteIfPresent, diffResult, GitLabResourceInputs, hasStatus, isNotFound, projectRef, PROVIDER_VERSION, rest, TokenHolder } from "./common";
+import { clientFor, configureToken, deleteIfPresent, diffResult, getIfPresent, GitLabResourceInputs, hasStatus, projectRef, PROVIDER_VERSION, readGone, rest, TokenHolder } from "./common";
 
 export interface RunnerInputs extends GitLabResourceInputs {
     readonly projectId: number;
@@ -84,14 +84,9 @@ export const runnerProvider: pulumi.dynamic.ResourceProvider<RunnerInputs, Runne
     },
     async read(id, props) {
         const api = clientFor(props!, this as TokenHolder);
-        try {
-            const live = await rest<RunnerJson>(api, "get", `runners/${id}`);
-            // GitLab never returns the token again: keep the one from create.
-            return { id, props: { ...props!, ...fromLive(props!, live) } };
-        } catch (e) {
-            if (isNotFound(e)) return { id: "", props: {} as RunnerOutputs };
-            throw e;
-        }
+        const live = await getIfPresent<RunnerJson>(api, `runners/${id}`);
+        // GitLab never returns the token again: keep the one from create.
+        return live ? { id, props: { ...props!, ...fromLive(props!, live) } } : readGone<RunnerOutputs>();
     },
     async update(id, olds, news) {
         const api = clientFor(news, this as TokenHolder);
