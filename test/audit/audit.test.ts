@@ -10,15 +10,15 @@ import { formatText } from "../../infra/audit/format";
 import { readLiveProject } from "../../infra/audit/read";
 import { AccessLevel, GitLabTier } from "../../infra/branch-model/branch-model";
 import { TeamConfig } from "../../infra/config/validate";
+import { gitlabRequest } from "../support/emulator-http";
 import { EmulatorMode, GitLabEmulator, ProjectState } from "../support/gitlab-emulator";
 import { ADMIN_TOKEN, cloneProject, configOf, emulatorSuite, provision, RETRY, stackYaml } from "./support";
 
 /** A GitLab API call as the admin, for drift made behind the package's back. */
 async function api(em: GitLabEmulator, method: string, path: string, body?: Record<string, unknown>): Promise<unknown> {
-    const res = await fetch(`${em.url}/api/v4/${path}`, { method, headers: { "PRIVATE-TOKEN": ADMIN_TOKEN, "content-type": "application/json" }, ...(body ? { body: JSON.stringify(body) } : {}) });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-    return text ? JSON.parse(text) : null;
+    const res = await gitlabRequest(em.url, ADMIN_TOKEN, method, path, body);
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${res.text}`);
+    return res.json;
 }
 
 const rowOf = (report: AuditReport, id: string): AuditRow => {

@@ -8,6 +8,7 @@ import { AddressInfo } from "net";
 import { doctorMain } from "../../infra/cli/doctor";
 import { checkTier } from "../../infra/doctor/gitlab-checks";
 import { GitLabFacts } from "../../infra/doctor/gitlab-facts";
+import { gitlabRequest } from "../support/emulator-http";
 import { EmulatorMode, GitLabEmulator, Role, startGitLabEmulator } from "../support/gitlab-emulator";
 import { capture, noAwsCredentials, stackRaw, writeStack } from "./fixtures";
 
@@ -31,8 +32,7 @@ afterAll(async () => {
 const em = (mode: EmulatorMode) => emulators.get(mode)!;
 
 async function api(mode: EmulatorMode, method: string, path: string, body?: unknown): Promise<any> {
-    const res = await fetch(`${em(mode).url}/api/v4${path}`, { method, headers: { "PRIVATE-TOKEN": em(mode).adminToken, "content-type": "application/json" }, ...(body ? { body: JSON.stringify(body) } : {}) });
-    return res.json();
+    return (await gitlabRequest(em(mode).url, em(mode).adminToken, method, path, body)).json;
 }
 
 /** A stack on the emulator of `mode`; `change` edits its config. */

@@ -2,6 +2,7 @@
  * The emulator answers as GitLab does, per edition: each test pins one behaviour that the
  * emulator's source comments cite (lib/api/*.rb, ee/lib/..., doc/api/*.md).
  */
+import { gitlabRequest } from "../support/emulator-http";
 import { EmulatorMode, GitLabEmulator, Role, startGitLabEmulator } from "../support/gitlab-emulator";
 
 const emulators = new Map<EmulatorMode, GitLabEmulator>();
@@ -18,9 +19,8 @@ afterAll(async () => {
 
 const em = (mode: EmulatorMode) => emulators.get(mode)!;
 async function call(mode: EmulatorMode, method: string, path: string, body?: unknown, token = em(mode).adminToken): Promise<{ status: number; json: any; headers: Headers }> {
-    const res = await fetch(`${em(mode).url}/api/v4${path}`, { method, headers: { "PRIVATE-TOKEN": token, "content-type": "application/json" }, ...(body ? { body: JSON.stringify(body) } : {}) });
-    const text = await res.text();
-    return { status: res.status, json: text ? JSON.parse(text) : null, headers: res.headers };
+    const { status, json, headers } = await gitlabRequest(em(mode).url, token, method, path, body);
+    return { status, json, headers };
 }
 let seq = 0;
 async function project(mode: EmulatorMode): Promise<number> {
@@ -97,6 +97,42 @@ describe("protected branches per edition", () => {
         expect(Object.keys((await call("ee-free", "GET", `/projects/${pid}/protected_tags/v%2A`)).json)).toEqual(["name", "create_access_levels"]);
         expect((await call("ee-free", "GET", `/projects/${pid}/protected_branches/nope`)).json).toEqual({ message: "404 Not found" });
     });
+
+    it("protected branches (list and single) need read_code, Reporter on a private project; protected tags (list and single) need Maintainer", async () => {
+        const e = em("ee-free");
+        const pid = await project("ee-free");
+        await call("ee-free", "POST", `/projects/${pid}/protected_branches`, { name: "main" });
+        await call("ee-free", "POST", `/projects/${pid}/protected_tags`, { name: "v*" });
+        const tokenAt = (username: string, level: number) => {
+            e.addUser(username);
+            e.state.projects.get(pid)!.members.set([...e.state.users.values()].find((u) => u.username === username)!.id, level);
+            return e.addToken(username, ["api"]);
+        };
+        const reporter = tokenAt("refs-reporter", Role.Reporter);
+        const guest = tokenAt("refs-guest", Role.Guest);
+        const status = async (path: string, token: string) => (await call("ee-free", "GET", `/projects/${pid}${path}`, undefined, token)).status;
+        expect([await status("/protected_branches", reporter), await status("/protected_branches/main", reporter)]).toEqual([200, 200]);
+        expect([await status("/protected_branches", guest), await status("/protected_branches/main", guest)]).toEqual([403, 403]);
+        expect([await status("/protected_tags", reporter), await status("/protected_tags/v%2A", reporter)]).toEqual([403, 403]);
+    });
+
+    it("a push entry naming a user or a group is not a role entry: it lets in that user, and a group only through an invited group", async () => {
+        const e = em("ee-premium");
+        const pid = await project("ee-premium");
+        const group = (await call("ee-premium", "GET", "/namespaces/ml-team")).json.id;
+        for (const u of ["entry-user", "other-dev"]) {
+            e.addUser(u);
+            e.addGroupMember("ml-team", u, Role.Developer);
+        }
+        const entryUser = [...e.state.users.values()].find((u) => u.username === "entry-user")!.id;
+        await call("ee-premium", "POST", `/projects/${pid}/protected_branches`, { name: "main", push_access_level: 0 });
+        const patched = await call("ee-premium", "PATCH", `/projects/${pid}/protected_branches/main`, { allowed_to_push: [{ group_id: group }, { user_id: entryUser }] });
+        expect(patched.json.push_access_levels).toEqual(expect.arrayContaining([expect.objectContaining({ group_id: group, user_id: null }), expect.objectContaining({ user_id: entryUser, group_id: null })]));
+        const commit = async (username: string) => call("ee-premium", "POST", `/projects/${pid}/repository/files/${username}.txt`, { branch: "main", content: "x", commit_message: "x" }, e.addToken(username, ["api"]));
+        // ml-team is the project's own group, not a group invited to it: its entry lets no Developer in.
+        expect(await commit("other-dev")).toMatchObject({ status: 400, json: { message: "You are not allowed to push into this branch" } });
+        expect((await commit("entry-user")).status).toBe(201);
+    });
 });
 
 describe("roles", () => {
@@ -129,6 +165,15 @@ describe("roles", () => {
         const after = await call("ce", "GET", `/projects/${pid}`);
         expect(after.json).toMatchObject({ archived: true, path: `p${seq}-deletion_scheduled-${pid}` });
         expect(await call("ce", "DELETE", `/projects/${pid}`)).toMatchObject({ status: 400, json: { message: "Project has been already marked for deletion" } });
+    });
+
+    it("the deletion rename moves path_with_namespace and web_url along with the path", async () => {
+        const pid = await project("ce");
+        await call("ce", "DELETE", `/projects/${pid}`);
+        const after = (await call("ce", "GET", `/projects/${pid}`)).json;
+        expect(after.path).toBe(`p${seq}-deletion_scheduled-${pid}`);
+        expect(after.path_with_namespace).toBe(`ml-team/${after.path}`);
+        expect(after.web_url).toBe(`${em("ce").url}/ml-team/${after.path}`);
     });
 });
 

@@ -161,7 +161,7 @@ describe.each(["ce", "ee-free", "ee-premium"] as const)("GitLab providers on %s"
         });
 
         it("says the group path is wrong when the namespace does not exist", async () => {
-            await expect(projectProvider.create!(s.projectInputs({ path: "no-such-group/models" }))).rejects.toThrow(/404.*Group Not Found.*check gitlab\.project\.path/);
+            await expect(projectProvider.create!(s.projectInputs({ path: "no-such-group/models" }))).rejects.toThrow(/404.*Namespace Not Found.*check gitlab\.project\.path/);
         });
     });
 

@@ -1,56 +1,77 @@
 /**
  * `npm run gitlab-emulator -- [--port 8929] [--mode ce|ee-free|ee-premium|ee-ultimate]`: runs the
- * GitLab API emulator as a process, seeded with a group and a few users, so the providers, the
- * audit and doctor can be tried by hand against something that answers like GitLab.
+ * GitLab API emulator as a process, seeded with a group, a project and a few users, so the
+ * providers, the audit and doctor can be tried by hand against something that answers like GitLab.
  */
-import { EMULATOR_MODES, EmulatorMode, startGitLabEmulator } from "./gitlab-emulator";
+import { CliIo, CommandSpec, runCli, runCommand, UsageError } from "../../infra/cli/args";
+import { gitlabRequest } from "./emulator-http";
+import { EMULATOR_MODES, EmulatorMode, GitLabEmulator, startGitLabEmulator } from "./gitlab-emulator";
 
-const USAGE = `usage: npm run gitlab-emulator -- [--port N] [--mode ${EMULATOR_MODES.join("|")}]
+const DEFAULT_PORT = 8929;
+const DEFAULT_MODE: EmulatorMode = "ee-premium";
+const GROUP = "ml-team";
+/** The project the printed audit command reads. */
+const PROJECT = "vision-models";
+const USERS = ["alice", "bob", "chen.wei"];
 
-Runs an emulated GitLab REST API v4 on 127.0.0.1 until interrupted (Ctrl-C).
-  --port N     port to listen on (default 8929; 0 picks a free one)
-  --mode M     edition and tier to emulate (default ee-premium)
+export const GITLAB_EMULATOR_COMMAND: CommandSpec = {
+    name: "gitlab-emulator",
+    summary:
+        `Runs an emulated GitLab REST API v4 on 127.0.0.1 until interrupted (Ctrl-C), seeded with the group ${GROUP}, its project ${PROJECT} ` +
+        `and the users ${USERS.join(", ")}; prints the admin token and commands to try against it.`,
+    synopsis: [`[--port N] [--mode ${EMULATOR_MODES.join("|")}]`],
+    options: [
+        { name: "port", value: "N", description: `port to listen on (default ${DEFAULT_PORT}; 0 picks a free one)` },
+        { name: "mode", value: "M", description: `edition and tier to emulate: ${EMULATOR_MODES.join(", ")} (default ${DEFAULT_MODE})` },
+    ],
+    exitCodes: [
+        [0, "stopped by Ctrl-C"],
+        [1, "could not start (e.g. the port is in use)"],
+        [2, "usage error"],
+    ],
+    examples: ["npm run gitlab-emulator", "npm run gitlab-emulator -- --port 0 --mode ce"],
+};
 
-Exit codes: 0 stopped by Ctrl-C, 1 could not start (e.g. port in use), 2 usage error.`;
-
-function fail(message: string, code: number): never {
-    console.error(message);
-    process.exit(code);
+/** Resolves on the first Ctrl-C. */
+function interrupted(): Promise<void> {
+    return new Promise((resolve) => process.once("SIGINT", () => resolve()));
 }
 
-async function main(): Promise<void> {
-    const args = process.argv.slice(2);
-    if (args.includes("--help") || args.includes("-h")) {
-        console.log(USAGE);
-        return;
-    }
-    const flags: Record<string, string> = {};
-    for (let i = 0; i < args.length; i++) {
-        const [name, inline] = args[i]!.replace(/^--/, "").split("=", 2) as [string, string | undefined];
-        if (!args[i]!.startsWith("--") || !["port", "mode"].includes(name)) fail(`error: unexpected argument '${args[i]}'\n${USAGE}`, 2);
-        const value = inline ?? args[++i];
-        if (value === undefined) fail(`error: --${name} needs a value\n${USAGE}`, 2);
-        flags[name] = value;
-    }
-    const mode = (flags.mode ?? "ee-premium") as EmulatorMode;
-    if (!EMULATOR_MODES.includes(mode)) fail(`error: --mode must be one of ${EMULATOR_MODES.join(", ")}, not '${flags.mode}'`, 2);
-    const port = Number(flags.port ?? 8929);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`error: --port must be a port number (0-65535), not '${flags.port}'`, 2);
-
-    let emulator;
-    try {
-        emulator = await startGitLabEmulator({ mode, port });
-    } catch (e) {
-        const err = e as NodeJS.ErrnoException;
-        fail(err.code === "EADDRINUSE" ? `error: port ${port} is already in use; pick another with --port` : `error: could not start: ${err.message}`, 1);
-    }
-    emulator.addGroup("ml-team");
-    for (const u of ["alice", "bob", "chen.wei"]) emulator.addUser(u);
-    console.log(`GitLab API emulator (${mode}) at ${emulator.url}/api/v4`);
-    console.log(`admin token: ${emulator.adminToken}`);
-    console.log(`try: curl -s -H "PRIVATE-TOKEN: ${emulator.adminToken}" ${emulator.url}/api/v4/user`);
-    console.log(`     GITLAB_URL=${emulator.url} GITLAB_TOKEN=${emulator.adminToken} npm run audit -- --url ${emulator.url} --project ml-team/vision-models`);
-    process.on("SIGINT", () => void emulator!.close().then(() => process.exit(0)));
+async function seed(emulator: GitLabEmulator): Promise<void> {
+    const namespaceId = emulator.addGroup(GROUP);
+    for (const u of USERS) emulator.addUser(u);
+    const res = await gitlabRequest(emulator.url, emulator.adminToken, "POST", "/projects", { name: PROJECT, namespace_id: namespaceId, initialize_with_readme: true });
+    if (!res.ok) throw new Error(`could not seed ${GROUP}/${PROJECT}: ${res.status} ${res.text}`);
 }
 
-void main();
+/** The command's main: runs until `until` resolves (Ctrl-C), then exit code 0; 1 or 2 as `--help` documents. */
+export async function gitlabEmulatorMain(argv: readonly string[], io: CliIo, until: () => Promise<void> = interrupted): Promise<number> {
+    return runCommand(GITLAB_EMULATOR_COMMAND, argv, io, async (flags) => {
+        const mode = (flags.mode ?? DEFAULT_MODE) as EmulatorMode;
+        if (!EMULATOR_MODES.includes(mode)) throw new UsageError(`--mode must be one of ${EMULATOR_MODES.join(", ")}, not '${flags.mode}'`);
+        const port = Number(flags.port ?? DEFAULT_PORT);
+        if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number (0-65535), not '${flags.port}'`);
+        const stopped = until();
+        let emulator: GitLabEmulator;
+        try {
+            emulator = await startGitLabEmulator({ mode, port });
+        } catch (e) {
+            const err = e as NodeJS.ErrnoException;
+            // runCommand prints any other error as one `error:` line with exit code 1.
+            throw new Error(err.code === "EADDRINUSE" ? `port ${port} is already in use; pick another with --port` : `could not start: ${err.message}`);
+        }
+        try {
+            await seed(emulator);
+            io.out(`GitLab API emulator (${mode}) at ${emulator.url}/api/v4`);
+            io.out(`admin token: ${emulator.adminToken}`);
+            io.out(`try: curl -s -H "PRIVATE-TOKEN: ${emulator.adminToken}" ${emulator.url}/api/v4/user`);
+            io.out(`     GITLAB_TOKEN=${emulator.adminToken} npm run audit -- --url ${emulator.url} --project ${GROUP}/${PROJECT}`);
+            await stopped;
+        } finally {
+            await emulator.close();
+        }
+        return 0;
+    });
+}
+
+if (require.main === module) runCli((argv, io) => gitlabEmulatorMain(argv, io));

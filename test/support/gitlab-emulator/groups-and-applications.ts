@@ -5,7 +5,7 @@
  */
 import { randomBytes } from "crypto";
 import type { EmulatorCore } from "./index";
-import { forbidden, GroupState, paramError, recordNotFound } from "./model";
+import { bool, forbidden, paramError, recordNotFound } from "./model";
 
 interface ApplicationState {
     id: number;
@@ -21,9 +21,6 @@ export function registerGroupAndApplicationRoutes(core: EmulatorCore): void {
     const { state } = core;
     const applications: ApplicationState[] = [];
 
-    /** The group and its ancestors, whose memberships the group inherits. */
-    const chain = (g: GroupState): GroupState[] => [...state.groups.values()].filter((x) => g.full_path === x.full_path || g.full_path.startsWith(`${x.full_path}/`));
-
     // lib/api/members.rb `get ":id/members/all/:user_id"` (source_type group): find_all_members
     // then `find_by!(user_id:)`, so a non-member is ActiveRecord's 404 "Not found". With a direct
     // and an inherited membership the highest access level is returned (doc/api/members.md
@@ -32,9 +29,9 @@ export function registerGroupAndApplicationRoutes(core: EmulatorCore): void {
     core.route("GET", "/groups/:id/members/all/:user_id", ({ params }) => {
         const group = core.findGroup(params[0]!);
         const uid = Number(params[1]);
-        const levels = chain(group).flatMap((g) => (g.members.has(uid) ? [g.members.get(uid)!] : []));
-        if (levels.length === 0 || !state.users.has(uid)) throw recordNotFound();
-        return [200, { ...core.user(uid), access_level: Math.max(...levels) }];
+        const level = core.inheritedLevel(group.full_path, uid);
+        if (level === 0 || !state.users.has(uid)) throw recordNotFound();
+        return [200, { ...core.user(uid), access_level: level }];
     });
 
     // lib/api/applications.rb: `before { authenticated_as_admin! }` (403 for everyone else).
@@ -62,7 +59,7 @@ export function registerGroupAndApplicationRoutes(core: EmulatorCore): void {
             name: String(body.name),
             redirect_uri: String(body.redirect_uri),
             scopes: String(body.scopes).split(/\s+/).filter(Boolean),
-            confidential: body.confidential === undefined ? true : body.confidential === true || body.confidential === "true",
+            confidential: body.confidential === undefined ? true : bool(body.confidential),
         };
         applications.push(app);
         return [201, { ...applicationJson(app), secret: app.secret }];

@@ -36,24 +36,8 @@ export * from "./model";
 export interface EmulatorOptions {
     /** Edition and tier. @default "ee-premium" */
     readonly mode?: EmulatorMode;
-    /** @default 20 */
-    readonly perPageDefault?: number;
     /** Port on 127.0.0.1. @default 0 (a free one) */
     readonly port?: number;
-    /**
-     * Older EE declared PATCH protected_branches `code_owner_approval_required` with
-     * `default: false`, so omitting it reset the flag (ee/lib/ee/api/helpers/protected_branches_helpers.rb
-     * before the default was removed; gitlabform users reported it). @default true
-     */
-    readonly codeOwnerResetWhenOmitted?: boolean;
-    /**
-     * The project setting `ci_pipeline_variables_minimum_override_role` new projects get.
-     * gitlab.com defaults new projects to `no_one_allowed` (gitlab-org/gitlab#515794);
-     * self-managed keeps `developer`. @default "developer"
-     */
-    readonly pipelineVariablesMinimumRole?: "no_one_allowed" | "developer" | "maintainer" | "owner";
-    /** `GET /metadata` version. @default "18.6.0" */
-    readonly version?: string;
     /** The admin's token, so several emulators can share one `GITLAB_TOKEN`. @default a random one */
     readonly adminToken?: string;
 }
@@ -79,13 +63,15 @@ export interface RequestContext {
     readonly res: ServerResponse;
     readonly path: string;
 }
-export type Handler = (ctx: RequestContext) => [number, unknown];
+type Handler = (ctx: RequestContext) => [number, unknown];
+
+/** `per_page` when none is given (doc/api/rest/_index.md "Pagination": default 20, max 100). */
+const PER_PAGE_DEFAULT = 20;
 
 /** What the route modules get to register routes and reach shared state. */
 export interface EmulatorCore {
     readonly edition: Edition;
     readonly state: EmulatorState;
-    readonly options: Required<Pick<EmulatorOptions, "codeOwnerResetWhenOmitted" | "pipelineVariablesMinimumRole" | "version">>;
     url(): string;
     nextId(): number;
     /** Registers a route; `scopes` are the token scopes that may call it (GET: api, read_api; writes: api). */
@@ -94,12 +80,22 @@ export interface EmulatorCore {
     /** `find_project!`: a private project the caller cannot see is a 404, not a 403 (lib/api/helpers.rb). */
     findProject(ref: string, userId: number): ProjectState;
     findGroup(ref: string): GroupState;
+    /** The existing groups along `fullPath`, outermost first: the ones whose memberships `fullPath` inherits. */
+    groupChain(fullPath: string): GroupState[];
+    /** The highest role `userId` holds in `groupChain(fullPath)`, 0 for none (being an admin is not a membership). */
+    inheritedLevel(fullPath: string, userId: number): number;
     /** The caller's effective role on a project: admin, direct membership, or inherited from the group chain. */
     accessLevel(p: ProjectState, userId: number): number;
     groupAccessLevel(g: GroupState, userId: number): number;
     /** 403 `{"message":"403 Forbidden"}` below `level` (a failed `authorize!`). */
     requireAccess(p: ProjectState, userId: number, level: number, reason?: string): void;
-    paginate(res: ServerResponse, query: URLSearchParams, path: string, items: unknown[]): unknown[];
+    /**
+     * `authorize_read_code!` (lib/api/helpers.rb): ProjectPolicy grants :read_code with :download_code,
+     * Reporter on a private project and anyone who can see a public or internal one; 403 otherwise.
+     */
+    requireReadCode(p: ProjectState, userId: number): void;
+    /** One page of `items` for the request, with the pagination headers set on its answer. */
+    paginate<T>(ctx: Pick<RequestContext, "res" | "query" | "path">, items: readonly T[]): T[];
 }
 
 export interface GitLabEmulator {
@@ -121,7 +117,6 @@ export interface GitLabEmulator {
 
 export async function startGitLabEmulator(options: EmulatorOptions = {}): Promise<GitLabEmulator> {
     const ed = edition(options.mode ?? "ee-premium");
-    const perPageDefault = options.perPageDefault ?? 20;
     let nextId = 100;
     const state: EmulatorState = { users: new Map(), groups: new Map(), projects: new Map(), tokens: new Map(), runners: new Map() };
     const requests: { method: string; path: string; status: number }[] = [];
@@ -168,25 +163,19 @@ export async function startGitLabEmulator(options: EmulatorOptions = {}): Promis
         }
         return out;
     };
-    const groupAccessLevel = (g: GroupState, userId: number) => {
-        if (state.users.get(userId)?.is_admin) return Role.Admin;
-        // Group memberships are inherited by subgroups (doc/user/group/subgroups/_index.md "Subgroup membership").
-        return Math.max(0, ...groupChain(g.full_path).map((x) => x.members.get(userId) ?? 0));
-    };
+    // Group memberships are inherited by subgroups and their projects, the highest role counting
+    // (doc/user/group/subgroups/_index.md "Subgroup membership").
+    const inheritedLevel = (fullPath: string, userId: number) => Math.max(0, ...groupChain(fullPath).map((g) => g.members.get(userId) ?? 0));
+    const isAdmin = (userId: number) => state.users.get(userId)?.is_admin ?? false;
+    const groupAccessLevel = (g: GroupState, userId: number) => (isAdmin(userId) ? Role.Admin : inheritedLevel(g.full_path, userId));
     const accessLevel = (p: ProjectState, userId: number) => {
-        if (state.users.get(userId)?.is_admin) return Role.Admin;
-        const inherited = p.namespace.kind === "group" ? Math.max(0, ...groupChain(p.namespace.full_path).map((g) => g.members.get(userId) ?? 0)) : 0;
-        return Math.max(p.members.get(userId) ?? 0, inherited);
+        if (isAdmin(userId)) return Role.Admin;
+        return Math.max(p.members.get(userId) ?? 0, p.namespace.kind === "group" ? inheritedLevel(p.namespace.full_path, userId) : 0);
     };
 
     const core: EmulatorCore = {
         edition: ed,
         state,
-        options: {
-            codeOwnerResetWhenOmitted: options.codeOwnerResetWhenOmitted ?? true,
-            pipelineVariablesMinimumRole: options.pipelineVariablesMinimumRole ?? "developer",
-            version: options.version ?? "18.6.0",
-        },
         url: () => url,
         nextId: () => nextId++,
         route(method, path, handler, opts = {}) {
@@ -195,26 +184,29 @@ export async function startGitLabEmulator(options: EmulatorOptions = {}): Promis
         },
         user: (id) => state.users.get(id)!,
         findProject(ref, userId) {
-            const decoded = decodeURIComponent(ref);
-            const p = /^\d+$/.test(decoded) ? state.projects.get(Number(decoded)) : [...state.projects.values()].find((x) => x.path_with_namespace === decoded);
+            const p = /^\d+$/.test(ref) ? state.projects.get(Number(ref)) : [...state.projects.values()].find((x) => x.path_with_namespace === ref);
             // Private projects are invisible to non-members: 404, never 403 (lib/api/helpers.rb find_project!).
             if (!p || (p.visibility === "private" && accessLevel(p, userId) < Role.Guest)) throw notFound("Project");
             return p;
         },
         findGroup(ref) {
-            const d = decodeURIComponent(ref);
-            const g = /^\d+$/.test(d) ? state.groups.get(Number(d)) : [...state.groups.values()].find((x) => x.full_path === d);
+            const g = /^\d+$/.test(ref) ? state.groups.get(Number(ref)) : [...state.groups.values()].find((x) => x.full_path === ref);
             if (!g) throw notFound("Group");
             return g;
         },
+        groupChain,
+        inheritedLevel,
         accessLevel,
         groupAccessLevel,
         requireAccess(p, userId, level, reason) {
             if (accessLevel(p, userId) < level) throw forbidden(reason);
         },
-        paginate(res, query, path, items) {
+        requireReadCode(p, userId) {
+            if (p.visibility === "private" && accessLevel(p, userId) < Role.Reporter) throw forbidden();
+        },
+        paginate({ res, query, path }, items) {
             // doc/api/rest/_index.md "Pagination": page/per_page (default 20, max 100) and these headers.
-            const perPage = Math.min(Number(query.get("per_page") ?? perPageDefault) || perPageDefault, 100);
+            const perPage = Math.min(Number(query.get("per_page") ?? PER_PAGE_DEFAULT) || PER_PAGE_DEFAULT, 100);
             const page = Math.max(Number(query.get("page") ?? 1) || 1, 1);
             const totalPages = Math.max(Math.ceil(items.length / perPage), 1);
             res.setHeader("X-Page", String(page));
@@ -297,6 +289,7 @@ export async function startGitLabEmulator(options: EmulatorOptions = {}): Promis
             const auth = state.tokens.get(token);
             if (!auth) throw new HttpError(401, { message: "401 Unauthorized" });
             if (auth.expires_at && Date.parse(auth.expires_at) < Date.now()) {
+                // ExpiredError → rack-oauth2 Bearer::Unauthorized(:invalid_token, ...) (lib/api/api_guard.rb bearer_token_error_handler).
                 throw new HttpError(401, { error: "invalid_token", error_description: "Token is expired. You can either do re-authorization or token refresh." });
             }
             const candidates = routes.filter((r) => r.pattern.test(path));
@@ -308,7 +301,11 @@ export async function startGitLabEmulator(options: EmulatorOptions = {}): Promis
                 throw new HttpError(403, { error: "insufficient_scope", error_description: "The request requires higher privileges than provided by the access token.", scope: match.scopes.join(" ") });
             }
             const body = { ...Object.fromEntries(full.searchParams), ...(await readBody(req)) };
-            const [status, out] = match.handler({ params: match.pattern.exec(path)!.slice(1), query: full.searchParams, body, userId: auth.userId, token: auth, res, path });
+            // Grape hands endpoints their path params decoded once: `ml-team%2Fp1` arrives as `ml-team/p1`,
+            // the form find_project! looks up (lib/api/helpers.rb), `hotfix%2F%2A` as `hotfix/*`. Handlers
+            // must not decode again.
+            const params = match.pattern.exec(path)!.slice(1).map(decodeURIComponent);
+            const [status, out] = match.handler({ params, query: full.searchParams, body, userId: auth.userId, token: auth, res, path });
             if (fault?.fault.afterHandling) {
                 // The change is made; only the answer is lost.
                 fault.remaining--;

@@ -1,6 +1,9 @@
 /** Users, groups and namespaces, instance metadata, licence and token self-information. */
 import type { EmulatorCore } from "./index";
-import { forbidden, Role, routeNotFound } from "./model";
+import { forbidden, notFound, Role, routeNotFound } from "./model";
+
+/** The GitLab version `GET /metadata` reports (lib/api/metadata.rb `version: Gitlab::VERSION`). */
+const GITLAB_VERSION = "18.6.0";
 
 export function registerMetaRoutes(core: EmulatorCore): void {
     const { state, edition } = core;
@@ -11,17 +14,19 @@ export function registerMetaRoutes(core: EmulatorCore): void {
     core.route(
         "GET",
         "/users",
-        ({ query, res, path }) => {
-            const username = query.get("username");
+        (ctx) => {
+            // lib/api/users.rb `get`: UsersFinder#by_username → User.by_username, an `iwhere`
+            // (case-insensitive) match (app/finders/users_finder.rb, app/models/user.rb).
+            const username = ctx.query.get("username");
             const list = [...state.users.values()].filter((u) => !username || u.username.toLowerCase() === username.toLowerCase());
-            return [200, core.paginate(res, query, path, list)];
+            return [200, core.paginate(ctx, list)];
         },
         { scopes: readUser },
     );
 
     // lib/api/metadata.rb: version, revision, kas, enterprise (= Gitlab.ee?, true on unlicensed EE too).
     const metadata = () => ({
-        version: core.options.version,
+        version: GITLAB_VERSION,
         revision: "emulated",
         kas: { enabled: false, externalUrl: null, externalK8sProxyUrl: null, version: null },
         enterprise: edition.ee,
@@ -57,6 +62,17 @@ export function registerMetaRoutes(core: EmulatorCore): void {
         ...(edition.ee && core.groupAccessLevel(g, userId) >= Role.Owner ? { plan: edition.plan } : {}),
     });
     core.route("GET", "/groups/:id", ({ params, userId }) => [200, groupJson(core.findGroup(params[0]!), userId)]);
-    core.route("GET", "/namespaces/:id", ({ params, userId }) => [200, groupJson(core.findGroup(params[0]!), userId)]);
+    // lib/api/namespaces.rb `get ':id'`: find_namespace! then Entities::Namespace, whose id, name,
+    // path, kind, full_path (and EE `plan`) are the group's own. Only group namespaces are modelled.
+    // Not found (or not readable) is find_namespace!'s not_found!('Namespace') (lib/api/helpers.rb).
+    core.route("GET", "/namespaces/:id", ({ params, userId }) => {
+        let group: ReturnType<typeof core.findGroup>;
+        try {
+            group = core.findGroup(params[0]!);
+        } catch {
+            throw notFound("Namespace");
+        }
+        return [200, groupJson(group, userId)];
+    });
 }
 

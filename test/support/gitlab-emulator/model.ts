@@ -28,6 +28,12 @@ export function edition(mode: EmulatorMode): Edition {
     return { mode, ee: mode !== "ce", premium: plan !== "free", plan };
 }
 
+/**
+ * A Grape `Boolean` param as JSON (`true`) or form/query text (`"true"`); anything else is false.
+ * Grape coerces declared `type: Boolean` params before the endpoint runs (lib/api/*.rb `optional ..., type: Boolean`).
+ */
+export const bool = (v: unknown): boolean => v === true || v === "true";
+
 /** Role access levels (lib/gitlab/access.rb: GUEST 10, REPORTER 20, DEVELOPER 30, MAINTAINER 40, OWNER 50; ADMIN 60 for protected refs). */
 export const Role = { Guest: 10, Reporter: 20, Developer: 30, Maintainer: 40, Owner: 50, Admin: 60 } as const;
 

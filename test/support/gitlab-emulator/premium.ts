@@ -1,8 +1,6 @@
 /** Premium features: push rules and merge-request approval rules and settings. */
 import type { EmulatorCore } from "./index";
-import { ApprovalRuleState, forbidden, HttpError, notFound, paramError, ProjectState, Role, routeNotFound, unprocessable } from "./model";
-
-const bool = (v: unknown) => v === true || v === "true";
+import { ApprovalRuleState, bool, forbidden, HttpError, notFound, paramError, ProjectState, recordNotFound, Role, routeNotFound, unprocessable } from "./model";
 const list = (v: unknown): number[] => (Array.isArray(v) ? v : v === undefined || v === "" ? [] : String(v).split(",")).map(Number);
 
 export function registerPremiumRoutes(core: EmulatorCore): void {
@@ -42,6 +40,7 @@ export function registerPremiumRoutes(core: EmulatorCore): void {
         p.pushRule = pushRuleFrom(body, { id: core.nextId(), project_id: p.id, created_at: new Date().toISOString(), branch_name_regex: null, prevent_secrets: false, deny_delete_tag: false, commit_message_regex: null, member_check: false });
         return [201, p.pushRule];
     });
+    // PUT and DELETE on a project without one: not_found!('Push rule') → "404 Push rule Not Found".
     core.route("PUT", "/projects/:id/push_rule", ({ params, body, userId }) => {
         const p = pushRuleProject(params[0]!, userId);
         requireSomeField(body);
@@ -88,14 +87,17 @@ export function registerPremiumRoutes(core: EmulatorCore): void {
     const memberIds = (p: ProjectState, ids: number[]) => ids.filter((id) => core.accessLevel(p, id) >= Role.Guest && !core.user(id)?.is_admin);
     const branchIds = (p: ProjectState, ids: number[]) => ids.filter((id) => [...p.protectedBranches.values()].some((pb) => pb.id === id));
 
-    core.route("GET", "/projects/:id/approval_rules", ({ params, query, res, path, userId }) => {
-        const p = approvalProject(params[0]!, userId, false);
-        return [200, core.paginate(res, query, path, [...p.approvalRules.values()].map((r) => ruleJson(p, r)))];
+    core.route("GET", "/projects/:id/approval_rules", (ctx) => {
+        const p = approvalProject(ctx.params[0]!, ctx.userId, false);
+        return [200, core.paginate(ctx, [...p.approvalRules.values()].map((r) => ruleJson(p, r)))];
     });
+    // GET, PUT and DELETE find the rule with `user_project.approval_rules.find(id)`
+    // (ee/lib/api/project_approval_rules.rb, ee/lib/api/helpers/project_approval_rules_helpers.rb):
+    // ActiveRecord::RecordNotFound, so "404 Not found".
     core.route("GET", "/projects/:id/approval_rules/:rule", ({ params, userId }) => {
         const p = approvalProject(params[0]!, userId, false);
         const r = p.approvalRules.get(Number(params[1]));
-        if (!r) throw notFound();
+        if (!r) throw recordNotFound();
         return [200, ruleJson(p, r)];
     });
     core.route("POST", "/projects/:id/approval_rules", ({ params, body, userId }) => {
@@ -127,7 +129,7 @@ export function registerPremiumRoutes(core: EmulatorCore): void {
     core.route("PUT", "/projects/:id/approval_rules/:rule", ({ params, body, userId }) => {
         const p = approvalProject(params[0]!, userId, true);
         const r = p.approvalRules.get(Number(params[1]));
-        if (!r) throw notFound();
+        if (!r) throw recordNotFound();
         if (body.name !== undefined) r.name = String(body.name);
         if (body.approvals_required !== undefined) r.approvals_required = Number(body.approvals_required);
         // PUT replaces the users and groups it is given.
@@ -140,11 +142,13 @@ export function registerPremiumRoutes(core: EmulatorCore): void {
     });
     core.route("DELETE", "/projects/:id/approval_rules/:rule", ({ params, userId }) => {
         const p = approvalProject(params[0]!, userId, true);
-        if (!p.approvalRules.delete(Number(params[1]))) throw notFound();
+        if (!p.approvalRules.delete(Number(params[1]))) throw recordNotFound();
         return [204, null];
     });
 
     // --- approval settings (ee/lib/api/project_approvals.rb) ------------------------------------
+    // ee/lib/api/entities/approval_settings.rb: `approvers` and `approver_groups` are deprecated and
+    // always `[]`. POST presents the settings with Grape's default POST status, 201.
     const settingsJson = (p: ProjectState) => ({ approvers: [], approver_groups: [], ...p.approvalSettings });
     core.route("GET", "/projects/:id/approvals", ({ params, userId }) => [200, settingsJson(approvalProject(params[0]!, userId, false))]);
     core.route("POST", "/projects/:id/approvals", ({ params, body, userId }) => {

@@ -1,8 +1,22 @@
 /** Projects (create, settings, delayed deletion) and project members. */
 import type { EmulatorCore } from "./index";
-import { conflict, forbidden, HttpError, notFound, paramError, ProjectState, recordNotFound, Role, validationError } from "./model";
+import { bool, conflict, forbidden, HttpError, notFound, paramError, ProjectState, recordNotFound, Role, validationError } from "./model";
 
-const bool = (v: unknown) => v === true || v === "true";
+/**
+ * The `ci_pipeline_variables_minimum_override_role` new projects get: self-managed keeps
+ * `developer`; gitlab.com defaults new projects to `no_one_allowed` (gitlab-org/gitlab#515794).
+ */
+const PIPELINE_VARIABLES_MINIMUM_ROLE = "developer";
+
+/**
+ * A project's path and the two fields derived from it: `path_with_namespace` is
+ * Project#full_path (namespace path + path) and `web_url` the project's URL (lib/api/entities/project.rb).
+ * Every change of path goes through here so the three never disagree.
+ */
+function located(core: EmulatorCore, namespacePath: string, path: string): Pick<ProjectState, "path" | "path_with_namespace" | "web_url"> {
+    const full = `${namespacePath}/${path}`;
+    return { path, path_with_namespace: full, web_url: `${core.url()}/${full}` };
+}
 
 /** PUT /projects/:id settings this emulator keeps (doc/api/projects.md "Edit a project"). */
 const BOOLEAN_SETTINGS = [
@@ -14,7 +28,7 @@ const BOOLEAN_SETTINGS = [
 ] as const;
 const STRING_SETTINGS = ["default_branch", "visibility", "description", "name", "ci_pipeline_variables_minimum_override_role"] as const;
 
-export function projectJson(core: EmulatorCore, p: ProjectState): Record<string, unknown> {
+function projectJson(core: EmulatorCore, p: ProjectState): Record<string, unknown> {
     const {
         branches: _b,
         tags: _t,
@@ -48,24 +62,28 @@ export function registerProjectRoutes(core: EmulatorCore): void {
         if (ns && core.groupAccessLevel(ns, userId) < Role.Maintainer) throw forbidden();
         const path = String(body.path ?? body.name).toLowerCase();
         const owner = core.user(userId).username;
-        const full = ns ? `${ns.full_path}/${path}` : `${owner}/${path}`;
-        if ([...state.projects.values()].some((p) => p.path_with_namespace === full)) {
+        const where = located(core, ns ? ns.full_path : owner, path);
+        // app/models/project.rb validates name and path unique per namespace; lib/api/projects.rb
+        // `post` answers a failed save with render_validation_error!(project): 400, the errors hash.
+        if ([...state.projects.values()].some((p) => p.path_with_namespace === where.path_with_namespace)) {
             throw validationError({ name: ["has already been taken"], path: ["has already been taken"] });
         }
         const pid = core.nextId();
+        // Defaults when the POST omits them: the default branch is `main` (Gitlab::DefaultBranch.value,
+        // lib/gitlab/default_branch.rb), visibility the instance's default_project_visibility, private
+        // out of the box (ApplicationSettingImplementation defaults), and remove_source_branch_after_merge
+        // true (app/models/project.rb `attribute :remove_source_branch_after_merge, default: true`).
         const defaultBranch = String(body.default_branch ?? "main");
         const now = new Date().toISOString();
         const withReadme = bool(body.initialize_with_readme);
         const p: ProjectState = {
             id: pid,
             name: String(body.name ?? path),
-            path,
-            path_with_namespace: full,
+            ...where,
             namespace: ns ? { id: ns.id, full_path: ns.full_path, kind: "group" } : { id: 0, full_path: owner, kind: "user" },
             default_branch: defaultBranch,
             visibility: String(body.visibility ?? "private"),
             description: String(body.description ?? ""),
-            web_url: `${core.url()}/${full}`,
             archived: false,
             marked_for_deletion_at: null,
             only_allow_merge_if_pipeline_succeeds: bool(body.only_allow_merge_if_pipeline_succeeds),
@@ -73,7 +91,7 @@ export function registerProjectRoutes(core: EmulatorCore): void {
             remove_source_branch_after_merge: body.remove_source_branch_after_merge === undefined ? true : bool(body.remove_source_branch_after_merge),
             allow_merge_on_skipped_pipeline: false,
             ci_push_repository_for_job_token_allowed: false,
-            ci_pipeline_variables_minimum_override_role: core.options.pipelineVariablesMinimumRole,
+            ci_pipeline_variables_minimum_override_role: PIPELINE_VARIABLES_MINIMUM_ROLE,
             branches: new Map(withReadme ? [[defaultBranch, { commit: "c0ffee00", committed_date: now }]] : []),
             tags: new Map(),
             protectedBranches: new Map(),
@@ -122,25 +140,28 @@ export function registerProjectRoutes(core: EmulatorCore): void {
         if (p.marked_for_deletion_at) throw new HttpError(400, { message: "Project has been already marked for deletion" });
         p.archived = true;
         p.marked_for_deletion_at = new Date().toISOString();
-        p.path = `${p.path}-deletion_scheduled-${p.id}`;
+        Object.assign(p, located(core, p.namespace.full_path, `${p.path}-deletion_scheduled-${p.id}`));
         p.name = `${p.name}-deletion_scheduled-${p.id}`;
-        p.path_with_namespace = `${p.namespace.full_path}/${p.path}`;
         return [202, { message: "202 Accepted" }];
     });
 
     // --- members (lib/api/members.rb) -------------------------------------------------------
     const memberJson = (uid: number, level: number) => ({ ...core.user(uid), access_level: level });
-    core.route("GET", "/projects/:id/members", ({ params, query, res, path, userId }) => {
-        const p = core.findProject(params[0]!, userId);
-        return [200, core.paginate(res, query, path, [...p.members.entries()].map(([uid, level]) => memberJson(uid, level)))];
+    // `get ":id/members"`: find_source (find_project!, so visibility is the only check), then the
+    // project's direct members (MembersHelpers#source_members), paginated.
+    core.route("GET", "/projects/:id/members", (ctx) => {
+        const p = core.findProject(ctx.params[0]!, ctx.userId);
+        return [200, core.paginate(ctx, [...p.members.entries()].map(([uid, level]) => memberJson(uid, level)))];
     });
     // /members/all includes members inherited from the group chain (find_all_members).
-    core.route("GET", "/projects/:id/members/all", ({ params, query, res, path, userId }) => {
-        const p = core.findProject(params[0]!, userId);
+    core.route("GET", "/projects/:id/members/all", (ctx) => {
+        const p = core.findProject(ctx.params[0]!, ctx.userId);
         const ids = new Set<number>([...p.members.keys()]);
-        for (const g of state.groups.values()) if (p.namespace.full_path === g.full_path || p.namespace.full_path.startsWith(`${g.full_path}/`)) for (const uid of g.members.keys()) ids.add(uid);
-        return [200, core.paginate(res, query, path, [...ids].map((uid) => memberJson(uid, core.accessLevel(p, uid))))];
+        for (const g of core.groupChain(p.namespace.full_path)) for (const uid of g.members.keys()) ids.add(uid);
+        return [200, core.paginate(ctx, [...ids].map((uid) => memberJson(uid, core.accessLevel(p, uid))))];
     });
+    // `get ":id/members/:user_id"`: source_members(source).find_by!(user_id:), so a user who is only
+    // an inherited member is ActiveRecord's 404 "Not found", as is a non-member.
     core.route("GET", "/projects/:id/members/:user", ({ params, userId }) => {
         const level = core.findProject(params[0]!, userId).members.get(Number(params[1]));
         if (level === undefined) throw recordNotFound();
@@ -166,20 +187,28 @@ export function registerProjectRoutes(core: EmulatorCore): void {
         p.members.set(uid, Number(body.access_level));
         return [201, memberJson(uid, Number(body.access_level))];
     });
+    // `put ":id/members/:user_id"`: Grape's `requires :access_level` fails first (400), then
+    // authorize_admin_source! (Maintainer), then `find_by!` (404 "Not found") on direct members.
     core.route("PUT", "/projects/:id/members/:user", ({ params, body, userId }) => {
+        if (body.access_level === undefined) throw paramError("access_level is missing");
         const p = core.findProject(params[0]!, userId);
         core.requireAccess(p, userId, Role.Maintainer);
         const uid = Number(params[1]);
         if (!p.members.has(uid)) throw recordNotFound();
-        if (body.access_level === undefined) throw paramError("access_level is missing");
-        if (Number(body.access_level) >= Role.Owner || p.members.get(uid)! >= Role.Owner) core.requireAccess(p, userId, Role.Owner);
+        // Members::UpdateService#has_update_permissions?: making someone Owner, or changing an Owner,
+        // needs :manage_owners (ProjectPolicy owner block); otherwise AccessDeniedError → 403.
+        if (Number(body.access_level) === Role.Owner || p.members.get(uid) === Role.Owner) core.requireAccess(p, userId, Role.Owner);
         p.members.set(uid, Number(body.access_level));
         return [200, memberJson(uid, Number(body.access_level))];
     });
+    // `delete ":id/members/:user_id"`: `find_by!` first (404 "Not found", whoever asks), then
+    // Members::DestroyService#authorized? (:destroy_project_member, Maintainer) → 403; 204 on success.
     core.route("DELETE", "/projects/:id/members/:user", ({ params, userId }) => {
         const p = core.findProject(params[0]!, userId);
+        const uid = Number(params[1]);
+        if (!p.members.has(uid)) throw recordNotFound();
         core.requireAccess(p, userId, Role.Maintainer);
-        if (!p.members.delete(Number(params[1]))) throw recordNotFound();
+        p.members.delete(uid);
         return [204, null];
     });
 }

@@ -4,9 +4,15 @@
  * their EE prepends), which is exactly where a tier-blind provider goes wrong.
  */
 import type { EmulatorCore } from "./index";
-import { AccessEntry, ACCESS_LEVEL_DESCRIPTIONS, conflict, paramError, ProjectState, ProtectedBranchState, recordNotFound, Role, unprocessable } from "./model";
+import { AccessEntry, ACCESS_LEVEL_DESCRIPTIONS, bool, conflict, paramError, ProjectState, ProtectedBranchState, ProtectedTagState, recordNotFound, Role, unprocessable } from "./model";
 
-const bool = (v: unknown) => v === true || v === "true";
+/**
+ * Older EE declared PATCH protected_branches `code_owner_approval_required` with `default: false`,
+ * so omitting it reset the flag (ee/lib/ee/api/helpers/protected_branches_helpers.rb before the
+ * default was removed; gitlabform users reported it). The emulator keeps that older behaviour.
+ */
+const CODE_OWNER_RESET_WHEN_OMITTED = true;
+
 const num = (v: unknown) => (v === undefined || v === null || v === "" ? undefined : Number(v));
 
 export function registerProtectedRefRoutes(core: EmulatorCore): void {
@@ -39,8 +45,8 @@ export function registerProtectedRefRoutes(core: EmulatorCore): void {
         ...(edition.ee ? { unprotect_access_levels: pb.unprotect_access_levels.map(entryJson), code_owner_approval_required: pb.code_owner_approval_required } : {}),
     });
 
-    const findBranchRule = (p: ProjectState, raw: string) => {
-        const pb = p.protectedBranches.get(decodeURIComponent(raw));
+    const findBranchRule = (p: ProjectState, name: string) => {
+        const pb = p.protectedBranches.get(name);
         // find_by! → ActiveRecord::RecordNotFound → "404 Not found".
         if (!pb) throw recordNotFound();
         return pb;
@@ -68,12 +74,18 @@ export function registerProtectedRefRoutes(core: EmulatorCore): void {
         return out;
     };
 
-    core.route("GET", "/projects/:id/protected_branches", ({ params, query, res, path, userId }) => {
-        const p = core.findProject(params[0]!, userId);
-        core.requireAccess(p, userId, Role.Guest);
-        return [200, core.paginate(res, query, path, [...p.protectedBranches.values()].map(branchJson))];
+    // lib/api/protected_branches.rb: both GETs start with authorize_read_code! (Reporter on a private
+    // project), the list and `get ':id/protected_branches/:name'` alike.
+    core.route("GET", "/projects/:id/protected_branches", (ctx) => {
+        const p = core.findProject(ctx.params[0]!, ctx.userId);
+        core.requireReadCode(p, ctx.userId);
+        return [200, core.paginate(ctx, [...p.protectedBranches.values()].map(branchJson))];
     });
-    core.route("GET", "/projects/:id/protected_branches/:name", ({ params, userId }) => [200, branchJson(findBranchRule(core.findProject(params[0]!, userId), params[1]!))]);
+    core.route("GET", "/projects/:id/protected_branches/:name", ({ params, userId }) => {
+        const p = core.findProject(params[0]!, userId);
+        core.requireReadCode(p, userId);
+        return [200, branchJson(findBranchRule(p, params[1]!))];
+    });
 
     core.route("POST", "/projects/:id/protected_branches", ({ params, body, userId }) => {
         const p = core.findProject(params[0]!, userId);
@@ -111,7 +123,7 @@ export function registerProtectedRefRoutes(core: EmulatorCore): void {
             return [200, branchJson(pb)];
         }
         if (body.code_owner_approval_required !== undefined) pb.code_owner_approval_required = bool(body.code_owner_approval_required);
-        else if (core.options.codeOwnerResetWhenOmitted) pb.code_owner_approval_required = false;
+        else if (CODE_OWNER_RESET_WHEN_OMITTED) pb.code_owner_approval_required = false;
         pb.push_access_levels = applyChanges(pb.push_access_levels, body.allowed_to_push, "Push");
         pb.merge_access_levels = applyChanges(pb.merge_access_levels, body.allowed_to_merge, "Merge");
         pb.unprotect_access_levels = applyChanges(pb.unprotect_access_levels, body.allowed_to_unprotect, "Unprotect");
@@ -128,13 +140,18 @@ export function registerProtectedRefRoutes(core: EmulatorCore): void {
 
     // --- protected tags (lib/api/protected_tags.rb) --------------------------------------------
     // The entity has `name` and `create_access_levels` only (no id); there is no PATCH or PUT.
-    const tagJson = (t: { name: string; create_access_levels: AccessEntry[] }) => ({ name: t.name, create_access_levels: t.create_access_levels.map(entryJson) });
-    core.route("GET", "/projects/:id/protected_tags", ({ params, query, res, path, userId }) => {
-        const p = core.findProject(params[0]!, userId);
-        return [200, core.paginate(res, query, path, [...p.protectedTags.values()].map(tagJson))];
+    const tagJson = (t: ProtectedTagState) => ({ name: t.name, create_access_levels: t.create_access_levels.map(entryJson) });
+    // Both GETs `authorize!(:read_protected_tags, user_project)`, which ProjectPolicy grants with
+    // :manage_protected_tags in its maintainer block: Maintainer, like creating and deleting.
+    core.route("GET", "/projects/:id/protected_tags", (ctx) => {
+        const p = core.findProject(ctx.params[0]!, ctx.userId);
+        core.requireAccess(p, ctx.userId, Role.Maintainer);
+        return [200, core.paginate(ctx, [...p.protectedTags.values()].map(tagJson))];
     });
     core.route("GET", "/projects/:id/protected_tags/:name", ({ params, userId }) => {
-        const t = core.findProject(params[0]!, userId).protectedTags.get(decodeURIComponent(params[1]!));
+        const p = core.findProject(params[0]!, userId);
+        core.requireAccess(p, userId, Role.Maintainer);
+        const t = p.protectedTags.get(params[1]!);
         if (!t) throw recordNotFound();
         return [200, tagJson(t)];
     });
@@ -146,14 +163,14 @@ export function registerProtectedRefRoutes(core: EmulatorCore): void {
         // No conflict check: the model's `validates :name, uniqueness` fails and the route renders
         // render_api_error!(errors.full_messages, 422) — 422 with an array, not 409.
         if (p.protectedTags.has(name)) throw unprocessable(["Name has already been taken"]);
-        const t = { name, create_access_levels: [entry(num(body.create_access_level) ?? Role.Maintainer)] };
+        const t: ProtectedTagState = { name, create_access_levels: [entry(num(body.create_access_level) ?? Role.Maintainer)] };
         p.protectedTags.set(name, t);
         return [201, tagJson(t)];
     });
     core.route("DELETE", "/projects/:id/protected_tags/:name", ({ params, userId }) => {
         const p = core.findProject(params[0]!, userId);
         core.requireAccess(p, userId, Role.Maintainer);
-        if (!p.protectedTags.delete(decodeURIComponent(params[1]!))) throw recordNotFound();
+        if (!p.protectedTags.delete(params[1]!)) throw recordNotFound();
         return [204, null];
     });
 }
