@@ -10,6 +10,7 @@ import { CiRunners } from "./runners/ci-runners";
 import { createCluster } from "./cluster";
 import { GitLabProject } from "./gitlab/gitlab-project";
 import { ImagePrePuller } from "./environment/image-pre-puller";
+import { prePullPools } from "./environment/pre-puller-spec";
 import { JupyterHub } from "./workspaces/jupyterhub";
 import { HubHttps } from "./workspaces/hub-values";
 import { TeamSecrets } from "./config/load";
@@ -136,10 +137,7 @@ export class TeamEnvironment extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        const prePull = {
-            ...(config.environment.prePullOnGpuNodes ? { gpu: cluster.gpuPlacement } : {}),
-            ...(config.environment.prePullOnUserNodes && Object.keys(cluster.userPlacement.nodeSelector).length > 0 ? { user: cluster.userPlacement } : {}),
-        };
+        const prePull = prePullPools(config.environment, { gpu: cluster.gpuPlacement, user: cluster.userPlacement });
         if (Object.keys(prePull).length > 0) {
             // In the hub's namespace: it exists in both cluster modes and holds the pull Secret.
             new ImagePrePuller(`${name}-image-pre-puller`, { image: config.image, pools: prePull, provider: cluster.provider, namespace: hub.namespace }, { parent: this });

@@ -78,8 +78,8 @@ const STALE_BRANCH_CRON = "0 3 * * 1";
 const MR_EVENT = `$CI_PIPELINE_SOURCE == "merge_request_event"`;
 const SCHEDULE = `$CI_PIPELINE_SOURCE == "schedule"`;
 
-/** A generic package name or file name the package registry accepts. */
-const PACKAGE_NAME = /^[A-Za-z0-9._-]+$/;
+/** A generic package name or file name the package registry accepts (the stack config checks with it too). */
+export const PACKAGE_NAME = /^[A-Za-z0-9._-]+$/;
 /** Branch names written into rules as string literals; the model's long-lived branches are plain words. */
 const RULE_LITERAL = /^[A-Za-z0-9._/-]+$/;
 

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { EKS_VERSIONS, KubernetesVersion } from "./kubernetes-versions";
-import { SystemPlacement } from "./gpu-placement";
+import { podPlacement, SystemPlacement } from "./gpu-placement";
 import { clusterAutoscalerPolicy } from "./iam-policies";
 import { ServiceAccountRole } from "./service-account-role";
 import { chartSource } from "../charts/pinned-chart";
@@ -30,8 +30,7 @@ export function autoscalerValues(args: { clusterName: string; region: string; ku
                 annotations: { "eks.amazonaws.com/role-arn": args.roleArn },
             },
         },
-        nodeSelector: { ...args.placement.nodeSelector },
-        tolerations: args.placement.tolerations.map((t) => ({ ...t })),
+        ...podPlacement(args.placement),
         extraArgs: {
             // Pick the group that wastes least; balance similar groups across zones.
             expander: "least-waste",

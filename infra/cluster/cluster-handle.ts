@@ -17,8 +17,6 @@ export interface ClusterHandle {
     readonly userPlacement: SystemPlacement;
     /** StorageClass for users' volumes (encrypted, reclaim policy Retain). */
     readonly userStorageClassName: pulumi.Input<string>;
-    /** Who enforces NetworkPolicy: this package (Calico on EKS) or the cluster's own network plugin. */
-    readonly networkPolicyEnforcement: "calico" | "cluster";
     /** Cluster name, for outputs. */
     readonly clusterName: pulumi.Output<string>;
     /** kubeconfig, always a Pulumi secret. */

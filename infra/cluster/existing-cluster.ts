@@ -18,6 +18,15 @@ export function existingGpuPlacement(c: ExistingClusterConfig): GpuPlacement {
     };
 }
 
+/** All three placements on a cluster you run: your nodes' labels; only GPU servers are known to carry taints. */
+export function existingPlacements(c: ExistingClusterConfig): { readonly gpu: GpuPlacement; readonly system: SystemPlacement; readonly user: SystemPlacement } {
+    return {
+        gpu: existingGpuPlacement(c),
+        system: { nodeSelector: { ...c.systemNodeSelector }, tolerations: [] },
+        user: { nodeSelector: { ...c.userNodeSelector }, tolerations: [] },
+    };
+}
+
 export interface ExistingClusterArgs {
     /** The `cluster` section of the stack config (`mode: existing`). */
     readonly cluster: ExistingClusterConfig;
@@ -28,7 +37,8 @@ export interface ExistingClusterArgs {
 /**
  * A cluster the team already runs (on-prem GPU servers, another cloud). Creates no cloud
  * resources: a provider from the kubeconfig, the GPU placement from the configured labels,
- * and the device plugin only when asked (the GPU operator often runs one already).
+ * and the device plugin only when asked (the GPU operator often runs one already). Its network
+ * plugin must enforce NetworkPolicy (Calico, Cilium, ...): this package installs none here.
  */
 export class ExistingCluster extends pulumi.ComponentResource implements ClusterHandle {
     readonly provider: k8s.Provider;
@@ -36,8 +46,6 @@ export class ExistingCluster extends pulumi.ComponentResource implements Cluster
     readonly systemPlacement: SystemPlacement;
     readonly userPlacement: SystemPlacement;
     readonly userStorageClassName: pulumi.Output<string>;
-    /** Your cluster's network plugin must enforce NetworkPolicy (Calico, Cilium, ...); this package does not install one here. */
-    readonly networkPolicyEnforcement = "cluster" as const;
     readonly clusterName: pulumi.Output<string>;
     readonly kubeconfig: pulumi.Output<string>;
 
@@ -45,9 +53,10 @@ export class ExistingCluster extends pulumi.ComponentResource implements Cluster
         super("ml-team-env:cluster:ExistingCluster", name, {}, opts);
         this.kubeconfig = pulumi.secret(args.kubeconfig);
         this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { parent: this });
-        this.gpuPlacement = existingGpuPlacement(args.cluster);
-        this.systemPlacement = { nodeSelector: { ...args.cluster.systemNodeSelector }, tolerations: [] };
-        this.userPlacement = { nodeSelector: { ...args.cluster.userNodeSelector }, tolerations: [] };
+        const placements = existingPlacements(args.cluster);
+        this.gpuPlacement = placements.gpu;
+        this.systemPlacement = placements.system;
+        this.userPlacement = placements.user;
         this.userStorageClassName = pulumi.output(args.cluster.storageClassName);
         this.clusterName = pulumi.output(name);
         if (args.cluster.installDevicePlugin) {

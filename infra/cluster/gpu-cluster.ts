@@ -6,11 +6,10 @@ import { CalicoPolicyEngine } from "./calico-policy-engine";
 import { ClusterAutoscaler } from "./cluster-autoscaler";
 import { ClusterHandle } from "./cluster-handle";
 import { ClusterNetwork } from "./cluster-network";
-import { GpuPlacement, NVIDIA_GPU_RESOURCE, SystemPlacement, tolerationFor } from "./gpu-placement";
+import { GpuPlacement, NVIDIA_GPU_RESOURCE, SystemPlacement } from "./gpu-placement";
 import { MANAGED_POLICIES, secretsKeyPolicy, serviceTrustPolicy } from "./iam-policies";
-import { KubernetesVersion } from "./kubernetes-versions";
 import { eksKubeconfig } from "./kubeconfig";
-import { POOL_LABEL, poolLabels, poolTaints } from "./node-pools";
+import { poolLabels, poolPlacement, poolTaints } from "./node-pools";
 import { NvidiaDevicePlugin } from "./nvidia-device-plugin";
 import { ServiceAccountRole } from "./service-account-role";
 import { StorageClasses } from "./storage-classes";
@@ -58,7 +57,6 @@ export class GpuCluster extends pulumi.ComponentResource implements ClusterHandl
     readonly systemPlacement: SystemPlacement;
     readonly userPlacement: SystemPlacement;
     readonly userStorageClassName: pulumi.Output<string>;
-    readonly networkPolicyEnforcement = "calico" as const;
     readonly clusterName: pulumi.Output<string>;
     readonly kubeconfig: pulumi.Output<string>;
     readonly endpoint: pulumi.Output<string>;
@@ -206,18 +204,17 @@ export class GpuCluster extends pulumi.ComponentResource implements ClusterHandl
         const storage = new StorageClasses(`${name}-storage`, { provisioner: "ebs.csi.aws.com" }, { ...inCluster, dependsOn: [ebs] });
         new CalicoPolicyEngine(`${name}-calico`, { provider: this.provider }, { parent: this, dependsOn: [systemNodes] });
 
-        this.systemPlacement = { nodeSelector: { [POOL_LABEL]: "system" }, tolerations: [] };
-        this.userPlacement = { nodeSelector: { [POOL_LABEL]: "user" }, tolerations: poolTaints("user").map(tolerationFor) };
+        this.systemPlacement = poolPlacement("system");
+        this.userPlacement = poolPlacement("user");
         this.gpuPlacement = {
-            nodeSelector: { [POOL_LABEL]: "gpu" },
-            tolerations: poolTaints("gpu").map(tolerationFor),
+            ...poolPlacement("gpu"),
             resourceName: NVIDIA_GPU_RESOURCE,
             gpusPerNode: args.gpusPerNode,
             maxGpus: args.gpusPerNode * gpu.maxSize,
         };
         new ClusterAutoscaler(
             `${name}-autoscaler`,
-            { clusterName: args.clusterName, region: c.region, kubernetesVersion: c.kubernetesVersion as KubernetesVersion, ...irsa, placement: this.systemPlacement, provider: this.provider },
+            { clusterName: args.clusterName, region: c.region, kubernetesVersion: c.kubernetesVersion, ...irsa, placement: this.systemPlacement, provider: this.provider },
             { ...childOpts, dependsOn: [systemNodes] },
         );
         if (!amiShipsDevicePlugin(gpu.amiType)) {

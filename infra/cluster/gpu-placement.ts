@@ -32,7 +32,10 @@ export interface GpuPlacement {
     readonly maxGpus: number;
 }
 
-/** Where cluster-wide services (hub, proxy, runner managers, add-ons) run. */
+/**
+ * Where a kind of pod runs: the labels it selects and the taints it tolerates. The system pool's
+ * (hub, proxy, runner managers, add-ons), the user pool's, and a pre-puller's on either pool.
+ */
 export interface SystemPlacement {
     readonly nodeSelector: Readonly<Record<string, string>>;
     readonly tolerations: readonly Toleration[];
@@ -49,15 +52,10 @@ export function tolerationFor(taint: Taint): Toleration {
     return { key: taint.key, operator: "Equal", value: taint.value, effect: taint.effect };
 }
 
-/** Pod-spec fragment that puts a container asking for `gpus` GPUs on the pool. */
-export function gpuPodPlacement(placement: GpuPlacement, gpus: number): {
-    nodeSelector: Record<string, string>;
-    tolerations: Toleration[];
-    resources: { limits: Record<string, string> };
-} {
-    return {
-        nodeSelector: { ...placement.nodeSelector },
-        tolerations: placement.tolerations.map((t) => ({ ...t })),
-        resources: { limits: { [placement.resourceName]: String(gpus) } },
-    };
+/**
+ * The pod-spec fragment that puts a pod where a placement says: fresh copies, so chart values
+ * and pod specs built from one placement never share (and never mutate) its objects.
+ */
+export function podPlacement(placement: SystemPlacement): { nodeSelector: Record<string, string>; tolerations: Toleration[] } {
+    return { nodeSelector: { ...placement.nodeSelector }, tolerations: placement.tolerations.map((t) => ({ ...t })) };
 }

@@ -31,9 +31,6 @@ export const KUBERNETES_VERSIONS = Object.keys(EKS_VERSIONS) as KubernetesVersio
 /** In standard support on 2026-11-25 and for the next four months: the default for new clusters. */
 export const DEFAULT_KUBERNETES_VERSION: KubernetesVersion = "1.35";
 
-/** `upgradePolicy.supportType` of an EKS cluster. */
-export type SupportType = "STANDARD" | "EXTENDED";
-
 /** Where a version stands on a day: standard support, extended support, or past both. */
 export function supportStatus(version: KubernetesVersion, today: Date): "standard" | "extended" | "ended" {
     const day = today.toISOString().slice(0, 10);

@@ -8,7 +8,7 @@ import { EksClusterConfig, ExistingClusterConfig } from "../config/schema";
 import { addResources, NO_RESOURCES, NodeShape, NodeTaint, PodSpecLike, podFromSpec, Resources } from "../scheduling/fit";
 import { cpuMillis, memoryBytes } from "../scheduling/quantity";
 import { acceleratorLabelFor, allocatableOf, INSTANCE_TYPES, smallestInstanceType } from "./instance-types";
-import { GPU_TAINT, NVIDIA_GPU_RESOURCE, Taint } from "./gpu-placement";
+import { GPU_TAINT, NVIDIA_GPU_RESOURCE, SystemPlacement, Taint, tolerationFor } from "./gpu-placement";
 
 /** The label every node of a pool carries, naming the pool. */
 export const POOL_LABEL = "ml-team-env/pool";
@@ -42,6 +42,11 @@ export function poolTaints(role: PoolRole): Taint[] {
     return role === "gpu" ? [GPU_TAINT] : role === "user" ? [USER_TAINT] : [];
 }
 
+/** Where a pod meant for an EKS pool goes: the pool's label, and a toleration for each of its taints. */
+export function poolPlacement(role: PoolRole): SystemPlacement {
+    return { nodeSelector: { [POOL_LABEL]: role }, tolerations: poolTaints(role).map(tolerationFor) };
+}
+
 /**
  * Requests of the EKS add-on DaemonSets on every node, budgeted from their manifests' requests:
  * aws-node 25m, kube-proxy 100m, ebs-csi-node 3 × (10m, 40Mi), calico-node 250m. A budget, not
@@ -71,11 +76,10 @@ export function eksNodeShape(role: PoolRole, instanceTypes: readonly string[], o
     if (!type) return undefined;
     const info = INSTANCE_TYPES[type]!;
     const alloc = allocatableOf(info);
-    const taints: NodeTaint[] = poolTaints(role).map((t) => ({ ...t }));
     return {
         name: `${role} pool (${type})`,
         labels: poolLabels(role, instanceTypes),
-        taints,
+        taints: poolTaints(role),
         allocatable: { cpuMillis: alloc.cpuMillis, memoryBytes: alloc.memoryBytes, pods: alloc.pods, extended: info.gpus > 0 ? { [NVIDIA_GPU_RESOURCE]: info.gpus } : {} },
         daemonSetRequests: daemonSetRequests(role, options),
     };

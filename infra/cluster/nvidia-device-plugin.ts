@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { GpuPlacement } from "./gpu-placement";
+import { GpuPlacement, podPlacement } from "./gpu-placement";
 import { chartSource } from "../charts/pinned-chart";
 
 /** The NVIDIA device plugin chart, pinned (NVIDIA/k8s-device-plugin tag v0.20.0, 2026-08-19). */
@@ -14,8 +14,9 @@ export const DEVICE_PLUGIN_CHART = { chart: "nvidia-device-plugin", version: "0.
  * placement's labels instead (a list replaces the default list), so it holds on every version.
  */
 export function devicePluginValues(placement: GpuPlacement): Record<string, unknown> {
+    const { nodeSelector, tolerations } = podPlacement(placement);
     return {
-        nodeSelector: { ...placement.nodeSelector },
+        nodeSelector,
         affinity: {
             nodeAffinity: {
                 requiredDuringSchedulingIgnoredDuringExecution: {
@@ -23,7 +24,7 @@ export function devicePluginValues(placement: GpuPlacement): Record<string, unkn
                 },
             },
         },
-        tolerations: placement.tolerations.map((t) => ({ ...t })),
+        tolerations,
         // Restart-safe default: fail on nodes whose driver is not ready rather than advertise 0 GPUs.
         failOnInitError: true,
     };

@@ -7,7 +7,8 @@
  * Pulumi secrets, so no secret ever passes through a plain object.
  */
 import { z } from "zod";
-import { DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSIONS } from "../cluster/kubernetes-versions";
+import { PACKAGE_NAME } from "../ci/pipeline";
+import { DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSIONS, KubernetesVersion } from "../cluster/kubernetes-versions";
 
 /** The Pulumi project name, which is also the stack-file key namespace. */
 export const PROJECT = "ml-team-env";
@@ -124,7 +125,7 @@ const eksCluster = z.strictObject({
     /** Checked against the list of AWS regions by validation (with a suggestion). */
     region: z.string({ error: "is required: the AWS region, e.g. us-west-2" }),
     kubernetesVersion: z
-        .enum(KUBERNETES_VERSIONS as [string, ...string[]], { error: `must be a quoted Kubernetes minor version EKS supports and this package pins add-ons for: ${KUBERNETES_VERSIONS.join(", ")}` })
+        .enum(KUBERNETES_VERSIONS as [KubernetesVersion, ...KubernetesVersion[]], { error: `must be a quoted Kubernetes minor version EKS supports and this package pins add-ons for: ${KUBERNETES_VERSIONS.join(", ")}` })
         .default(DEFAULT_KUBERNETES_VERSION),
     /**
      * EKS `upgradePolicy.supportType`. STANDARD: past standard support EKS upgrades the control
@@ -310,7 +311,7 @@ export const ciSchema = z.strictObject({
     /** What a release publishes, bound to its tag. @default ["model/"] */
     modelArtifactPaths: z.array(nonEmpty("a path the release training writes")).min(1).default(["model/"]),
     /** Generic package name of the published model. @default "model" */
-    modelPackageName: z.string().regex(/^[A-Za-z0-9._-]+$/, { error: "must be a package name of letters, digits, '.', '_' and '-'" }).default("model"),
+    modelPackageName: z.string().regex(PACKAGE_NAME, { error: "must be a package name of letters, digits, '.', '_' and '-'" }).default("model"),
     /** Let the stale-branch clean-up only list what it would archive and delete. @default false */
     staleBranchesDryRun: z.boolean().default(false),
 });

@@ -5,11 +5,12 @@
  */
 import { AWS_REGIONS } from "../cluster/aws-regions";
 import { subnetLayout } from "../cluster/subnet-layout";
-import { gpusPerNodeFor, INSTANCE_TYPES, maxPodsOnManagedNodeGroup, nearestInstanceType } from "../cluster/instance-types";
-import { EKS_VERSIONS, KubernetesVersion, supportStatus, versionsInStandardSupport } from "../cluster/kubernetes-versions";
-import { eksNodePools, existingNodePools, NodePoolShape, poolFor, requestsOf } from "../cluster/node-pools";
-import { prePullerPodSpec } from "../environment/pre-puller-spec";
-import { checkFit, freeResources, PodSpecLike } from "../scheduling/fit";
+import { SystemPlacement } from "../cluster/gpu-placement";
+import { CPU_INSTANCE_TYPES, GPU_INSTANCE_TYPES, gpusPerNodeFor, INSTANCE_TYPES, maxPodsOnManagedNodeGroup, nearestInstanceType } from "../cluster/instance-types";
+import { EKS_VERSIONS, supportStatus, versionsInStandardSupport } from "../cluster/kubernetes-versions";
+import { eksNodePools, existingNodePools, NodePoolShape, poolFor, poolPlacement, requestsOf } from "../cluster/node-pools";
+import { prePullerPodSpec, prePullPools } from "../environment/pre-puller-spec";
+import { freeResources, PodSpecLike } from "../scheduling/fit";
 import { formatBytes, formatCpu } from "../scheduling/quantity";
 import { nearest } from "./nearest";
 import { EksClusterConfig, EnvironmentConfig, ExistingClusterConfig, NotebookProfile, RunnersConfig } from "./schema";
@@ -31,11 +32,12 @@ export interface GpuCapacity {
     readonly maxGpus: number;
 }
 
-/** The DaemonSets this package runs per pool (for what they take from each node). */
+/** The DaemonSets this package runs per EKS pool (for what they take from each node). */
 export function packageDaemonSets(environment: EnvironmentConfig): { gpu: PodSpecLike[]; user: PodSpecLike[] } {
-    // Requests do not depend on the image or placement; any reference will do.
-    const prePuller = prePullerPodSpec({ reference: "image" }, { nodeSelector: {}, tolerations: [] }) as PodSpecLike;
-    return { gpu: environment.prePullOnGpuNodes ? [prePuller] : [], user: environment.prePullOnUserNodes ? [prePuller] : [] };
+    const pools = prePullPools(environment, { gpu: poolPlacement("gpu"), user: poolPlacement("user") });
+    // Requests do not depend on the image; any reference will do.
+    const prePuller = (placement: SystemPlacement | undefined): PodSpecLike[] => (placement ? [prePullerPodSpec({ reference: "image" }, placement) as PodSpecLike] : []);
+    return { gpu: prePuller(pools.gpu), user: prePuller(pools.user) };
 }
 
 /** Instance types this package has no data for: an error each, with the nearest known type. */
@@ -48,8 +50,9 @@ function checkInstanceTypes(types: readonly string[], path: Path, gpu: boolean, 
             ctx.err([...path, i], `is ${gpu ? "not a GPU instance type" : "a GPU instance type; GPU nodes belong in gpuNodePool"}`);
         } else if (!info) {
             ok = false;
-            const near = nearestInstanceType(type, Object.keys(INSTANCE_TYPES).filter((k) => (INSTANCE_TYPES[k]!.gpus > 0) === gpu));
-            ctx.err([...path, i], `is not an instance type this package knows${near ? `; did you mean '${near}'?` : ""} (it needs its size to check that pods fit; known: ${Object.keys(INSTANCE_TYPES).filter((k) => (INSTANCE_TYPES[k]!.gpus > 0) === gpu).join(", ")})`);
+            const kind = gpu ? GPU_INSTANCE_TYPES : CPU_INSTANCE_TYPES;
+            const near = nearestInstanceType(type, kind);
+            ctx.err([...path, i], `is not an instance type this package knows${near ? `; did you mean '${near}'?` : ""} (it needs its size to check that pods fit; known: ${kind.join(", ")})`);
         }
     });
     return ok;
@@ -93,7 +96,7 @@ export function checkEksCluster(c: EksClusterConfig, ctx: CheckContext): GpuCapa
         const near = nearest(c.region, AWS_REGIONS, 3);
         ctx.err(["cluster", "region"], `is not an AWS region${near ? `; did you mean '${near}'?` : ""} (check with \`aws ec2 describe-regions\`)`);
     }
-    const version = c.kubernetesVersion as KubernetesVersion;
+    const version = c.kubernetesVersion;
     const status = supportStatus(version, ctx.today);
     const standard = versionsInStandardSupport(ctx.today);
     if (status === "ended") {
@@ -156,12 +159,15 @@ export function checkWorkloadsFit(workloads: readonly Workload[], pools: readonl
     for (const w of workloads) {
         const pool = poolFor(pools, w.gpus > 0 ? "gpu" : "user");
         if (!pool || !Number.isFinite(pool.node.allocatable.cpuMillis)) continue;
-        const pod = { name: w.what, nodeSelector: {}, requiredNodeAffinity: [], tolerations: [{ operator: "Exists" as const }], requests: requestsOf(w.cpu, w.memoryGiB, w.gpus) };
-        if (checkFit(pod, pool.node).fits) continue;
+        // Only size is checked here: the pool is chosen by role, and GPU counts are checked against capacity elsewhere.
+        const requests = requestsOf(w.cpu, w.memoryGiB, w.gpus);
         const free = freeResources(pool.node);
+        const cpuShort = requests.cpuMillis > free.cpuMillis;
+        const memoryShort = requests.memoryBytes > free.memoryBytes;
+        if (!cpuShort && !memoryShort) continue;
         const room = `a node of the ${pool.node.name} leaves at most ${formatCpu(free.cpuMillis)} and ${formatBytes(free.memoryBytes)} for ${w.what} (allocatable after kube-reserved, the eviction threshold and DaemonSets)`;
-        if (w.cpu * 1000 > free.cpuMillis) ctx.err([...w.path, "cpu"], `asks for ${w.cpu} CPU but ${room}; lower it or use a larger instance type`);
-        if (w.memoryGiB * 2 ** 30 > free.memoryBytes) ctx.err([...w.path, "memoryGiB"], `asks for ${w.memoryGiB} GiB but ${room}; lower it or use a larger instance type`);
+        if (cpuShort) ctx.err([...w.path, "cpu"], `asks for ${w.cpu} CPU but ${room}; lower it or use a larger instance type`);
+        if (memoryShort) ctx.err([...w.path, "memoryGiB"], `asks for ${w.memoryGiB} GiB but ${room}; lower it or use a larger instance type`);
     }
 }
 

@@ -1,12 +1,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { EnvironmentImage } from "./environment-image";
-import { PrePullPlacement, prePullerPodSpec } from "./pre-puller-spec";
+import { SystemPlacement } from "../cluster/gpu-placement";
+import { prePullerPodSpec } from "./pre-puller-spec";
 
 export interface ImagePrePullerArgs {
     readonly image: EnvironmentImage;
     /** The node pools to pull onto, by a short name (`gpu`, `user`): one DaemonSet each. */
-    readonly pools: Readonly<Record<string, PrePullPlacement>>;
+    readonly pools: Readonly<Record<string, SystemPlacement>>;
     readonly provider: k8s.Provider;
     /** Namespace for the DaemonSets (it needs the image pull Secret there, if any). */
     readonly namespace: pulumi.Input<string>;

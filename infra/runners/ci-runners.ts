@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterHandle } from "../cluster/cluster-handle";
 import { EnvironmentImage } from "../environment/environment-image";
+import { createImagePullSecret, imagePullSecretFor } from "../environment/image-pull-secret";
 import { RetryPolicy } from "../gitlab/client";
 import { Runner } from "../gitlab/providers/runner";
 import { JobSize, RUNNER_CHART, RUNNER_SECRET_KEYS, runnerChartValues } from "./runner-values";
@@ -50,13 +51,8 @@ export class CiRunners extends pulumi.ComponentResource {
         const provider = args.cluster.provider;
         const inCluster = { parent: this, provider };
         const ns = new k8s.core.v1.Namespace(name, { metadata: { name: args.namespace ?? "gitlab-runners" } }, inCluster);
-        if (args.image.pullSecretName && args.registryDockerConfigJson) {
-            new k8s.core.v1.Secret(
-                `${name}-image-pull`,
-                { metadata: { name: args.image.pullSecretName, namespace: ns.metadata.name }, type: "kubernetes.io/dockerconfigjson", stringData: { ".dockerconfigjson": pulumi.secret(args.registryDockerConfigJson) } },
-                inCluster,
-            );
-        }
+        const pullSecret = imagePullSecretFor(args.image, args.registryDockerConfigJson);
+        if (pullSecret) createImagePullSecret(`${name}-image-pull`, pullSecret, { namespace: ns.metadata.name }, inCluster);
         const kinds = [
             { kind: "cpu", tags: args.cpuTags, runUntagged: true, placement: args.cluster.userPlacement, jobSize: args.cpuJob, gpus: 0, maxTimeout: 3600 },
             // GPU jobs only when asked for by tag: an untagged job must never hold a GPU node.

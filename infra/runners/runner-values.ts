@@ -8,7 +8,7 @@
  */
 import { stringify } from "smol-toml";
 import type * as k8s from "@pulumi/kubernetes";
-import { GpuPlacement, SystemPlacement, Toleration } from "../cluster/gpu-placement";
+import { GpuPlacement, podPlacement, SystemPlacement, Toleration } from "../cluster/gpu-placement";
 import { EnvironmentImage } from "../environment/environment-image";
 
 /** The chart, pinned: newest release seen on 2026-11-25 (charts.gitlab.io, 0.92.2 of 2026-09-14, runner 19.3.2). */
@@ -122,8 +122,7 @@ export function runnerChartValues(a: RunnerChartArgs): Record<string, unknown> {
         rbac: { create: true, rules: RUNNER_RBAC_RULES.map((r) => ({ ...r })) },
         serviceAccount: { create: true },
         runners: { secret: a.tokenSecretName, config: runnerConfigToml(a) },
-        nodeSelector: { ...a.managerPlacement.nodeSelector },
-        tolerations: a.managerPlacement.tolerations.map((t) => ({ ...t })),
+        ...podPlacement(a.managerPlacement),
         podAnnotations: { ...(a.podAnnotations ?? {}) },
     };
 }

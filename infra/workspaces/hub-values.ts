@@ -5,20 +5,25 @@
  * secret and the auth-state key live in a Kubernetes Secret the chart reads, so `pulumi preview`
  * and the plan show every hub setting in plain text.
  */
-import { GpuPlacement, SystemPlacement } from "../cluster/gpu-placement";
+import { GpuPlacement, podPlacement, SystemPlacement } from "../cluster/gpu-placement";
 import { NotebookProfile } from "../config/schema";
 import { EnvironmentImage } from "../environment/environment-image";
-import { HUB_CONFIG_MAP, HUB_PROJECT_ID_KEY, HUB_SECRET, HUB_SECRET_KEYS, MEMBER_CONFIG_MAP, WORKSPACE_LABEL } from "./hub-objects";
+import { HUB_CONFIG_MAP, HUB_PROJECT_ID_KEY, HUB_SECRET, HUB_SECRET_KEYS, MEMBER_CONFIG_MAP, NOTEBOOK_PORT, WORKSPACE_LABEL } from "./hub-objects";
+import { PVC_NAME_TEMPLATE, USER_NAMESPACE_TEMPLATE } from "./kubespawner-slug";
 
 /** The chart, pinned (jupyterhub/zero-to-jupyterhub-k8s tag 4.4.0: JupyterHub 5.5.0, KubeSpawner 7.0.0, OAuthenticator 17.4.0). */
 export const JUPYTERHUB_CHART = { chart: "jupyterhub", version: "4.4.0", repo: "https://hub.jupyter.org/helm-chart/" } as const;
 
-/** KubeSpawner's template for per-user namespaces; `userNamespace()` computes the same name. */
-export const USER_NAMESPACE_TEMPLATE = "{hubnamespace}-{username}";
-/** The home volume claim; Pulumi creates it under the same name (`userClaimName()`). */
-export const PVC_NAME_TEMPLATE = "claim-{username}";
 /** The hub's API port (z2jh `templates/hub/service.yaml`). */
 export const HUB_API_PORT = 8081;
+
+/** What the hub's GitLab login asks for: read_user for the login itself, read_api for the project-membership check. */
+export const OAUTH_SCOPES = ["read_user", "read_api"] as const;
+
+/** The redirect URI of the hub's GitLab login: its OAuth application must list exactly this. */
+export function oauthCallbackUrl(host: string): string {
+    return `https://${host}/hub/oauth_callback`;
+}
 
 /**
  * How long a notebook may take to start, cold: a GPU node launched from zero and joined
@@ -177,7 +182,7 @@ function exposure(a: HubValuesArgs): { proxy: Record<string, unknown>; ingress: 
                     annotations: { "service.beta.kubernetes.io/aws-load-balancer-type": "nlb" },
                 },
                 https: { enabled: true, type: "letsencrypt", hosts: [a.host], letsencrypt: { contactEmail: a.https.contactEmail } },
-                traefik: { nodeSelector: { ...a.systemPlacement.nodeSelector }, tolerations: a.systemPlacement.tolerations.map((t) => ({ ...t })) },
+                traefik: podPlacement(a.systemPlacement),
             },
             ingress: { enabled: false },
         };
@@ -195,9 +200,9 @@ function exposure(a: HubValuesArgs): { proxy: Record<string, unknown>; ingress: 
 }
 
 export function hubValues(a: HubValuesArgs): Record<string, unknown> {
-    const onSystemNodes = { nodeSelector: { ...a.systemPlacement.nodeSelector }, tolerations: a.systemPlacement.tolerations.map((t) => ({ ...t })) };
+    const onSystemNodes = podPlacement(a.systemPlacement);
     const { proxy, ingress } = exposure(a);
-    const toNotebooks = [{ to: [MEMBER_NOTEBOOKS], ports: [{ protocol: "TCP", port: 8888 }] }];
+    const toNotebooks = [{ to: [MEMBER_NOTEBOOKS], ports: [{ protocol: "TCP", port: NOTEBOOK_PORT }] }];
     return {
         hub: {
             ...onSystemNodes,
@@ -213,10 +218,9 @@ export function hubValues(a: HubValuesArgs): Record<string, unknown> {
                 Authenticator: { enable_auth_state: true },
                 GitLabOAuthenticator: {
                     client_id: a.oauthClientId,
-                    oauth_callback_url: `https://${a.host}/hub/oauth_callback`,
+                    oauth_callback_url: oauthCallbackUrl(a.host),
                     gitlab_url: a.gitlabUrl,
-                    // read_api: the project-membership check; read_user: the login itself.
-                    scope: ["read_user", "read_api"],
+                    scope: [...OAUTH_SCOPES],
                 },
                 KubeSpawner: {
                     enable_user_namespaces: true,

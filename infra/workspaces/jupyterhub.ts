@@ -4,6 +4,7 @@ import * as random from "@pulumi/random";
 import { ClusterHandle } from "../cluster/cluster-handle";
 import { NotebookProfile, TeamMember } from "../config/schema";
 import { EnvironmentImage } from "../environment/environment-image";
+import { createImagePullSecret, imagePullSecretFor } from "../environment/image-pull-secret";
 import { HUB_CONFIG_MAP, HUB_PROJECT_ID_KEY, HUB_SECRET, HUB_SECRET_KEYS, HUB_SERVICE_ACCOUNT } from "./hub-objects";
 import { HubHttps, hubValues, JUPYTERHUB_CHART } from "./hub-values";
 import { hubClusterRules } from "./member-manifests";
@@ -128,15 +129,9 @@ export class JupyterHub extends pulumi.ComponentResource {
             { ...inCluster, dependsOn: [hubSecret, hubConfig] },
         );
 
-        const pullSecret = args.image.pullSecretName && args.registryDockerConfigJson ? { name: args.image.pullSecretName, dockerConfigJson: args.registryDockerConfigJson } : undefined;
-        if (pullSecret) {
-            // Hub-namespace workloads that run the image (the pre-puller) pull with it too.
-            new k8s.core.v1.Secret(
-                `${name}-image-pull`,
-                { metadata: { name: pullSecret.name, namespace: ns.metadata.name }, type: "kubernetes.io/dockerconfigjson", stringData: { ".dockerconfigjson": pulumi.secret(pullSecret.dockerConfigJson) } },
-                inCluster,
-            );
-        }
+        const pullSecret = imagePullSecretFor(args.image, args.registryDockerConfigJson);
+        // Hub-namespace workloads that run the image (the pre-puller) pull with it too.
+        if (pullSecret) createImagePullSecret(`${name}-image-pull`, pullSecret, { namespace: ns.metadata.name }, inCluster);
         const workspaces = args.members.map(
             (member) =>
                 new MemberWorkspace(

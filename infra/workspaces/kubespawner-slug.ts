@@ -6,6 +6,14 @@
  */
 import { createHash } from "crypto";
 
+/**
+ * KubeSpawner's template for per-user namespaces (`user_namespace_template`). The hub gets this
+ * string and `userNamespace()` expands it, so the names Pulumi makes are the hub's by construction.
+ */
+export const USER_NAMESPACE_TEMPLATE = "{hubnamespace}-{username}";
+/** The home volume claim's template (`pvc_name_template`); `userClaimName()` expands it. */
+export const PVC_NAME_TEMPLATE = "claim-{username}";
+
 /** KubeSpawner expands `{username}` with `safe_slug(name, max_length=48)` (spawner.py `_slug_max_length`). */
 export const KUBESPAWNER_SLUG_MAX_LENGTH = 48;
 
@@ -54,18 +62,27 @@ export function usernameSlug(gitlabUsername: string): string {
     return safeSlug(hubUsername(gitlabUsername), { maxLength: KUBESPAWNER_SLUG_MAX_LENGTH });
 }
 
+/** A template's `{field}`s replaced, as KubeSpawner's `_expand_user_properties` does; an unknown field throws. */
+function expandTemplate(template: string, fields: Readonly<Record<string, string>>): string {
+    return template.replace(/\{(\w+)\}/g, (_, field: string) => {
+        const value = fields[field];
+        if (value === undefined) throw new Error(`template '${template}' names {${field}}, which is not expanded here`);
+        return value;
+    });
+}
+
 /**
- * Namespace KubeSpawner uses for a user with template `{hubnamespace}-{username}`. KubeSpawner
- * does not check the 63-character limit of the whole name; this does, so a hub namespace
- * long enough to break it fails here and not at a member's first spawn.
+ * Namespace KubeSpawner uses for a user with `USER_NAMESPACE_TEMPLATE`. KubeSpawner does not
+ * check the 63-character limit of the whole name; this does, so a hub namespace long enough
+ * to break it fails here and not at a member's first spawn.
  */
 export function userNamespace(hubNamespace: string, gitlabUsername: string): string {
-    const ns = `${hubNamespace}-${usernameSlug(gitlabUsername)}`;
+    const ns = expandTemplate(USER_NAMESPACE_TEMPLATE, { hubnamespace: hubNamespace, username: usernameSlug(gitlabUsername) });
     if (!isValidObjectName(ns)) throw new Error(`namespace '${ns}' for '${gitlabUsername}' is not a valid Kubernetes namespace name (at most 63 of [a-z0-9-]): use a shorter hub namespace`);
     return ns;
 }
 
-/** The home volume claim KubeSpawner mounts with `pvc_name_template: claim-{username}`. */
+/** The home volume claim KubeSpawner mounts with `PVC_NAME_TEMPLATE`. */
 export function userClaimName(gitlabUsername: string): string {
-    return `claim-${usernameSlug(gitlabUsername)}`;
+    return expandTemplate(PVC_NAME_TEMPLATE, { username: usernameSlug(gitlabUsername) });
 }

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { NotebookProfile, TeamMember } from "../config/schema";
+import { createImagePullSecret, ImagePullSecret } from "../environment/image-pull-secret";
 import { HUB_SERVICE_ACCOUNT, MEMBER_CONFIG_MAP, WORKSPACE_LABEL } from "./hub-objects";
 import { userClaimName, userNamespace, usernameSlug } from "./kubespawner-slug";
 import { hubRoleRules, memberConfigMapData, memberLimitRange, memberNetworkPolicy, memberQuota } from "./member-manifests";
@@ -19,7 +20,7 @@ export interface MemberWorkspaceArgs {
     /** The cluster's provider (server-side apply, so a retained object is adopted, not refused). */
     readonly provider: k8s.Provider;
     /** Image pull Secret to create in the namespace, when the registry is private. @default none */
-    readonly imagePullSecret?: { readonly name: string; readonly dockerConfigJson: pulumi.Input<string> };
+    readonly imagePullSecret?: ImagePullSecret;
 }
 
 /**
@@ -68,13 +69,7 @@ export class MemberWorkspace extends pulumi.ComponentResource {
             },
             inCluster,
         );
-        if (args.imagePullSecret) {
-            new k8s.core.v1.Secret(
-                `${name}-image-pull`,
-                { metadata: { ...meta, name: args.imagePullSecret.name }, type: "kubernetes.io/dockerconfigjson", stringData: { ".dockerconfigjson": pulumi.secret(args.imagePullSecret.dockerConfigJson) } },
-                inCluster,
-            );
-        }
+        if (args.imagePullSecret) createImagePullSecret(`${name}-image-pull`, args.imagePullSecret, meta, inCluster);
         this.namespace = ns.metadata.name;
         this.registerOutputs({ namespace: this.namespace });
     }

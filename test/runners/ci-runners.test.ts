@@ -4,22 +4,17 @@
  * one-time runner token is a secret everywhere.
  */
 import { parse as parseToml } from "smol-toml";
-import { eksNodeShape } from "../../infra/cluster/node-pools";
-import { EksClusterConfig } from "../../infra/config/schema";
-import { clusterPools, packageDaemonSets } from "../../infra/config/validate-cluster";
 import { RecordedResource } from "../../infra/plan/mock-runtime";
-import { checkFit, PodShape } from "../../infra/scheduling/fit";
+import { checkFit, NodeShape, PodShape } from "../../infra/scheduling/fit";
 import { cpuMillis, memoryBytes } from "../../infra/scheduling/quantity";
 import { stackConfig } from "../cluster/fixtures";
 import { ofType, one, runStack, runStackYaml } from "../harness";
 import * as fs from "fs";
 import * as path from "path";
 import { ROOT } from "../harness";
+import { nodesOfPool, recordedNodes, RecordedNode, smallestNodeOfPool } from "../scheduling/recorded-nodes";
 
 const config = stackConfig("dev");
-const pools = clusterPools(config.cluster, config.environment);
-const node = (role: "system" | "user" | "gpu") => pools.find((p) => p.role === role)!.node;
-const gpuNodes = (config.cluster as EksClusterConfig).gpuNodePool.instanceTypes.map((t) => eksNodeShape("gpu", [t], { daemonSets: packageDaemonSets(config.environment) })!);
 
 /** The job pod the Kubernetes executor builds from a runner's TOML: placement, build container size, pod-spec patch. */
 function jobPod(toml: string): PodShape {
@@ -38,10 +33,16 @@ function jobPod(toml: string): PodShape {
 
 describe("CI runners (dev stack)", () => {
     let resources: RecordedResource[];
+    /** Nodes of the node groups the run recorded; a GPU node of every GPU group and type. */
+    let nodes: RecordedNode[];
+    let gpuNodes: NodeShape[];
+    const node = (pool: "system" | "user") => smallestNodeOfPool(nodes, pool);
     const release = (kind: string) => one(resources, "kubernetes:helm.sh/v3:Release", `dev-runners-${kind}`).inputs;
     const toml = (kind: string) => parseToml(release(kind).values.runners.config) as any;
     beforeAll(async () => {
         resources = (await runStack("dev")).resources;
+        nodes = recordedNodes(resources);
+        gpuNodes = nodesOfPool(nodes, "gpu");
     });
 
     it("installs the gitlab-runner chart per runner with the Kubernetes executor, the token from a Secret, and least-privilege RBAC", () => {

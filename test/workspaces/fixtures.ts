@@ -1,9 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterHandle } from "../../infra/cluster/cluster-handle";
-import { GPU_TAINT, tolerationFor } from "../../infra/cluster/gpu-placement";
-import { USER_TAINT } from "../../infra/cluster/node-pools";
-import { existingGpuPlacement } from "../../infra/cluster/existing-cluster";
+import { GpuPlacement, NVIDIA_GPU_RESOURCE, SystemPlacement } from "../../infra/cluster/gpu-placement";
+import { poolPlacement } from "../../infra/cluster/node-pools";
+import { existingPlacements } from "../../infra/cluster/existing-cluster";
 import { TeamConfig } from "../../infra/config/validate";
 import { hubHttps } from "../../infra/team-environment";
 import { hubValues } from "../../infra/workspaces/hub-values";
@@ -12,15 +12,20 @@ import { stackConfig } from "../cluster/fixtures";
 
 export const OAUTH_SECRET = "gloas-known-oauth-secret-1f2e3d";
 
+/** The EKS mode's placements, with one GPU per node and four in all. */
+function eksPlacements(): { gpu: GpuPlacement; system: SystemPlacement; user: SystemPlacement } {
+    return { gpu: { ...poolPlacement("gpu"), resourceName: NVIDIA_GPU_RESOURCE, gpusPerNode: 1, maxGpus: 4 }, system: poolPlacement("system"), user: poolPlacement("user") };
+}
+
 /** A cluster handle built by hand, as the EKS mode hands it over. */
 export function testCluster(): ClusterHandle {
+    const placements = eksPlacements();
     return {
         provider: new k8s.Provider("test-k8s", { kubeconfig: pulumi.secret("{}"), enableServerSideApply: true }),
-        gpuPlacement: { nodeSelector: { "ml-team-env/pool": "gpu" }, tolerations: [tolerationFor(GPU_TAINT)], resourceName: "nvidia.com/gpu", gpusPerNode: 1, maxGpus: 4 },
-        systemPlacement: { nodeSelector: { "ml-team-env/pool": "system" }, tolerations: [] },
-        userPlacement: { nodeSelector: { "ml-team-env/pool": "user" }, tolerations: [tolerationFor(USER_TAINT)] },
+        gpuPlacement: placements.gpu,
+        systemPlacement: placements.system,
+        userPlacement: placements.user,
         userStorageClassName: pulumi.output("gp3-encrypted-retain"),
-        networkPolicyEnforcement: "calico",
         clusterName: pulumi.output("test"),
         kubeconfig: pulumi.secret("{}"),
     };
@@ -49,8 +54,7 @@ export function hubFor(config: TeamConfig, members = config.team.members): Jupyt
 /** The hub values of an example stack, as the component computes them. */
 export function valuesFor(stack: string): Record<string, unknown> {
     const config = stackConfig(stack);
-    const cluster = testCluster();
-    const existing = config.cluster.mode === "existing" ? config.cluster : undefined;
+    const placements = config.cluster.mode === "existing" ? existingPlacements(config.cluster) : eksPlacements();
     return hubValues({
         host: config.jupyterhub.host,
         https: hubHttps(config),
@@ -62,8 +66,8 @@ export function valuesFor(stack: string): Record<string, unknown> {
         storageClassName: "gp3-encrypted-retain",
         profiles: config.jupyterhub.profiles,
         image: config.image,
-        gpuPlacement: existing ? existingGpuPlacement(existing) : cluster.gpuPlacement,
-        systemPlacement: existing ? { nodeSelector: existing.systemNodeSelector, tolerations: [] } : cluster.systemPlacement,
-        userPlacement: existing ? { nodeSelector: existing.userNodeSelector, tolerations: [] } : cluster.userPlacement,
+        gpuPlacement: placements.gpu,
+        systemPlacement: placements.system,
+        userPlacement: placements.user,
     });
 }
