@@ -6,8 +6,8 @@
 
 // The whole environment, and the config it is built from.
 export { TeamEnvironment, type TeamEnvironmentArgs, hubHttps, teamPipelineFor } from "./team-environment";
-export { loadTeamConfig, namespaceConfig, ConfigValidationError, type TeamSecrets } from "./config/load";
-export { validateStackConfig, formatConfigErrors, type TeamConfig, type ConfigError, type ConfigResult, type ValidateOptions } from "./config/validate";
+export { ConfigValidationError, type TeamSecrets } from "./config/load";
+export { validateStackConfig, formatConfigErrors, type TeamConfig, type ConfigError, type ConfigResult, type MissingSecret, type ValidateOptions } from "./config/validate";
 export * as schema from "./config/schema";
 
 // Cluster: EKS with GPU and user pools, or a cluster you run; the handle every workload takes.
@@ -18,12 +18,15 @@ export { ZonalNodePool, type ZonalNodePoolArgs } from "./cluster/zonal-node-pool
 export { ClusterAutoscaler, type ClusterAutoscalerArgs } from "./cluster/cluster-autoscaler";
 export { NvidiaDevicePlugin, type NvidiaDevicePluginArgs } from "./cluster/nvidia-device-plugin";
 export { CalicoPolicyEngine, type CalicoPolicyEngineArgs } from "./cluster/calico-policy-engine";
+export { StorageClasses, type StorageClassesArgs } from "./cluster/storage-classes";
+export { ClusterNetwork, type ClusterNetworkArgs } from "./cluster/cluster-network";
+export { ServiceAccountRole, type ServiceAccountRoleArgs } from "./cluster/service-account-role";
 export type { ClusterHandle } from "./cluster/cluster-handle";
 export type { GpuPlacement, SystemPlacement, Toleration, Taint } from "./cluster/gpu-placement";
 export { eksNodePools, existingNodePools, type NodePoolShape, type PoolRole } from "./cluster/node-pools";
 
 // The scheduling check: does a pod fit a node?
-export { checkFit, nodesFor, podFromSpec, type FitResult, type NodeShape, type PodShape } from "./scheduling/fit";
+export { checkFit, podFromSpec, type FitResult, type NodeShape, type PodShape } from "./scheduling/fit";
 
 // Notebooks.
 export { JupyterHub, type JupyterHubArgs } from "./workspaces/jupyterhub";

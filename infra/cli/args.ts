@@ -1,4 +1,5 @@
 import { wrapWords } from "../plan/format";
+import { readStackFile, StackFileConfig } from "../plan/stack-file";
 
 /**
  * Command-line conventions shared by the package's commands: `--flag value` or
@@ -110,9 +111,14 @@ export function parseArgs(argv: readonly string[], spec: CommandSpec, env: CliIo
     return { flags, help: false };
 }
 
+/** What npm set for an option it took as its own config (`--fail-on-change` → `npm_config_fail_on_change`). */
+function npmConfig(env: CliIo["env"], o: OptionSpec): string | undefined {
+    return env[`npm_config_${o.name.replace(/-/g, "_")}`];
+}
+
 /** Options npm consumed as its own config (`npm run plan --stack dev` sets `npm_config_stack`). */
 function npmSwallowed(spec: CommandSpec, env: CliIo["env"], flags: Record<string, string>): OptionSpec[] {
-    return spec.options.filter((o) => !(o.name in flags) && env[`npm_config_${o.name.replace(/-/g, "_")}`] !== undefined);
+    return spec.options.filter((o) => !(o.name in flags) && npmConfig(env, o) !== undefined);
 }
 
 function npmHint(spec: CommandSpec, swallowed: readonly OptionSpec[], positionals: readonly string[], env: CliIo["env"]): string {
@@ -125,7 +131,7 @@ function npmHint(spec: CommandSpec, swallowed: readonly OptionSpec[], positional
     // With one option swallowed, its value is in npm's config or is the bare argument that followed it.
     // With several, which bare argument went with which option is unknown: show placeholders.
     const parts = swallowed.map((o) => {
-        const npmValue = env[`npm_config_${o.name.replace(/-/g, "_")}`];
+        const npmValue = npmConfig(env, o);
         if (o.value === undefined) return `--${o.name}`;
         const value = npmValue && npmValue !== "true" ? npmValue : swallowed.length === 1 && positionals.length === 1 ? positionals[0] : o.value;
         return `--${o.name} ${value}`;
@@ -176,6 +182,15 @@ export async function runCommand(spec: CommandSpec, argv: readonly string[], io:
     }
 }
 
+/** Reads `stacks/Pulumi.<stack>.yaml` under `io.cwd`; a missing or unparsable file is a usage error. */
+export function readStackOrUsage(stack: string, io: CliIo): StackFileConfig {
+    try {
+        return readStackFile(stack, io.cwd);
+    } catch (e) {
+        throw new UsageError((e as Error).message);
+    }
+}
+
 /**
  * Runs a command's main as the process and sets the exit code when it is done. A
  * `UsageError` that escapes prints one line and gives 2, any other error one line and 1.
@@ -190,10 +205,4 @@ export function runCli(main: (argv: readonly string[], io: CliIo) => Promise<num
             process.exitCode = e instanceof UsageError ? USAGE_EXIT : 1;
         },
     );
-}
-
-/** `parseFlags` of earlier versions: known option names, all taking values. */
-export function parseFlags(argv: readonly string[], known: readonly string[]): Record<string, string> {
-    const spec: CommandSpec = { name: "command", summary: "", synopsis: [], options: known.map((name) => ({ name, value: "VALUE", description: "" })), exitCodes: [] };
-    return { ...parseArgs(argv, spec).flags };
 }

@@ -10,12 +10,11 @@ import { AuditReport, runAudit } from "../audit/audit";
 import { AuditTarget, defaultTarget, targetFromConfig } from "../audit/expected";
 import { AUDIT_FORMATS, AuditFormat, formatReport } from "../audit/format";
 import { AuditAccessError } from "../audit/read";
-import { namespaceConfig } from "../config/load";
 import { gitlabSchema } from "../config/schema";
-import { formatConfigErrors, gitlabUrlProblem, validateStackConfig } from "../config/validate";
+import { formatConfigErrors, gitlabUrlProblem } from "../config/validate";
 import { RetryPolicy } from "../gitlab/client";
-import { readStackFile } from "../plan/stack-file";
-import { CliIo, CommandSpec, runCli, runCommand, UsageError, USAGE_EXIT } from "./args";
+import { validateStackFile } from "../plan/stack-file";
+import { CliIo, CommandSpec, readStackOrUsage, runCli, runCommand, UsageError, USAGE_EXIT } from "./args";
 
 /** Exit code when a mandatory rule fails. */
 export const FINDINGS_EXIT = 1;
@@ -65,14 +64,8 @@ interface Resolved {
 function resolve(flags: Readonly<Record<string, string>>, io: CliIo): Resolved {
     if (flags.stack) {
         if (flags.url || flags.project) throw new UsageError("give either --stack NAME, or --url URL with --project GROUP/NAME, not both: a stack names its own GitLab and project");
-        let file: ReturnType<typeof readStackFile>;
-        try {
-            file = readStackFile(flags.stack, io.cwd);
-        } catch (e) {
-            throw new UsageError((e as Error).message);
-        }
-        const { raw, secretsPresent, plaintextSecrets, foreignKeys } = namespaceConfig(file.config, (k) => file.secretKeys.includes(k));
-        const result = validateStackConfig(raw, { stack: flags.stack, secretsPresent, plaintextSecrets, foreignKeys, gitlabTokenInEnv: Boolean(io.env.GITLAB_TOKEN) });
+        const file = readStackOrUsage(flags.stack, io);
+        const result = validateStackFile(flags.stack, file, { gitlabTokenInEnv: Boolean(io.env.GITLAB_TOKEN) });
         if (!result.ok) throw new UsageError(formatConfigErrors(flags.stack, result.errors));
         return { url: result.config.gitlab.url, project: result.config.gitlab.project.path, target: targetFromConfig(result.config) };
     }

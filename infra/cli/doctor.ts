@@ -6,10 +6,10 @@
 import * as path from "path";
 import { AwsApiFactory, sdkAwsApi } from "../doctor/aws-api";
 import { runDoctor } from "../doctor/doctor";
-import { exitCodeOf, renderReport, reportJson } from "../doctor/report";
+import { EXIT_OK, EXIT_PROBLEM, EXIT_UNREACHABLE, exitCodeOf, renderReport, reportJson } from "../doctor/report";
 import { RetryPolicy } from "../gitlab/client";
-import { readStackFile, stackFilePath, StackFileConfig } from "../plan/stack-file";
-import { CliIo, CommandSpec, runCli, runCommand, UsageError } from "./args";
+import { stackFilePath } from "../plan/stack-file";
+import { CliIo, CommandSpec, readStackOrUsage, runCli, runCommand, UsageError } from "./args";
 
 export const DOCTOR_COMMAND: CommandSpec = {
     name: "doctor",
@@ -24,9 +24,9 @@ export const DOCTOR_COMMAND: CommandSpec = {
         { name: "format", value: "text|json", description: "text (default): a readable list; json: the checks as JSON on stdout (formatVersion, exitCode, summary, checks)" },
     ],
     exitCodes: [
-        [0, "nothing wrong found (skipped checks allowed: without GITLAB_TOKEN or AWS credentials those checks are skipped, not failed)"],
-        [1, "a problem was found (the config is invalid, a secret is missing, the token cannot do what the stack does, a quota is too low, ...)"],
-        [2, "usage error (bad options, no such stack file), or GitLab could not be reached"],
+        [EXIT_OK, "nothing wrong found (skipped checks allowed: without GITLAB_TOKEN or AWS credentials those checks are skipped, not failed)"],
+        [EXIT_PROBLEM, "a problem was found (the config is invalid, a secret is missing, the token cannot do what the stack does, a quota is too low, ...)"],
+        [EXIT_UNREACHABLE, "usage error (bad options, no such stack file), or GitLab could not be reached"],
     ],
     examples: [
         "GITLAB_TOKEN=glpat-... npm run doctor -- --stack dev",
@@ -42,21 +42,13 @@ export interface DoctorCliDeps {
     readonly today?: Date;
 }
 
-function readStack(stack: string, io: CliIo): StackFileConfig {
-    try {
-        return readStackFile(stack, io.cwd);
-    } catch (e) {
-        throw new UsageError((e as Error).message);
-    }
-}
-
 /** The command's main: exit code 0, 1 or 2 as `--help` documents. */
 export async function doctorMain(argv: readonly string[], io: CliIo, deps: DoctorCliDeps = {}): Promise<number> {
     return runCommand(DOCTOR_COMMAND, argv, io, async (flags) => {
         const stack = flags.stack!;
         const format = flags.format ?? "text";
         if (format !== "text" && format !== "json") throw new UsageError(`--format must be text or json, not '${format}'`);
-        const file = readStack(stack, io);
+        const file = readStackOrUsage(stack, io);
         const report = await runDoctor(
             { stack, file, stackFile: path.relative(io.cwd, stackFilePath(stack, io.cwd)), env: io.env },
             { aws: deps.aws ?? sdkAwsApi, progress: (line) => io.err(line), ...(deps.gitlabRetry ? { gitlabRetry: deps.gitlabRetry } : {}), ...(deps.today ? { today: deps.today } : {}) },

@@ -8,11 +8,10 @@
  */
 import * as fs from "fs";
 import { parse } from "yaml";
-import { namespaceConfig } from "../config/load";
-import { formatConfigErrors, validateStackConfig } from "../config/validate";
+import { formatConfigErrors } from "../config/validate";
 import { addMember, MembershipError, NewMember, removeMember } from "../onboarding/stack-members";
 import { diffPlans, diffSummary, Planner, planStack, renderDiff } from "../plan/plan";
-import { stackFilePath, stackFileToConfig } from "../plan/stack-file";
+import { StackFileConfig, stackFilePath, stackFileToConfig, validateStackFile } from "../plan/stack-file";
 import { CliIo, CommandSpec, helpText, runCli, runCommand, UsageError, USAGE_EXIT } from "./args";
 
 const EXIT_CODES: CommandSpec["exitCodes"] = [
@@ -82,23 +81,22 @@ async function edit(command: "onboard" | "offboard", flags: Readonly<Record<stri
 
     // The same validation as `pulumi up`: an edit that breaks the stack is refused, the file untouched.
     const edited = stackFileToConfig(parse(after));
-    const { raw, secretsPresent, plaintextSecrets, foreignKeys } = namespaceConfig(edited.config, (k) => edited.secretKeys.includes(k));
-    const result = validateStackConfig(raw, { stack, secretsPresent, plaintextSecrets, foreignKeys });
+    const result = validateStackFile(stack, edited);
     if (!result.ok) {
         io.err(`refused: the stack file would become invalid, so it was left unchanged.\n${formatConfigErrors(stack, result.errors)}`);
         return 1;
     }
 
     // Two plans of the whole stack: a few seconds each, so say what is happening.
-    const timed = async (label: string, text: string) => {
+    const timed = async (label: string, config: StackFileConfig) => {
         io.err(`${label}…`);
         const t0 = Date.now();
-        const planned = await planner(stack, stackFileToConfig(parse(text)));
+        const planned = await planner(stack, config);
         io.err(`  done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
         return planned;
     };
-    const planBefore = await timed(`planning stack '${stack}' before the change (1/2)`, before);
-    const planAfter = await timed(`planning stack '${stack}' after the change (2/2)`, after);
+    const planBefore = await timed(`planning stack '${stack}' before the change (1/2)`, stackFileToConfig(parse(before)));
+    const planAfter = await timed(`planning stack '${stack}' after the change (2/2)`, edited);
     fs.writeFileSync(file, after);
     io.out(`${member ? "Added" : "Removed"} '${flags.user}' ${member ? "to" : "from"} ${file}.`);
     if (planBefore.ok && planAfter.ok) {

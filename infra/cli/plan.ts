@@ -7,8 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { formatConfigErrors } from "../config/validate";
 import { diffHasChanges, diffPlans, diffSummary, parsePlanJson, Plan, PlanFileError, planJson, Planner, planStack, renderDiff, renderPlan } from "../plan/plan";
-import { readStackFile, StackFileConfig } from "../plan/stack-file";
-import { CliIo, CommandSpec, runCli, runCommand, UsageError } from "./args";
+import { CliIo, CommandSpec, readStackOrUsage, runCli, runCommand, UsageError } from "./args";
 
 /** Exit code when `--fail-on-change` is given and the plan differs from `--diff`. */
 export const CHANGED_EXIT = 3;
@@ -39,14 +38,6 @@ export const PLAN_COMMAND: CommandSpec = {
     ],
 };
 
-function readStack(stack: string, io: CliIo): StackFileConfig {
-    try {
-        return readStackFile(stack, io.cwd);
-    } catch (e) {
-        throw new UsageError((e as Error).message);
-    }
-}
-
 function readOldPlan(file: string, stack: string, io: CliIo): Plan {
     let text: string;
     try {
@@ -69,7 +60,7 @@ export async function planMain(argv: readonly string[], io: CliIo, planner: Plan
     return runCommand(PLAN_COMMAND, argv, io, async (flags) => {
         const stack = flags.stack!;
         if (flags["fail-on-change"] && !flags.diff) throw new UsageError("--fail-on-change needs --diff OLD.json");
-        const file = readStack(stack, io);
+        const file = readStackOrUsage(stack, io);
         // Read the old plan first: a bad --diff file fails before the slow part.
         const old = flags.diff ? readOldPlan(flags.diff, stack, io) : undefined;
         const result = await planner(stack, file);
@@ -88,7 +79,7 @@ export async function planMain(argv: readonly string[], io: CliIo, planner: Plan
             const diff = diffPlans(old, plan);
             changed = diffHasChanges(diff);
             text(`What changed in stack '${stack}' since ${flags.diff} (offline plan; nothing was deployed):\n`);
-            text(renderDiff(diff, { plans: { before: old, after: plan } }));
+            text(renderDiff(diff, { notes: true }));
             text(`\nChanges: ${diffSummary(diff)}`);
         } else {
             text(renderPlan(plan));

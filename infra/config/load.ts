@@ -3,8 +3,12 @@
  * The only place the program touches config; secrets come back as Pulumi secrets.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { PROJECT, SECRET_KEYS, SecretKey, stackConfigSchema } from "./schema";
+import { namespaceConfig } from "./namespace";
+import { PROJECT, SECRET_KEYS, SecretKey } from "./schema";
 import { ConfigError, formatConfigErrors, TeamConfig, validateStackConfig } from "./validate";
+
+// Kept importable from here (tests and older callers); it lives in a module without the Pulumi SDK.
+export { namespaceConfig } from "./namespace";
 
 /** Secret config values, as Pulumi secrets. */
 export interface TeamSecrets {
@@ -35,38 +39,6 @@ export class ConfigValidationError extends pulumi.RunError {
         super(formatConfigErrors(stackName, errors));
         this.name = "ConfigValidationError";
     }
-}
-
-/**
- * Splits the runtime's config into the plain `ml-team-env:*` values (objects are stored
- * as JSON strings) and the set of secret keys present. Secret values are not read here.
- */
-export function namespaceConfig(
-    all: Record<string, string>,
-    isSecret: (fullKey: string) => boolean = () => true,
-): { raw: Record<string, unknown>; secretsPresent: Set<SecretKey>; plaintextSecrets: Set<SecretKey>; foreignKeys: string[] } {
-    const raw: Record<string, unknown> = {};
-    const ours = new Set<string>([...Object.keys(stackConfigSchema.shape), ...Object.values(SECRET_KEYS)]);
-    // A key of this project written under another namespace (a copied stack file, a renamed project).
-    const foreignKeys = Object.keys(all).filter((k) => !k.startsWith(`${PROJECT}:`) && ours.has(k.slice(k.indexOf(":") + 1)));
-    const secretsPresent = new Set<SecretKey>();
-    const plaintextSecrets = new Set<SecretKey>();
-    const secretNames = new Set<string>(Object.values(SECRET_KEYS));
-    for (const [fullKey, value] of Object.entries(all)) {
-        if (!fullKey.startsWith(`${PROJECT}:`)) continue;
-        const key = fullKey.slice(PROJECT.length + 1);
-        if (secretNames.has(key)) {
-            secretsPresent.add(key as SecretKey);
-            if (!isSecret(fullKey)) plaintextSecrets.add(key as SecretKey);
-            continue;
-        }
-        try {
-            raw[key] = JSON.parse(value);
-        } catch {
-            raw[key] = value;
-        }
-    }
-    return { raw, secretsPresent, plaintextSecrets, foreignKeys };
 }
 
 /**

@@ -32,9 +32,17 @@ export interface TeamConfig extends Omit<StackConfig, "branchModel"> {
     readonly secretsPresent: ReadonlySet<SecretKey>;
 }
 
+/**
+ * A secret `pulumi up` needs that neither the stack nor the environment sets, as the error a
+ * deployment reports. Deploying, it is in `errors` too; otherwise `warning` is in `warnings`.
+ */
+export interface MissingSecret extends ConfigError {
+    readonly warning: string;
+}
+
 export type ConfigResult =
-    | { readonly ok: true; readonly config: TeamConfig; readonly warnings: readonly string[] }
-    | { readonly ok: false; readonly errors: readonly ConfigError[]; readonly warnings: readonly string[] };
+    | { readonly ok: true; readonly config: TeamConfig; readonly warnings: readonly string[]; readonly missingSecrets: readonly MissingSecret[] }
+    | { readonly ok: false; readonly errors: readonly ConfigError[]; readonly warnings: readonly string[]; readonly missingSecrets: readonly MissingSecret[] };
 
 export interface ValidateOptions {
     readonly stack: string;
@@ -185,18 +193,24 @@ export function validateStackConfig(raw: Record<string, unknown>, options: Valid
         plain[k] = v === null ? undefined : v;
     }
     const err = (path: Path, message: string) => errors.push({ key: keyPath(path), value: valueAt(plain, path), message });
+    const missingSecrets: MissingSecret[] = [];
+    const missingSecret = (key: SecretKey, message: string, warning: string) => {
+        const error: ConfigError = { key: `${PROJECT}:${key}`, value: undefined, message };
+        missingSecrets.push({ ...error, warning });
+        if (options.deploying) errors.push(error);
+        else warnings.push(warning);
+    };
     const needSecret = (key: SecretKey, why: string, fix: string) => {
         if (secretsPresent.has(key)) return;
         const message = `is not set: ${why}. Set it with \`${fix}\``;
-        if (options.deploying) errors.push({ key: `${PROJECT}:${key}`, value: undefined, message });
-        else warnings.push(`${PROJECT}:${key} ${message} (needed by \`pulumi up\`; the plan uses a placeholder)`);
+        missingSecret(key, message, `${PROJECT}:${key} ${message} (needed by \`pulumi up\`; the plan uses a placeholder)`);
     };
 
     // Nothing under this project's namespace: say that, not eight "is required".
     if (Object.keys(raw).length === 0) {
         const elsewhere = options.foreignKeys?.length ? ` It has ${options.foreignKeys.join(", ")}: rename them to ${PROJECT}:<key> (the namespace is the project name in Pulumi.yaml).` : "";
         errors.push({ key: `${PROJECT}:*`, value: undefined, message: `no settings found: the stack file needs a 'config:' section with ${PROJECT}:* keys (copy stacks/Pulumi.dev.yaml).${elsewhere}` });
-        return { ok: false, errors, warnings };
+        return { ok: false, errors, warnings, missingSecrets };
     }
     for (const key of options.foreignKeys ?? []) {
         const name = key.slice(key.indexOf(":") + 1);
@@ -301,15 +315,15 @@ export function validateStackConfig(raw: Record<string, unknown>, options: Valid
     // Secrets the deployment needs.
     if (!secretsPresent.has(SECRET_KEYS.gitlabToken) && !options.gitlabTokenInEnv) {
         const message = "is not set and neither is GITLAB_TOKEN: the GitLab resources need a token with api scope. Export GITLAB_TOKEN or run `pulumi config set --secret gitlabToken`";
-        if (options.deploying) errors.push({ key: `${PROJECT}:${SECRET_KEYS.gitlabToken}`, value: undefined, message });
-        else warnings.push(`${PROJECT}:${SECRET_KEYS.gitlabToken} ${message}`);
+        missingSecret(SECRET_KEYS.gitlabToken, message, `${PROJECT}:${SECRET_KEYS.gitlabToken} ${message}`);
     }
     needSecret(SECRET_KEYS.jupyterhubOAuthClientSecret, "JupyterHub's GitLab login needs the OAuth application's secret", "pulumi config set --secret jupyterhubOAuthClientSecret");
 
-    if (errors.length > 0 || !parsedImage?.ok || !environment || !cluster || !gitlab || !jupyterhub || !runners || !sections.ci || !team || !capacity) return { ok: false, errors, warnings };
+    if (errors.length > 0 || !parsedImage?.ok || !environment || !cluster || !gitlab || !jupyterhub || !runners || !sections.ci || !team || !capacity) return { ok: false, errors, warnings, missingSecrets };
     return {
         ok: true,
         warnings,
+        missingSecrets,
         config: {
             ...(sections as StackConfig),
             jupyterhub: { ...jupyterhub, https },

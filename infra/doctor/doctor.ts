@@ -3,11 +3,10 @@
  * `pulumi up` needs are set, the GitLab token can do what the stack does, and the AWS
  * account can hold the cluster. Reads only; changes nothing anywhere.
  */
-import { namespaceConfig } from "../config/load";
-import { PROJECT, SECRET_KEYS } from "../config/schema";
-import { ConfigError, TeamConfig, validateStackConfig } from "../config/validate";
+import { SECRET_KEYS } from "../config/schema";
+import { ConfigError, MissingSecret, TeamConfig } from "../config/validate";
 import { RetryPolicy } from "../gitlab/client";
-import { StackFileConfig } from "../plan/stack-file";
+import { StackFileConfig, validateStackFile } from "../plan/stack-file";
 import { AwsApiFactory } from "./aws-api";
 import { runAwsChecks } from "./aws-preflight";
 import { gitlabChecks, noTokenChecks } from "./gitlab-checks";
@@ -43,9 +42,7 @@ export async function runDoctor(input: DoctorInput, deps: DoctorDeps): Promise<D
     const { stack, file, stackFile, env } = input;
     const progress = deps.progress ?? (() => undefined);
     const today = deps.today ?? new Date();
-    const { raw, secretsPresent, plaintextSecrets, foreignKeys } = namespaceConfig(file.config, (k) => file.secretKeys.includes(k));
-    const options = { stack, secretsPresent, plaintextSecrets, foreignKeys, gitlabTokenInEnv: Boolean(env.GITLAB_TOKEN), today };
-    const preview = validateStackConfig(raw, { ...options, deploying: false });
+    const preview = validateStackFile(stack, file, { gitlabTokenInEnv: Boolean(env.GITLAB_TOKEN), today, deploying: false });
     const report = (checks: CheckResult[], extra: Partial<DoctorReport> = {}): DoctorReport => ({ stack, stackFile, targets: {}, checks, ...extra });
     if (!preview.ok) {
         return report([
@@ -61,18 +58,18 @@ export async function runDoctor(input: DoctorInput, deps: DoctorDeps): Promise<D
         ]);
     }
     const config = preview.config;
-    // The preview's warnings about missing secrets are the secrets check's errors below.
-    const secretWarning = new RegExp(`^${PROJECT}:(${Object.values(SECRET_KEYS).join("|")}) `);
-    const warnings = preview.warnings.filter((w) => !secretWarning.test(w));
+    // The preview's warnings about missing secrets are the secrets check's problems below.
+    const secretWarnings = new Set(preview.missingSecrets.map((s) => s.warning));
+    const warnings = preview.warnings.filter((w) => !secretWarnings.has(w));
     const checks: CheckResult[] = [{ id: "config.valid", group: "config", title: "config", status: "ok", summary: `${stackFile} is valid`, ...(warnings.length > 0 ? { details: warnings.map((w) => `warning: ${w}`) } : {}) }];
-    checks.push(secretsCheck(validateStackConfig(raw, { ...options, deploying: true }), config, env));
+    checks.push(secretsCheck(preview.missingSecrets, config, env));
 
     const targets: DoctorReport["targets"] = { gitlab: config.gitlab.url, ...(config.cluster.mode === "eks" ? { aws: config.cluster.region } : {}) };
     let gitlabUnreachable: string | undefined;
     const token = env.GITLAB_TOKEN;
     if (!token) {
         checks.push(
-            ...(secretsPresent.has(SECRET_KEYS.gitlabToken)
+            ...(config.secretsPresent.has(SECRET_KEYS.gitlabToken)
                 ? noTokenChecks("GITLAB_TOKEN is not set, and the stack's gitlabToken is encrypted: only the Pulumi CLI can decrypt it", "export it from the stack for this shell, then run doctor again", `export GITLAB_TOKEN="$(pulumi config get gitlabToken --stack ${stack})"`)
                 : noTokenChecks("GITLAB_TOKEN is not set", "export GITLAB_TOKEN=<a token with the api scope> (Edit profile → Access tokens) and run doctor again")),
         );
@@ -92,15 +89,18 @@ export async function runDoctor(input: DoctorInput, deps: DoctorDeps): Promise<D
     return report(checks, { targets, ...(gitlabUnreachable !== undefined ? { gitlabUnreachable } : {}) });
 }
 
-/** The secrets `pulumi up` refuses to run without (a preview only warns). */
-function secretsCheck(deploying: ReturnType<typeof validateStackConfig>, config: TeamConfig, env: DoctorInput["env"]): CheckResult {
+/**
+ * The secrets `pulumi up` refuses to run without (a preview only warns). With the config
+ * valid, the missing secrets are exactly the errors a deployment would report.
+ */
+function secretsCheck(missing: readonly MissingSecret[], config: TeamConfig, env: DoctorInput["env"]): CheckResult {
     const base = { id: "config.secrets", group: "config" as const, title: "secrets" };
-    if (!deploying.ok) {
+    if (missing.length > 0) {
         return {
             ...base,
             status: "problem",
-            summary: `\`pulumi up\` would refuse to run: ${deploying.errors.map((e) => e.key).join(", ")} ${deploying.errors.length === 1 ? "is" : "are"} not set`,
-            details: deploying.errors.map(configError),
+            summary: `\`pulumi up\` would refuse to run: ${missing.map((e) => e.key).join(", ")} ${missing.length === 1 ? "is" : "are"} not set`,
+            details: missing.map(configError),
         };
     }
     const set = [...config.secretsPresent].sort().map((k) => `${k} (in the stack, encrypted)`);

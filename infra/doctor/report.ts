@@ -3,6 +3,7 @@
  * reason), the exit code they add up to, and the two renderings (a readable list, JSON).
  * Pure: no I/O here.
  */
+import { USAGE_EXIT } from "../cli/args";
 import { wrapWords } from "../plan/format";
 
 /** `ok`: checked and fine. `problem`: `pulumi up` would fail or do the wrong thing. `skipped`: not checked, and why. */
@@ -45,8 +46,8 @@ export interface DoctorReport {
 export const EXIT_OK = 0;
 /** Exit code: at least one problem. */
 export const EXIT_PROBLEM = 1;
-/** Exit code: usage error, unknown stack, or GitLab unreachable. */
-export const EXIT_UNREACHABLE = 2;
+/** Exit code: GitLab unreachable. The usage errors' code: in both cases nothing complete was checked. */
+export const EXIT_UNREACHABLE = USAGE_EXIT;
 
 /** The exit code a report adds up to: unreachable GitLab first (the run is incomplete), then any problem. */
 export function exitCodeOf(report: DoctorReport): number {

@@ -4,8 +4,9 @@
  * (`retainOnDelete`, or a GitLab object its provider never deletes). Also the stack
  * config keys that changed. Used by `npm run plan -- --diff OLD.json` and by onboarding.
  */
-import { fill, formatValue, joinPath, MAX_LINE, wrapWords } from "./format";
-import { displayType, keptOnDelete } from "./key-settings";
+import { isDeepStrictEqual } from "util";
+import { fill, formatValue, isPlainObject, isScalar, joinPath, MAX_LINE, wrapWords } from "./format";
+import { keptOnDelete, kindOf } from "./key-settings";
 import { UNKNOWN } from "./mock-runtime";
 import type { Plan, PlannedResource } from "./plan";
 import { isComponent, settingPieces } from "./render";
@@ -35,24 +36,16 @@ export interface PlanDiff {
     readonly changed: ChangedResource[];
     /** Changed stack config keys (`ml-team-env:jupyterhub.idleTimeoutMinutes`). */
     readonly config: readonly KeyChange[];
+    /**
+     * Inputs of resources in both plans that are unknown in both (ids and names aside), as
+     * `name key`: offline they cannot be compared, so a config change may reach them unseen.
+     */
+    readonly uncompared: readonly string[];
 }
-
-function deepEqual(a: unknown, b: unknown): boolean {
-    if (a === b) return true;
-    if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
-    if (Array.isArray(a) !== Array.isArray(b)) return false;
-    if (Array.isArray(a)) return a.length === (b as unknown[]).length && a.every((x, i) => deepEqual(x, (b as unknown[])[i]));
-    const ka = Object.keys(a);
-    const kb = Object.keys(b);
-    return ka.length === kb.length && ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
-}
-
-const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
-const isScalar = (v: unknown) => v === null || ["string", "number", "boolean"].includes(typeof v);
 
 /** The changed leaves between two values, as dotted paths. Lists of scalars change as a whole. */
 export function diffValues(before: unknown, after: unknown, path = "", out: KeyChange[] = []): KeyChange[] {
-    if (deepEqual(before, after)) return out;
+    if (isDeepStrictEqual(before, after)) return out;
     if ((isPlainObject(before) || before === undefined) && (isPlainObject(after) || after === undefined) && !(before === undefined && after === undefined)) {
         const b = (before ?? {}) as Record<string, unknown>;
         const a = (after ?? {}) as Record<string, unknown>;
@@ -106,11 +99,15 @@ export function diffPlans(before: Plan, after: Plan): PlanDiff {
     const old = new Map(before.resources.map((r) => [r.urn, r]));
     const now = new Map(after.resources.map((r) => [r.urn, r]));
     const changed: ChangedResource[] = [];
+    const uncompared: string[] = [];
     for (const r of after.resources) {
         const prev = old.get(r.urn);
         if (!prev) continue;
         const changes = resourceChanges(prev, r);
         if (changes.length > 0) changed.push({ ...r, before: prev, changes });
+        for (const [k, v] of Object.entries(r.inputs)) {
+            if (v === UNKNOWN && prev.inputs[k] === UNKNOWN && !/(Ids?|Arns?|Names?|^id|^arn|^name|^url|^role)$/i.test(k)) uncompared.push(`${r.name} ${k}`);
+        }
     }
     return {
         added: after.resources.filter((r) => !old.has(r.urn)),
@@ -122,6 +119,7 @@ export function diffPlans(before: Plan, after: Plan): PlanDiff {
             }),
         changed,
         config: before.config && after.config ? diffValues(before.config, after.config) : [],
+        uncompared,
     };
 }
 
@@ -151,30 +149,16 @@ function changeLines(c: KeyChange, indent: string): string[] {
     return [...wrapWords(`${c.path}:`, indent, indent + "  "), `${indent}    ${show(c.before, room)}`, `${indent}  → ${show(c.after, room)}`];
 }
 
-/** Inputs unknown in both plans (other than ids and names): a config change could reach them unseen. */
-function uncomparable(before: Plan, after: Plan): string[] {
-    const old = new Map(before.resources.map((r) => [r.urn, r]));
-    const out: string[] = [];
-    for (const r of after.resources) {
-        const prev = old.get(r.urn);
-        if (!prev) continue;
-        for (const [k, v] of Object.entries(r.inputs)) {
-            if (v === UNKNOWN && prev.inputs[k] === UNKNOWN && !/(Ids?|Arns?|Names?|^id|^arn|^name|^url|^role)$/i.test(k)) out.push(`${r.name} ${k}`);
-        }
-    }
-    return out;
-}
-
 export interface RenderDiffOptions {
-    /** The two plans, to say which inputs could not be compared offline when the config changed. */
-    readonly plans?: { readonly before: Plan; readonly after: Plan };
+    /** When the config changed, add a note naming the inputs that could not be compared offline (`uncompared`). @default false */
+    readonly notes?: boolean;
 }
 
 /** The diff as lines a reviewer reads: `+` added, `~` changed (with its keys), `-` removed, `-` … `[kept]`. */
 export function renderDiff(diff: PlanDiff, options: RenderDiffOptions = {}): string {
     const lines: string[] = [];
     const entry = (sign: string, r: PlannedResource, suffix: string[] = [], withSettings = true) => {
-        const head = `  ${sign} ${displayType(r)}  ${r.name}`;
+        const head = `  ${sign} ${kindOf(r)}  ${r.name}`;
         const indent = "        ";
         const pieces = withSettings ? settingPieces(r, MAX_LINE - indent.length) : [];
         const all = [...pieces, ...suffix];
@@ -193,7 +177,7 @@ export function renderDiff(diff: PlanDiff, options: RenderDiffOptions = {}): str
     if (diff.config.length > 0) {
         lines.push("", "  Stack config:");
         for (const c of diff.config) lines.push(...changeLines(c, "    ~ "));
-        const blind = options.plans ? uncomparable(options.plans.before, options.plans.after) : [];
+        const blind = options.notes ? diff.uncompared : [];
         if (blind.length > 0) {
             lines.push(
                 ...wrapWords(

@@ -24,8 +24,14 @@ export function joinPath(path: string, key: string): string {
     return `${path}[${JSON.stringify(key)}]`;
 }
 
-function isScalar(v: unknown): v is string | number | boolean | null {
+/** A JSON scalar: shown inline, and compared as a whole in lists. */
+export function isScalar(v: unknown): v is string | number | boolean | null {
     return v === null || ["string", "number", "boolean"].includes(typeof v);
+}
+
+/** A JSON object (not an array, not null). */
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+    return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
 /** A string as the plan shows it, or undefined when it does not fit `max` in one piece. */

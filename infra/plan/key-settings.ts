@@ -7,9 +7,7 @@
  */
 import type { Token } from "./format";
 import { REDACTED, UNKNOWN } from "./mock-runtime";
-
-/** Dynamic GitLab resources all share this type; their `kind` input says what they are. */
-export const DYNAMIC_RESOURCE_TYPE = "pulumi-nodejs:dynamic:Resource";
+import { DYNAMIC_RESOURCE_TYPE } from "./resource-types";
 
 type Inputs = Record<string, unknown>;
 
@@ -230,14 +228,9 @@ export const KINDS: Readonly<Record<string, KindView>> = {
 
 // --- lookup -----------------------------------------------------------------------------
 
-/** The kind a resource is looked up by: the GitLab kind for dynamic resources, else its type. */
+/** The kind a resource is looked up by, and how the plan names its type: the GitLab kind for dynamic resources, else its type. */
 export function kindOf(r: ResourceView): string {
     return r.type === DYNAMIC_RESOURCE_TYPE && typeof r.inputs.kind === "string" ? r.inputs.kind : r.type;
-}
-
-/** How the plan names a resource's type: the GitLab kind for dynamic resources. */
-export function displayType(r: ResourceView): string {
-    return kindOf(r);
 }
 
 /** Inputs that never say anything about what a resource is. */

@@ -12,6 +12,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import { createHash } from "crypto";
+import { DYNAMIC_RESOURCE_TYPE } from "./resource-types";
 
 export const MOCK_ACCOUNT_ID = "123456789012";
 export const MOCK_REGION = "us-west-2";
@@ -61,7 +62,7 @@ export function mockResourceState(args: pulumi.runtime.MockResourceArgs): { id: 
         }
         return { id, state };
     }
-    if (type === "pulumi-nodejs:dynamic:Resource") {
+    if (type === DYNAMIC_RESOURCE_TYPE) {
         // What GitLab would return for the ids other resources use.
         const n = parseInt(hex(name, 6), 16) % 100000;
         if (inputs.kind === "gitlab:Project") Object.assign(state, { projectId: 1000 + n, webUrl: `${inputs.gitlabUrl}/${inputs.path}` });
@@ -128,7 +129,7 @@ export function mockResourceState(args: pulumi.runtime.MockResourceArgs): { id: 
  * autonaming add a random suffix) is unknown too. Resources read or imported by id,
  * components and providers are answered as they are in `mockResourceState`.
  */
-export function previewResourceState(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
+function previewResourceState(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
     const full = mockResourceState(args);
     if (!args.custom || args.id || args.type.startsWith("pulumi:providers:")) return full;
     const state: Record<string, any> = {};
@@ -145,7 +146,7 @@ export function previewResourceState(args: pulumi.runtime.MockResourceArgs): { i
 const CREDENTIAL_CALLS: ReadonlySet<string> = new Set(["aws:index/getCallerIdentity:getCallerIdentity", "aws:iam/getSessionContext:getSessionContext"]);
 
 /** `mockCall`, with answers that depend on the deployer's credentials unknown. */
-export function previewCall(args: pulumi.runtime.MockCallArgs, region = MOCK_REGION): Record<string, any> {
+function previewCall(args: pulumi.runtime.MockCallArgs, region = MOCK_REGION): Record<string, any> {
     const answer = mockCall(args, region);
     if (!CREDENTIAL_CALLS.has(args.token)) return answer;
     return Object.fromEntries(Object.entries(answer).map(([k, v]) => [k, k in args.inputs ? v : unknownValue]));

@@ -12,6 +12,7 @@
  * ```
  * Format 1 (before `formatVersion`) had `{ stack, resources: [{ urn, type, name, parent, inputs, dependencies }], outputs }`.
  */
+import { isPlainObject } from "./format";
 import { kindOf } from "./key-settings";
 import { REDACTED, UNKNOWN } from "./mock-runtime";
 import type { Plan, PlannedResource } from "./plan";
@@ -82,8 +83,6 @@ export function planJson(plan: Plan): PlanJson {
 /** A file `--diff` cannot use: printed as one line, exit code 2. */
 export class PlanFileError extends Error {}
 
-const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
-
 /** Reads a plan JSON file's text (any format up to `PLAN_FORMAT_VERSION`) back into a plan. */
 export function parsePlanJson(text: string, source: string): Plan {
     const notPlan = (why: string) =>
@@ -94,7 +93,7 @@ export function parsePlanJson(text: string, source: string): Plan {
     } catch (e) {
         throw notPlan(`not JSON: ${(e as Error).message}`);
     }
-    if (!isObject(doc)) throw notPlan("not a JSON object");
+    if (!isPlainObject(doc)) throw notPlan("not a JSON object");
     const version = doc.formatVersion ?? 1;
     if (typeof version !== "number" || !Number.isInteger(version) || version < 1) throw notPlan(`formatVersion ${JSON.stringify(doc.formatVersion)} is not a version number`);
     if (version > PLAN_FORMAT_VERSION) {
@@ -106,7 +105,7 @@ export function parsePlanJson(text: string, source: string): Plan {
     if (typeof doc.stack !== "string") throw notPlan("no 'stack'");
     if (!Array.isArray(doc.resources)) throw notPlan("no 'resources' list");
     const resources: PlannedResource[] = doc.resources.map((r: unknown, i: number) => {
-        if (!isObject(r) || typeof r.urn !== "string" || typeof r.type !== "string" || typeof r.name !== "string" || !isObject(r.inputs)) {
+        if (!isPlainObject(r) || typeof r.urn !== "string" || typeof r.type !== "string" || typeof r.name !== "string" || !isPlainObject(r.inputs)) {
             throw notPlan(`resources[${i}] lacks urn, type, name or inputs`);
         }
         return {
@@ -123,9 +122,9 @@ export function parsePlanJson(text: string, source: string): Plan {
     return {
         stack: doc.stack,
         resources,
-        outputs: isObject(doc.outputs) ? doc.outputs : {},
+        outputs: isPlainObject(doc.outputs) ? doc.outputs : {},
         warnings: Array.isArray(doc.warnings) ? doc.warnings.map(String) : [],
         placeholderSecrets: Array.isArray(doc.placeholderSecrets) ? doc.placeholderSecrets.map(String) : [],
-        ...(isObject(doc.config) ? { config: doc.config } : {}),
+        ...(isPlainObject(doc.config) ? { config: doc.config } : {}),
     };
 }

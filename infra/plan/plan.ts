@@ -6,14 +6,15 @@
  * Rendering is in `render.ts`, the JSON file in `plan-json.ts`, comparing two plans in
  * `diff.ts`; they are re-exported here.
  */
-import { namespaceConfig } from "../config/load";
+import type { NamespacedConfig } from "../config/namespace";
 import { PROJECT } from "../config/schema";
-import { ConfigError, validateStackConfig } from "../config/validate";
+import type { ConfigError } from "../config/validate";
 import { RecordedResource, REDACTED, runWithMocks } from "./mock-runtime";
-import { StackFileConfig } from "./stack-file";
+import { StackFileConfig, validateStackFile } from "./stack-file";
 
-export { DYNAMIC_RESOURCE_TYPE, displayType, keptOnDelete, kindOf } from "./key-settings";
-export { keySettings, planSummary, renderPlan } from "./render";
+export { keptOnDelete, kindOf } from "./key-settings";
+export { DYNAMIC_RESOURCE_TYPE } from "./resource-types";
+export { keySettings, renderPlan } from "./render";
 export { parsePlanJson, PlanFileError, planJson, PLAN_FORMAT_VERSION } from "./plan-json";
 export type { PlanJson } from "./plan-json";
 export { diffPlans, diffHasChanges, diffSummary, renderDiff } from "./diff";
@@ -51,14 +52,6 @@ export type Planner = (stack: string, file: StackFileConfig) => Promise<PlanResu
 
 export type PlanResult = { readonly ok: true; readonly plan: Plan } | { readonly ok: false; readonly errors: readonly ConfigError[] };
 
-export interface PlanOptions {
-    /**
-     * Show values the cloud computes as unknown, as a preview of a new stack does. Off, the
-     * mock cloud's deterministic fake ids and ARNs are used instead. @default true
-     */
-    readonly unknownComputed?: boolean;
-}
-
 /** Elides serialized dynamic-provider code: it is kilobytes of JavaScript nobody reads in a plan. */
 function planInputs(r: RecordedResource): Record<string, unknown> {
     const inputs = { ...r.redactedInputs };
@@ -66,9 +59,8 @@ function planInputs(r: RecordedResource): Record<string, unknown> {
     return inputs;
 }
 
-/** The stack's own config with every secret (declared secret keys and `secure:` values) redacted. */
-function planConfig(file: StackFileConfig): Record<string, unknown> {
-    const { raw, secretsPresent } = namespaceConfig(file.config);
+/** The stack's own config (its namespace as validation read it) with every secret (declared secret keys and `secure:` values) redacted. */
+function planConfig(file: StackFileConfig, { raw, secretsPresent }: NamespacedConfig): Record<string, unknown> {
     const config: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(raw)) config[`${PROJECT}:${key}`] = file.secretKeys.includes(`${PROJECT}:${key}`) ? REDACTED : value;
     for (const key of secretsPresent) config[`${PROJECT}:${key}`] = REDACTED;
@@ -79,9 +71,8 @@ function planConfig(file: StackFileConfig): Record<string, unknown> {
  * Validates the stack file's config, then runs `infra/index.ts` under mocks. Config errors
  * come back as data, never as an exception with a stack trace.
  */
-export async function planStack(stack: string, file: StackFileConfig, options: PlanOptions = {}): Promise<PlanResult> {
-    const { raw, secretsPresent, plaintextSecrets, foreignKeys } = namespaceConfig(file.config, (k) => file.secretKeys.includes(k));
-    const validation = validateStackConfig(raw, { stack, secretsPresent, plaintextSecrets, foreignKeys, gitlabTokenInEnv: Boolean(process.env.GITLAB_TOKEN), deploying: false });
+export async function planStack(stack: string, file: StackFileConfig): Promise<PlanResult> {
+    const validation = validateStackFile(stack, file, { gitlabTokenInEnv: Boolean(process.env.GITLAB_TOKEN), deploying: false });
     if (!validation.ok) return { ok: false, errors: validation.errors };
 
     // Loaded here, not at the top: rendering, diffing and `--help` need none of the cloud SDKs it pulls in.
@@ -93,7 +84,8 @@ export async function planStack(stack: string, file: StackFileConfig, options: P
             stack,
             config: file.config,
             secretConfigKeys: file.secretKeys,
-            unknownComputed: options.unknownComputed ?? true,
+            // A preview of a new stack: what only the cloud computes is unknown.
+            unknownComputed: true,
         }),
     );
     return {
@@ -113,7 +105,7 @@ export async function planStack(stack: string, file: StackFileConfig, options: P
             outputs: run.outputs,
             warnings: [...new Set(warnings)],
             placeholderSecrets: file.secretKeys,
-            config: planConfig(file),
+            config: planConfig(file, validation.namespace),
         },
     };
 }

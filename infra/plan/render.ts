@@ -4,15 +4,13 @@
  * `MAX_LINE`; values are shown whole or summarised, never cut.
  */
 import { fill, formatValue, layout, MAX_LINE, Token, tokenText, unknownPaths, wrapWords } from "./format";
-import { displayType, keptOnDelete, keySettingTokens } from "./key-settings";
+import { keptOnDelete, keySettingTokens, kindOf } from "./key-settings";
 import { UNKNOWN } from "./mock-runtime";
 import type { Plan, PlannedResource } from "./plan";
 
 /** A one-line summary of a resource's key settings (tokens two spaces apart). */
-export function keySettings(r: PlannedResource, width = MAX_LINE): string {
-    return keySettingTokens(r)
-        .map((t) => tokenText(t, width))
-        .join("  ");
+export function keySettings(r: PlannedResource): string {
+    return settingPieces(r, MAX_LINE).join("  ");
 }
 
 /** Setting tokens as text, each fitting in `width`. */
@@ -83,7 +81,7 @@ export function renderPlan(plan: Plan): string {
             const childIndent = indent + (last ? "   " : "│  ");
             const hasChildren = (children.get(r.urn) ?? []).length > 0;
             const contIndent = childIndent + (hasChildren ? "│" : " ") + "     ";
-            const head = `${indent}${last ? "└─ " : "├─ "}${displayType(r)}  ${r.name}`;
+            const head = `${indent}${last ? "└─ " : "├─ "}${kindOf(r)}  ${r.name}`;
             const kept = keptOnDelete(r) && !isComponent(r) ? "[kept if removed]" : undefined;
             lines.push(...layout(head, settingPieces(r, MAX_LINE - contIndent.length), contIndent, kept));
             walk(r.urn, childIndent);
@@ -91,11 +89,12 @@ export function renderPlan(plan: Plan): string {
     };
     walk(undefined, "");
     lines.push("");
-    lines.push(planSummary(plan).length <= MAX_LINE ? planSummary(plan) : planSummary(plan).replace(/; /g, ";\n  "));
+    const summary = planSummary(plan);
+    lines.push(summary.length <= MAX_LINE ? summary : summary.replace(/; /g, ";\n  "));
     lines.push("");
     lines.push("Resources by type:");
     const counts = new Map<string, number>();
-    for (const r of plan.resources) counts.set(displayType(r), (counts.get(displayType(r)) ?? 0) + 1);
+    for (const r of plan.resources) counts.set(kindOf(r), (counts.get(kindOf(r)) ?? 0) + 1);
     const width = Math.max(...[...counts.keys()].map((k) => k.length), 5);
     for (const [type, n] of [...counts.entries()].sort((a, b) => a[0].localeCompare(b[0]))) {
         lines.push(`  ${type.padEnd(width)}  ${n}`);

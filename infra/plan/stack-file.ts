@@ -6,7 +6,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
+import { namespaceConfig, NamespacedConfig } from "../config/namespace";
 import { PROJECT } from "../config/schema";
+import { ConfigResult, validateStackConfig, ValidateOptions } from "../config/validate";
 
 export interface StackFileConfig {
     /** Config as `pulumi.runtime.allConfig()` would return it. */
@@ -54,4 +56,20 @@ export function readStackFile(stack: string, root = process.cwd()): StackFileCon
         throw new Error(`${path.relative(root, file)} is not valid YAML: ${(e as Error).message}`);
     }
     return stackFileToConfig(doc);
+}
+
+/** What `validateStackFile` adds to the validator's options: they come from the file. */
+export type StackFileValidateOptions = Omit<ValidateOptions, "stack" | "secretsPresent" | "plaintextSecrets" | "foreignKeys">;
+
+/** The validator's result, with the namespace it read (the plan shows the stack's config from it). */
+export type StackFileValidation = ConfigResult & { readonly namespace: NamespacedConfig };
+
+/**
+ * Validates a stack file's config as `pulumi up` would: its `secure:` keys are its secrets,
+ * any other secret key is one written in plain text. Pure: no Pulumi runtime.
+ */
+export function validateStackFile(stack: string, file: StackFileConfig, options: StackFileValidateOptions = {}): StackFileValidation {
+    const namespace = namespaceConfig(file.config, (k) => file.secretKeys.includes(k));
+    const { raw, secretsPresent, plaintextSecrets, foreignKeys } = namespace;
+    return { ...validateStackConfig(raw, { ...options, stack, secretsPresent, plaintextSecrets, foreignKeys }), namespace };
 }

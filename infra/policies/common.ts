@@ -6,9 +6,9 @@
  * `policy/index.ts` builds the pack (its constructor starts serving).
  */
 import { PolicyResource, UnknownValueError } from "@pulumi/policy";
+import { DYNAMIC_RESOURCE_TYPE } from "../plan/resource-types";
 
-/** The one type every dynamic-provider resource has; GitLab resources are told apart by their `kind`. */
-export const DYNAMIC_RESOURCE_TYPE = "pulumi-nodejs:dynamic:Resource";
+export { DYNAMIC_RESOURCE_TYPE };
 
 /** Type tokens of the resources the policies read (stable provider tokens, not class imports: the pack stays light). */
 export const TYPES = {

@@ -9,10 +9,10 @@ import { UNKNOWN } from "../../infra/plan/mock-runtime";
 import {
     diffHasChanges,
     diffPlans,
-    displayType,
     DYNAMIC_RESOURCE_TYPE,
     keptOnDelete,
     keySettings,
+    kindOf as displayType,
     parsePlanJson,
     Plan,
     PlanFileError,
@@ -242,7 +242,7 @@ describe("what changed between two plans", () => {
         const diff = diffPlans(dev, edited);
         expect(diff.config).toEqual(expect.arrayContaining([{ path: "ml-team-env:jupyterhub.idleTimeoutMinutes", before: 60, after: 15 }]));
         const hub = find(edited, "kubernetes:helm.sh/v3:Release", (i) => i.chart === "jupyterhub");
-        const text = renderDiff(diff, { plans: { before: dev, after: edited } });
+        const text = renderDiff(diff, { notes: true });
         expect(text).toContain("~ ml-team-env:jupyterhub.idleTimeoutMinutes: 60 → 15");
         if (hub.inputs.values === UNKNOWN) {
             // Today the hub's values are built in an apply over cloud-computed outputs (the GitLab project id),

@@ -24,7 +24,7 @@
 import { EnforcementLevel, Policies, Policy, PolicyPackConfig, PolicyProviderResource, PolicyResource, PolicyResourceOptions, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy, unknownCheckingProxy, UnknownValueError } from "@pulumi/policy";
 import * as rpc from "@pulumi/pulumi/runtime/rpc";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
-import { POLICIES } from "../../infra/policies";
+import { DYNAMIC_RESOURCE_TYPE, POLICIES } from "../../infra/policies";
 import { RecordedResource, REDACTED, UNKNOWN } from "../../infra/plan/mock-runtime";
 
 /** @pulumi/policy's (de)serializer, internal to the SDK: loaded as its server loads it. */
@@ -267,5 +267,5 @@ export function withoutSecret(r: RecordedResource, key: string): RecordedResourc
 
 /** The GitLab dynamic resource of a kind (and name input), from a mock run. */
 export function isGitLab(kind: string, name?: string): (r: RecordedResource) => boolean {
-    return (r) => r.type === "pulumi-nodejs:dynamic:Resource" && r.inputs.kind === kind && (name === undefined || r.inputs.name === name);
+    return (r) => r.type === DYNAMIC_RESOURCE_TYPE && r.inputs.kind === kind && (name === undefined || r.inputs.name === name);
 }
