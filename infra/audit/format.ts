@@ -6,6 +6,7 @@
 import { wrapWords } from "../plan/format";
 import { AuditReport } from "./audit";
 import { AuditRow } from "./compare";
+import { tierText } from "./server-tier";
 
 /** The output formats of `--format`. */
 export const AUDIT_FORMATS = ["text", "json", "junit", "markdown"] as const;
@@ -31,7 +32,7 @@ const level = (r: AuditRow) => (r.mandatory ? "mandatory" : "advisory");
 function serverLine(report: AuditReport): string {
     const s = report.server;
     const edition = s.edition ? `GitLab ${s.edition === "ee" ? "Enterprise" : "Community"} Edition${s.version ? ` ${s.version}` : ""}` : "edition could not be determined";
-    const tier = s.tier ? `tier ${s.tier}${s.tierAtLeast ? " or higher" : ""} (${s.tierSource})` : `tier ${s.tierSource}; rules judged as ${report.rulesTier}`;
+    const tier = s.tier ? `tier ${tierText({ tier: s.tier, atLeast: s.tierAtLeast })} (${s.tierSource})` : `tier ${s.tierSource}; rules judged as ${report.rulesTier}`;
     return `${edition}, ${tier}`;
 }
 

@@ -3,7 +3,7 @@
  * metadata's `enterprise` flag, the namespace's `plan` (Owners and admins only), the instance
  * licence (admins only), and as a last resort whether the Premium push-rule endpoint answers.
  */
-import { GitLabTier } from "../branch-model/branch-model";
+import { GitLabTier, tierFromPlan } from "../branch-model/branch-model";
 import { LiveProject } from "./snapshot";
 
 /** The server's edition and tier as far as the audit can tell. */
@@ -19,19 +19,8 @@ export interface ServerTier {
     readonly source: string;
 }
 
-/**
- * A GitLab plan name as the tier whose features it licenses; undefined for names that say
- * nothing about features (`default`: self-managed namespaces carry no plan of their own).
- * Trials and the open-source programme license their tier's features; `bronze`/`silver`/`gold`
- * are the plans' former names (bronze had push rules and approvals, as Premium does).
- */
-export function tierFromPlan(plan: string | undefined): GitLabTier | undefined {
-    const p = (plan ?? "").toLowerCase();
-    if (p === "free") return "free";
-    if (["premium", "premium_trial", "silver", "bronze", "starter"].includes(p)) return "premium";
-    if (["ultimate", "ultimate_trial", "ultimate_trial_paid_customer", "gold", "opensource", "open_source"].includes(p)) return "ultimate";
-    return undefined;
-}
+/** The plan → tier table lives with the tiers (branch-model.ts); re-exported for the audit's callers. */
+export { tierFromPlan };
 
 /** Determines the server's edition and tier from a snapshot. Pure. */
 export function serverTier(live: Pick<LiveProject, "metadata" | "namespace" | "license" | "pushRule" | "project">): ServerTier {
@@ -73,7 +62,7 @@ export function editionText(s: ServerTier): string {
 }
 
 /** The tier in words, e.g. "premium or higher". */
-export function tierText(s: ServerTier): string {
+export function tierText(s: Pick<ServerTier, "tier" | "atLeast">): string {
     if (s.tier === undefined) return "could not determine";
     return `${s.tier}${s.atLeast ? " or higher" : ""}`;
 }

@@ -16,6 +16,25 @@ export type AccessLevel = (typeof AccessLevel)[keyof typeof AccessLevel];
 export const GITLAB_TIERS = ["free", "premium", "ultimate"] as const;
 export type GitLabTier = (typeof GITLAB_TIERS)[number];
 
+/**
+ * A GitLab plan name (a namespace's `plan` on GitLab.com, or a licence's plan on self-managed)
+ * as the tier whose features it licenses; undefined for names that say nothing about features
+ * (`default`: self-managed namespaces carry no plan of their own, the licence decides).
+ * Names: gitlabhq ee/app/models/ee/plan.rb (FREE … OPEN_SOURCE = 'opensource') and
+ * app/models/plan.rb PLAN_NAME_UID_LIST; licence plans `starter`/`premium`/`ultimate`
+ * (ee/app/models/license.rb). Trials and the open-source programme license their tier's
+ * features (GitlabSubscriptions::Features::LICENSE_PLANS_TO_SAAS_PLANS). `bronze`/`starter`
+ * and the retired `early_adopter` (its frozen EARLY_ADOPTER_FEATURES in license.rb) had push
+ * rules and approvals but no Ultimate features, so they count as Premium here.
+ */
+export function tierFromPlan(plan: string | undefined): GitLabTier | undefined {
+    const p = (plan ?? "").toLowerCase();
+    if (p === "free") return "free";
+    if (["premium", "premium_trial", "silver", "bronze", "starter", "early_adopter"].includes(p)) return "premium";
+    if (["ultimate", "ultimate_trial", "ultimate_trial_paid_customer", "gold", "opensource"].includes(p)) return "ultimate";
+    return undefined;
+}
+
 /** True when `tier` includes the features of `needed`. */
 export function tierAtLeast(tier: GitLabTier, needed: GitLabTier): boolean {
     return GITLAB_TIERS.indexOf(tier) >= GITLAB_TIERS.indexOf(needed);

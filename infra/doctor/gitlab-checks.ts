@@ -3,7 +3,7 @@
  * stack's config and says ok, problem or skipped, and why. What GitLab allows whom is cited
  * from its sources where it decides an answer.
  */
-import { GitLabTier } from "../branch-model/branch-model";
+import { GitLabTier, tierFromPlan } from "../branch-model/branch-model";
 import { GitLabConfig, JupyterHubConfig } from "../config/schema";
 import { CheckResult, CheckStatus } from "./report";
 import { ApplicationFacts, Fetched, GitLabFacts } from "./gitlab-facts";
@@ -22,13 +22,8 @@ export function roleName(level: number): string {
 const OWNER = 50;
 const MAINTAINER = 40;
 
-/** The scopes JupyterHub's GitLab login asks for (infra/workspaces/hub-values.ts). */
-export const OAUTH_SCOPES = ["read_user", "read_api"] as const;
-
-/** The redirect URI the hub's OAuth application must have. */
-export function oauthCallbackUrl(host: string): string {
-    return `https://${host}/hub/oauth_callback`;
-}
+// The hub's own scopes and redirect URI: the check holds the OAuth application to exactly what the hub asks for.
+import { OAUTH_SCOPES, oauthCallbackUrl } from "../workspaces/hub-values";
 
 function result(id: string, title: string, status: CheckStatus, summary: string, extra: { details?: readonly string[]; fix?: string; command?: string } = {}): CheckResult {
     return { id: `gitlab.${id}`, group: "gitlab", title, status, summary, ...(extra.details && extra.details.length > 0 ? { details: extra.details } : {}), ...(extra.fix ? { fix: extra.fix } : {}), ...(extra.command ? { command: extra.command } : {}) };
@@ -205,16 +200,6 @@ export function checkRole(facts: GitLabFacts, gitlab: GitLabConfig): CheckResult
     });
 }
 
-/** GitLab.com plan names and licence plans, as the tier they give this package. */
-export function tierOfPlan(plan: string): GitLabTier | undefined {
-    const p = plan.toLowerCase();
-    if (p === "free") return "free";
-    // Plan::ALL_PLANS (GitLab.com) and License plans (self-managed); bronze/starter were the old tier under Premium.
-    if (["premium", "premium_trial", "silver", "bronze", "starter"].includes(p)) return "premium";
-    if (["ultimate", "ultimate_trial", "ultimate_trial_paid_customer", "gold", "opensource", "early_adopter"].includes(p)) return "ultimate";
-    return undefined;
-}
-
 /** What a tier mismatch does to a deployment, in the user's terms. */
 function mismatchEffect(configured: GitLabTier, actual: GitLabTier): string {
     if (actual === "free") return "the Premium-only resources (push rules, the approval rule on main) would fail mid-deploy";
@@ -238,12 +223,12 @@ export function checkTier(facts: GitLabFacts, configured: GitLabTier): CheckResu
         const plan = ns?.plan && ns.plan !== "default" ? ns.plan : undefined;
         const lic = facts.license;
         if (plan !== undefined) {
-            actual = tierOfPlan(plan);
+            actual = tierFromPlan(plan);
             source = `the plan of ${ns!.fullPath} is '${plan}'`;
             if (/trial/.test(plan)) details.push("a trial: when it ends the group falls back to Free and the Premium rules stop being enforced");
             if (actual === undefined) return result("tier", "tier", "skipped", `${source}, a plan doctor does not know`, { fix: `set gitlab.tier to the tier that plan is (${configured} now)` });
         } else if (lic?.ok) {
-            actual = lic.value === null || lic.value.expired ? "free" : tierOfPlan(lic.value.plan);
+            actual = lic.value === null || lic.value.expired ? "free" : tierFromPlan(lic.value.plan);
             source = lic.value === null ? "the instance has no licence" : `the licence is '${lic.value.plan}'${lic.value.expired ? ", expired" : ""}`;
             if (actual === undefined) return result("tier", "tier", "skipped", `${source}, a plan doctor does not know`, { fix: `set gitlab.tier to the tier that licence is (${configured} now)` });
         } else {

@@ -5,12 +5,10 @@
  * check (no XML dependency in the package).
  */
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { parseDocument } from "yaml";
 import { branchNameRegex, GitLabTier, tierAtLeast } from "../../infra/branch-model/branch-model";
-import { namespaceConfig } from "../../infra/config/load";
-import { TeamConfig, validateStackConfig } from "../../infra/config/validate";
+import { TeamConfig } from "../../infra/config/validate";
 import { accessLevelFor, premiumResources } from "../../infra/gitlab/gitlab-project";
 import { approvalRuleProvider } from "../../infra/gitlab/providers/approval-rule";
 import { branchProvider } from "../../infra/gitlab/providers/branch";
@@ -21,9 +19,10 @@ import { protectedBranchProvider } from "../../infra/gitlab/providers/protected-
 import { protectedTagProvider } from "../../infra/gitlab/providers/protected-tag";
 import { pushRulesProvider } from "../../infra/gitlab/providers/push-rules";
 import { repositoryFileProvider } from "../../infra/gitlab/providers/repository-file";
-import { stackFileToConfig } from "../../infra/plan/stack-file";
+import { stackFileToConfig, validateStackFile } from "../../infra/plan/stack-file";
 import { teamPipelineFor } from "../../infra/team-environment";
 import { EmulatorMode, GitLabEmulator, startGitLabEmulator } from "../support/gitlab-emulator";
+import { tempStack } from "../support/temp-stack";
 import { ROOT } from "../harness";
 
 /** Short retries: an unreachable server fails in well under a second. */
@@ -45,18 +44,14 @@ export function stackYaml(o: { url: string; path: string; tier: GitLabTier; edit
 /** A stack file's text validated as `pulumi up` validates it. */
 export function configOf(stack: string, text: string): TeamConfig {
     const file = stackFileToConfig(parseDocument(text).toJS());
-    const { raw, secretsPresent, plaintextSecrets, foreignKeys } = namespaceConfig(file.config, (k) => file.secretKeys.includes(k));
-    const result = validateStackConfig(raw, { stack, secretsPresent, plaintextSecrets, foreignKeys });
+    const result = validateStackFile(stack, file);
     if (!result.ok) throw new Error(JSON.stringify(result.errors));
     return result.config;
 }
 
-/** Writes `stacks/Pulumi.<stack>.yaml` under a fresh temporary directory and returns the directory. */
+/** Writes `stacks/Pulumi.<stack>.yaml` under a fresh temporary directory (removed after the test file) and returns the directory. */
 export function stackDir(stack: string, text: string): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ml-team-env-audit-"));
-    fs.mkdirSync(path.join(dir, "stacks"));
-    fs.writeFileSync(path.join(dir, "stacks", `Pulumi.${stack}.yaml`), text);
-    return dir;
+    return tempStack(stack, text, "ml-team-env-audit-");
 }
 
 /**

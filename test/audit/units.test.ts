@@ -21,6 +21,8 @@ describe("the server's tier", () => {
         ["premium", "premium"],
         ["premium_trial", "premium"],
         ["silver", "premium"],
+        ["bronze", "premium"],
+        ["early_adopter", "premium"],
         ["ultimate", "ultimate"],
         ["gold", "ultimate"],
         ["opensource", "ultimate"],

@@ -5,6 +5,7 @@ import * as http from "http";
 import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
+import { evaluateRuleIf, evaluateRules, PipelineContext, VarValue } from "../../infra/audit/ci-config";
 import { BranchModel, enforcementReport } from "../../infra/branch-model/branch-model";
 import {
     branchNameCheckScript,
@@ -52,81 +53,59 @@ function tmpDir(name: string): string {
     return dir;
 }
 
-// --- a GitLab rules evaluator, for what gitlab-ci-local does not evaluate -------------------------
+// --- GitLab rules, by the audit's evaluator with every variable known --------------------------
 
 type Vars = Readonly<Record<string, string>>;
-type Token = { kind: "var" | "string" | "regex" | "op"; text: string };
 
 /**
- * Reads the rule expressions the generator writes: `$VAR`, `$VAR == "x"`, `$VAR != "x"`,
- * `$VAR =~ /re/`, joined by `&&` and `||` (`&&` binds tighter, as in GitLab). Anything else
- * throws, so a new kind of expression in the pipeline cannot pass unexamined.
+ * The expressions the generator writes: `$VAR`, `$VAR == "x"`, `$VAR != "x"`, `$VAR =~ /re/`,
+ * joined by `&&` and `||`. The audit's evaluator reads more; this guard keeps a new kind of
+ * expression in the pipeline from passing here before it is examined.
  */
-function evaluate(expression: string, vars: Vars): boolean {
-    const tokens: Token[] = [];
-    const lexer = /\s*(?:(\$[A-Za-z_][A-Za-z0-9_]*)|"([^"]*)"|\/((?:\\.|[^/\\])*)\/|(==|!=|=~|&&|\|\|))/y;
-    let at = 0;
-    while (at < expression.length) {
-        if (/^\s*$/.test(expression.slice(at))) break;
-        lexer.lastIndex = at;
-        const m = lexer.exec(expression);
-        if (!m) throw new Error(`cannot read rule '${expression}' at ${at}`);
-        at = lexer.lastIndex;
-        if (m[1] !== undefined) tokens.push({ kind: "var", text: m[1].slice(1) });
-        else if (m[2] !== undefined) tokens.push({ kind: "string", text: m[2] });
-        else if (m[3] !== undefined) tokens.push({ kind: "regex", text: m[3] });
-        else tokens.push({ kind: "op", text: m[4]! });
+const GENERATED_CMP = String.raw`\$[A-Za-z_][A-Za-z0-9_]*(?:\s*(?:==|!=)\s*"[^"]*"|\s*=~\s*/(?:\\.|[^/\\])*/)?`;
+const GENERATED_RULE = new RegExp(`^\\s*${GENERATED_CMP}(?:\\s*(?:&&|\\|\\|)\\s*${GENERATED_CMP})*\\s*$`);
+
+/** A pipeline context in which every variable the expressions name is known: its value in `vars`, else unset. */
+function knownContext(expressions: readonly string[], vars: Vars): PipelineContext {
+    const ctx: Record<string, VarValue> = {};
+    for (const e of expressions) {
+        for (const m of e.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)) ctx[m[1]!] = vars[m[1]!] === undefined ? null : { value: vars[m[1]!]! };
     }
-    let i = 0;
-    const term = (): boolean => {
-        const v = tokens[i++];
-        if (v?.kind !== "var") throw new Error(`expected a variable in '${expression}'`);
-        const value = vars[v.text];
-        const op = tokens[i];
-        if (op?.kind !== "op" || op.text === "&&" || op.text === "||") return value !== undefined && value !== "";
-        i++;
-        const rhs = tokens[i++];
-        if (op.text === "=~" && rhs?.kind === "regex") return value !== undefined && new RegExp(rhs.text).test(value);
-        if ((op.text === "==" || op.text === "!=") && rhs?.kind === "string") return (value === rhs.text) === (op.text === "==");
-        throw new Error(`unsupported comparison in '${expression}'`);
-    };
-    const and = (): boolean => {
-        let result = term();
-        while (tokens[i]?.text === "&&") {
-            i++;
-            result = term() && result;
-        }
-        return result;
-    };
-    let result = and();
-    while (tokens[i]?.text === "||") {
-        i++;
-        result = and() || result;
-    }
-    if (i !== tokens.length) throw new Error(`trailing tokens in '${expression}'`);
-    return result;
+    return ctx;
 }
 
-type Rule = { if?: string; when?: string };
+/** The `if:` of each rule, each checked against the generator's syntax. */
+function ruleIfs(rules: readonly { if?: unknown }[]): string[] {
+    return rules.flatMap((r) => {
+        if (r.if === undefined) return [];
+        if (typeof r.if !== "string" || !GENERATED_RULE.test(r.if)) throw new Error(`cannot read rule '${String(r.if)}'`);
+        return [r.if];
+    });
+}
 
-/** GitLab's rule semantics: the first rule whose `if` holds decides; no match means "never". */
-function firstMatch(rules: readonly Rule[], vars: Vars): Rule | undefined {
-    return rules.find((r) => r.if === undefined || evaluate(r.if, vars));
+/** One expression by the audit's evaluator; with every variable known it must decide. */
+function evaluate(expression: string, vars: Vars): boolean {
+    const v = evaluateRuleIf(expression, knownContext(ruleIfs([{ if: expression }]), vars));
+    if (v === undefined) throw new Error(`cannot read rule '${expression}'`);
+    return v;
+}
+
+/** GitLab's rule semantics (the first rule whose `if` holds decides; no match means "never"), by the audit's evaluator. */
+function included(rules: readonly { if?: unknown; when?: unknown }[], vars: Vars): boolean {
+    const outcome = evaluateRules(rules, knownContext(ruleIfs(rules), vars));
+    if (outcome.included === undefined) throw new Error(`rules undecided with every variable known: ${JSON.stringify(rules)}`);
+    return outcome.included;
 }
 
 function createsPipeline(model: BranchModel, vars: Vars): boolean {
-    const rule = firstMatch(workflowRules(model), vars);
-    return rule !== undefined && rule.when !== "never";
+    return included(workflowRules(model), vars);
 }
 
 /** The jobs the evaluator says run, to check it against gitlab-ci-local's answer. */
 function jobsByEvaluator(pipeline: Record<string, any>, vars: Vars): string[] {
     return Object.entries(pipeline)
         .filter(([name, job]) => !name.startsWith(".") && typeof job === "object" && job !== null && "script" in job)
-        .filter(([, job]) => {
-            const rule = firstMatch(job.rules ?? [{}], vars);
-            return rule !== undefined && rule.when !== "never";
-        })
+        .filter(([, job]) => included(job.rules ?? [{}], vars))
         .map(([name]) => name)
         .sort();
 }

@@ -1,18 +1,11 @@
 /** Stack files, captured command output and fake AWS accounts for the doctor tests. */
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import { stringify } from "yaml";
 import { AwsApiFactory, AwsDoctorApi, ZoneInfo } from "../../infra/doctor/aws-api";
 import { EC2_VCPU_QUOTAS } from "../../infra/doctor/aws-checks";
 import { validRaw } from "../config/fixtures";
+import { tempStack } from "../support/temp-stack";
 
 export { capture } from "../support/cli-io";
-
-const temporary: string[] = [];
-afterAll(() => {
-    for (const dir of temporary) fs.rmSync(dir, { recursive: true, force: true });
-});
 
 /** A stack config (the `ml-team-env:*` keys without the prefix) with the test's changes. */
 export function stackRaw(change: (raw: Record<string, any>) => void = () => undefined): Record<string, any> {
@@ -26,14 +19,10 @@ export function stackRaw(change: (raw: Record<string, any>) => void = () => unde
  * OAuth secret is set (encrypted, as `pulumi config set --secret` writes it) unless `secrets` says otherwise.
  */
 export function writeStack(name: string, raw: Record<string, any>, secrets: readonly string[] = ["jupyterhubOAuthClientSecret"]): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ml-team-env-doctor-"));
-    temporary.push(dir);
-    fs.mkdirSync(path.join(dir, "stacks"));
     const config: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(raw)) config[`ml-team-env:${k}`] = v;
     for (const s of secrets) config[`ml-team-env:${s}`] = { secure: "v1:AAAAAAAAAAAAAAAA:encrypted" };
-    fs.writeFileSync(path.join(dir, "stacks", `Pulumi.${name}.yaml`), stringify({ config }));
-    return dir;
+    return tempStack(name, stringify({ config }), "ml-team-env-doctor-");
 }
 
 /** The error the SDK's default credential chain throws when no source has credentials. */

@@ -1,5 +1,4 @@
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { BENCH_COMMAND, benchMain, criticalPathLength, floorProgram, summariseSuite } from "../../infra/cli/bench";
 import { CliIo, helpText, parseArgs, UsageError } from "../../infra/cli/args";
@@ -11,6 +10,7 @@ import { runWithMocks } from "../../infra/plan/mock-runtime";
 import { Plan, Planner, PLAN_FORMAT_VERSION } from "../../infra/plan/plan";
 import { ROOT } from "../harness";
 import { capture as captureIo } from "../support/cli-io";
+import { tempDir as makeTempDir } from "../support/temp-stack";
 
 const capture = (cwd = ROOT, env: Record<string, string> = {}) => captureIo(cwd, env);
 
@@ -35,15 +35,7 @@ const membershipsPlanner: Planner = async (stack, file) => {
 };
 
 /** Temporary directories of this file, removed after its tests. */
-const temporary: string[] = [];
-function tempDir(): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ml-team-env-cli-test-"));
-    temporary.push(dir);
-    return dir;
-}
-afterAll(() => {
-    for (const dir of temporary) fs.rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = (): string => makeTempDir("ml-team-env-cli-test-");
 
 function tempStacks(): string {
     const dir = tempDir();
