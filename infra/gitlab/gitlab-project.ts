@@ -10,13 +10,18 @@ import { ProtectedBranch } from "./providers/protected-branch";
 import { ProtectedTag } from "./providers/protected-tag";
 import { PipelineSchedule } from "./providers/pipeline-schedule";
 import { PushRules } from "./providers/push-rules";
-import { RepositoryFile } from "./providers/repository-file";
+import { RepositoryFiles } from "./providers/repository-files";
 
-/** A file the project must hold (e.g. `.gitlab-ci.yml`). */
+/** A file the project's long-lived branches must hold. */
 export interface ProjectFile {
     readonly path: string;
     readonly content: string;
-    readonly commitMessage: string;
+    /**
+     * `managed`: kept as generated (`.gitlab-ci.yml`); a change is proposed whenever a branch's
+     * copy differs. `seed`: offered once where absent (the starter project, the image
+     * definition); the team's from then on, never changed or offered again.
+     */
+    readonly ownership: "managed" | "seed";
 }
 
 /** A scheduled pipeline (e.g. the stale-branch clean-up). */
@@ -51,9 +56,11 @@ export interface GitLabProjectArgs {
     readonly branchModel: BranchModel;
     /** The team; each member is one `ProjectMember`. */
     readonly members: readonly TeamMember[];
-    /** Files to keep in the repository. @default [] */
+    /** Files the default and integration branches must hold, landed in one commit per branch. @default [] */
     readonly files?: readonly ProjectFile[];
-    /** How files land: on the default branch, or by merge request. @default "merge-request" */
+    /** Message of that commit (and title of its merge requests). @default "ml-team-env: the team's pipeline and starter project" */
+    readonly filesCommitMessage?: string;
+    /** How files land: committed on each branch, or by one merge request per branch. @default "merge-request" */
     readonly fileCommit?: "direct" | "merge-request";
     /** Scheduled pipelines. @default [] */
     readonly schedules?: readonly ProjectSchedule[];
@@ -69,6 +76,14 @@ export interface GitLabProjectArgs {
     readonly ciJobsDeployed?: boolean;
     /** Client retry policy (tests shorten it). @default DEFAULT_RETRY */
     readonly retry?: Partial<RetryPolicy>;
+}
+
+/**
+ * The branch the package proposes files for `target` on. It satisfies the naming rule, and its
+ * `feature/ml-team-env-` prefix is how the audit recognises the package's own merge requests.
+ */
+export function proposalBranchName(target: string): string {
+    return `feature/ml-team-env-setup-${target.replace(/[^a-z0-9._-]+/gi, "-").toLowerCase()}`;
 }
 
 /** GitLab access level of a team role. */
@@ -164,20 +179,24 @@ export class GitLabProject extends pulumi.ComponentResource {
             );
         }
 
-        for (const f of args.files ?? []) {
-            new RepositoryFile(
-                `${name}-file-${f.path}`,
+        const files = args.files ?? [];
+        if (files.length > 0) {
+            // Both long-lived branches get the files, each by its own merge request: a merge
+            // request's pipeline runs the CI file of its source branch, so features cut from
+            // `develop` have a pipeline only once `develop` holds it.
+            const branches = [model.defaultBranch, model.integrationBranch];
+            new RepositoryFiles(
+                `${name}-files`,
                 {
                     ...onProject,
-                    filePath: f.path,
-                    content: f.content,
-                    commitMessage: f.commitMessage,
-                    branch: model.defaultBranch,
+                    managed: files.filter((f) => f.ownership === "managed").map(({ path, content }) => ({ path, content })),
+                    seeds: files.filter((f) => f.ownership === "seed").map(({ path, content }) => ({ path, content })),
+                    branches,
                     mode: args.fileCommit ?? "merge-request",
-                    // A proposal branch that the naming rule accepts.
-                    proposalBranch: `feature/ml-team-env-${f.path.replace(/[^a-z0-9._-]+/gi, "-").replace(/^[-.]+/, "").toLowerCase()}`,
+                    proposalBranches: Object.fromEntries(branches.map((b) => [b, proposalBranchName(b)])),
+                    commitMessage: args.filesCommitMessage ?? "ml-team-env: the team's pipeline and starter project",
                 },
-                { ...child, dependsOn: [...protections.values()] },
+                { ...child, dependsOn: [develop, ...protections.values()] },
             );
         }
         for (const sched of args.schedules ?? []) {

@@ -9,6 +9,7 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from "http";
 import { AddressInfo, Socket } from "net";
 import { registerCiRoutes } from "./ci";
+import { registerCommitRoutes } from "./commits";
 import { registerGroupAndApplicationRoutes } from "./groups-and-applications";
 import { registerMetaRoutes } from "./meta";
 import {
@@ -227,6 +228,7 @@ export async function startGitLabEmulator(options: EmulatorOptions = {}): Promis
     registerMetaRoutes(core);
     registerProjectRoutes(core);
     registerRepositoryRoutes(core);
+    registerCommitRoutes(core);
     registerProtectedRefRoutes(core);
     registerPremiumRoutes(core);
     registerCiRoutes(core);

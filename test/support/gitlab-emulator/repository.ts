@@ -37,7 +37,7 @@ function entryAllows(a: AccessEntry, userId: number, level: number): boolean {
  * allows the user allows them (ProtectedBranch.protected_ref_accessible_to? checks
  * `access_levels_for_ref(...).any?`). Unprotected branches need Developer (push_code).
  */
-function canPushTo(core: EmulatorCore, p: ProjectState, branch: string, userId: number, action: "push" | "merge" = "push"): boolean {
+export function canPushTo(core: EmulatorCore, p: ProjectState, branch: string, userId: number, action: "push" | "merge" = "push"): boolean {
     const level = core.accessLevel(p, userId);
     const rules = [...p.protectedBranches.values()].filter((pb) => refMatches(pb.name, branch));
     if (rules.length === 0) return level >= Role.Developer;
@@ -159,7 +159,10 @@ export function registerRepositoryRoutes(core: EmulatorCore): void {
     core.route("GET", "/projects/:id/merge_requests", (ctx) => {
         const { query } = ctx;
         const p = core.findProject(ctx.params[0]!, ctx.userId);
-        const list = p.mergeRequests.filter((m) => (!query.get("source_branch") || m.source_branch === query.get("source_branch")) && (!query.get("state") || m.state === query.get("state")));
+        // MergeRequestsFinder's source_branch, target_branch and state filters.
+        const matches = (m: { source_branch: string; target_branch: string; state: string }) =>
+            (["source_branch", "target_branch", "state"] as const).every((f) => !query.get(f) || m[f] === query.get(f));
+        const list = p.mergeRequests.filter(matches);
         return [200, core.paginate(ctx, list)];
     });
     core.route("POST", "/projects/:id/merge_requests", ({ params, body, userId }) => {
