@@ -247,6 +247,13 @@ export function evaluateRules(rules: unknown, ctx: PipelineContext): RulesOutcom
         if (r === null || typeof r !== "object" || Array.isArray(r)) return { included: undefined };
         let holds: Tri = true;
         if ("if" in r) holds = typeof r.if === "string" ? evaluateRuleIf(r.if, ctx) : undefined;
+        if (holds === true && ("changes" in r || "exists" in r)) {
+            // Which files changed is not known here; the answer is still known when both cases agree
+            // (the generated pipeline follows a "changed" rule by the same rule without `changes`).
+            const ifMatched = r.when !== "never";
+            const otherwise = evaluateRules(rules.slice(i + 1), ctx).included;
+            return otherwise === ifMatched ? { included: ifMatched, rule: i } : { included: undefined, rule: i };
+        }
         if (holds !== false && ("changes" in r || "exists" in r)) holds = undefined;
         if (holds === undefined) return { included: undefined, rule: i };
         if (holds) return { included: r.when !== "never", rule: i };

@@ -68,6 +68,11 @@ export interface BranchType {
     readonly mergeTo: string;
     /** Delete branches of this type with no commit for this many days (after archiving a tag). */
     readonly staleAfterDays?: number;
+    /**
+     * A push (or "Run pipeline") on such a branch offers the smoke run and a longer training
+     * run on the GPU runner, as manual jobs: GPU time is spent only when someone asks.
+     */
+    readonly manualTraining?: boolean;
     /** What it is for. */
     readonly purpose: string;
 }
@@ -108,8 +113,14 @@ export interface BranchModel {
     readonly integrationBranch: string;
     readonly protectedBranches: readonly ProtectedBranchRule[];
     readonly branchTypes: readonly BranchType[];
-    /** Regex (no anchors) a slug after `<type>/` must match. */
+    /** Regex (no anchors) a slug after `<type>/` must match; written in the syntax JavaScript, POSIX ERE and RE2 read alike. */
     readonly slugPattern: string;
+    /**
+     * Whole branch names GitLab itself creates and the naming rule must let through (regexes, no
+     * anchors): its "Cherry-pick" and "Revert" buttons name new branches `cherry-pick-<sha>` and
+     * `revert-<sha>` (app/services/commits/change_service.rb, Commit#cherry_pick_branch_name).
+     */
+    readonly gitlabBranchPatterns: readonly string[];
     readonly protectedTags: readonly ProtectedTagRule[];
     readonly mergeRequests: MergeRequestRules;
     readonly pushRules: PushRules;
@@ -155,12 +166,14 @@ export const DEFAULT_BRANCH_MODEL: BranchModel = {
             from: "develop",
             mergeTo: "develop",
             staleAfterDays: 90,
+            manualTraining: true,
             purpose: "hyper-parameter and architecture experiments; merged to develop if kept",
         },
         { prefix: "hotfix", from: "main", mergeTo: "main", purpose: "urgent fixes; cherry-picked to develop after merge" },
         { prefix: "bugfix", from: "develop", mergeTo: "develop", purpose: "ordinary fixes" },
     ],
     slugPattern: "[a-z0-9._-]+",
+    gitlabBranchPatterns: ["cherry-pick-[0-9a-f]{8,}", "revert-[0-9a-f]{8,}"],
     protectedTags: [
         {
             name: "v*",
@@ -184,6 +197,7 @@ export interface BranchModelOverrides {
     readonly codeOwnerApprovalOnMain?: boolean;
     readonly developMergeAccess?: "developer" | "maintainer";
     readonly releaseTagPattern?: string;
+    readonly slugPattern?: string;
     readonly extraBranchTypes?: readonly { readonly prefix: string; readonly from: string; readonly mergeTo: string; readonly purpose?: string }[];
 }
 
@@ -219,7 +233,7 @@ export function buildBranchModel(overrides: BranchModelOverrides = {}, base: Bra
         overrides.approvalsOnMain !== undefined
             ? { ...base.mergeRequests, approvalsOnDefaultBranch: overrides.approvalsOnMain }
             : base.mergeRequests;
-    return { ...base, protectedBranches, branchTypes, protectedTags, mergeRequests };
+    return { ...base, protectedBranches, branchTypes, protectedTags, mergeRequests, ...(overrides.slugPattern ? { slugPattern: overrides.slugPattern } : {}) };
 }
 
 /**
@@ -230,7 +244,41 @@ export function buildBranchModel(overrides: BranchModelOverrides = {}, base: Bra
 export function branchNameRegex(model: BranchModel): string {
     const types = model.branchTypes.map((t) => escapeRegex(t.prefix)).join("|");
     const fixed = [model.defaultBranch, model.integrationBranch].map(escapeRegex).join("|");
-    return `^(${fixed}|(${types})/${model.slugPattern})$`;
+    const generated = model.gitlabBranchPatterns.map((p) => `|${p}`).join("");
+    return `^(${fixed}|(${types})/(${model.slugPattern})${generated})$`;
+}
+
+/**
+ * Where merge requests from each source may go, as `[source glob, target]` pairs: each branch
+ * type into its `mergeTo`, the integration branch into the default branch (a release), and the
+ * default branch back into the integration branch (bringing a hotfix back).
+ */
+export function mergeTargets(model: BranchModel): [string, string][] {
+    return [
+        ...model.branchTypes.map((t): [string, string] => [`${t.prefix}/*`, t.mergeTo]),
+        [model.integrationBranch, model.defaultBranch],
+        [model.defaultBranch, model.integrationBranch],
+    ];
+}
+
+/**
+ * Why a slug pattern cannot be used, or undefined. The same text is a JavaScript regex (the
+ * plan and audit), a POSIX ERE (the CI naming job's `grep -E`) and an RE2 regex (GitLab's push
+ * rule), so it must use only what all three read alike, and must not be anchored or contain
+ * a group that changes how the rule around it reads.
+ */
+export function slugPatternProblem(pattern: string): string | undefined {
+    try {
+        new RegExp(`^(${pattern})$`);
+    } catch (e) {
+        return `is not a valid regular expression: ${(e as Error).message}`;
+    }
+    if (/\\(?![.\\/[\]()*+?{}|^$-])/.test(pattern)) return "uses a backslash escape (such as \\d or \\w) that grep -E does not read; write a bracket expression such as [0-9] instead";
+    if (/\(\?/.test(pattern)) return "uses a (?...) group (lookaround or non-capturing), which grep -E and RE2 do not all read";
+    if (/[*+?}]\?/.test(pattern)) return "uses a lazy quantifier (*?, +?), which grep -E does not read";
+    if (/(^|[^\\])[\^$]/.test(pattern.replace(/\[[^\]]*\]/g, ""))) return "contains ^ or $ outside a bracket expression: the rule anchors the whole name itself";
+    if (pattern.trim() === "") return "is empty";
+    return undefined;
 }
 
 /** Whether `branch` is allowed by the naming rule. */

@@ -7,7 +7,8 @@
  * Pulumi secrets, so no secret ever passes through a plain object.
  */
 import { z } from "zod";
-import { PACKAGE_NAME } from "../ci/pipeline";
+import { GLAB_IMAGE, MODEL_NAME } from "../ci/pipeline";
+import { BOOTSTRAP_IMAGE, BUILDAH_IMAGE } from "../environment/image/files";
 import { DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSIONS, KubernetesVersion } from "../cluster/kubernetes-versions";
 
 /** The Pulumi project name, which is also the stack-file key namespace. */
@@ -23,6 +24,8 @@ export const SECRET_KEYS = {
     jupyterhubOAuthClientSecret: "jupyterhubOAuthClientSecret",
     /** `.dockerconfigjson` content for a private environment-image registry. */
     registryDockerConfigJson: "registryDockerConfigJson",
+    /** An access token (api scope, Developer) the pipeline uses as its bot, with `ci.tracking.botToken: stack-secret`. */
+    ciBotToken: "ciBotToken",
 } as const;
 export type SecretKey = (typeof SECRET_KEYS)[keyof typeof SECRET_KEYS];
 
@@ -55,8 +58,12 @@ export const GITLAB_USERNAME = /^(?!.*[._-]{2})(?!.*\.(git|atom)$)[A-Za-z0-9_][A
 // --- environment ------------------------------------------------------------------
 
 export const environmentSchema = z.strictObject({
-    /** The team's pytorch-cuda image, `registry/repo:tag[@sha256:digest]`. */
-    image: nonEmpty("the team's pytorch-cuda image, e.g. registry.example.com/ml/pytorch-cuda:v2.8"),
+    /**
+     * The team's pytorch-cuda image, `registry/repo:tag[@sha256:digest]`. Until the team's own
+     * is built (the pipeline does it from the repository's Dockerfile), a public image that
+     * serves notebooks and GPU jobs. @default the bootstrap image (infra/environment/image/files.ts)
+     */
+    image: nonEmpty("the team's pytorch-cuda image, e.g. registry.example.com/ml/pytorch-cuda:v2.8").default(BOOTSTRAP_IMAGE),
     /** Pre-pull the image on every GPU node so a first notebook or GPU job does not wait for it. @default true */
     prePullOnGpuNodes: z.boolean().default(true),
     /** Pre-pull the image on every user (CPU notebook and CI) node. @default true */
@@ -296,7 +303,27 @@ export const runnersSchema = z.strictObject({
     tokenRotation: z.string().default("1"),
 });
 
-/** The team pipeline (`.gitlab-ci.yml`) the stack commits to the project. */
+/** A GitLab job timeout, e.g. "30m", "4h", "1d 12h". */
+const duration = (what: string) => z.string().regex(/^[1-9][0-9]*[smhd]( [1-9][0-9]*[smhd])*$/, { error: `must be a duration such as 30m, 4h or 1d 12h (${what})` });
+
+/** Runs tracked in GitLab's model experiments and release models in its model registry (every tier). */
+export const trackingSchema = z.strictObject({
+    /** Track CI training runs, register release models, open hotfix back-merges. @default true */
+    enabled: z.boolean().default(true),
+    /**
+     * The credential jobs use for GitLab's MLflow API and merge requests, which do not take the
+     * job token. `project-access-token`: the package creates a Developer project access token
+     * (self-managed: every tier; GitLab.com: paid namespaces) and keeps it in a masked CI/CD
+     * variable. `stack-secret`: the `ciBotToken` secret you set. @default "project-access-token"
+     */
+    botToken: z.enum(["project-access-token", "stack-secret"]).default("project-access-token"),
+    /** Lifetime of the project access token; GitLab caps it at a year. @default 365 */
+    expiresInDays: posInt("days").max(365, { error: "must be at most 365: GitLab refuses longer-lived access tokens" }).default(365),
+    /** Change it (any new value) to rotate the bot token, e.g. after someone leaves. @default "1" */
+    rotation: z.string().default("1"),
+});
+
+/** The team pipeline (`.gitlab-ci.yml`) and starter project the stack commits to the project. */
 export const ciSchema = z.strictObject({
     /** Commit the generated pipeline and its schedule. @default true */
     pipeline: z.boolean().default(true),
@@ -308,10 +335,25 @@ export const ciSchema = z.strictObject({
     smokeTrain: nonEmpty("the smoke-training command").default("python train.py --smoke"),
     /** The training run of a release tag, on the GPU runner; writes modelArtifactPaths. @default "python train.py --output model/" */
     releaseTrain: nonEmpty("the release-training command").default("python train.py --output model/"),
+    /** The longer run an experiment branch offers on the GPU runner (manual). @default "python train.py" */
+    experimentTrain: nonEmpty("the experiment-training command").default("python train.py"),
     /** What a release publishes, bound to its tag. @default ["model/"] */
     modelArtifactPaths: z.array(nonEmpty("a path the release training writes")).min(1).default(["model/"]),
-    /** Generic package name of the published model. @default "model" */
-    modelPackageName: z.string().regex(PACKAGE_NAME, { error: "must be a package name of letters, digits, '.', '_' and '-'" }).default("model"),
+    /** The registered model's name in GitLab's model registry. @default "model" */
+    modelName: z.string().regex(MODEL_NAME, { error: "must start with a letter or digit and hold only letters, digits, '.', '_' and '-'" }).default("model"),
+    /** Image of the release job (it needs GitLab's release CLI); mirror it where runners cannot reach registry.gitlab.com. @default registry.gitlab.com/gitlab-org/cli */
+    releaseImage: nonEmpty("the release job's image").default(GLAB_IMAGE),
+    /** Longest runs of the GPU jobs. @default { smoke: "30m", experiment: "4h", release: "4h" } */
+    timeouts: z
+        .strictObject({ smoke: duration("smoke run").default("30m"), experiment: duration("experiment run").default("4h"), release: duration("release training").default("4h") })
+        .default({ smoke: "30m", experiment: "4h", release: "4h" }),
+    /** Build and check the environment image in the pipeline (rootless Buildah on the runners). */
+    imageBuild: z
+        .strictObject({ enabled: z.boolean().default(true), builderImage: nonEmpty("the Buildah image").default(BUILDAH_IMAGE) })
+        .default({ enabled: true, builderImage: BUILDAH_IMAGE }),
+    /** Offer the starter project (train.py, tests, config, CONTRIBUTING.md) where the repository lacks those files. @default true */
+    starter: z.boolean().default(true),
+    tracking: trackingSchema.default(trackingSchema.parse({})),
     /** Let the stale-branch clean-up only list what it would archive and delete. @default false */
     staleBranchesDryRun: z.boolean().default(false),
 });
@@ -356,4 +398,5 @@ export type RunnersConfig = z.output<typeof runnersSchema>;
 export type CiConfig = z.output<typeof ciSchema>;
 export type TeamMember = z.output<typeof memberSchema>;
 export type EnvironmentConfig = z.output<typeof environmentSchema>;
+export type TrackingConfig = z.output<typeof trackingSchema>;
 export type BranchModelConfig = z.output<typeof branchModelSchema>;

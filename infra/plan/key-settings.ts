@@ -152,9 +152,14 @@ export const KINDS: Readonly<Record<string, KindView>> = {
     "gitlab:ProjectMember": { settings: ["username", ["role", role("accessLevel")]] },
     "gitlab:PushRules": { settings: ["branchNameRegex", "preventSecrets", "denyDeleteTag"] },
     "gitlab:ApprovalRule": { settings: ["name", "approvalsRequired"] },
-    "gitlab:RepositoryFile": {
-        settings: ["filePath", "branch", ["commit", "mode"], ["proposalBranch", (i) => (i.mode === "merge-request" ? i.proposalBranch : undefined)], ["content", contentSize]],
-        keptOnDelete: kept.gitlabNeverDeletes("a file"),
+    "gitlab:RepositoryFiles": {
+        settings: [
+            ["branches", (i) => i.branches],
+            ["commit", "mode"],
+            ["managed", (i) => (Array.isArray(i.managed) ? i.managed.map((f: Inputs) => `${String(f.path)} (${String(contentSize({ content: f.content }))})`) : i.managed)],
+            ["offeredOnce", (i) => (Array.isArray(i.seeds) ? `${i.seeds.length} file(s)` : i.seeds)],
+        ],
+        keptOnDelete: kept.gitlabNeverDeletes("the files"),
     },
     "gitlab:PipelineSchedule": { settings: ["description", "cron", "cronTimezone", "ref", "active", ["variables", (i) => (i.variables && typeof i.variables === "object" ? Object.keys(i.variables) : i.variables)]] },
     "gitlab:Runner": { settings: ["description", ["tags", "tagList"], "runUntagged", "locked", "accessLevel", ["maxTimeout", "maximumTimeout"]] },

@@ -14,6 +14,9 @@ import { PVC_NAME_TEMPLATE, USER_NAMESPACE_TEMPLATE } from "./kubespawner-slug";
 /** The chart, pinned (jupyterhub/zero-to-jupyterhub-k8s tag 4.4.0: JupyterHub 5.5.0, KubeSpawner 7.0.0, OAuthenticator 17.4.0). */
 export const JUPYTERHUB_CHART = { chart: "jupyterhub", version: "4.4.0", repo: "https://hub.jupyter.org/helm-chart/" } as const;
 
+/** The JupyterHub the chart's hub runs (z2jh 4.4.0 images/hub/requirements.txt: jupyterhub==5.5.0); the image's single-user server must share its major version. */
+export const JUPYTERHUB_VERSION = "5.5.0";
+
 /** The hub's API port (z2jh `templates/hub/service.yaml`). */
 export const HUB_API_PORT = 8081;
 

@@ -19,10 +19,12 @@ function packagePipeline(namingJob: boolean): string {
         namingJob,
         cpuTags: ["cpu"],
         gpuTags: ["gpu"],
-        commands: { lint: "ruff check .", test: "pytest", smokeTrain: "python train.py --smoke", releaseTrain: "python train.py" },
+        commands: { lint: "ruff check .", test: "pytest", smokeTrain: "python train.py --smoke", releaseTrain: "python train.py", experimentTrain: "python train.py" },
         modelArtifactPaths: ["model/"],
-        modelPackageName: "model",
+        modelName: "model",
         staleBranches: { dryRun: false },
+        releaseImage: "registry.gitlab.com/gitlab-org/cli:v1.120.0",
+        timeouts: { smoke: "30m", experiment: "4h", release: "4h" },
     });
 }
 

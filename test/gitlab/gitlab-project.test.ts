@@ -107,13 +107,20 @@ describe("GitLabProject files and schedules", () => {
                     path: "ml/models",
                     branchModel: DEFAULT_BRANCH_MODEL,
                     members,
-                    files: [{ path: ".gitlab-ci.yml", content: "stages: [test]\n", commitMessage: "ci: add pipeline" }],
+                    files: [
+                        { path: ".gitlab-ci.yml", content: "stages: [test]\n", ownership: "managed" },
+                        { path: "train.py", content: "print('train')\n", ownership: "seed" },
+                    ],
                     schedules: [{ description: "stale experiments", cron: "0 3 * * 1", variables: { STALE_AFTER_DAYS: "90" } }],
                 }),
         );
-        const file = resources.find((r) => r.inputs.kind === "gitlab:RepositoryFile")!.inputs;
-        expect(file).toMatchObject({ filePath: ".gitlab-ci.yml", mode: "merge-request", branch: "main" });
-        expect(isValidBranchName(DEFAULT_BRANCH_MODEL, file.proposalBranch)).toBe(true);
+        const files = resources.filter((r) => r.inputs.kind === "gitlab:RepositoryFiles");
+        // One resource, so all files land in one commit and one merge request per long-lived branch.
+        expect(files).toHaveLength(1);
+        const f = files[0]!.inputs;
+        expect(f).toMatchObject({ mode: "merge-request", branches: ["main", "develop"], managed: [{ path: ".gitlab-ci.yml" }], seeds: [{ path: "train.py" }] });
+        for (const b of f.branches) expect(isValidBranchName(DEFAULT_BRANCH_MODEL, f.proposalBranches[b])).toBe(true);
+        expect(new Set(Object.values(f.proposalBranches)).size).toBe(2);
         const schedule = resources.find((r) => r.inputs.kind === "gitlab:PipelineSchedule")!.inputs;
         expect(schedule).toMatchObject({ ref: "main", cron: "0 3 * * 1", cronTimezone: "UTC", variables: { STALE_AFTER_DAYS: "90" } });
     });

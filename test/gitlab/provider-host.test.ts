@@ -15,7 +15,7 @@ import { projectMemberProvider } from "../../infra/gitlab/providers/project-memb
 import { protectedBranchProvider } from "../../infra/gitlab/providers/protected-branch";
 import { protectedTagProvider } from "../../infra/gitlab/providers/protected-tag";
 import { pushRulesProvider } from "../../infra/gitlab/providers/push-rules";
-import { repositoryFileProvider } from "../../infra/gitlab/providers/repository-file";
+import { repositoryFilesProvider } from "../../infra/gitlab/providers/repository-files";
 import { runnerProvider } from "../../infra/gitlab/providers/runner";
 import { GitLabEmulator, startGitLabEmulator } from "../support/gitlab-emulator";
 import { failureOf, ProviderHost, serializeProvider, startProviderHost } from "../support/provider-host";
@@ -49,7 +49,7 @@ const onMissingProject: [string, object, () => Record<string, unknown>, RegExp][
     ["Branch", branchProvider, () => ({ ...base(), kind: "gitlab:Branch", projectId: MISSING_PROJECT, branch: "develop", ref: "main" }), NOT_FOUND],
     ["PushRules", pushRulesProvider, () => ({ ...base(), kind: "gitlab:PushRules", projectId: MISSING_PROJECT, branchNameRegex: "^main$", preventSecrets: true, denyDeleteTag: true }), NOT_FOUND],
     ["ApprovalRule", approvalRuleProvider, () => ({ ...base(), kind: "gitlab:ApprovalRule", projectId: MISSING_PROJECT, name: "main approvals", approvalsRequired: 1, protectedBranchId: 1 }), NOT_FOUND],
-    ["RepositoryFile", repositoryFileProvider, () => ({ ...base(), kind: "gitlab:RepositoryFile", projectId: MISSING_PROJECT, filePath: ".gitlab-ci.yml", content: "x", branch: "main", commitMessage: "ci", mode: "direct", proposalBranch: "feature/ci" }), NOT_FOUND],
+    ["RepositoryFiles", repositoryFilesProvider, () => ({ ...base(), kind: "gitlab:RepositoryFiles", projectId: MISSING_PROJECT, managed: [{ path: ".gitlab-ci.yml", content: "x" }], seeds: [], branches: ["main"], mode: "direct", proposalBranches: {}, commitMessage: "ci" }), NOT_FOUND],
     ["PipelineSchedule", pipelineScheduleProvider, () => ({ ...base(), kind: "gitlab:PipelineSchedule", projectId: MISSING_PROJECT, description: "nightly", ref: "main", cron: "0 3 * * *", cronTimezone: "UTC", active: true, variables: {} }), NOT_FOUND],
     ["Runner", runnerProvider, () => ({ ...base(), kind: "gitlab:Runner", projectId: MISSING_PROJECT, description: "gpu", tagList: ["gpu"], runUntagged: false, locked: true, accessLevel: "not_protected", maximumTimeout: 3600, rotation: "1" }), /GitLab answered 400 on POST \/api\/v4\/user\/runners: 400 Bad request - Missing\/invalid project/],
 ];

@@ -11,7 +11,7 @@ import { projectMemberProvider } from "../../infra/gitlab/providers/project-memb
 import { protectedBranchProvider, ProtectedBranchInputs } from "../../infra/gitlab/providers/protected-branch";
 import { protectedTagProvider, ProtectedTagInputs } from "../../infra/gitlab/providers/protected-tag";
 import { pushRulesProvider } from "../../infra/gitlab/providers/push-rules";
-import { repositoryFileProvider, RepositoryFileInputs } from "../../infra/gitlab/providers/repository-file";
+import { repositoryFilesProvider, RepositoryFilesInputs } from "../../infra/gitlab/providers/repository-files";
 import { runnerProvider, RunnerInputs } from "../../infra/gitlab/providers/runner";
 import { EmulatorMode, GitLabEmulator, Role, startGitLabEmulator } from "../support/gitlab-emulator";
 
@@ -288,56 +288,95 @@ describe.each(["ce", "ee-free", "ee-premium"] as const)("GitLab providers on %s"
     });
 
     describe("repository files and pipeline schedules", () => {
-        const fileInputs = (projectId: number, over: Partial<RepositoryFileInputs> = {}): RepositoryFileInputs => ({
+        const CI = "stages: [lint, test]\n";
+        const fileInputs = (projectId: number, over: Partial<RepositoryFilesInputs> = {}): RepositoryFilesInputs => ({
             ...s.base(),
-            kind: "gitlab:RepositoryFile",
+            kind: "gitlab:RepositoryFiles",
             projectId,
-            filePath: ".gitlab-ci.yml",
-            content: "stages: [lint, test]\n",
-            branch: "main",
-            commitMessage: "ci: pipeline from ml-team-env",
+            managed: [{ path: ".gitlab-ci.yml", content: CI }],
+            seeds: [
+                { path: "train.py", content: "print('starter')\n" },
+                { path: "tests/test_model.py", content: "def test_x():\n    pass\n" },
+            ],
+            branches: ["main", "develop"],
             mode: "merge-request",
-            proposalBranch: "feature/ml-team-env-ci",
+            proposalBranches: { main: "feature/ml-team-env-setup-main", develop: "feature/ml-team-env-setup-develop" },
+            commitMessage: "ml-team-env: pipeline and starter",
             ...over,
         });
-
-        it("proposes a file through a merge request into a protected main, once", async () => {
+        /** A project with main protected and develop made from it, as GitLabProject orders them. */
+        const project = async () => {
             const pid = await s.newProject();
+            await create(branchProvider, { ...s.base(), kind: "gitlab:Branch", projectId: pid, branch: "develop", ref: "main" });
             await create(protectedBranchProvider, s.protection(pid));
-            const { id, outs } = await create(repositoryFileProvider, fileInputs(pid));
+            await create(protectedBranchProvider, s.protection(pid, { name: "develop", mergeAccessLevel: 30 }));
+            return pid;
+        };
+
+        it("proposes every file in one commit and one merge request per long-lived branch, leaving the branches untouched", async () => {
+            const pid = await project();
+            const { outs } = await create(repositoryFilesProvider, fileInputs(pid));
             const p = s.live(pid);
-            expect(p.files.get("feature/ml-team-env-ci")!.get(".gitlab-ci.yml")).toBe("stages: [lint, test]\n");
-            expect(p.files.get("main")!.has(".gitlab-ci.yml")).toBe(false);
-            expect(p.mergeRequests).toEqual([expect.objectContaining({ source_branch: "feature/ml-team-env-ci", target_branch: "main", state: "opened" })]);
-            expect(outs.mergeRequestUrl).toMatch(/\/-\/merge_requests\/1$/);
-            const read = await repositoryFileProvider.read!(id, outs);
-            expect(read.props!.content).toBe("");
-            await repositoryFileProvider.update!(id, read.props!, fileInputs(pid, { content: "stages: [lint, test, train]\n" }));
-            expect(p.mergeRequests).toHaveLength(1);
-            expect(p.files.get("feature/ml-team-env-ci")!.get(".gitlab-ci.yml")).toBe("stages: [lint, test, train]\n");
+            for (const b of ["main", "develop"]) {
+                const proposal = p.files.get(`feature/ml-team-env-setup-${b}`)!;
+                expect([...proposal.keys()].sort()).toEqual(expect.arrayContaining([".gitlab-ci.yml", "tests/test_model.py", "train.py"]));
+                expect(p.files.get(b)!.has(".gitlab-ci.yml")).toBe(false);
+            }
+            expect(p.mergeRequests.map((m) => `${m.source_branch} → ${m.target_branch}`)).toEqual(["feature/ml-team-env-setup-main → main", "feature/ml-team-env-setup-develop → develop"]);
+            expect(outs.mergeRequests).toEqual({ main: expect.stringMatching(/merge_requests\/1$/), develop: expect.stringMatching(/merge_requests\/2$/) });
+            expect(outs.seeded).toEqual({ main: ["tests/test_model.py", "train.py"], develop: ["tests/test_model.py", "train.py"] });
         });
 
-        it("commits directly where the branch allows pushes, and finds drift", async () => {
-            const pid = await s.newProject();
-            const inputs = fileInputs(pid, { mode: "direct" });
-            const { id, outs } = await create(repositoryFileProvider, inputs);
+        it("reads a pending proposal as no drift, then a merged file as converged; a changed pipeline is proposed again", async () => {
+            const pid = await project();
+            const inputs = fileInputs(pid);
+            const { id, outs } = await create(repositoryFilesProvider, inputs);
             const p = s.live(pid);
-            expect(p.files.get("main")!.get(".gitlab-ci.yml")).toBe(inputs.content);
+            // Pending: nothing merged yet, and refresh shows no change (pending is not drift).
+            let read = await repositoryFilesProvider.read!(id, outs);
+            expect((await repositoryFilesProvider.diff!(id, read.props!, inputs)).changes).toBe(false);
+            // Both proposals merged.
+            for (const b of ["main", "develop"]) p.files.set(b, new Map(p.files.get(`feature/ml-team-env-setup-${b}`)!));
+            p.mergeRequests.forEach((m) => (m.state = "merged"));
+            read = await repositoryFilesProvider.read!(id, outs);
+            expect((await repositoryFilesProvider.diff!(id, read.props!, inputs)).changes).toBe(false);
+            // A new pipeline: only the managed file is proposed again; seeds are never offered twice.
+            const next = fileInputs(pid, { managed: [{ path: ".gitlab-ci.yml", content: "stages: [lint, test, train]\n" }] });
+            const updated = await repositoryFilesProvider.update!(id, read.props!, next);
+            expect(p.mergeRequests.filter((m) => m.state === "opened")).toHaveLength(2);
+            expect(p.files.get("feature/ml-team-env-setup-main")!.get(".gitlab-ci.yml")).toBe("stages: [lint, test, train]\n");
+            expect(updated.outs!.seeded).toEqual(outs.seeded);
+        });
+
+        it("never overwrites or re-offers a team's own file, and re-proposes a pipeline edited by hand", async () => {
+            const pid = await project();
+            const p = s.live(pid);
+            // An adopted repository: the team already has its own train.py.
+            p.files.get("main")!.set("train.py", "the team's own\n");
+            const inputs = fileInputs(pid, { mode: "direct", branches: ["main"] });
+            // Direct commits need a branch the token's user may push to.
+            p.protectedBranches.delete("main");
+            const { id, outs } = await create(repositoryFilesProvider, inputs);
+            expect(p.files.get("main")!.get("train.py")).toBe("the team's own\n");
+            expect(p.files.get("main")!.get("tests/test_model.py")).toBe("def test_x():\n    pass\n");
+            expect(outs.seeded).toEqual({ main: ["tests/test_model.py"] });
+            // The team deletes a starter file and edits the pipeline by hand.
+            p.files.get("main")!.delete("tests/test_model.py");
             p.files.get("main")!.set(".gitlab-ci.yml", "edited by hand\n");
-            const read = await repositoryFileProvider.read!(id, outs);
-            expect((await repositoryFileProvider.diff!(id, read.props!, inputs)).changes).toBe(true);
-            await repositoryFileProvider.update!(id, read.props!, inputs);
-            expect(p.files.get("main")!.get(".gitlab-ci.yml")).toBe(inputs.content);
+            const read = await repositoryFilesProvider.read!(id, outs);
+            expect((await repositoryFilesProvider.diff!(id, read.props!, inputs)).changes).toBe(true);
+            await repositoryFilesProvider.update!(id, read.props!, inputs);
+            expect(p.files.get("main")!.get(".gitlab-ci.yml")).toBe(CI);
+            expect(p.files.get("main")!.has("tests/test_model.py")).toBe(false);
         });
 
-        it("a direct commit to a protected main is refused with GitLab's 400 and what to do", async () => {
-            const pid = await s.newProject();
-            await create(protectedBranchProvider, s.protection(pid));
+        it("a direct commit to a protected main is refused with GitLab's answer and what to do", async () => {
+            const pid = await project();
             const user = `carol-${mode}`;
             s.em().addUser(user);
-            s.live(pid).members.set([...s.em().state.users.values()].find((u) => u.username === user)!.id, 40);
-            await expect(as(s.em().addToken(user, ["api"]), () => create(repositoryFileProvider, fileInputs(pid, { mode: "direct" })))).rejects.toThrow(
-                /GitLab answered 400 on POST .*You are not allowed to push into this branch.*gitlab\.ciFileCommit: merge-request/,
+            s.live(pid).members.set([...s.em().state.users.values()].find((u) => u.username === user)!.id, 30);
+            await expect(as(s.em().addToken(user, ["api"]), () => create(repositoryFilesProvider, fileInputs(pid, { mode: "direct" })))).rejects.toThrow(
+                /GitLab refused the commit to main \(403: 403 Forbidden - You are not allowed to push into this branch\): the token.s user may not push to main.*gitlab\.ciFileCommit: merge-request/,
             );
         });
 

@@ -312,11 +312,11 @@ describe("key settings per kind", () => {
     it("has an entry for the runner kind, and for every GitLab kind the providers define", () => {
         const runner = gitlab("gitlab:Runner", { description: "gpu runner", tagList: ["gpu", "cuda"], runUntagged: false, locked: true, accessLevel: "not_protected" });
         expect(keySettings(runner)).toBe("description=gpu runner  tags=[gpu, cuda]  runUntagged=false  locked=true  accessLevel=not_protected");
-        for (const kind of ["Project", "Branch", "ProtectedBranch", "ProtectedTag", "ProjectMember", "PushRules", "ApprovalRule", "RepositoryFile", "PipelineSchedule", "Runner"]) {
+        for (const kind of ["Project", "Branch", "ProtectedBranch", "ProtectedTag", "ProjectMember", "PushRules", "ApprovalRule", "RepositoryFiles", "PipelineSchedule", "Runner"]) {
             expect(KINDS).toHaveProperty([`gitlab:${kind}`]);
         }
-        const file = gitlab("gitlab:RepositoryFile", { filePath: ".gitlab-ci.yml", branch: "main", mode: "merge-request", proposalBranch: "feature/ml-team-env-ci", content: "a: 1\nb: 2\n" });
-        expect(keySettings(file)).toBe("filePath=.gitlab-ci.yml  branch=main  commit=merge-request  proposalBranch=feature/ml-team-env-ci  content=2 lines, 10 bytes");
+        const files = gitlab("gitlab:RepositoryFiles", { branches: ["main", "develop"], mode: "merge-request", managed: [{ path: ".gitlab-ci.yml", content: "a: 1\nb: 2\n" }], seeds: [{ path: "train.py", content: "x" }] });
+        expect(keySettings(files)).toBe("branches=[main, develop]  commit=merge-request  managed=[.gitlab-ci.yml (2 lines, 10 bytes)]  offeredOnce=1 file(s)");
     });
 
     it("shows a member's GPU quota first and every quota entry whole (no truncation)", () => {

@@ -82,7 +82,9 @@ async function commitFiles(api: Api, i: RepositoryFilesInputs, branch: string, s
     } catch (e) {
         if (!(hasStatus(e, 400, 403) && /not allowed to push/.test((e as Error).message))) throw e;
         const err = e as GitLabApiError;
-        throw gitLabApiError(`${err.message}. The token's user may not push to ${branch}; let the files land by merge request (gitlab.ciFileCommit: merge-request).`, err.status, err.ambiguous);
+        // GitLab's own words (403 from authorize_push_to_branch!, 400 from Commits::CreateService), without the client's generic token advice.
+        const said = /\(\d{3}: (.*?)\)(?::|$)/.exec(err.message)?.[1] ?? err.message;
+        throw gitLabApiError(`GitLab refused the commit to ${branch} (${err.status}: ${said}): the token's user may not push to ${branch}; let the files land by merge request (gitlab.ciFileCommit: merge-request).`, err.status, err.ambiguous);
     }
 }
 
