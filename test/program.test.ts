@@ -5,6 +5,7 @@ import { ConfigValidationError } from "../infra/config/load";
 import { addMember, removeMember } from "../infra/onboarding/stack-members";
 import { MockRunResult } from "../infra/plan/mock-runtime";
 import { ROOT, runStack, runStackYaml } from "./harness";
+import { BOOTSTRAP_IMAGE } from "../infra/environment/image/files";
 
 let dev: MockRunResult<unknown>;
 beforeAll(async () => {
@@ -15,7 +16,7 @@ describe("the program under mocks", () => {
     it("builds the dev stack's TeamEnvironment with the stack outputs", async () => {
         const env = dev.resources.find((r) => r.type === "ml-team-env:index:TeamEnvironment");
         expect(env?.name).toBe("dev");
-        expect(dev.outputs.image).toBe("registry.example.com/ml/pytorch-cuda:v2.8");
+        expect(dev.outputs.image).toBe(BOOTSTRAP_IMAGE);
         expect(Object.keys(dev.outputs)).toContain("jupyterhubDnsRecord");
     });
 });
@@ -99,7 +100,7 @@ describe("the environment image everywhere", () => {
         const run = dev;
         const ds = run.resources.find((r) => r.type === "kubernetes:apps/v1:DaemonSet" && r.inputs.metadata.name === "environment-image-pre-puller-gpu")!.inputs;
         const pod = ds.spec.template.spec;
-        expect(pod.initContainers[0].image).toBe("registry.example.com/ml/pytorch-cuda:v2.8");
+        expect(pod.initContainers[0].image).toBe(BOOTSTRAP_IMAGE);
         expect(pod.nodeSelector).toEqual({ "ml-team-env/pool": "gpu" });
         expect(pod.tolerations).toEqual([{ key: "nvidia.com/gpu", operator: "Equal", value: "true", effect: "NoSchedule" }]);
         for (const c of [...pod.initContainers, ...pod.containers]) {

@@ -365,8 +365,8 @@ export function analyseCiConfig(content: string | null, model: BranchModel): CiA
         namingJob: {
             present: naming !== undefined,
             runsInMergeRequests: naming ? and3(mergeRequestPipeline, mr.jobs.find((j) => j.name === JOB.branchName)?.runs) : false,
-            // The job's script embeds the regex it checks (branchNameCheckScript): the model's, or a stale one.
-            checksModelRegex: naming !== undefined && scriptText(naming).includes(branchNameRegex(model)),
+            // The job passes the rule to its script (infra/ci/scripts/branch-name.sh) as a variable: the model's, or a stale one.
+            checksModelRegex: naming !== undefined && (naming.variables as Record<string, unknown> | undefined)?.ML_TEAM_ENV_BRANCH_RULE === branchNameRegex(model) && scriptText(naming).includes("ML_TEAM_ENV_BRANCH_RULE"),
         },
         staleBranchJob: { present: stale !== undefined, runsOnSchedule: stale ? and3(sched.workflow, staleRuns) : false },
     };

@@ -184,7 +184,7 @@ describe("npm run audit", () => {
             expect(table[1]).toBe("|---|---|---|---|---|---|---|");
             for (const line of table) expect(cells(line)).toBe(7);
             // The naming regex holds pipes: escaped, it stays in its cell.
-            expect(r.out).toContain("^(main\\|develop\\|(feature\\|experiment\\|hotfix\\|bugfix)/\\[a-z0-9.\\_-\\]+)$");
+            expect(r.out).toContain("^(main\\|develop\\|(feature\\|experiment\\|hotfix\\|bugfix)/(\\[a-z0-9.\\_-\\]+)\\|cherry-pick-\\[0-9a-f\\]{8,}\\|revert-\\[0-9a-f\\]{8,})$");
             expect(r.out).toMatch(/\| main: force push \| denied \| allowed \| nobody \| \*\*fail\*\* \| mandatory \|/);
             expect(r.out).toMatch(/### Score: 2\/10 \(tier 0 of 5\)/);
         });

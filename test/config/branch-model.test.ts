@@ -27,7 +27,8 @@ describe("the default branch model", () => {
     });
 
     it("gives one anchored regex for GitLab push rules and the CI job", () => {
-        expect(branchNameRegex(DEFAULT_BRANCH_MODEL)).toBe("^(main|develop|(feature|experiment|hotfix|bugfix)/[a-z0-9._-]+)$");
+        // GitLab's own Cherry-pick and Revert buttons name branches cherry-pick-<sha> and revert-<sha>.
+        expect(branchNameRegex(DEFAULT_BRANCH_MODEL)).toBe("^(main|develop|(feature|experiment|hotfix|bugfix)/([a-z0-9._-]+)|cherry-pick-[0-9a-f]{8,}|revert-[0-9a-f]{8,})$");
     });
 });
 

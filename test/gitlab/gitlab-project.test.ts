@@ -1,6 +1,6 @@
 // This file checks the serialized provider code itself: use the real serializer (see test/setup.ts).
 jest.unmock("@pulumi/pulumi/runtime/closure/serializeClosure");
-import { DEFAULT_BRANCH_MODEL, isValidBranchName } from "../../infra/branch-model/branch-model";
+import { branchNameRegex, DEFAULT_BRANCH_MODEL, isValidBranchName } from "../../infra/branch-model/branch-model";
 import { GitLabProject } from "../../infra/gitlab/gitlab-project";
 import { RecordedResource } from "../../infra/plan/mock-runtime";
 import { runComponents } from "../harness";
@@ -55,7 +55,7 @@ describe("GitLabProject by tier", () => {
             "gitlab:PushRules team-push-rules",
         ]);
         const push = resources.find((r) => r.inputs.kind === "gitlab:PushRules")!.inputs;
-        expect(push.branchNameRegex).toBe("^(main|develop|(feature|experiment|hotfix|bugfix)/[a-z0-9._-]+)$");
+        expect(push.branchNameRegex).toBe(branchNameRegex(DEFAULT_BRANCH_MODEL));
         const approval = resources.find((r) => r.inputs.kind === "gitlab:ApprovalRule")!.inputs;
         expect(approval.approvalsRequired).toBe(1);
     });

@@ -25,6 +25,7 @@ import {
 } from "../../infra/plan/plan";
 import { readStackFile, stackFileToConfig } from "../../infra/plan/stack-file";
 import { ROOT } from "../harness";
+import { BOOTSTRAP_IMAGE } from "../../infra/environment/image/files";
 
 const KNOWN_OAUTH_SECRET = "oauth-secret-5f1d2c7e-known";
 const KNOWN_TOKEN = "glpat-known-token-9a8b7c6d";
@@ -67,15 +68,18 @@ let dev: Plan;
 let onprem: Plan;
 let onboarded: Plan;
 let edited: Plan;
+/** The dev stack with an image pinned by tag only, which validation warns about. */
+let tagOnly: Plan;
 /** What the program wrote to the console during the first run (must be nothing: `--json -` owns stdout). */
 const consoleDuringRun: unknown[][] = [];
 beforeAll(async () => {
     const spies = (["log", "info", "warn", "error"] as const).map((m) => jest.spyOn(console, m).mockImplementation((...args: unknown[]) => void consoleDuringRun.push(args)));
     try {
-        dev = await planDev(DEV_YAML);
+        tagOnly = await planDev(devWith("ml-team-env:environment", "image", "registry.example.com/ml/pytorch-cuda:v2.8"));
     } finally {
         for (const s of spies) s.mockRestore();
     }
+    dev = await planDev(DEV_YAML);
     const onpremResult = await planStack("onprem", readStackFile("onprem", ROOT));
     if (!onpremResult.ok) throw new Error(JSON.stringify(onpremResult.errors));
     onprem = onpremResult.plan;
@@ -99,7 +103,7 @@ describe("the offline plan", () => {
 
     it("collects what the program logs into the plan's warnings instead of printing it", () => {
         expect(consoleDuringRun).toEqual([]);
-        expect(dev.warnings.some((w) => /pinned by tag only/.test(w))).toBe(true);
+        expect(tagOnly.warnings.some((w) => /pinned by tag only/.test(w))).toBe(true);
     });
 
     it("has a summary line: how many to create, and how many would be kept if removed", () => {
@@ -167,11 +171,11 @@ describe("the offline plan", () => {
         for (const t of tags) expect(t.inputs.autoscalingGroupName).toBe(UNKNOWN);
         // Resources registered after the unknowns, and the stack outputs, are all there.
         expect(dev.resources.some((r) => r.type === "kubernetes:apps/v1:DaemonSet")).toBe(true);
-        expect(dev.outputs.image).toBe("registry.example.com/ml/pytorch-cuda:v2.8");
+        expect(dev.outputs.image).toBe(BOOTSTRAP_IMAGE);
     });
 
     it("writes JSON with a format version, the warnings, every resource with its parent and retainOnDelete, and no secret in plain text", () => {
-        const json = planJson(dev);
+        const json = planJson(tagOnly);
         expect(json.formatVersion).toBe(PLAN_FORMAT_VERSION);
         expect(json.markers).toEqual({ secret: "[secret]", unknown: UNKNOWN });
         expect(json.warnings.length).toBeGreaterThan(0);

@@ -15,6 +15,7 @@ import { DEFAULT_BRANCH_MODEL } from "../../infra/branch-model/branch-model";
 import { expectedModel, GITLAB_KINDS } from "../../infra/policies";
 import { ROOT, runStack, runStackYaml } from "../harness";
 import { isGitLab, mutate, PackRun, runPolicies, withoutSecret } from "./policy-harness";
+import { BOOTSTRAP_IMAGE } from "../../infra/environment/image/files";
 
 /** A stack file with config values set (`[["ml-team-env:branchModel", "approvalsOnMain"], 0]`), comments kept. */
 function editedStack(stack: string, edits: readonly [readonly string[], unknown][]): string {
@@ -170,7 +171,7 @@ describe("environment rules", () => {
         expect(pack.violations[0]!.message).toContain('Add { key: "nvidia.com/gpu", value: "true", effect: "NO_SCHEDULE" }');
     });
 
-    const devImage = "registry.example.com/ml/pytorch-cuda:v2.8";
+    const devImage = BOOTSTRAP_IMAGE;
     const release = (name: string) => (r: RecordedResource) => r.type === "kubernetes:helm.sh/v3:Release" && r.name === name;
 
     it("environment-image-everywhere, mutated (every workload takes config.image): GPU CI jobs on another image", async () => {
