@@ -126,6 +126,13 @@ export interface BranchModel {
     readonly pushRules: PushRules;
 }
 
+/**
+ * What the package's own proposal branches start with: one merge request per long-lived branch
+ * (infra/gitlab/gitlab-project.ts), which the merge-target check lets into either, and by which
+ * the audit recognises the package's pending changes. A feature branch, so the naming rule takes it.
+ */
+export const PACKAGE_PROPOSAL_PREFIX = "feature/ml-team-env-";
+
 /** The default model, as PRODUCT.md states it. */
 export const DEFAULT_BRANCH_MODEL: BranchModel = {
     defaultBranch: "main",
@@ -255,6 +262,9 @@ export function branchNameRegex(model: BranchModel): string {
  */
 export function mergeTargets(model: BranchModel): [string, string][] {
     return [
+        // The package's own proposals go into each long-lived branch; listed first, as the first matching source wins.
+        [`${PACKAGE_PROPOSAL_PREFIX}*`, model.defaultBranch],
+        [`${PACKAGE_PROPOSAL_PREFIX}*`, model.integrationBranch],
         ...model.branchTypes.map((t): [string, string] => [`${t.prefix}/*`, t.mergeTo]),
         [model.integrationBranch, model.defaultBranch],
         [model.defaultBranch, model.integrationBranch],

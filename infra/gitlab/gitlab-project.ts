@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { AccessLevel, BranchModel, branchNameRegex, enforcementReport, GitLabTier, RuleEnforcement, tierAtLeast } from "../branch-model/branch-model";
+import { AccessLevel, BranchModel, branchNameRegex, enforcementReport, GitLabTier, PACKAGE_PROPOSAL_PREFIX, RuleEnforcement, tierAtLeast } from "../branch-model/branch-model";
 import { TeamMember } from "../config/schema";
 import { RetryPolicy } from "./client";
 import { ApprovalRule } from "./providers/approval-rule";
@@ -83,7 +83,7 @@ export interface GitLabProjectArgs {
  * `feature/ml-team-env-` prefix is how the audit recognises the package's own merge requests.
  */
 export function proposalBranchName(target: string): string {
-    return `feature/ml-team-env-setup-${target.replace(/[^a-z0-9._-]+/gi, "-").toLowerCase()}`;
+    return `${PACKAGE_PROPOSAL_PREFIX}setup-${target.replace(/[^a-z0-9._-]+/gi, "-").toLowerCase()}`;
 }
 
 /** GitLab access level of a team role. */

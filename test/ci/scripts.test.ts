@@ -81,6 +81,9 @@ describe("merge-target.sh, with the merge-target job's variables", () => {
         ["develop", "main", 0],
         ["main", "develop", 0],
         ["cherry-pick-1a2b3c4d", "develop", 0],
+        // The package's own proposals, one into each long-lived branch.
+        ["feature/ml-team-env-setup-main", "main", 0],
+        ["feature/ml-team-env-setup-develop", "develop", 0],
         ["feature/x", "main", 1],
         ["hotfix/z", "develop", 1],
         ["experiment/lr", "main", 1],

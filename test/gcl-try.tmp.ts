@@ -1,0 +1,20 @@
+import * as fs from "fs";
+import { stackConfig } from "../test/cluster/fixtures";
+import { teamPipelineFor } from "../infra/team-environment";
+import { teamRepositoryFiles } from "../infra/team-repo/team-files";
+import { newTeamRepo, imageStandIn, jobEnv } from "../test/support/team-repo";
+import { gitlabCiLocal } from "../test/support/gitlab-ci-local";
+(async () => {
+  const config = stackConfig("dev");
+  const p = teamPipelineFor(config);
+  const files = teamRepositoryFiles(config, p.text, true);
+  const dir = "/tmp/gcl-try"; fs.rmSync(dir, {recursive: true, force: true}); fs.mkdirSync(dir);
+  const repo = newTeamRepo(dir);
+  repo.git("switch", "-c", "feature/ml-team-env-setup-main");
+  repo.write(files);
+  repo.commit("ml-team-env: pipeline and starter");
+  const bin = imageStandIn(dir, "/usr/bin/python3");
+  const t0 = Date.now();
+  const r = await gitlabCiLocal(repo.work, ["--force-shell-executor", "--variable", "CI_PIPELINE_SOURCE=merge_request_event", "--variable", "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME=feature/ml-team-env-setup-main", "--variable", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME=main", "--unset-variable", "CI_COMMIT_BRANCH", "branch-name", "merge-target", "style-check", "unit-tests", "smoke-train"], { env: jobEnv(repo, bin), timeoutMs: 600000 });
+  console.log(r.code, (Date.now()-t0)/1000); console.log(r.stdout.slice(-6000)); console.log(r.stderr.slice(-3000));
+})();
