@@ -228,7 +228,8 @@ describe("ProjectVariable (a secret the stack provides)", () => {
     it("writes the value masked, keeps only its digest, follows changes and drift, and deletes what it wrote", () =>
         withProject({ mode: "ee-free", gitlabCom: true }, async (em, projectId) => {
             const secret = "glpat-free-tier-handmade-1";
-            const created = await projectVariableProvider.create!(variableInputs(em, projectId, secret));
+            const { id, outs } = await projectVariableProvider.create!(variableInputs(em, projectId, secret));
+            const created = { id, outs: outs! };
             expect(JSON.stringify(created.outs)).not.toContain(secret);
             expect((await variable(em, projectId)).json).toMatchObject({ value: secret, masked: true, raw: true, protected: false });
 

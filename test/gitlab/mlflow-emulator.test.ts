@@ -24,7 +24,7 @@ let readOnly: string;
 async function mlflow(token: string, method: "GET" | "POST", endpoint: string, body?: Record<string, unknown>, headers: Record<string, string> = {}, project = projectId) {
     const base = `${em.url}/api/v4/projects/${project}/ml/mlflow/api/2.0/mlflow/${endpoint}`;
     const url = method === "GET" && body ? `${base}?${new URLSearchParams(body as Record<string, string>)}` : base;
-    const auth = token ? { Authorization: `Bearer ${token}` } : {};
+    const auth: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {};
     const res = await fetch(url, { method, headers: { "content-type": "application/json", ...auth, ...headers }, ...(method === "POST" ? { body: JSON.stringify(body ?? {}) } : {}) });
     const text = await res.text();
     return { status: res.status, json: text ? JSON.parse(text) : null };
