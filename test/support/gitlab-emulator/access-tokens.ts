@@ -5,8 +5,26 @@
  */
 import { randomBytes } from "crypto";
 import type { IncomingHttpHeaders } from "http";
-import type { AuthenticateWith, EmulatorCore } from "./index";
-import { badRequest, EmulatorState, HttpError, notFound, paramError, ProjectState, Role, TokenState } from "./model";
+import type { EmulatorCore } from "./index";
+import { badRequest, EmulatorState, HttpError, notFound, paramError, projectByRef, ProjectState, Role, TokenState } from "./model";
+
+/**
+ * API::Helpers::Authentication `authenticate_with` (lib/api/helpers/authentication.rb): the route
+ * takes credentials only through the named transport and of the named token types. APIGuard then
+ * finds the user from those alone (find_user_from_sources, lib/api/api_guard.rb), so a
+ * PRIVATE-TOKEN or JOB-TOKEN header is not looked at.
+ */
+export interface AuthenticateWith {
+    readonly tokenTypes: readonly ("personal_access_token" | "job_token")[];
+    readonly sentThrough: "http_bearer_token";
+}
+
+/** What tests do with tokens beyond the API: see GitLabEmulator. */
+export interface TokenHelpers {
+    addJobToken(project: string | number, username: string): { token: string; jobId: number };
+    finishJob(jobId: number): void;
+    setAccessTokenCreationAllowed(groupPath: string, allowed: boolean): void;
+}
 
 const unauthorized = () => new HttpError(401, { message: "401 Unauthorized" });
 
@@ -57,7 +75,7 @@ const MAX_LIFETIME_DAYS = 365;
 const day = (d: Date) => d.toISOString().slice(0, 10);
 const inDays = (n: number) => day(new Date(Date.now() + n * 86_400_000));
 
-export function registerAccessTokenRoutes(core: EmulatorCore): { addJobToken(project: string | number, username: string): { token: string; jobId: number } } {
+export function registerAccessTokenRoutes(core: EmulatorCore): TokenHelpers {
     const { state, edition } = core;
 
     const botsOf = (p: ProjectState) => [...state.tokens.values()].filter((t) => t.kind === "project_access" && state.bots.get(t.userId) === p.id);
@@ -156,8 +174,7 @@ export function registerAccessTokenRoutes(core: EmulatorCore): { addJobToken(pro
 
     return {
         addJobToken(project, username) {
-            const p = /^\d+$/.test(String(project)) ? state.projects.get(Number(project)) : [...state.projects.values()].find((x) => x.path_with_namespace === project);
-            if (!p) throw new Error(`no project ${project}`);
+            const p = projectByRef(state, project);
             const user = [...state.users.values()].find((u) => u.username === username);
             if (!user) throw new Error(`no user ${username}`);
             const jobId = core.nextId();
@@ -166,6 +183,14 @@ export function registerAccessTokenRoutes(core: EmulatorCore): { addJobToken(pro
             const token = `glcbt-${randomBytes(15).toString("base64url")}`;
             state.tokens.set(token, { id: jobId, userId: user.id, scopes: [], name: `job ${jobId}`, expires_at: null, kind: "job", jobId });
             return { token, jobId };
+        },
+        finishJob(jobId) {
+            const job = state.jobs.get(jobId);
+            if (!job) throw new Error(`no job ${jobId}`);
+            job.status = "success";
+        },
+        setAccessTokenCreationAllowed(groupPath, allowed) {
+            core.findGroup(groupPath).resource_access_token_creation_allowed = allowed;
         },
     };
 }

@@ -6,15 +6,16 @@
  * can be injected. Each modelled behaviour carries a comment naming its source; see
  * `model.ts` for how to read the citations.
  */
-import { createServer, IncomingMessage, Server, ServerResponse } from "http";
+import { createServer, Server, ServerResponse } from "http";
 import { AddressInfo, Socket } from "net";
-import { authenticate, registerAccessTokenRoutes } from "./access-tokens";
+import { authenticate, AuthenticateWith, registerAccessTokenRoutes } from "./access-tokens";
 import { registerCiRoutes } from "./ci";
 import { registerCommitRoutes } from "./commits";
 import { registerGroupAndApplicationRoutes } from "./groups-and-applications";
+import { readBody, send } from "./http";
 import { registerMetaRoutes } from "./meta";
 import { registerMlModelPackageRoutes } from "./ml-packages";
-import { mlRecordOf, MlRecord } from "./ml-state";
+import type { MlRecord } from "./ml-state";
 import { registerMlflowRoutes } from "./mlflow";
 import {
     edition,
@@ -38,6 +39,7 @@ import { registerRepositoryRoutes } from "./repository";
 import { registerVariableRoutes } from "./variables";
 
 export * from "./model";
+export type { AuthenticateWith } from "./access-tokens";
 export type { MlRecord } from "./ml-state";
 
 export interface EmulatorOptions {
@@ -79,17 +81,6 @@ export interface RequestContext {
 }
 /** A handler's answer: status and a JSON body, or a Buffer sent as `application/octet-stream` (a package file download). */
 type Handler = (ctx: RequestContext) => [number, unknown];
-
-/**
- * API::Helpers::Authentication `authenticate_with` (lib/api/helpers/authentication.rb): the route
- * takes credentials only through the named transport and of the named token types. APIGuard then
- * finds the user from those alone (find_user_from_sources, lib/api/api_guard.rb), so a
- * PRIVATE-TOKEN or JOB-TOKEN header is not looked at.
- */
-export interface AuthenticateWith {
-    readonly tokenTypes: readonly ("personal_access_token" | "job_token")[];
-    readonly sentThrough: "http_bearer_token";
-}
 
 export interface RouteOptions {
     /** Token scopes that may call it (GET: api, read_api; writes: api). */
@@ -283,50 +274,10 @@ export async function startGitLabEmulator(options: EmulatorOptions = {}): Promis
     registerPremiumRoutes(core);
     registerCiRoutes(core);
     registerGroupAndApplicationRoutes(core);
-    const jobTokens = registerAccessTokenRoutes(core);
+    const tokenHelpers = registerAccessTokenRoutes(core);
     registerVariableRoutes(core);
-    registerMlflowRoutes(core);
+    const mlHelpers = registerMlflowRoutes(core);
     registerMlModelPackageRoutes(core);
-
-    async function readBody(req: IncomingMessage): Promise<{ raw: Buffer; fields: Record<string, any> }> {
-        const chunks: Buffer[] = [];
-        for await (const c of req) chunks.push(c as Buffer);
-        const raw = Buffer.concat(chunks);
-        const text = raw.toString("utf8");
-        const type = String(req.headers["content-type"] ?? "");
-        if (!text || !(type.includes("application/json") || type.includes("application/x-www-form-urlencoded") || type === "")) return { raw, fields: {} };
-        if (!type.includes("application/json")) return { raw, fields: Object.fromEntries(new URLSearchParams(text)) };
-        try {
-            return { raw, fields: JSON.parse(text) };
-        } catch {
-            // Grape::Exceptions::InvalidMessageBody (grape's JSON parser middleware): a 400, before any endpoint runs.
-            throw new HttpError(400, { error: "message body does not match declared format" });
-        }
-    }
-
-    function send(res: ServerResponse, status: number, body: unknown, rateLimitHeaders = true) {
-        // doc/administration/settings/user_and_ip_rate_limits.md "Response headers".
-        if (rateLimitHeaders) {
-            res.setHeader("RateLimit-Limit", "2000");
-            res.setHeader("RateLimit-Remaining", status === 429 ? "0" : "1999");
-            res.setHeader("RateLimit-Observed", status === 429 ? "2000" : "1");
-            res.setHeader("RateLimit-Reset", String(Math.floor(Date.now() / 1000) + 60));
-        }
-        if (status === 204) {
-            res.writeHead(204);
-            res.end();
-            return;
-        }
-        if (Buffer.isBuffer(body)) {
-            res.setHeader("Content-Type", "application/octet-stream");
-            res.writeHead(status);
-            res.end(body);
-            return;
-        }
-        res.setHeader("Content-Type", "application/json");
-        res.writeHead(status);
-        res.end(JSON.stringify(body));
-    }
 
     const server: Server = createServer(async (req, res) => {
         const full = new URL(req.url ?? "/", "http://localhost");
@@ -409,20 +360,8 @@ export async function startGitLabEmulator(options: EmulatorOptions = {}): Promis
         addGroupMember(fullPath, username, level) {
             state.groups.get(addGroup(fullPath))!.members.set(userByName(username).id, level);
         },
-        addJobToken: jobTokens.addJobToken,
-        finishJob(jobId) {
-            const job = state.jobs.get(jobId);
-            if (!job) throw new Error(`no job ${jobId}`);
-            job.status = "success";
-        },
-        ml(project) {
-            const p = /^\d+$/.test(String(project)) ? state.projects.get(Number(project)) : [...state.projects.values()].find((x) => x.path_with_namespace === project);
-            if (!p) throw new Error(`no project ${project}`);
-            return mlRecordOf(state.ml.get(p.id));
-        },
-        setAccessTokenCreationAllowed(groupPath, allowed) {
-            state.groups.get(addGroup(groupPath))!.resource_access_token_creation_allowed = allowed;
-        },
+        ...tokenHelpers,
+        ...mlHelpers,
         injectFault(routeSpec, fault) {
             const [method, path] = routeSpec.includes(" ") ? (routeSpec.split(" ", 2) as [string, string]) : ["*", routeSpec];
             const pattern = new RegExp("^" + path.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/:[a-z_]+/g, "[^/]+").replace(/\*/g, ".*") + "$");

@@ -4,8 +4,8 @@
  * `Authorization: Bearer` (`authenticate_with ... :personal_access_token, :job_token ...
  * sent_through(:http_bearer_token)`): a PRIVATE-TOKEN or JOB-TOKEN header is not read at all.
  */
-import { requireJobTokenScope } from "./access-tokens";
-import type { AuthenticateWith, EmulatorCore, RequestContext } from "./index";
+import { AuthenticateWith, requireJobTokenScope } from "./access-tokens";
+import type { EmulatorCore, RequestContext } from "./index";
 import { mlStateOf } from "./ml-state";
 import { forbidden, HttpError, notFound, paramError, Role } from "./model";
 

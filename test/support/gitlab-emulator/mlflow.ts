@@ -6,8 +6,8 @@
  */
 import { randomUUID } from "crypto";
 import type { EmulatorCore, RequestContext } from "./index";
-import { CandidateState, ExperimentState, invalidParameter, KeyValue, MlProjectState, mlStateOf, ModelState, ModelVersionState, resourceAlreadyExists, resourceNotFound, SEMVER } from "./ml-state";
-import { HttpError, notFound, paramError, ProjectState, Role } from "./model";
+import { CandidateState, ExperimentState, invalidParameter, KeyValue, MlProjectState, MlRecord, mlRecordOf, mlStateOf, ModelState, ModelVersionState, resourceAlreadyExists, resourceNotFound, SEMVER } from "./ml-state";
+import { HttpError, notFound, paramError, projectByRef, ProjectState, Role } from "./model";
 
 const PREFIX = "/projects/:id/ml/mlflow/api/2.0/mlflow/";
 /** Ml::Candidate.statuses, upcased (lib/api/ml/mlflow/runs.rb `update`'s `values:`). */
@@ -35,7 +35,7 @@ function insertAll(target: KeyValue[], rows: { key: unknown; value: unknown }[],
     for (const r of rows) if (!target.some((t) => t.key === r.key)) target.push({ key: String(r.key), value: String(r.value) });
 }
 
-export function registerMlflowRoutes(core: EmulatorCore): void {
+export function registerMlflowRoutes(core: EmulatorCore): { ml(project: string | number): MlRecord } {
     const { state } = core;
     const url = () => core.url();
 
@@ -246,4 +246,6 @@ export function registerMlflowRoutes(core: EmulatorCore): void {
         if (!v) throw resourceNotFound();
         return { model_version: versionJson(p, m, v) };
     });
+
+    return { ml: (project) => mlRecordOf(state.ml.get(projectByRef(state, project).id)) };
 }

@@ -220,6 +220,13 @@ export interface EmulatorState {
     readonly ml: Map<number, MlProjectState>;
 }
 
+/** A project by id or full path, for test helpers (no permission check); throws when there is none. */
+export function projectByRef(state: EmulatorState, ref: string | number): ProjectState {
+    const p = /^\d+$/.test(String(ref)) ? state.projects.get(Number(ref)) : [...state.projects.values()].find((x) => x.path_with_namespace === ref);
+    if (!p) throw new Error(`no project ${ref}`);
+    return p;
+}
+
 /** An HTTP answer other than success. */
 export class HttpError extends Error {
     constructor(
