@@ -155,13 +155,14 @@ describe("ProjectBotToken", () => {
             await projectBotTokenProvider.delete!(`${projectId}:${KEY}:*`, replacement);
         }));
 
-    it("a token whose create answer was lost is revoked by the next create", () =>
+    it("a token whose create answer was lost is revoked by the next create; a token someone made by hand is not", () =>
         withProject({}, async (em, projectId) => {
+            const byHand = (await gitlabRequest(em.url, ADMIN, "POST", `/projects/${projectId}/access_tokens`, { name: "ml-team-env-bot", description: "made by hand", scopes: ["read_api"] })).json.id;
             em.injectFault("POST /projects/:id/access_tokens", { status: 502, afterHandling: true });
             const outs = await createBot(inputs(em, projectId));
             const all = (await gitlabRequest(em.url, ADMIN, "GET", `/projects/${projectId}/access_tokens`)).json as { id: number; active: boolean }[];
-            expect(all).toHaveLength(2);
-            expect(all.filter((t) => t.active).map((t) => t.id)).toEqual([outs.tokenId]);
+            expect(all).toHaveLength(3);
+            expect(all.filter((t) => t.active).map((t) => t.id)).toEqual([byHand, outs.tokenId]);
         }));
 
     it.each([

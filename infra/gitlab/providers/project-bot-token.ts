@@ -128,7 +128,9 @@ async function revokeStray(api: Api, i: ProjectBotTokenInputs, except: number): 
         if (hasStatus(e, 401, 403)) throw refusal(i, e);
         throw e;
     }
-    for (const t of tokens) if (t.active && t.id !== except && t.name === i.tokenName && t.description === marker(i)) await revoke(api, i, t.id);
+    // An older GitLab without token descriptions omits the field: then the name alone says it is ours.
+    const ours = (t: AccessTokenJson) => t.name === i.tokenName && (t.description === marker(i) || !("description" in t));
+    for (const t of tokens) if (t.active && t.id !== except && ours(t)) await revoke(api, i, t.id);
 }
 
 const TOKEN_KEYS = ["tokenName", "accessLevel", "scopes", "expiresInDays", "rotation"] as const;
