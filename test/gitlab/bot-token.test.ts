@@ -3,7 +3,7 @@
  * a masked CI/CD variable and nowhere else, rotation never leaves jobs with a dead token, drift
  * is repaired, GitLab.com Free and a closed group setting get a clear way out.
  */
-import { projectBotTokenProvider, ProjectBotTokenInputs, ProjectBotTokenOutputs, ProjectBotToken } from "../../infra/gitlab/providers/project-bot-token";
+import { BOT_TOKEN_DEFAULTS, projectBotTokenProvider, ProjectBotTokenInputs, ProjectBotTokenOutputs, ProjectBotToken } from "../../infra/gitlab/providers/project-bot-token";
 import { projectVariableProvider, ProjectVariableInputs, ProjectVariable, sha256 } from "../../infra/gitlab/providers/project-variable";
 import { PROJECT } from "../../infra/config/schema";
 import { runWithMocks } from "../../infra/plan/mock-runtime";
@@ -12,7 +12,7 @@ import { EmulatorOptions, GitLabEmulator, Role, startGitLabEmulator } from "../s
 
 const RETRY = { maxAttempts: 3, maxTotalMs: 3_000, fixedWaitMs: 10, baseBackoffMs: 10, timeoutMs: 2_000 };
 const ADMIN = "glpat-bot-token-test-admin";
-const KEY = "ML_TEAM_ENV_BOT_TOKEN";
+const KEY = BOT_TOKEN_DEFAULTS.variableKey;
 
 let savedToken: string | undefined;
 beforeAll(() => {

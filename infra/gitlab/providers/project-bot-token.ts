@@ -46,6 +46,19 @@ interface AccessTokenJson {
 /** PersonalAccessToken::MAX_PERSONAL_ACCESS_TOKEN_LIFETIME_IN_DAYS (app/models/personal_access_token.rb). */
 export const MAX_TOKEN_LIFETIME_DAYS = 365;
 
+/**
+ * The bot as the package makes it: one place for the variable's key, which the generated
+ * pipeline reads (`MLFLOW_TRACKING_TOKEN: $ML_TEAM_ENV_BOT_TOKEN`).
+ */
+export const BOT_TOKEN_DEFAULTS = {
+    tokenName: "ml-team-env-bot",
+    /** Developer: the least role that writes experiments, runs, models and versions (ProjectPolicy write_model_experiments, write_model_registry). */
+    accessLevel: 30,
+    scopes: ["api"],
+    variableKey: "ML_TEAM_ENV_BOT_TOKEN",
+    environmentScope: "*",
+} as const;
+
 /** Marks the tokens this resource makes, so one whose create answer was lost is recognised and revoked. */
 const marker = (i: ProjectBotTokenInputs) => `Managed by ml-team-env; stored in the CI/CD variable ${i.variableKey}.`;
 const collection = (i: { projectId: number }) => `projects/${projectRef(i.projectId)}/access_tokens`;
