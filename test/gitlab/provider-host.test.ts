@@ -11,12 +11,15 @@ import { branchProvider } from "../../infra/gitlab/providers/branch";
 import { TOKEN_CONFIG_KEY } from "../../infra/gitlab/providers/common";
 import { pipelineScheduleProvider } from "../../infra/gitlab/providers/pipeline-schedule";
 import { projectProvider } from "../../infra/gitlab/providers/project";
+import { projectBotTokenProvider } from "../../infra/gitlab/providers/project-bot-token";
 import { projectMemberProvider } from "../../infra/gitlab/providers/project-member";
+import { projectVariableProvider, sha256 } from "../../infra/gitlab/providers/project-variable";
 import { protectedBranchProvider } from "../../infra/gitlab/providers/protected-branch";
 import { protectedTagProvider } from "../../infra/gitlab/providers/protected-tag";
 import { pushRulesProvider } from "../../infra/gitlab/providers/push-rules";
 import { repositoryFilesProvider } from "../../infra/gitlab/providers/repository-files";
 import { runnerProvider } from "../../infra/gitlab/providers/runner";
+import { gitlabRequest } from "../support/emulator-http";
 import { GitLabEmulator, startGitLabEmulator } from "../support/gitlab-emulator";
 import { failureOf, ProviderHost, serializeProvider, startProviderHost } from "../support/provider-host";
 
@@ -51,6 +54,8 @@ const onMissingProject: [string, object, () => Record<string, unknown>, RegExp][
     ["ApprovalRule", approvalRuleProvider, () => ({ ...base(), kind: "gitlab:ApprovalRule", projectId: MISSING_PROJECT, name: "main approvals", approvalsRequired: 1, protectedBranchId: 1 }), NOT_FOUND],
     ["RepositoryFiles", repositoryFilesProvider, () => ({ ...base(), kind: "gitlab:RepositoryFiles", projectId: MISSING_PROJECT, managed: [{ path: ".gitlab-ci.yml", content: "x" }], seeds: [], branches: ["main"], mode: "direct", proposalBranches: {}, commitMessage: "ci" }), NOT_FOUND],
     ["PipelineSchedule", pipelineScheduleProvider, () => ({ ...base(), kind: "gitlab:PipelineSchedule", projectId: MISSING_PROJECT, description: "nightly", ref: "main", cron: "0 3 * * *", cronTimezone: "UTC", active: true, variables: {} }), NOT_FOUND],
+    ["ProjectBotToken", projectBotTokenProvider, () => ({ ...base(), kind: "gitlab:ProjectBotToken", projectId: MISSING_PROJECT, tokenName: "ml-team-env-bot", accessLevel: 30, scopes: ["api"], expiresInDays: 30, variableKey: "ML_TEAM_ENV_BOT_TOKEN", environmentScope: "*", rotation: "1" }), NOT_FOUND],
+    ["ProjectVariable", projectVariableProvider, () => ({ ...base(), kind: "gitlab:ProjectVariable", projectId: MISSING_PROJECT, key: "ML_TEAM_ENV_BOT_TOKEN", value: "glpat-stack-secret-000", protected: false, environmentScope: "*", description: "d" }), NOT_FOUND],
     ["Runner", runnerProvider, () => ({ ...base(), kind: "gitlab:Runner", projectId: MISSING_PROJECT, description: "gpu", tagList: ["gpu"], runUntagged: false, locked: true, accessLevel: "not_protected", maximumTimeout: 3600, rotation: "1" }), /GitLab answered 400 on POST \/api\/v4\/user\/runners: 400 Bad request - Missing\/invalid project/],
 ];
 
@@ -84,6 +89,34 @@ describe("GitLab providers in the SDK's dynamic-provider host", () => {
             expect(denied.message).not.toContain(readOnly);
         } finally {
             await scoped.close();
+        }
+    });
+
+    it("ProjectBotToken: creates, rotates and deletes in the host; the token reaches the variable and no output, GitLab.com Free's refusal arrives whole", async () => {
+        const serialized = await serializeProvider(projectBotTokenProvider);
+        const projectId = (await gitlabRequest(em.url, em.adminToken, "POST", "/projects", { name: "bot-host", namespace_id: em.addGroup("ml-team") })).json.id;
+        const inputs = { ...base(), kind: "gitlab:ProjectBotToken", projectId, tokenName: "ml-team-env-bot", accessLevel: 30, scopes: ["api"], expiresInDays: 30, variableKey: "ML_TEAM_ENV_BOT_TOKEN", environmentScope: "*", rotation: "1" };
+        const variable = async () => (await gitlabRequest(em.url, em.adminToken, "GET", `/projects/${projectId}/variables/ML_TEAM_ENV_BOT_TOKEN`)).json.value as string;
+        const created = await host.create(serialized, inputs);
+        const first = await variable();
+        expect(created.outs.tokenSha256).toBe(sha256(first));
+        expect(JSON.stringify(created.outs)).not.toContain(first);
+        const rotated = await host.update(serialized, created.id, created.outs, { ...inputs, rotation: "2" });
+        const second = await variable();
+        expect(second).not.toBe(first);
+        expect(JSON.stringify(rotated)).not.toContain(second);
+        expect((await gitlabRequest(em.url, first, "GET", "/user")).status).toBe(401);
+        expect((await gitlabRequest(em.url, second, "GET", "/user")).status).toBe(200);
+        await host.delete(serialized, created.id, rotated);
+        expect((await gitlabRequest(em.url, second, "GET", "/user")).status).toBe(401);
+
+        const dotcom = await startGitLabEmulator({ mode: "ee-free", gitlabCom: true, adminToken: em.adminToken });
+        try {
+            const free = (await gitlabRequest(dotcom.url, dotcom.adminToken, "POST", "/projects", { name: "free", namespace_id: dotcom.addGroup("ml-team") })).json.id;
+            const failure = await failureOf(host.create(serialized, { ...inputs, gitlabUrl: dotcom.url, projectId: free }));
+            expect(failure.message).toMatch(/GitLab did not let ml-team-env create a project access token.*User does not have permission.*paid plan.*stack secret/s);
+        } finally {
+            await dotcom.close();
         }
     });
 

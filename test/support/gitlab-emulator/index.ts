@@ -6,12 +6,17 @@
  * can be injected. Each modelled behaviour carries a comment naming its source; see
  * `model.ts` for how to read the citations.
  */
-import { createServer, IncomingMessage, Server, ServerResponse } from "http";
+import { createServer, Server, ServerResponse } from "http";
 import { AddressInfo, Socket } from "net";
+import { authenticate, AuthenticateWith, registerAccessTokenRoutes } from "./access-tokens";
 import { registerCiRoutes } from "./ci";
 import { registerCommitRoutes } from "./commits";
 import { registerGroupAndApplicationRoutes } from "./groups-and-applications";
+import { readBody, send } from "./http";
 import { registerMetaRoutes } from "./meta";
+import { registerMlModelPackageRoutes } from "./ml-packages";
+import type { MlRecord } from "./ml-state";
+import { registerMlflowRoutes } from "./mlflow";
 import {
     edition,
     Edition,
@@ -31,8 +36,11 @@ import { registerPremiumRoutes } from "./premium";
 import { registerProjectRoutes } from "./projects";
 import { registerProtectedRefRoutes } from "./protected-refs";
 import { registerRepositoryRoutes } from "./repository";
+import { registerVariableRoutes } from "./variables";
 
 export * from "./model";
+export type { AuthenticateWith } from "./access-tokens";
+export type { MlRecord } from "./ml-state";
 
 export interface EmulatorOptions {
     /** Edition and tier. @default "ee-premium" */
@@ -41,6 +49,11 @@ export interface EmulatorOptions {
     readonly port?: number;
     /** The admin's token, so several emulators can share one `GITLAB_TOKEN`. @default a random one */
     readonly adminToken?: string;
+    /**
+     * Answer as GitLab.com (`::Gitlab.com?`), where some features depend on the namespace's paid
+     * plan rather than the instance (e.g. project access tokens need a paid, non-trial namespace). @default false
+     */
+    readonly gitlabCom?: boolean;
 }
 
 export interface Fault {
@@ -63,8 +76,22 @@ export interface RequestContext {
     readonly token: TokenState;
     readonly res: ServerResponse;
     readonly path: string;
+    /** The request body's bytes (package uploads send a file, not JSON). */
+    readonly raw: Buffer;
 }
+/** A handler's answer: status and a JSON body, or a Buffer sent as `application/octet-stream` (a package file download). */
 type Handler = (ctx: RequestContext) => [number, unknown];
+
+export interface RouteOptions {
+    /** Token scopes that may call it (GET: api, read_api; writes: api). */
+    readonly scopes?: readonly string[];
+    /**
+     * Without it a route accepts a personal (or project) access token in PRIVATE-TOKEN or as a
+     * Bearer token, and no job token: routes without `job_token_allowed` never look one up
+     * (find_user_from_job_token, lib/gitlab/auth/auth_finders.rb).
+     */
+    readonly authenticateWith?: AuthenticateWith;
+}
 
 /** `per_page` when none is given (doc/api/rest/_index.md "Pagination": default 20, max 100). */
 const PER_PAGE_DEFAULT = 20;
@@ -72,11 +99,13 @@ const PER_PAGE_DEFAULT = 20;
 /** What the route modules get to register routes and reach shared state. */
 export interface EmulatorCore {
     readonly edition: Edition;
+    /** `::Gitlab.com?`. */
+    readonly gitlabCom: boolean;
     readonly state: EmulatorState;
     url(): string;
     nextId(): number;
-    /** Registers a route; `scopes` are the token scopes that may call it (GET: api, read_api; writes: api). */
-    route(method: string, path: string, handler: Handler, options?: { scopes?: readonly string[] }): void;
+    /** Registers a route: `path` with `:name` segments, or a RegExp whose groups are the params. */
+    route(method: string, path: string | RegExp, handler: Handler, options?: RouteOptions): void;
     user(id: number): UserState;
     /** `find_project!`: a private project the caller cannot see is a 404, not a 403 (lib/api/helpers.rb). */
     findProject(ref: string, userId: number): ProjectState;
@@ -109,6 +138,17 @@ export interface GitLabEmulator {
     addGroup(fullPath: string): number;
     /** Makes `username` a direct member of the group at `level` (inherited by its projects). */
     addGroupMember(fullPath: string, username: string, level: number): void;
+    /**
+     * A running CI job of `project` started by `username`, and its CI_JOB_TOKEN: the token acts
+     * as that user for the job's project, on routes that accept job tokens only.
+     */
+    addJobToken(project: string | number, username: string): { token: string; jobId: number };
+    /** Ends the job: its token stops authenticating (Ci::AuthJobFinder finds running jobs only). */
+    finishJob(jobId: number): void;
+    /** What the project's model experiments and model registry hold. */
+    ml(project: string | number): MlRecord;
+    /** Sets the top-level group's "Users can create project access tokens" setting. */
+    setAccessTokenCreationAllowed(groupPath: string, allowed: boolean): void;
     injectFault(route: string, fault: Fault): void;
     clearFaults(): void;
     readonly requests: ReadonlyArray<{ method: string; path: string; status: number }>;
@@ -119,11 +159,11 @@ export interface GitLabEmulator {
 export async function startGitLabEmulator(options: EmulatorOptions = {}): Promise<GitLabEmulator> {
     const ed = edition(options.mode ?? "ee-premium");
     let nextId = 100;
-    const state: EmulatorState = { users: new Map(), groups: new Map(), projects: new Map(), tokens: new Map(), runners: new Map() };
+    const state: EmulatorState = { users: new Map(), groups: new Map(), projects: new Map(), tokens: new Map(), runners: new Map(), jobs: new Map(), bots: new Map(), variables: new Map(), ml: new Map() };
     const requests: { method: string; path: string; status: number }[] = [];
     const faults: { method: string; pattern: RegExp; fault: Fault; remaining: number }[] = [];
     const sockets = new Set<Socket>();
-    const routes: { method: string; pattern: RegExp; scopes: readonly string[]; handler: Handler }[] = [];
+    const routes: { method: string; pattern: RegExp; scopes: readonly string[]; authenticateWith?: AuthenticateWith; handler: Handler }[] = [];
     let url = "";
 
     const addUser = (username: string, opts: { name?: string; admin?: boolean } = {}) => {
@@ -176,12 +216,13 @@ export async function startGitLabEmulator(options: EmulatorOptions = {}): Promis
 
     const core: EmulatorCore = {
         edition: ed,
+        gitlabCom: options.gitlabCom ?? false,
         state,
         url: () => url,
         nextId: () => nextId++,
         route(method, path, handler, opts = {}) {
-            const pattern = new RegExp("^" + path.replace(/:[a-z_]+/g, "([^/]+)") + "$");
-            routes.push({ method, pattern, handler, scopes: opts.scopes ?? (method === "GET" ? ["api", "read_api"] : ["api"]) });
+            const pattern = typeof path === "string" ? new RegExp("^" + path.replace(/:[a-z_]+/g, "([^/]+)") + "$") : path;
+            routes.push({ method, pattern, handler, scopes: opts.scopes ?? (method === "GET" ? ["api", "read_api"] : ["api"]), ...(opts.authenticateWith ? { authenticateWith: opts.authenticateWith } : {}) });
         },
         user: (id) => state.users.get(id)!,
         findProject(ref, userId) {
@@ -233,34 +274,10 @@ export async function startGitLabEmulator(options: EmulatorOptions = {}): Promis
     registerPremiumRoutes(core);
     registerCiRoutes(core);
     registerGroupAndApplicationRoutes(core);
-
-    async function readBody(req: IncomingMessage): Promise<Record<string, any>> {
-        const chunks: Buffer[] = [];
-        for await (const c of req) chunks.push(c as Buffer);
-        const text = Buffer.concat(chunks).toString("utf8");
-        if (!text) return {};
-        const type = String(req.headers["content-type"] ?? "");
-        if (type.includes("application/json")) return JSON.parse(text);
-        return Object.fromEntries(new URLSearchParams(text));
-    }
-
-    function send(res: ServerResponse, status: number, body: unknown, rateLimitHeaders = true) {
-        // doc/administration/settings/user_and_ip_rate_limits.md "Response headers".
-        if (rateLimitHeaders) {
-            res.setHeader("RateLimit-Limit", "2000");
-            res.setHeader("RateLimit-Remaining", status === 429 ? "0" : "1999");
-            res.setHeader("RateLimit-Observed", status === 429 ? "2000" : "1");
-            res.setHeader("RateLimit-Reset", String(Math.floor(Date.now() / 1000) + 60));
-        }
-        if (status === 204) {
-            res.writeHead(204);
-            res.end();
-            return;
-        }
-        res.setHeader("Content-Type", "application/json");
-        res.writeHead(status);
-        res.end(JSON.stringify(body));
-    }
+    const tokenHelpers = registerAccessTokenRoutes(core);
+    registerVariableRoutes(core);
+    const mlHelpers = registerMlflowRoutes(core);
+    registerMlModelPackageRoutes(core);
 
     const server: Server = createServer(async (req, res) => {
         const full = new URL(req.url ?? "/", "http://localhost");
@@ -286,28 +303,23 @@ export async function startGitLabEmulator(options: EmulatorOptions = {}): Promis
                     return;
                 }
             }
-            // lib/api/api_guard.rb: PRIVATE-TOKEN or `Authorization: Bearer`; unknown token → 401.
-            const token = (req.headers["private-token"] as string | undefined) ?? String(req.headers.authorization ?? "").replace(/^Bearer /, "");
-            const auth = state.tokens.get(token);
-            if (!auth) throw new HttpError(401, { message: "401 Unauthorized" });
-            if (auth.expires_at && Date.parse(auth.expires_at) < Date.now()) {
-                // ExpiredError → rack-oauth2 Bearer::Unauthorized(:invalid_token, ...) (lib/api/api_guard.rb bearer_token_error_handler).
-                throw new HttpError(401, { error: "invalid_token", error_description: "Token is expired. You can either do re-authorization or token refresh." });
-            }
             const candidates = routes.filter((r) => r.pattern.test(path));
             const match = candidates.find((r) => r.method === method);
+            const auth = authenticate(state, req.headers, match?.authenticateWith);
             // A known path with another verb is Grape's 405; anything else the catch-all 404 (lib/api/api.rb).
             if (!match) throw candidates.length > 0 ? new HttpError(405, { error: "405 Not Allowed" }) : routeNotFound();
-            if (!auth.scopes.some((s) => match.scopes.includes(s))) {
+            // Job tokens carry no scopes: the job's user's permissions, limited to the job's project, apply.
+            if (auth.kind !== "job" && !auth.scopes.some((s) => match.scopes.includes(s))) {
                 // InsufficientScopeError → rack-oauth2 Bearer::Forbidden body (lib/api/api_guard.rb).
                 throw new HttpError(403, { error: "insufficient_scope", error_description: "The request requires higher privileges than provided by the access token.", scope: match.scopes.join(" ") });
             }
-            const body = { ...Object.fromEntries(full.searchParams), ...(await readBody(req)) };
+            const { raw, fields } = await readBody(req);
+            const body = { ...Object.fromEntries(full.searchParams), ...fields };
             // Grape hands endpoints their path params decoded once: `ml-team%2Fp1` arrives as `ml-team/p1`,
             // the form find_project! looks up (lib/api/helpers.rb), `hotfix%2F%2A` as `hotfix/*`. Handlers
             // must not decode again.
-            const params = match.pattern.exec(path)!.slice(1).map(decodeURIComponent);
-            const [status, out] = match.handler({ params, query: full.searchParams, body, userId: auth.userId, token: auth, res, path });
+            const params = match.pattern.exec(path)!.slice(1).map((v) => (v === undefined ? "" : decodeURIComponent(v)));
+            const [status, out] = match.handler({ params, query: full.searchParams, body, userId: auth.userId, token: auth, res, path, raw });
             if (fault?.fault.afterHandling) {
                 // The change is made; only the answer is lost.
                 fault.remaining--;
@@ -348,6 +360,8 @@ export async function startGitLabEmulator(options: EmulatorOptions = {}): Promis
         addGroupMember(fullPath, username, level) {
             state.groups.get(addGroup(fullPath))!.members.set(userByName(username).id, level);
         },
+        ...tokenHelpers,
+        ...mlHelpers,
         injectFault(routeSpec, fault) {
             const [method, path] = routeSpec.includes(" ") ? (routeSpec.split(" ", 2) as [string, string]) : ["*", routeSpec];
             const pattern = new RegExp("^" + path.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/:[a-z_]+/g, "[^/]+").replace(/\*/g, ".*") + "$");

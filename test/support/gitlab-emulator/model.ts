@@ -8,6 +8,8 @@
  * Premium features stay off. That is why the modes are codebase + tier.
  */
 
+import type { MlProjectState } from "./ml-state";
+
 /** `ce`: gitlab-foss (Community Edition). `ee-*`: the EE codebase at that licence tier. */
 export type EmulatorMode = "ce" | "ee-free" | "ee-premium" | "ee-ultimate";
 
@@ -153,6 +155,12 @@ export interface GroupState {
     kind: "group";
     /** Direct group members: user id → access level (inherited by subgroups and projects). */
     members: Map<number, number>;
+    /**
+     * The top-level group's "Users can create project access tokens and group access tokens in this
+     * group" (namespace_settings.resource_access_token_creation_allowed, default true), read from the
+     * root ancestor by ProjectPolicy#resource_access_token_creation_allowed?. @default true
+     */
+    resource_access_token_creation_allowed?: boolean;
 }
 
 export interface TokenState {
@@ -161,6 +169,39 @@ export interface TokenState {
     scopes: string[];
     name: string;
     expires_at: string | null;
+    /**
+     * A personal access token (the default); a project access token, which is a personal access
+     * token of a project bot user (ResourceAccessTokens::CreateService); or a CI job token, which
+     * authenticates only on routes that accept job tokens. @default "personal"
+     */
+    kind?: "personal" | "project_access" | "job";
+    /** PersonalAccessToken#revoke!: the token stays listed but no longer authenticates. */
+    revoked?: boolean;
+    created_at?: string;
+    description?: string | null;
+    /** Job tokens: the job whose token it is (valid while the job runs). */
+    jobId?: number;
+}
+
+/** A CI job, as far as its job token needs one: the token acts as the user who ran the pipeline, for the job's project. */
+export interface JobState {
+    id: number;
+    projectId: number;
+    userId: number;
+    status: "running" | "success";
+}
+
+/** A project CI/CD variable (app/models/ci/variable.rb; entity lib/api/entities/ci/variable.rb). */
+export interface VariableState {
+    key: string;
+    value: string;
+    variable_type: "env_var" | "file";
+    protected: boolean;
+    masked: boolean;
+    hidden: boolean;
+    raw: boolean;
+    environment_scope: string;
+    description: string | null;
 }
 
 export interface EmulatorState {
@@ -169,6 +210,21 @@ export interface EmulatorState {
     readonly projects: Map<number, ProjectState>;
     readonly tokens: Map<string, TokenState>;
     readonly runners: Map<number, RunnerState>;
+    /** CI jobs that hold a job token. */
+    readonly jobs: Map<number, JobState>;
+    /** Project bot users (user_type project_bot): user id → the project whose bot it is. */
+    readonly bots: Map<number, number>;
+    /** Project CI/CD variables per project id. */
+    readonly variables: Map<number, VariableState[]>;
+    /** Model experiments and the model registry per project id. */
+    readonly ml: Map<number, MlProjectState>;
+}
+
+/** A project by id or full path, for test helpers (no permission check); throws when there is none. */
+export function projectByRef(state: EmulatorState, ref: string | number): ProjectState {
+    const p = /^\d+$/.test(String(ref)) ? state.projects.get(Number(ref)) : [...state.projects.values()].find((x) => x.path_with_namespace === ref);
+    if (!p) throw new Error(`no project ${ref}`);
+    return p;
 }
 
 /** An HTTP answer other than success. */
