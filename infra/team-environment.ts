@@ -8,19 +8,22 @@ import { staleBranchSchedule, teamPipeline, TeamPipelineArgs } from "./ci/pipeli
 import { BOOTSTRAP_IMAGE, IMAGE_DEFINITION_PATHS } from "./environment/image/files";
 import { JUPYTERHUB_VERSION } from "./workspaces/hub-values";
 import { teamRepositoryFiles } from "./team-repo/team-files";
+import { BOT_TOKEN_DEFAULTS } from "./gitlab/providers/project-bot-token";
 import { ProjectSchedule } from "./gitlab/gitlab-project";
 import { CiRunners } from "./runners/ci-runners";
 import { createCluster } from "./cluster";
-import { GitLabProject } from "./gitlab/gitlab-project";
+import { GitLabProject, GitLabProjectArgs } from "./gitlab/gitlab-project";
 import { ImagePrePuller } from "./environment/image-pre-puller";
 import { prePullPools } from "./environment/pre-puller-spec";
 import { JupyterHub } from "./workspaces/jupyterhub";
 import { HubHttps } from "./workspaces/hub-values";
-import { TeamSecrets } from "./config/load";
+import { placeholderSecret, TeamSecrets } from "./config/load";
+import { SECRET_KEYS } from "./config/schema";
+import { botTokenMode } from "./config/validate-ci";
 import { TeamConfig } from "./config/validate";
 
 /** The CI/CD variable the pipeline's bot token lives in (a masked project variable). */
-export const BOT_TOKEN_VARIABLE = "ML_TEAM_ENV_BOT_TOKEN";
+export const BOT_TOKEN_VARIABLE = BOT_TOKEN_DEFAULTS.variableKey;
 
 /** The team pipeline's arguments from the validated config. */
 export function teamPipelineArgs(config: TeamConfig): TeamPipelineArgs {
@@ -58,6 +61,13 @@ export function teamPipelineFor(config: TeamConfig): { text: string; schedule?: 
     const args = teamPipelineArgs(config);
     const schedule = staleBranchSchedule(args);
     return { text: teamPipeline(args), ...(schedule ? { schedule } : {}) };
+}
+
+/** The pipeline's bot token, as the stack asks for it (validation has required the secret for stack-secret). */
+function botTokenFor(config: TeamConfig, secrets: TeamSecrets): NonNullable<GitLabProjectArgs["botToken"]> {
+    const t = config.ci.tracking;
+    if (botTokenMode(config.ci, config.gitlab) === "stack-secret") return { mode: "stack-secret", value: secrets.ciBotToken ?? placeholderSecret(SECRET_KEYS.ciBotToken) };
+    return { mode: "project-access-token", expiresInDays: t.expiresInDays, rotation: t.rotation };
 }
 
 /** The hub's HTTPS setup from the validated config (validation has required what each mode needs). */
@@ -118,6 +128,7 @@ export class TeamEnvironment extends pulumi.ComponentResource {
                 schedules: pipeline?.schedule ? [pipeline.schedule] : [],
                 jobTokenPush: pipeline?.schedule !== undefined,
                 ciJobsDeployed: pipeline !== undefined,
+                ...(pipeline && config.ci.tracking.enabled ? { botToken: botTokenFor(config, secrets) } : {}),
             },
             { parent: this },
         );

@@ -20,6 +20,8 @@ export interface TeamSecrets {
     readonly jupyterhubOAuthClientSecret: pulumi.Output<string>;
     /** `.dockerconfigjson` for a private environment-image registry. */
     readonly registryDockerConfigJson?: pulumi.Output<string>;
+    /** The pipeline's bot token, with `ci.tracking.botToken: stack-secret`. */
+    readonly ciBotToken?: pulumi.Output<string>;
 }
 
 /** Placeholder for a secret a preview or plan runs without; `pulumi up` refuses to run without it. */
@@ -71,6 +73,7 @@ export function loadTeamConfig(): { config: TeamConfig; secrets: TeamSecrets } {
             kubeconfig: result.config.cluster.mode === "existing" ? required(SECRET_KEYS.kubeconfig) : undefined,
             jupyterhubOAuthClientSecret: required(SECRET_KEYS.jupyterhubOAuthClientSecret),
             registryDockerConfigJson: optional(SECRET_KEYS.registryDockerConfigJson),
+            ciBotToken: optional(SECRET_KEYS.ciBotToken),
         },
     };
 }

@@ -314,9 +314,10 @@ export const trackingSchema = z.strictObject({
      * The credential jobs use for GitLab's MLflow API and merge requests, which do not take the
      * job token. `project-access-token`: the package creates a Developer project access token
      * (self-managed: every tier; GitLab.com: paid namespaces) and keeps it in a masked CI/CD
-     * variable. `stack-secret`: the `ciBotToken` secret you set. @default "project-access-token"
+     * variable. `stack-secret`: the `ciBotToken` secret you set. @default stack-secret on GitLab.com
+     * Free (no project access tokens there), project-access-token elsewhere
      */
-    botToken: z.enum(["project-access-token", "stack-secret"]).default("project-access-token"),
+    botToken: z.enum(["project-access-token", "stack-secret"]).optional(),
     /** Lifetime of the project access token; GitLab caps it at a year. @default 365 */
     expiresInDays: posInt("days").max(365, { error: "must be at most 365: GitLab refuses longer-lived access tokens" }).default(365),
     /** Change it (any new value) to rotate the bot token, e.g. after someone leaves. @default "1" */

@@ -7,6 +7,7 @@ import { BranchModel, buildBranchModel } from "../branch-model/branch-model";
 import { EnvironmentImage, parseEnvironmentImage } from "../environment/environment-image";
 import { nearest } from "./nearest";
 import { memberSchema, PROJECT, SECRET_KEYS, SecretKey, StackConfig, stackConfigSchema, TeamMember } from "./schema";
+import { checkCi } from "./validate-ci";
 import { CheckContext, checkEksCluster, checkExistingCluster, checkWorkloadsFit, clusterPools, GpuCapacity, jobWorkloads, profileWorkloads } from "./validate-cluster";
 
 export type { GpuCapacity } from "./validate-cluster";
@@ -310,6 +311,13 @@ export function validateStackConfig(raw: Record<string, unknown>, options: Valid
     });
     if (team && !team.members.some((m) => m.role === "maintainer")) {
         err(["team", "members"], "has no maintainer: at least one member needs role 'maintainer' to merge into main and cut release tags");
+    }
+
+    // The pipeline, its timeouts and its bot.
+    if (sections.ci) {
+        checkCi(sections.ci, gitlab, runners, err, () =>
+            needSecret(SECRET_KEYS.ciBotToken, "ci.tracking.botToken is stack-secret: the pipeline's bot token (a Developer's token with api scope) comes from it", "pulumi config set --secret ciBotToken"),
+        );
     }
 
     // Secrets the deployment needs.

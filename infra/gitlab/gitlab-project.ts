@@ -11,6 +11,8 @@ import { ProtectedTag } from "./providers/protected-tag";
 import { PipelineSchedule } from "./providers/pipeline-schedule";
 import { PushRules } from "./providers/push-rules";
 import { RepositoryFiles } from "./providers/repository-files";
+import { BOT_TOKEN_DEFAULTS, ProjectBotToken } from "./providers/project-bot-token";
+import { ProjectVariable } from "./providers/project-variable";
 
 /** A file the project's long-lived branches must hold. */
 export interface ProjectFile {
@@ -74,6 +76,15 @@ export interface GitLabProjectArgs {
      * committed: the enforcement report then credits CI with those rules. @default false
      */
     readonly ciJobsDeployed?: boolean;
+    /**
+     * The pipeline's bot: the credential jobs use where GitLab takes no job token (its MLflow
+     * API, opening merge requests), kept in the masked CI/CD variable `ML_TEAM_ENV_BOT_TOKEN`.
+     * `project-access-token`: made and rotated here (a Developer of this project only).
+     * `stack-secret`: a token the stack provides. @default none
+     */
+    readonly botToken?:
+        | { readonly mode: "project-access-token"; readonly expiresInDays: number; readonly rotation: string }
+        | { readonly mode: "stack-secret"; readonly value: pulumi.Input<string> };
     /** Client retry policy (tests shorten it). @default DEFAULT_RETRY */
     readonly retry?: Partial<RetryPolicy>;
 }
@@ -197,6 +208,17 @@ export class GitLabProject extends pulumi.ComponentResource {
                     commitMessage: args.filesCommitMessage ?? "ml-team-env: the team's pipeline and starter project",
                 },
                 { ...child, dependsOn: [develop, ...protections.values()] },
+            );
+        }
+        // Not deletedWith the project: when the stack goes, its bot's token is revoked even if the project stays.
+        const bot = args.botToken;
+        if (bot?.mode === "project-access-token") {
+            new ProjectBotToken(`${name}-bot-token`, { ...onProject, ...BOT_TOKEN_DEFAULTS, scopes: [...BOT_TOKEN_DEFAULTS.scopes], expiresInDays: bot.expiresInDays, rotation: bot.rotation }, { parent: this });
+        } else if (bot?.mode === "stack-secret") {
+            new ProjectVariable(
+                `${name}-bot-token`,
+                { ...onProject, key: BOT_TOKEN_DEFAULTS.variableKey, value: bot.value, protected: false, environmentScope: BOT_TOKEN_DEFAULTS.environmentScope, description: "ml-team-env: the pipeline's bot token (stack secret ciBotToken)" },
+                { parent: this },
             );
         }
         for (const sched of args.schedules ?? []) {

@@ -7,6 +7,7 @@ import { RetryPolicy } from "../gitlab/client";
 import { Runner } from "../gitlab/providers/runner";
 import { JobSize, RUNNER_CHART, RUNNER_SECRET_KEYS, runnerChartValues } from "./runner-values";
 import { chartSource } from "../charts/pinned-chart";
+import { RUNNER_MAX_TIMEOUT_SECONDS } from "./runner-limits";
 
 export interface CiRunnersArgs {
     readonly cluster: ClusterHandle;
@@ -54,9 +55,9 @@ export class CiRunners extends pulumi.ComponentResource {
         const pullSecret = imagePullSecretFor(args.image, args.registryDockerConfigJson);
         if (pullSecret) createImagePullSecret(`${name}-image-pull`, pullSecret, { namespace: ns.metadata.name }, inCluster);
         const kinds = [
-            { kind: "cpu", tags: args.cpuTags, runUntagged: true, placement: args.cluster.userPlacement, jobSize: args.cpuJob, gpus: 0, maxTimeout: 3600 },
+            { kind: "cpu", tags: args.cpuTags, runUntagged: true, placement: args.cluster.userPlacement, jobSize: args.cpuJob, gpus: 0, maxTimeout: RUNNER_MAX_TIMEOUT_SECONDS.cpu },
             // GPU jobs only when asked for by tag: an untagged job must never hold a GPU node.
-            { kind: "gpu", tags: args.gpuTags, runUntagged: false, placement: args.cluster.gpuPlacement, jobSize: args.gpuJob, gpus: args.gpusPerJob, maxTimeout: 4 * 3600 },
+            { kind: "gpu", tags: args.gpuTags, runUntagged: false, placement: args.cluster.gpuPlacement, jobSize: args.gpuJob, gpus: args.gpusPerJob, maxTimeout: RUNNER_MAX_TIMEOUT_SECONDS.gpu },
         ] as const;
         for (const k of kinds) {
             const runner = new Runner(

@@ -75,7 +75,13 @@ export function hubConnectUrl(hubNamespace: string): string {
  */
 export const GITLAB_PROJECT_CONFIG = `
 import os
+from z2jh import get_config
 c.GitLabOAuthenticator.allowed_project_ids = [int(os.environ["GITLAB_PROJECT_ID"])]
+# Notebooks log runs to the project's model experiments (GitLab's MLflow API). Only the address:
+# each member authenticates with a token of their own (MLFLOW_TRACKING_TOKEN), never a shared one.
+c.KubeSpawner.environment.update({
+    "MLFLOW_TRACKING_URI": get_config("custom.gitlabUrl").rstrip("/") + "/api/v4/projects/" + os.environ["GITLAB_PROJECT_ID"] + "/ml/mlflow",
+})
 `.trimStart();
 
 /**

@@ -8,7 +8,7 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ADMIN_FROM_GITLAB_HOOK, MEMBER_PROFILES_CONFIG } from "../../infra/workspaces/hub-values";
+import { ADMIN_FROM_GITLAB_HOOK, GITLAB_PROJECT_CONFIG, MEMBER_PROFILES_CONFIG } from "../../infra/workspaces/hub-values";
 import { valuesFor } from "./fixtures";
 
 const python = spawnSync("python3", ["--version"]).status === 0;
@@ -31,7 +31,11 @@ from types import SimpleNamespace
 from kubernetes_asyncio.client.exceptions import ApiException
 
 class Section(SimpleNamespace):
-    pass
+    # An unset container setting reads as an empty one (traitlets' LazyConfigValue supports update()).
+    def __getattr__(self, name):
+        value = {}
+        setattr(self, name, value)
+        return value
 class Config(dict):
     def __getattr__(self, name):
         return self.setdefault(name, Section())
@@ -40,6 +44,9 @@ exec(open(sys.argv[1]).read(), {"c": c})
 
 async def main():
     case = json.loads(os.environ["CASE"])
+    if case["hook"] == "project":
+        print("PROJECT " + json.dumps({"allowed": c.GitLabOAuthenticator.allowed_project_ids, "environment": c.KubeSpawner.environment}))
+        return
     if case["hook"] == "profiles":
         class Api:
             async def read_namespaced_config_map(self, name, namespace):
@@ -72,6 +79,7 @@ asyncio.run(main())
         fs.writeFileSync(path.join(dir, "driver.py"), DRIVER);
         fs.writeFileSync(path.join(dir, "profiles.py"), MEMBER_PROFILES_CONFIG);
         fs.writeFileSync(path.join(dir, "admin.py"), ADMIN_FROM_GITLAB_HOOK);
+        fs.writeFileSync(path.join(dir, "project.py"), GITLAB_PROJECT_CONFIG);
     });
     afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -100,6 +108,13 @@ asyncio.run(main())
     it("refuses a member whose entry allows no profile", () => {
         const out = run("profiles.py", { hook: "profiles", namespace: "jupyterhub-gus", user: "gus", configMap: { profiles: "[]" } });
         expect(out).toMatch(/REFUSED .*No notebook profile is allowed for gus/);
+    });
+
+    it("admits the project's members and gives every notebook the project's tracking address, and no token", () => {
+        const out = run("project.py", { hook: "project" }, { GITLAB_PROJECT_ID: "4242" });
+        const seen = JSON.parse(out.split("PROJECT ")[1]!) as { allowed: number[]; environment: Record<string, string> };
+        expect(seen.allowed).toEqual([4242]);
+        expect(seen.environment).toEqual({ MLFLOW_TRACKING_URI: `${String((values.custom as { gitlabUrl: string }).gitlabUrl).replace(/\/$/, "")}/api/v4/projects/4242/ml/mlflow` });
     });
 
     it("makes a GitLab Maintainer of the project a hub admin, asking GitLab with the user's own token", () => {

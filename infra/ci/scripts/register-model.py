@@ -113,7 +113,8 @@ def main():
     published = {}
     for f in files:
         relative = f.as_posix()
-        status, body = call("PUT", f"{uploads}/{urllib.parse.quote(relative)}", headers={"JOB-TOKEN": job_token}, data=f.read_bytes())
+        # The model-package API takes the job token as a Bearer token (lib/api/ml_model_packages.rb, http_bearer_token).
+        status, body = call("PUT", f"{uploads}/{urllib.parse.quote(relative)}", headers={"Authorization": f"Bearer {job_token}"}, data=f.read_bytes())
         if status not in (200, 201):
             sys.exit(f"register-model: upload of {relative} failed: HTTP {status} {body}")
         published[relative] = f.stat().st_size

@@ -9,6 +9,17 @@ import { canPushTo } from "./repository";
 const ACTIONS = ["create", "update", "delete", "move", "chmod"] as const;
 
 export function registerCommitRoutes(core: EmulatorCore): void {
+    // `get ':id/repository/commits/:sha/merge_requests'` (lib/api/commits.rb): authorize_read_code!,
+    // then the merge requests that contain the commit (MergeRequestsFinder on the commit's sha,
+    // which includes the merge commit a merge made); 404 'Commit' for an unknown sha is not
+    // modelled (commits here are the branch heads and merge commits tests record).
+    core.route("GET", "/projects/:id/repository/commits/:sha/merge_requests", (ctx) => {
+        const p = core.findProject(ctx.params[0]!, ctx.userId);
+        core.requireReadCode(p, ctx.userId);
+        const sha = ctx.params[1]!;
+        return [200, core.paginate(ctx, p.mergeRequests.filter((m) => m.merge_commit_sha === sha))];
+    });
+
     const commitId = () => [0, 1, 2, 3, 4].map(() => Math.random().toString(16).slice(2, 10).padEnd(8, "0")).join("");
 
     core.route("POST", "/projects/:id/repository/commits", ({ params, body, userId }: RequestContext) => {

@@ -135,7 +135,18 @@ export interface ProjectState {
     approvalSettings: { reset_approvals_on_push: boolean; merge_requests_author_approval: boolean; merge_requests_disable_committers_approval: boolean };
     /** File contents (text) per branch. */
     files: Map<string, Map<string, string>>;
-    mergeRequests: { id: number; iid: number; state: string; source_branch: string; target_branch: string; title: string; web_url: string }[];
+    mergeRequests: {
+        id: number;
+        iid: number;
+        state: string;
+        source_branch: string;
+        target_branch: string;
+        title: string;
+        web_url: string;
+        /** The commit a merge made (tests set it when they merge one). */
+        merge_commit_sha?: string | null;
+        description?: string;
+    }[];
     schedules: Map<number, ScheduleState>;
 }
 

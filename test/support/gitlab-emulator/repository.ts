@@ -175,7 +175,17 @@ export function registerRepositoryRoutes(core: EmulatorCore): void {
         if (open) throw new HttpError(409, { message: [`Another open merge request already exists for this source branch: !${open.iid}`] });
         // iids count up from 1 per project (app/models/merge_request.rb `has_internal_id :iid, scope: :target_project`).
         const iid = p.mergeRequests.length + 1;
-        const mr = { id: core.nextId(), iid, state: "opened", source_branch: String(body.source_branch), target_branch: String(body.target_branch), title: String(body.title), web_url: `${p.web_url}/-/merge_requests/${iid}` };
+        const mr = {
+            id: core.nextId(),
+            iid,
+            state: "opened",
+            source_branch: String(body.source_branch),
+            target_branch: String(body.target_branch),
+            title: String(body.title),
+            description: String(body.description ?? ""),
+            web_url: `${p.web_url}/-/merge_requests/${iid}`,
+            merge_commit_sha: null,
+        };
         p.mergeRequests.push(mr);
         return [201, mr];
     });

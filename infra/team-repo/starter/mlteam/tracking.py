@@ -20,6 +20,10 @@ from typing import Any
 API = "api/2.0/mlflow"
 # MLflow's limits on one log-batch call: 1000 metrics, 100 params, 100 tags.
 MAX_METRICS_PER_BATCH = 1000
+# GitLab's: keys of 250 characters, param values of 250, tag values of 5000; a longer one fails the whole call.
+MAX_KEY = 250
+MAX_PARAM_VALUE = 250
+MAX_TAG_VALUE = 5000
 
 
 class TrackingError(Exception):
@@ -76,7 +80,7 @@ class MlflowRest:
         return str(self.call("POST", "experiments/create", {"name": name})["experiment_id"])
 
     def create_run(self, experiment_id: str, run_name: str, tags: dict[str, str]) -> str:
-        tag_list = [{"key": k, "value": v} for k, v in tags.items()]
+        tag_list = [{"key": k[:MAX_KEY], "value": str(v)[:MAX_TAG_VALUE]} for k, v in tags.items()]
         body = {"experiment_id": experiment_id, "run_name": run_name, "start_time": _now_ms(), "tags": tag_list}
         info = self.call("POST", "runs/create", body)["run"]["info"]
         return str(info.get("run_id") or info["run_uuid"])
@@ -148,7 +152,7 @@ class Tracker:
             flat = flatten(params)
             keys = sorted(flat)
             for i in range(0, len(keys), 100):  # MLflow takes at most 100 params a call
-                client.log_batch(self.run_id, params={k: flat[k][:6000] for k in keys[i : i + 100]})
+                client.log_batch(self.run_id, params={k[:MAX_KEY]: flat[k][:MAX_PARAM_VALUE] for k in keys[i : i + 100]})
 
         self._guard(f"starting a run in experiment {experiment!r}", begin)
 
