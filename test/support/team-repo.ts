@@ -33,6 +33,8 @@ export function newTeamRepo(dir: string): TeamRepo {
     fs.mkdirSync(home, { recursive: true });
     git(dir, home, ["init", "--quiet", "--bare", "--initial-branch=main", origin]);
     git(dir, home, ["clone", "--quiet", origin, work]);
+    // gitlab-ci-local keeps its state and job output in the checkout: never part of a commit.
+    fs.appendFileSync(path.join(work, ".git/info/exclude"), ".gitlab-ci-local/\n.gcl-home/\n");
     const repo: TeamRepo = {
         origin,
         work,
