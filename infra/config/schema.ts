@@ -9,6 +9,7 @@
 import { z } from "zod";
 import { PACKAGE_NAME } from "../ci/pipeline";
 import { DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSIONS, KubernetesVersion } from "../cluster/kubernetes-versions";
+import { diskPerformanceKeys, imageCacheSchema, imageSizeSchema, pullThroughCacheSchema, warmCapacitySchema } from "./schema-cold-start";
 
 /** The Pulumi project name, which is also the stack-file key namespace. */
 export const PROJECT = "ml-team-env";
@@ -63,6 +64,8 @@ export const environmentSchema = z.strictObject({
     prePullOnUserNodes: z.boolean().default(true),
     /** Name of the image pull Secret created in each namespace when `registryDockerConfigJson` is set. @default "environment-image-pull" */
     pullSecretName: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/).default("environment-image-pull"),
+    /** The image's compressed and unpacked size in GiB, for the cold-start budget. @default 7 and 16 (an estimate; doctor reads the compressed size) */
+    imageSizeGiB: imageSizeSchema.optional(),
 });
 
 // --- cluster ------------------------------------------------------------------------
@@ -92,6 +95,9 @@ export const userNodePoolSchema = z.strictObject({
     /** Per availability zone. */
     maxSize: nodeGroupSizes.maxSize.default(3),
     diskSizeGiB: int("root volume size in GiB").min(50, { error: "must be at least 50 GiB: the environment image is large" }).default(100),
+    ...diskPerformanceKeys,
+    /** Opt-in minimum nodes per zone during working hours. */
+    warmCapacity: warmCapacitySchema.optional(),
 });
 
 export const GPU_AMI_TYPES = ["AL2023_x86_64_NVIDIA", "BOTTLEROCKET_x86_64_NVIDIA"] as const;
@@ -107,6 +113,11 @@ export const gpuNodePoolSchema = z.strictObject({
     diskSizeGiB: int("root volume size in GiB").min(100, { error: "must be at least 100 GiB: CUDA images are large" }).default(200),
     /** GPUs per node; derived from the instance types when they are known. */
     gpusPerNode: posInt("GPUs on one node").optional(),
+    ...diskPerformanceKeys,
+    /** (Bottlerocket) a data volume restored from a snapshot that holds the environment image: no pull on a new node. */
+    imageCache: imageCacheSchema.optional(),
+    /** Opt-in minimum GPU nodes per zone during working hours. */
+    warmCapacity: warmCapacitySchema.optional(),
 });
 
 const existingVpc = z.strictObject({
@@ -147,6 +158,8 @@ const eksCluster = z.strictObject({
     systemNodeGroup: systemNodeGroupSchema.default(systemNodeGroupSchema.parse({})),
     userNodePool: userNodePoolSchema.default(userNodePoolSchema.parse({})),
     gpuNodePool: gpuNodePoolSchema.default(gpuNodePoolSchema.parse({})),
+    /** Pull the environment image from a public registry through an ECR pull-through cache (layers over the S3 gateway endpoint). */
+    imagePullThroughCache: pullThroughCacheSchema.optional(),
 });
 
 const existingCluster = z.strictObject({

@@ -7,6 +7,7 @@ import { BranchModel, buildBranchModel } from "../branch-model/branch-model";
 import { EnvironmentImage, parseEnvironmentImage } from "../environment/environment-image";
 import { nearest } from "./nearest";
 import { memberSchema, PROJECT, SECRET_KEYS, SecretKey, StackConfig, stackConfigSchema, TeamMember } from "./schema";
+import { checkColdStart, imageAsPulled } from "./validate-cold-start";
 import { CheckContext, checkEksCluster, checkExistingCluster, checkWorkloadsFit, clusterPools, GpuCapacity, jobWorkloads, profileWorkloads } from "./validate-cluster";
 
 export type { GpuCapacity } from "./validate-cluster";
@@ -251,6 +252,10 @@ export function validateStackConfig(raw: Record<string, unknown>, options: Valid
         capacity = checkExistingCluster(cluster);
         needSecret(SECRET_KEYS.kubeconfig, "cluster.mode 'existing' reaches the cluster through it", "pulumi config set --secret kubeconfig < path/to/kubeconfig");
     }
+    // How nodes get the image: through the ECR pull-through cache when set, and how fast (volume, parallel pulls, cache, warm nodes).
+    let image = parsedImage?.ok ? parsedImage.image : undefined;
+    if (cluster?.mode === "eks" && image) image = imageAsPulled(cluster, image, ctx);
+    if (cluster?.mode === "eks" && environment) checkColdStart(cluster, environment, image, jupyterhub?.idleTimeoutMinutes ?? 60, ctx);
     if (cluster && environment) {
         const pools = clusterPools(cluster, environment);
         if (jupyterhub) checkWorkloadsFit(profileWorkloads(jupyterhub.profiles), pools, ctx);
@@ -319,7 +324,7 @@ export function validateStackConfig(raw: Record<string, unknown>, options: Valid
     }
     needSecret(SECRET_KEYS.jupyterhubOAuthClientSecret, "JupyterHub's GitLab login needs the OAuth application's secret", "pulumi config set --secret jupyterhubOAuthClientSecret");
 
-    if (errors.length > 0 || !parsedImage?.ok || !environment || !cluster || !gitlab || !jupyterhub || !runners || !sections.ci || !team || !capacity) return { ok: false, errors, warnings, missingSecrets };
+    if (errors.length > 0 || !image || !environment || !cluster || !gitlab || !jupyterhub || !runners || !sections.ci || !team || !capacity) return { ok: false, errors, warnings, missingSecrets };
     return {
         ok: true,
         warnings,
@@ -328,7 +333,7 @@ export function validateStackConfig(raw: Record<string, unknown>, options: Valid
             ...(sections as StackConfig),
             jupyterhub: { ...jupyterhub, https },
             stack: options.stack,
-            image: parsedImage.image,
+            image,
             branchModel: buildBranchModel(sections.branchModel),
             gpuCapacity: capacity,
             secretsPresent,
