@@ -14,6 +14,22 @@ import { NvidiaDevicePlugin } from "./nvidia-device-plugin";
 import { ServiceAccountRole } from "./service-account-role";
 import { StorageClasses } from "./storage-classes";
 import { amiShipsDevicePlugin, ZonalNodePool } from "./zonal-node-pool";
+import { NodeImageSettings, nodeImageSettings, PoolImageSettings } from "../cold-start/node-image-settings";
+import { ImagePullThroughCache, ImagePullThroughCacheArgs } from "./image-pull-through-cache";
+import { nodeUserData } from "./node-user-data";
+
+/** A pool's image volume, user data and warm capacity, from its image settings. */
+export function poolImageArgs(amiType: string, s: PoolImageSettings) {
+    return {
+        imageVolume: {
+            throughputMiBps: s.throughputMiBps,
+            iops: s.iops,
+            ...(s.imageCache ? { snapshot: { snapshotId: s.imageCache.snapshotId, initializationRateMiBps: s.imageCache.initializationRateMiBps } } : {}),
+        },
+        ...(nodeUserData(amiType, s.fastImagePull) ? { userData: nodeUserData(amiType, s.fastImagePull)! } : {}),
+        ...(s.warmCapacity ? { warmCapacity: s.warmCapacity } : {}),
+    };
+}
 
 /** The access policy that makes a principal cluster admin under access entries. */
 export const CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
@@ -42,6 +58,13 @@ export interface GpuClusterArgs {
     readonly gpusPerNode: number;
     /** Tags for every AWS resource, nodes and their volumes included. @default {} */
     readonly tags?: Record<string, string>;
+    /**
+     * How the GPU and user pools get the environment image: volume performance, parallel pulls,
+     * image cache, warm capacity. @default derived from `cluster` for a 7/16 GiB image outside AWS
+     */
+    readonly nodeImage?: NodeImageSettings;
+    /** An ECR pull-through cache for the environment image's registry. @default none */
+    readonly imagePullThroughCache?: Omit<ImagePullThroughCacheArgs, "nodeRoleName" | "region">;
 }
 
 /**
@@ -164,10 +187,23 @@ export class GpuCluster extends pulumi.ComponentResource implements ClusterHandl
             { ...pool("system", sys.instanceTypes), subnetIds: privateSubnetIds, amiType: "AL2023_x86_64_STANDARD", minSize: sys.minSize, desiredSize: sys.desiredSize, maxSize: sys.maxSize, diskSizeGiB: sys.diskSizeGiB, spanZones: true },
             { ...childOpts, ...beforeNodes },
         );
+        const nodeImage = args.nodeImage ?? nodeImageSettings(c, { registry: "" }, 60);
+        if (args.imagePullThroughCache) {
+            new ImagePullThroughCache(`${name}-image-cache`, { ...args.imagePullThroughCache, region: c.region, nodeRoleName: nodeRole.name }, childOpts);
+        }
         const user = c.userNodePool;
         new ZonalNodePool(
             `${name}-user`,
-            { ...pool("user", user.instanceTypes), subnetIds: privateSubnetIds, amiType: "AL2023_x86_64_STANDARD", minSize: user.minSize, desiredSize: user.desiredSize, maxSize: user.maxSize, diskSizeGiB: user.diskSizeGiB },
+            {
+                ...pool("user", user.instanceTypes),
+                subnetIds: privateSubnetIds,
+                amiType: "AL2023_x86_64_STANDARD",
+                minSize: user.minSize,
+                desiredSize: user.desiredSize,
+                maxSize: user.maxSize,
+                diskSizeGiB: user.diskSizeGiB,
+                ...poolImageArgs("AL2023_x86_64_STANDARD", nodeImage.user),
+            },
             { ...childOpts, ...beforeNodes },
         );
         const gpu = c.gpuNodePool;
@@ -183,6 +219,7 @@ export class GpuCluster extends pulumi.ComponentResource implements ClusterHandl
                 desiredSize: gpu.desiredSize,
                 maxSize: gpu.maxSize,
                 diskSizeGiB: gpu.diskSizeGiB,
+                ...poolImageArgs(gpu.amiType, nodeImage.gpu),
             },
             { ...childOpts, ...beforeNodes },
         );

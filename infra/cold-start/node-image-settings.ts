@@ -4,10 +4,9 @@
  * the image cache. Derived once from the validated config; the cluster and the budget both
  * read it, so they cannot disagree.
  */
-import type { EksClusterConfig, EnvironmentConfig } from "../config/schema";
+import type { EksClusterConfig } from "../config/schema";
 import type { ImageCacheConfig, WarmCapacityConfig } from "../config/schema-cold-start";
 import { INSTANCE_TYPES, smallestInstanceType } from "../cluster/instance-types";
-import type { EnvironmentImage } from "../environment/environment-image";
 import { ImageSource } from "./budget";
 import { nodeHoursPerStart, paysForItself } from "./disk-choice";
 import { DEFAULT_IMAGE_GIB } from "./figures";
@@ -17,7 +16,7 @@ import { GP3, iopsFor } from "./gp3";
 export const ECR_HOST = /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$/;
 
 /** Where nodes pull the image from: ECR (through the S3 gateway endpoint) or outside AWS (through the NAT gateway). */
-export function imageSourceOf(image: Pick<EnvironmentImage, "registry">): ImageSource {
+export function imageSourceOf(image: { readonly registry: string }): ImageSource {
     return ECR_HOST.test(image.registry) ? "ecr" : "external";
 }
 
@@ -68,9 +67,9 @@ function poolThroughput(pool: { instanceTypes: readonly string[]; diskThroughput
 }
 
 /** The pools' image settings for an EKS config; `idleTimeoutMinutes` (the hub's culling) sets how long a node lives per start. */
-export function nodeImageSettings(cluster: EksClusterConfig, environment: EnvironmentConfig, image: Pick<EnvironmentImage, "registry">, idleTimeoutMinutes: number): NodeImageSettings {
+export function nodeImageSettings(cluster: EksClusterConfig, image: { readonly registry: string; readonly sizeGiB?: { compressed: number; unpacked: number } | undefined }, idleTimeoutMinutes: number): NodeImageSettings {
     const source = imageSourceOf(image);
-    const imageGiB = environment.imageSizeGiB ?? DEFAULT_IMAGE_GIB;
+    const imageGiB = image.sizeGiB ?? DEFAULT_IMAGE_GIB;
     const hours = nodeHoursPerStart(idleTimeoutMinutes);
     const gpuPool = cluster.gpuNodePool;
     const gpuFast = effectiveFastImagePull(gpuPool.amiType, gpuPool.fastImagePull, gpuPool.imageCache);

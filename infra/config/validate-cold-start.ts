@@ -112,7 +112,7 @@ export function checkColdStart(c: EksClusterConfig, environment: EnvironmentConf
     checkWarmCapacity(c.gpuNodePool.warmCapacity, c.gpuNodePool.maxSize, ["cluster", "gpuNodePool"], ctx);
     checkWarmCapacity(c.userNodePool.warmCapacity, c.userNodePool.maxSize, ["cluster", "userNodePool"], ctx);
     // Throughput derivation needs known instance types; unknown ones are reported elsewhere.
-    const settings = nodeImageSettings(c, environment, image ?? { registry: "unknown" }, idleTimeoutMinutes);
+    const settings = nodeImageSettings(c, { registry: image?.registry ?? "unknown", sizeGiB: environment.imageSizeGiB }, idleTimeoutMinutes);
     checkDisk(c.gpuNodePool, settings.gpu, ["cluster", "gpuNodePool"], ctx);
     checkDisk(c.userNodePool, settings.user, ["cluster", "userNodePool"], ctx);
 }

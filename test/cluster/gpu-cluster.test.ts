@@ -71,10 +71,10 @@ describe("GpuCluster (EKS mode, dev stack)", () => {
         expect(JSON.parse(vpcCni.inputs.configurationValues)).toEqual({ enableNetworkPolicy: "false", env: { ANNOTATE_POD_IP: "true" } });
     });
 
-    it("requires IMDSv2, encrypts a 200 GiB gp3 root volume, and tags GPU instances and volumes for cost allocation", () => {
+    it("requires IMDSv2, encrypts a 200 GiB gp3 root volume at the throughput that pays for itself, and tags GPU instances and volumes for cost allocation", () => {
         const lt = byName(resources, "aws:ec2/launchTemplate:LaunchTemplate", "dev-cluster-gpu");
         expect(lt.metadataOptions).toEqual({ httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 });
-        expect(lt.blockDeviceMappings).toEqual([{ deviceName: "/dev/xvda", ebs: { volumeSize: 200, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" } }]);
+        expect(lt.blockDeviceMappings).toEqual([{ deviceName: "/dev/xvda", ebs: { volumeSize: 200, volumeType: "gp3", encrypted: "true", throughput: 250, iops: 3000, deleteOnTermination: "true" } }]);
         for (const spec of lt.tagSpecifications) expect(spec.tags).toMatchObject({ "ml-team-env/stack": "dev", "ml-team-env/cluster": "dev-ml-team" });
         expect(lt.tagSpecifications.map((t: { resourceType: string }) => t.resourceType)).toEqual(["instance", "volume"]);
         for (const ng of groups("dev-cluster-gpu-")) expect(ng.inputs.tags).toMatchObject({ "ml-team-env/stack": "dev" });

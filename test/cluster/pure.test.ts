@@ -66,7 +66,7 @@ describe("GPU pool helpers", () => {
     });
 
     it("keeps pods away from node credentials: IMDSv2 with hop limit 1", () => {
-        const lt = nodeLaunchTemplateArgs({ amiType: "AL2023_x86_64_NVIDIA", diskSizeGiB: 300, tags: {} });
+        const lt = nodeLaunchTemplateArgs({ amiType: "AL2023_x86_64_NVIDIA", volume: { sizeGiB: 300 }, tags: {} });
         expect(lt.metadataOptions).toEqual({ httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 });
     });
 });
