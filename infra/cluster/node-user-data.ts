@@ -9,7 +9,8 @@
  *   misspelt key would be dropped silently on the node.
  * - Bottlerocket: TOML settings, which EKS merges with its own `settings.kubernetes`.
  */
-import { stringify } from "yaml";
+import { parse as parseToml } from "smol-toml";
+import { parse as parseYaml, stringify } from "yaml";
 import { NodeConfig, nodeConfigSchema } from "./nodeadm-api";
 
 /** The MIME boundary of the user data; any string that cannot occur in the parts. */
@@ -58,4 +59,20 @@ export function nodeUserData(amiType: string, fastImagePull: boolean): string | 
     if (!fastImagePull) return undefined;
     const text = amiType.startsWith("BOTTLEROCKET") ? bottlerocketParallelPullToml() : nodeadmUserData([fastImagePullNodeConfig()]);
     return Buffer.from(text, "utf8").toString("base64");
+}
+
+/** What a launch template's user data turns on, in a few words (for the plan): nodeadm feature gates, Bottlerocket's snapshotter and pull mode. */
+export function userDataSummary(base64: string): string {
+    const text = Buffer.from(base64, "base64").toString("utf8");
+    if (/^MIME-Version:/m.test(text)) {
+        const gates = [...text.matchAll(/Content-Type: application\/node\.eks\.aws\n\n([\s\S]*?)(?=\n--)/g)].flatMap((m) => {
+            const config = parseYaml(m[1]!) as NodeConfig;
+            return Object.entries(config.spec?.featureGates ?? {}).map(([gate, on]) => `${gate}=${String(on)}`);
+        });
+        return `nodeadm NodeConfig${gates.length ? ` (featureGates: ${gates.join(", ")})` : ""}`;
+    }
+    const toml = parseToml(text) as { settings?: { "container-runtime"?: { snapshotter?: string }; "container-runtime-plugins"?: { "soci-snapshotter"?: { "pull-mode"?: string } } } };
+    const snapshotter = toml.settings?.["container-runtime"]?.snapshotter;
+    const mode = toml.settings?.["container-runtime-plugins"]?.["soci-snapshotter"]?.["pull-mode"];
+    return `Bottlerocket settings${snapshotter ? ` (snapshotter ${snapshotter}${mode ? `, ${mode}` : ""})` : ""}`;
 }

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { createCluster } from "../../infra/cluster";
 import { MANAGED_POLICIES } from "../../infra/cluster/iam-policies";
+import { userDataSummary } from "../../infra/cluster/node-user-data";
 import { RecordedResource } from "../../infra/plan/mock-runtime";
 import { checkFit, podFromSpec } from "../../infra/scheduling/fit";
 import { ofType, one, runComponents } from "../harness";
@@ -61,6 +62,16 @@ describe("GpuCluster (EKS mode, dev stack)", () => {
         expect(sys[0]!.inputs.subnetIds).toHaveLength(2);
         expect(sys[0]!.inputs.taints).toEqual([]);
         expect(sys[0]!.inputs.labels).toEqual({ "ml-team-env/pool": "system" });
+    });
+
+    it("turns nodeadm's FastImagePull on in the GPU and user launch templates, not the system one (its m6i.large is below the AMI's threshold)", () => {
+        const gates = (name: string) => {
+            const lt = byName(resources, "aws:ec2/launchTemplate:LaunchTemplate", name);
+            return lt.userData === undefined ? undefined : userDataSummary(lt.userData);
+        };
+        expect(gates("dev-cluster-gpu")).toBe("nodeadm NodeConfig (featureGates: FastImagePull=true)");
+        expect(gates("dev-cluster-user")).toBe("nodeadm NodeConfig (featureGates: FastImagePull=true)");
+        expect(gates("dev-cluster-system")).toBeUndefined();
     });
 
     it("creates the vpc-cni add-on before every node group (nodes without aws-node stay NotReady)", () => {
