@@ -12,6 +12,8 @@ import { runAwsChecks } from "./aws-preflight";
 import { gitlabChecks, noTokenChecks } from "./gitlab-checks";
 import { GitLabUnreachableError, readGitLabFacts } from "./gitlab-facts";
 import { CheckResult, DoctorReport } from "./report";
+import { imageCheck } from "./image-check";
+import { ReadManifestOptions } from "../environment/image-manifest";
 
 export interface DoctorInput {
     readonly stack: string;
@@ -31,6 +33,8 @@ export interface DoctorDeps {
     readonly today?: Date;
     /** Progress lines (stderr in the CLI). */
     readonly progress?: (line: string) => void;
+    /** How the image registry is reached (tests point it at a local registry). @default HTTPS to the image's registry */
+    readonly registry?: Omit<ReadManifestOptions, "dockerConfigJson">;
 }
 
 function configError(e: ConfigError): string {
@@ -63,6 +67,9 @@ export async function runDoctor(input: DoctorInput, deps: DoctorDeps): Promise<D
     const warnings = preview.warnings.filter((w) => !secretWarnings.has(w));
     const checks: CheckResult[] = [{ id: "config.valid", group: "config", title: "config", status: "ok", summary: `${stackFile} is valid`, ...(warnings.length > 0 ? { details: warnings.map((w) => `warning: ${w}`) } : {}) }];
     checks.push(secretsCheck(preview.missingSecrets, config, env));
+
+    progress(`reading the manifest of ${config.image.reference}...`);
+    checks.push(await imageCheck(config, env, deps.registry));
 
     const targets: DoctorReport["targets"] = { gitlab: config.gitlab.url, ...(config.cluster.mode === "eks" ? { aws: config.cluster.region } : {}) };
     let gitlabUnreachable: string | undefined;
