@@ -15,6 +15,7 @@ import { JupyterHub } from "./workspaces/jupyterhub";
 import { HubHttps } from "./workspaces/hub-values";
 import { TeamSecrets } from "./config/load";
 import { TeamConfig } from "./config/validate";
+import { coldStartSummary } from "./cold-start/summary";
 
 /** The team pipeline and its schedule from the validated config. */
 export function teamPipelineFor(config: TeamConfig): { text: string; schedule?: ProjectSchedule } {
@@ -66,6 +67,8 @@ export class TeamEnvironment extends pulumi.ComponentResource {
     readonly jupyterhubDnsRecord: pulumi.Output<string>;
     /** Each member's notebook namespace. */
     readonly memberNamespaces: pulumi.Output<Record<string, string>>;
+    /** The modelled wait for a GPU notebook from zero, and warm capacity's monthly list price (EKS only). */
+    readonly coldStart: pulumi.Output<Record<string, string> | undefined>;
 
     constructor(name: string, args: TeamEnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ml-team-env:index:TeamEnvironment", name, {}, opts);
@@ -149,7 +152,9 @@ export class TeamEnvironment extends pulumi.ComponentResource {
         this.jupyterhubUrl = hub.url;
         this.jupyterhubDnsRecord = hub.dnsRecord;
         this.memberNamespaces = hub.memberNamespaces;
+        this.coldStart = pulumi.output(coldStartSummary(config));
         this.registerOutputs({
+            coldStart: this.coldStart,
             image: this.image,
             branchRules: this.branchRules,
             clusterName: this.clusterName,

@@ -4,6 +4,7 @@ import { userDataSummary } from "../../infra/cluster/node-user-data";
 import { RecordedResource } from "../../infra/plan/mock-runtime";
 import { ofType, one, runComponents } from "../harness";
 import { stackConfig } from "./fixtures";
+import { coldStartSummary } from "../../infra/cold-start/summary";
 
 const DIGEST = `sha256:${"c".repeat(64)}`;
 
@@ -60,5 +61,15 @@ describe("cold-start options in the plan (EKS, every option on)", () => {
         expect(policy.Statement).toEqual([
             { Sid: "PullThroughCacheImport", Effect: "Allow", Action: ["ecr:BatchImportUpstreamImage", "ecr:CreateRepository"], Resource: "arn:aws:ecr:us-west-2:123456789012:repository/quay/*" },
         ]);
+    });
+
+    it("says in the stack output what a cold GPU notebook takes and what warm capacity costs per month at list price", () => {
+        expect(coldStartSummary(stackConfig("dev", allOptions))).toEqual({
+            gpuNotebookFromZero: expect.stringMatching(/^2 min \d\d s \(modelled/),
+            gpuWarmCapacity: expect.stringMatching(/^2 node\(s\) × 239 h\/month ≈ \$\d+\/month at list price \(g5.xlarge/),
+            // 7:30–18:00 on weekdays: 10.5 h × 261 days / 12.
+            userWarmCapacity: expect.stringMatching(/^2 node\(s\) × 228 h\/month ≈ \$93\/month at list price \(m6i.xlarge/),
+        });
+        expect(coldStartSummary(stackConfig("onprem"))).toBeUndefined();
     });
 });
