@@ -20,13 +20,14 @@ import { nodeUserData } from "./node-user-data";
 
 /** A pool's image volume, user data and warm capacity, from its image settings. */
 export function poolImageArgs(amiType: string, s: PoolImageSettings) {
+    const userData = nodeUserData(amiType, s.fastImagePull);
     return {
         imageVolume: {
             throughputMiBps: s.throughputMiBps,
             iops: s.iops,
             ...(s.imageCache ? { snapshot: { snapshotId: s.imageCache.snapshotId, initializationRateMiBps: s.imageCache.initializationRateMiBps } } : {}),
         },
-        ...(nodeUserData(amiType, s.fastImagePull) ? { userData: nodeUserData(amiType, s.fastImagePull)! } : {}),
+        ...(userData ? { userData } : {}),
         ...(s.warmCapacity ? { warmCapacity: s.warmCapacity } : {}),
     };
 }
