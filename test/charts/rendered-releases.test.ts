@@ -13,8 +13,8 @@ import { HelmTools } from "../support/helm-binary";
 import { KubeObject, objectsOf, packagedChart, packagedCrds, renderedObject, renderKubeVersion, renderRelease, renderReleases, renderToolsOrSkip, StackRender, UNPACKAGED_CHARTS } from "../support/helm-render";
 import { crdChecks, crdsAmong, isBuiltInKind, schemaProblems, SCHEMA_PACKAGE } from "../support/kube-schema";
 import { CHARTS_DIR, chartPackage, RegisteredRelease, registeredReleases } from "../support/registered-releases";
+import { renderedHubValues } from "../support/kubespawner-pod";
 import { runSecrets, secretLeaks } from "../support/secret-scan";
-import { parse } from "yaml";
 
 const tools = renderToolsOrSkip("rendered chart checks (versions, values schema, Kubernetes schema, secrets)");
 const STACKS = ["dev", "onprem"] as const;
@@ -86,8 +86,7 @@ function packageProblems(releases: readonly RegisteredRelease[]): string[] {
 
         it.each(STACKS)("the %s hub reads the settings the package means, merged over the chart's defaults by Helm", (name) => {
             // z2jh hands the hub its merged values in its Secret (templates/hub/secret.yaml).
-            const secret = renderedObject(hub(stacks[name]), "Secret", "hub");
-            const v = parse(Buffer.from(secret.data["values.yaml"], "base64").toString("utf8"));
+            const v = renderedHubValues(hub(stacks[name]));
             // The chart's label that lets notebook pods reach the hub is still on them (extraLabels merged, not replaced).
             expect(v.singleuser.extraLabels).toEqual({ "hub.jupyter.org/network-access-hub": "true" });
             // The hub's netpol stays on, still ignores access labels from other namespaces, and gains the package's rule.
@@ -98,6 +97,9 @@ function packageProblems(releases: readonly RegisteredRelease[]): string[] {
             expect(v.scheduling.userScheduler.enabled).toBe(false);
             expect([v.prePuller.hook.enabled, v.prePuller.continuous.enabled]).toEqual([false, false]);
             expect(v.singleuser.cloudMetadata.blockWithIptables).toBe(false);
+            // Pods without a profile's placement (the chart's user-placeholder) go to the user pool.
+            if (name === "dev") expect([v.singleuser.nodeSelector, v.scheduling.userPods.tolerations]).toEqual([{ "ml-team-env/pool": "user" }, [{ key: "hub.jupyter.org/dedicated", operator: "Equal", value: "user", effect: "NoSchedule" }]]);
+            else expect(v.singleuser.nodeSelector).toEqual({ "node-role.example.org/workloads": "true" });
             // Nothing secret is set in the values the chart merged.
             expect(v.proxy.secretToken ?? "").toBe("");
             expect(v.hub.cookieSecret ?? "").toBe("");
