@@ -10,10 +10,11 @@ import { TeamConfig } from "../../infra/config/validate";
 import { stackConfig } from "../cluster/fixtures";
 import { runStack } from "../harness";
 import { HelmTools } from "../support/helm-binary";
-import { KubeObject, objectsOf, packagedChart, packagedCrds, renderedObject, renderKubeVersion, renderRelease, renderReleases, renderToolsOrSkip, StackRender, UNPACKAGED_CHARTS } from "../support/helm-render";
+import { KubeObject, releaseOf, packagedChart, packagedCrds, renderedObject, renderKubeVersion, renderRelease, renderReleases, renderToolsOrSkip, StackRender, UNPACKAGED_CHARTS } from "../support/helm-render";
 import { crdChecks, crdsAmong, isBuiltInKind, schemaProblems, SCHEMA_PACKAGE } from "../support/kube-schema";
 import { CHARTS_DIR, chartPackage, RegisteredRelease, registeredReleases } from "../support/registered-releases";
 import { renderedHubValues } from "../support/kubespawner-pod";
+import { POD_KINDS } from "../support/rendered-pods";
 import { runSecrets, secretLeaks } from "../support/secret-scan";
 
 const tools = renderToolsOrSkip("rendered chart checks (versions, values schema, Kubernetes schema, secrets)");
@@ -36,7 +37,7 @@ function packageProblems(releases: readonly RegisteredRelease[]): string[] {
 (tools ? describe : describe.skip)("the releases the stacks register, rendered by Helm", () => {
     const stacks = {} as Record<(typeof STACKS)[number], Stack>;
     const helm = tools as HelmTools;
-    const hub = (stack: Stack) => objectsOf(stack.render, "jupyterhub");
+    const hub = (stack: Stack) => releaseOf(stack.render, "jupyterhub").objects;
 
     beforeAll(async () => {
         for (const name of STACKS) {
@@ -52,7 +53,11 @@ function packageProblems(releases: readonly RegisteredRelease[]): string[] {
         // An existing cluster's version is not in its config: the oldest the package supports.
         expect(charts(stacks.onprem)).toEqual(["jupyterhub 4.4.0 @1.33.0"]);
         for (const s of Object.values(stacks)) {
-            for (const r of s.render.rendered) expect({ release: r.release.resourceName, objects: r.objects.length > 0 }).toEqual({ release: r.release.resourceName, objects: true });
+            for (const r of s.render.rendered) {
+                expect({ release: r.release.resourceName, objects: r.objects.length > 0 }).toEqual({ release: r.release.resourceName, objects: true });
+                // Reading only some kinds (parsing no other document) finds exactly those.
+                expect(r.ofKinds([...POD_KINDS, "Secret"])).toEqual(r.objects.filter((o) => [...POD_KINDS, "Secret"].includes(o.kind)));
+            }
             expect(s.render.notRendered.map((n) => n.release.chart)).toEqual(["gitlab-runner", "gitlab-runner"]);
             expect(s.render.rendered.length + s.render.notRendered.length).toBe(registeredReleases(s.resources).length);
         }

@@ -204,7 +204,7 @@ describe("GpuCluster (EKS mode, dev stack)", () => {
 
     (tools ? it : it.skip)("the autoscaler as its chart renders: finds this cluster's groups, assumes its role, runs the cluster's minor, requests what it uses", () => {
         const release = registeredReleases(resources).find((r) => r.chart === "cluster-autoscaler")!;
-        const objects = renderRelease(tools!, release, renderKubeVersion(stackConfig("dev").cluster)).objects;
+        const objects = renderRelease(tools!, release, renderKubeVersion(stackConfig("dev").cluster)).ofKinds(["Deployment", "ServiceAccount"]);
         const pod = renderedPod(renderedPods(objects), "Deployment/cluster-autoscaler-aws-cluster-autoscaler");
         const container = pod.spec.containers![0] as Record<string, any>;
         // The autoscaler's minor must be the cluster's (1.35), at the pinned patch.

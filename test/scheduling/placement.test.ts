@@ -15,10 +15,10 @@ import { addResources, checkFit, NO_RESOURCES, NodeShape, PodShape, podFromSpec 
 import { stackConfig } from "../cluster/fixtures";
 import { ofType, one, runStack } from "../harness";
 import { HelmTools } from "../support/helm-binary";
-import { objectsOf, renderKubeVersion, renderRelease, renderReleases, renderToolsOrSkip, StackRender } from "../support/helm-render";
+import { releaseOf, renderKubeVersion, renderRelease, renderReleases, renderToolsOrSkip, StackRender } from "../support/helm-render";
 import { notebookPodShape, renderedHubValues } from "../support/kubespawner-pod";
 import { registeredReleases } from "../support/registered-releases";
-import { RenderedPod, renderedPod, renderedPods } from "../support/rendered-pods";
+import { POD_KINDS, RenderedPod, renderedPod, renderedPods } from "../support/rendered-pods";
 import { nodeOfGroup, nodesOfPool, recordedDaemonSets, recordedNodeGroups, recordedNodes, RecordedNode, smallestNodeOfPool } from "./recorded-nodes";
 
 const config = stackConfig("dev");
@@ -58,7 +58,7 @@ function landsOnlyOn(pod: PodShape, on: readonly NodeShape[], notOn: readonly No
 
 /** Every rendered pod template, keyed `release/Kind/name`. */
 function podsOf(render: StackRender): Map<string, RenderedPod> {
-    return new Map(render.rendered.flatMap((r) => renderedPods(r.objects).map((p) => [`${r.release.releaseName}/${p.workload}`, p] as const)));
+    return new Map(render.rendered.flatMap((r) => renderedPods(r.ofKinds(POD_KINDS)).map((p) => [`${r.release.releaseName}/${p.workload}`, p] as const)));
 }
 
 /** A runner manager's pod from its chart values (the gitlab-runner chart has no package to render). */
@@ -120,14 +120,14 @@ function runnerManager(resources: readonly RecordedResource[], kind: string): Po
     it("the check fails for the device plugin without its toleration: it lands on no GPU node", () => {
         const release = registeredReleases(resources).find((r) => r.chart === "nvidia-device-plugin")!;
         const broken = renderRelease(helm, { ...release, values: { ...release.values, tolerations: [] } }, renderKubeVersion(cluster));
-        const plugin = renderedPod(renderedPods(broken.objects), "DaemonSet/nvidia-device-plugin").shape;
+        const plugin = renderedPod(renderedPods(broken.ofKinds(POD_KINDS)), "DaemonSet/nvidia-device-plugin").shape;
         for (const n of gpuNodes) expect(checkFit(plugin, n, { asDaemonSet: true })).toEqual({ fits: false, reasons: ["untolerated taint nvidia.com/gpu=true:NoSchedule"] });
     });
 
     it("the check fails for the device plugin values before the fix: the chart's default affinity needs labels GPU nodes lack", () => {
         const release = registeredReleases(resources).find((r) => r.chart === "nvidia-device-plugin")!;
         const placement = { nodeSelector: { "ml-team-env/pool": "gpu" }, tolerations: [{ key: "nvidia.com/gpu", operator: "Equal" as const, value: "true", effect: "NoSchedule" as const }] };
-        const pluginWith = (values: Record<string, unknown>) => renderedPod(renderedPods(renderRelease(helm, { ...release, values }, renderKubeVersion(cluster)).objects), "DaemonSet/nvidia-device-plugin").shape;
+        const pluginWith = (values: Record<string, unknown>) => renderedPod(renderedPods(renderRelease(helm, { ...release, values }, renderKubeVersion(cluster)).ofKinds(POD_KINDS)), "DaemonSet/nvidia-device-plugin").shape;
         // Nodes without the label nodeadm adds only from kubelet 1.35.
         const older = { ...gpuNodes[0]!, labels: Object.fromEntries(Object.entries(gpuNodes[0]!.labels).filter(([k]) => k !== "nvidia.com/gpu.present")) };
         const result = checkFit(pluginWith({ ...placement, failOnInitError: true }), older, { asDaemonSet: true });
@@ -144,7 +144,7 @@ function runnerManager(resources: readonly RecordedResource[], kind: string): Po
     });
 
     it("each GPU profile fits a GPU node of every configured type; each CPU profile fits the user pool; neither lands elsewhere", () => {
-        const values = renderedHubValues(objectsOf(render, "jupyterhub"));
+        const values = renderedHubValues(releaseOf(render, "jupyterhub").ofKinds(["Secret"]));
         const profiles = values.custom.profiles as Record<string, any>[];
         expect(profiles.length).toBeGreaterThan(1);
         for (const p of profiles) {
@@ -155,7 +155,7 @@ function runnerManager(resources: readonly RecordedResource[], kind: string): Po
     });
 
     it("the check fails for an 8 GiB CPU profile on an m6i.large, which has about 7.3 GiB allocatable", () => {
-        const values = renderedHubValues(objectsOf(render, "jupyterhub"));
+        const values = renderedHubValues(releaseOf(render, "jupyterhub").ofKinds(["Secret"]));
         const cpu = (values.custom.profiles as Record<string, any>[]).find((p) => p.slug === "cpu")!;
         expect(cpu.kubespawner_override.mem_guarantee).toBe("8G");
         // A node of the recorded user group, as an m6i.large (validation refuses that pool size, so no run records one).

@@ -32,7 +32,10 @@ export interface RenderedRelease {
     readonly chartFile: string;
     /** `--kube-version` given to Helm. */
     readonly kubeVersion: string;
+    /** Every rendered object (parsed on first use: a CRD chart renders megabytes). */
     readonly objects: readonly KubeObject[];
+    /** The rendered objects of these kinds only, parsing no other document. */
+    ofKinds(kinds: readonly string[]): KubeObject[];
 }
 
 /**
@@ -87,11 +90,28 @@ function helmTemplate(tools: HelmTools, release: RegisteredRelease, chartFile: s
     }
 }
 
-/** The objects of Helm's output (YAML documents; empty ones dropped). */
+/** The objects of YAML text (empty documents dropped). */
 function parseObjects(text: string): KubeObject[] {
     return parseAllDocuments(text)
         .map((d) => d.toJSON() as KubeObject | null)
         .filter((o): o is KubeObject => o !== null && typeof o === "object");
+}
+
+/**
+ * Helm's output as documents, each parsed when first asked for. A document's kind is read from
+ * its top-level `kind:` line (how every chart's template writes it); a document without one is
+ * parsed to be sure.
+ */
+function lazyObjects(text: string): Pick<RenderedRelease, "objects" | "ofKinds"> {
+    const docs = text.split(/^---\s*$/m).map((t) => ({ text: t, kind: /^kind:\s*(\S+)\s*$/m.exec(t)?.[1], parsed: undefined as KubeObject[] | undefined }));
+    const parse = (d: (typeof docs)[number]) => (d.parsed ??= parseObjects(d.text));
+    let all: KubeObject[] | undefined;
+    return {
+        get objects() {
+            return (all ??= docs.flatMap(parse));
+        },
+        ofKinds: (kinds) => docs.filter((d) => d.kind === undefined || kinds.includes(d.kind)).flatMap(parse).filter((o) => kinds.includes(o.kind)),
+    };
 }
 
 const cache = new Map<string, RenderedRelease>();
@@ -106,7 +126,16 @@ export function renderRelease(tools: HelmTools, release: RegisteredRelease, kube
     const key = JSON.stringify([chartFile, release.releaseName, release.namespace, release.skipCrds, kubeVersion, release.values]);
     let rendered = cache.get(key);
     if (!rendered) {
-        rendered = { release, chartFile, kubeVersion, objects: parseObjects(helmTemplate(tools, release, chartFile, kubeVersion)) };
+        const lazy = lazyObjects(helmTemplate(tools, release, chartFile, kubeVersion));
+        rendered = {
+            release,
+            chartFile,
+            kubeVersion,
+            get objects() {
+                return lazy.objects;
+            },
+            ofKinds: lazy.ofKinds,
+        };
         cache.set(key, rendered);
     }
     return rendered;
@@ -152,11 +181,11 @@ export function renderToolsOrSkip(why: string): HelmTools | undefined {
     return helmToolsOrSkip(why);
 }
 
-/** The objects of one rendered release, by its Helm release name. */
-export function objectsOf(render: StackRender, releaseName: string): readonly KubeObject[] {
+/** One rendered release, by its Helm release name. */
+export function releaseOf(render: StackRender, releaseName: string): RenderedRelease {
     const found = render.rendered.find((r) => r.release.releaseName === releaseName);
     if (!found) throw new Error(`no rendered release named ${releaseName} (rendered: ${render.rendered.map((r) => r.release.releaseName).join(", ")})`);
-    return found.objects;
+    return found;
 }
 
 /** The one rendered object of a kind and name. */

@@ -22,6 +22,9 @@ export interface RenderedPod {
     readonly shape: PodShape;
 }
 
+/** The kinds that make pods. */
+export const POD_KINDS = ["Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob"] as const;
+
 function template(o: KubeObject): { metadata?: { labels?: Record<string, string> }; spec: Record<string, any> } | undefined {
     switch (o.kind) {
         case "Pod":

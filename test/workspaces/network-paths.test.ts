@@ -19,6 +19,8 @@ import { namedPorts, renderedPod, renderedPods } from "../support/rendered-pods"
 import { hubFor } from "./fixtures";
 
 const tools = renderToolsOrSkip("network paths under the chart's rendered NetworkPolicies");
+/** What the paths need of the render: the policies, the pods' templates, the hub's values. */
+const KINDS = ["NetworkPolicy", "Deployment", "Secret"];
 
 /** The NetworkPolicies among rendered objects, in the release's namespace (z2jh's templates name none). */
 function renderedPolicies(objects: readonly KubeObject[], namespace: string): Policy[] {
@@ -61,7 +63,7 @@ function crossMemberPaths(policies: readonly Policy[], notebooks: readonly Endpo
     beforeAll(async () => {
         resources = (await runComponents(() => hubFor(config))).resources;
         [release] = registeredReleases(resources) as [RegisteredRelease];
-        const objects = renderRelease(tools!, release, kubeVersion).objects;
+        const objects = renderRelease(tools!, release, kubeVersion).ofKinds(KINDS);
         values = renderedHubValues(objects);
         own = ofType(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy").map((r) => ({ name: `${r.inputs.metadata.namespace}/${r.inputs.metadata.name}`, namespace: r.inputs.metadata.namespace, spec: r.inputs.spec }));
         policies = [...renderedPolicies(objects, release.namespace), ...own];
@@ -75,7 +77,7 @@ function crossMemberPaths(policies: readonly Policy[], notebooks: readonly Endpo
     });
 
     it("evaluates the chart's own policies as rendered: hub, proxy, autohttps and singleuser", () => {
-        expect(renderedPolicies(renderRelease(tools!, release, kubeVersion).objects, release.namespace).map((p) => p.name)).toEqual(["jupyterhub/hub", "jupyterhub/autohttps", "jupyterhub/proxy", "jupyterhub/singleuser"]);
+        expect(renderedPolicies(renderRelease(tools!, release, kubeVersion).ofKinds(KINDS), release.namespace).map((p) => p.name)).toEqual(["jupyterhub/hub", "jupyterhub/autohttps", "jupyterhub/proxy", "jupyterhub/singleuser"]);
     });
 
     it("the notebook reaches the hub API at its cluster-internal name, on 8081", () => {
@@ -87,7 +89,7 @@ function crossMemberPaths(policies: readonly Policy[], notebooks: readonly Endpo
 
     it("the chart's policies alone would block it: that is what the package's hub rules fix", () => {
         const withoutOurRules = { ...release, values: { ...release.values, hub: { ...(release.values.hub as object), networkPolicy: {} } } };
-        const chartOnly = renderedPolicies(renderRelease(tools!, withoutOurRules, kubeVersion).objects, release.namespace);
+        const chartOnly = renderedPolicies(renderRelease(tools!, withoutOurRules, kubeVersion).ofKinds(KINDS), release.namespace);
         expect(allowed([...chartOnly, ...own], pods.alice, pods.hub, 8081)).toMatchObject({ ok: false, why: expect.stringMatching(/ingress of hub denied by jupyterhub\/hub/) });
     });
 
