@@ -30,13 +30,27 @@ interface Watched {
     readonly reads: Set<string>;
 }
 
-/** A deep copy of `value` whose objects record which keys are read. */
-function watch(value: unknown, path: string, nodes: Watched[]): unknown {
-    if (Array.isArray(value)) return value.map((v, i) => watch(v, `${path}[${i}]`, nodes));
+/**
+ * Where kubernetes-models' compiled validators read fewer keys than its own typings declare, so
+ * the watch cannot judge them. Its generator drops every property named `description` (with
+ * the schemas' own descriptions), though PriorityClass, CRD printer columns and JSON schemas
+ * have one: that name is taken as known wherever it appears. And its JSONSchemaProps also lacks
+ * the `x-kubernetes-*` extensions, so the keys of a CRD's `openAPIV3Schema` are not judged
+ * (their values are still type-checked); the rest of a CRD is checked as everything else.
+ */
+const UNREAD_FIELDS: ReadonlySet<string> = new Set(["description"]);
+const UNWATCHED: Readonly<Record<string, RegExp>> = {
+    CustomResourceDefinition: /^spec\.versions\[\d+\]\.schema\.openAPIV3Schema$/,
+};
+
+/** A deep copy of `value` whose objects record which keys are read (except under `unwatched` paths). */
+function watch(value: unknown, path: string, nodes: Watched[], unwatched?: RegExp): unknown {
+    if (unwatched?.test(path)) return value;
+    if (Array.isArray(value)) return value.map((v, i) => watch(v, `${path}[${i}]`, nodes, unwatched));
     if (value === null || typeof value !== "object") return value;
     const node: Watched = { path, keys: Object.keys(value), reads: new Set() };
     nodes.push(node);
-    const copy = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, watch(v, path ? `${path}.${k}` : k, nodes)]));
+    const copy = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, watch(v, path ? `${path}.${k}` : k, nodes, unwatched)]));
     return new Proxy(copy, {
         get(target, key, receiver) {
             if (typeof key === "string") node.reads.add(key);
@@ -46,13 +60,13 @@ function watch(value: unknown, path: string, nodes: Watched[]): unknown {
 }
 
 /** Runs a validator that only reports type errors, and reports unread keys as unknown fields. */
-function strictly(validate: (data: unknown) => string[]): Check {
+function strictly(validate: (data: unknown) => string[], unwatched?: RegExp): Check {
     return (data) => {
         const nodes: Watched[] = [];
-        const problems = validate(watch(data, "", nodes));
+        const problems = validate(watch(data, "", nodes, unwatched));
         for (const n of nodes) {
             if (n.reads.size === 0) continue;
-            for (const k of n.keys) if (!n.reads.has(k)) problems.push(`${n.path ? `${n.path}.` : ""}${k}: unknown field`);
+            for (const k of n.keys) if (!n.reads.has(k) && !UNREAD_FIELDS.has(k)) problems.push(`${n.path ? `${n.path}.` : ""}${k}: unknown field`);
         }
         return problems;
     };
@@ -95,7 +109,7 @@ function builtInCheck(apiVersion: string, kind: string): Check | undefined {
         const code = (e as { code?: string }).code;
         if (code !== "MODULE_NOT_FOUND" && code !== "ERR_PACKAGE_PATH_NOT_EXPORTED") throw e;
     }
-    const check = model && model.apiVersion === apiVersion && model.kind === kind ? strictly((data) => modelProblems(model!, data)) : undefined;
+    const check = model && model.apiVersion === apiVersion && model.kind === kind ? strictly((data) => modelProblems(model!, data), UNWATCHED[kind]) : undefined;
     builtIns.set(key, check);
     return check;
 }
