@@ -10,7 +10,7 @@ import { TeamConfig } from "../../infra/config/validate";
 import { stackConfig } from "../cluster/fixtures";
 import { runStack } from "../harness";
 import { HelmTools } from "../support/helm-binary";
-import { KubeObject, releaseOf, packagedChart, packagedCrds, renderedObject, renderKubeVersion, renderRelease, renderReleases, renderToolsOrSkip, StackRender, UNPACKAGED_CHARTS } from "../support/helm-render";
+import { KubeObject, releaseOf, packagedChart, packagedCrds, renderedObject, renderKubeVersion, renderRelease, renderReleases, renderToolsOrSkip, StackRender, templateArgs, UNPACKAGED_CHARTS } from "../support/helm-render";
 import { crdChecks, crdsAmong, isBuiltInKind, schemaProblems, SCHEMA_PACKAGE } from "../support/kube-schema";
 import { CHARTS_DIR, chartPackage, RegisteredRelease, registeredReleases } from "../support/registered-releases";
 import { renderedHubValues } from "../support/kubespawner-pod";
@@ -62,6 +62,15 @@ function packageProblems(releases: readonly RegisteredRelease[]): string[] {
             expect(s.render.rendered.length + s.render.notRendered.length).toBe(registeredReleases(s.resources).length);
         }
         expect(renderKubeVersion(stacks.dev.config.cluster)).toBe("1.35.0");
+    });
+
+    it("renders a release as it is installed: its crds/ unless skipCrds, no test hooks; a release input it cannot reproduce stops it", () => {
+        const release = stacks.dev.render.rendered.find((r) => r.release.chart === "jupyterhub")!.release;
+        const args = templateArgs(release, "chart.tgz", "1.35.0", "values.json");
+        expect(args).toEqual(["template", "jupyterhub", "chart.tgz", "--namespace", "jupyterhub", "--kube-version", "1.35.0", "--include-crds", "--skip-tests", "--values", "values.json"]);
+        expect(templateArgs({ ...release, skipCrds: true }, "chart.tgz", "1.35.0", "values.json")).not.toContain("--include-crds");
+        const recorded = stacks.dev.resources.find((r) => r.urn === release.urn)!;
+        expect(() => registeredReleases([{ ...recorded, inputs: { ...recorded.inputs, postrender: "./kustomize.sh" } }])).toThrow(/dev-jupyterhub: postrender set; teach test\/support\/helm-render\.ts/);
     });
 
     describe("versions", () => {
