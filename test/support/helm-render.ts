@@ -114,7 +114,7 @@ function lazyObjects(text: string): Pick<RenderedRelease, "objects" | "ofKinds">
     };
 }
 
-const cache = new Map<string, RenderedRelease>();
+const cache = new Map<string, Pick<RenderedRelease, "objects" | "ofKinds">>();
 
 /**
  * Renders one release with the real Helm (cached per test file). Throws with Helm's own
@@ -124,21 +124,21 @@ export function renderRelease(tools: HelmTools, release: RegisteredRelease, kube
     const chartFile = chartPackage(release.chart, release.version);
     if (!chartFile) throw new Error(`${release.resourceName}: no package ${release.chart}-${release.version}.tgz in ${CHARTS_DIR}`);
     const key = JSON.stringify([chartFile, release.releaseName, release.namespace, release.skipCrds, kubeVersion, release.values]);
-    let rendered = cache.get(key);
-    if (!rendered) {
-        const lazy = lazyObjects(helmTemplate(tools, release, chartFile, kubeVersion));
-        rendered = {
-            release,
-            chartFile,
-            kubeVersion,
-            get objects() {
-                return lazy.objects;
-            },
-            ofKinds: lazy.ofKinds,
-        };
-        cache.set(key, rendered);
+    let lazy = cache.get(key);
+    if (!lazy) {
+        lazy = lazyObjects(helmTemplate(tools, release, chartFile, kubeVersion));
+        cache.set(key, lazy);
     }
-    return rendered;
+    const parsed = lazy;
+    return {
+        release,
+        chartFile,
+        kubeVersion,
+        get objects() {
+            return parsed.objects;
+        },
+        ofKinds: parsed.ofKinds,
+    };
 }
 
 /** What a stack's releases render to, and the releases that cannot be rendered here, by name. */
