@@ -2,10 +2,14 @@
  * Every Helm release the dev and onprem stacks register, rendered by the real Helm from the
  * packaged chart (test/support/helm-render.ts), and checked as the cluster would take it:
  * the pinned versions are the packages rendered, the chart accepts the values (Helm applies its
- * values.schema.json), every object passes the Kubernetes schema strictly, and no secret of
- * the run is in plain text in any of them. Each check is also shown failing on a broken input.
+ * values.schema.json), every object passes the Kubernetes schema strictly, no secret of the
+ * run is in plain text in any of them, and the onprem hub's pods land where meant (the dev
+ * stack's placement is test/scheduling/placement.test.ts). Each check is also shown failing on
+ * a broken input.
  */
+import { existingNodePools } from "../../infra/cluster/node-pools";
 import { RecordedResource } from "../../infra/plan/mock-runtime";
+import { NodeShape } from "../../infra/scheduling/fit";
 import { TeamConfig } from "../../infra/config/validate";
 import { stackConfig } from "../cluster/fixtures";
 import { runStack } from "../harness";
@@ -16,6 +20,7 @@ import { CHARTS_DIR, chartPackage, RegisteredRelease, registeredReleases } from 
 import { renderedHubValues } from "../support/kubespawner-pod";
 import { POD_KINDS } from "../support/rendered-pods";
 import { runSecrets, secretLeaks } from "../support/secret-scan";
+import { landsOnlyOn, MEANT, notMeantFor, Pool, podsOf } from "../scheduling/meant-pools";
 
 const tools = renderToolsOrSkip("rendered chart checks (versions, values schema, Kubernetes schema, secrets)");
 const STACKS = ["dev", "onprem"] as const;
@@ -71,6 +76,15 @@ function packageProblems(releases: readonly RegisteredRelease[]): string[] {
         expect(templateArgs({ ...release, skipCrds: true }, "chart.tgz", "1.35.0", "values.json")).not.toContain("--include-crds");
         const recorded = stacks.dev.resources.find((r) => r.urn === release.urn)!;
         expect(() => registeredReleases([{ ...recorded, inputs: { ...recorded.inputs, postrender: "./kustomize.sh" } }])).toThrow(/dev-jupyterhub: postrender set; teach test\/support\/helm-render\.ts/);
+    });
+
+    it("the onprem hub's pods land where meant on the nodes its config describes: hub and proxy on the services nodes, the placeholder on the workload nodes", () => {
+        const cluster = stacks.onprem.config.cluster;
+        if (cluster.mode !== "existing") throw new Error("onprem is an existing cluster");
+        const byRole = Object.fromEntries(existingNodePools(cluster).map((p) => [p.role, p.node])) as Record<Pool, NodeShape>;
+        const pods = podsOf(stacks.onprem.render);
+        expect([...pods.keys()].sort()).toEqual(["jupyterhub/Deployment/hub", "jupyterhub/Deployment/proxy", "jupyterhub/StatefulSet/user-placeholder"]);
+        for (const [key, pod] of pods) landsOnlyOn({ ...pod.shape, name: key }, MEANT[key]!.on.map((p) => byRole[p]), notMeantFor(key).map((p) => byRole[p]));
     });
 
     describe("versions", () => {

@@ -8,7 +8,6 @@
  */
 import { EksClusterConfig } from "../../infra/config/schema";
 import { clusterPools } from "../../infra/config/validate-cluster";
-import { existingNodePools } from "../../infra/cluster/node-pools";
 import { devicePluginValues } from "../../infra/cluster/nvidia-device-plugin";
 import { RecordedResource } from "../../infra/plan/mock-runtime";
 import { addResources, checkFit, NO_RESOURCES, NodeShape, PodShape, podFromSpec } from "../../infra/scheduling/fit";
@@ -19,47 +18,15 @@ import { releaseOf, renderKubeVersion, renderRelease, renderReleases, renderTool
 import { notebookPodShape, renderedHubValues } from "../support/kubespawner-pod";
 import { registeredReleases } from "../support/registered-releases";
 import { POD_KINDS, RenderedPod, renderedPod, renderedPods } from "../support/rendered-pods";
+import { landsOnlyOn, MEANT, notMeantFor, Pool, podsOf } from "./meant-pools";
 import { nodeOfGroup, nodesOfPool, recordedDaemonSets, recordedNodeGroups, recordedNodes, RecordedNode, smallestNodeOfPool } from "./recorded-nodes";
 
 const config = stackConfig("dev");
 const cluster = config.cluster as EksClusterConfig;
 const tools = renderToolsOrSkip("placement of the charts' pods, rendered by Helm");
 
-type Pool = "system" | "user" | "gpu";
-
-/**
- * Where each rendered pod template is meant to land, by `release/Kind/name`: the pools it must
- * fit, and (`alsoOn`) pools it may also land on today. A template missing here fails the test,
- * so a new release or chart workload says where it belongs.
- */
-const MEANT: Readonly<Record<string, { on: readonly Pool[]; alsoOn?: readonly Pool[] }>> = {
-    "jupyterhub/Deployment/hub": { on: ["system"] },
-    "jupyterhub/Deployment/proxy": { on: ["system"] },
-    "jupyterhub/Deployment/autohttps": { on: ["system"] },
-    // Zero replicas; scaled up by hand, it holds room for notebooks on user nodes.
-    "jupyterhub/StatefulSet/user-placeholder": { on: ["user"] },
-    "nvidia-device-plugin/DaemonSet/nvidia-device-plugin": { on: ["gpu"] },
-    // Only on nodes labelled nvidia.com/mps.capable (MPS sharing, which the package does not configure): none here.
-    "nvidia-device-plugin/DaemonSet/nvidia-device-plugin-mps-control-daemon": { on: [] },
-    "cluster-autoscaler/Deployment/cluster-autoscaler-aws-cluster-autoscaler": { on: ["system"] },
-    // The operator chart tolerates every taint and selects only Linux nodes; a system node
-    // selector for Calico's control plane is issue 19's (then drop `alsoOn`).
-    "calico/Deployment/tigera-operator": { on: ["system"], alsoOn: ["user", "gpu"] },
-    "calico/Job/tigera-operator-uninstall": { on: ["system"], alsoOn: ["user", "gpu"] },
-};
-
 /** The charts' pods this package sizes: each container requests CPU and memory (none runs BestEffort). */
 const SIZED = ["jupyterhub/Deployment/hub", "jupyterhub/Deployment/proxy", "jupyterhub/Deployment/autohttps", "cluster-autoscaler/Deployment/cluster-autoscaler-aws-cluster-autoscaler"];
-
-function landsOnlyOn(pod: PodShape, on: readonly NodeShape[], notOn: readonly NodeShape[], asDaemonSet = false) {
-    for (const n of on) expect({ pod: pod.name, node: n.name, ...checkFit(pod, n, { asDaemonSet }) }).toEqual({ pod: pod.name, node: n.name, fits: true, reasons: [] });
-    for (const n of notOn) expect({ pod: pod.name, node: n.name, fits: checkFit(pod, n, { asDaemonSet }).fits }).toEqual({ pod: pod.name, node: n.name, fits: false });
-}
-
-/** Every rendered pod template, keyed `release/Kind/name`. */
-function podsOf(render: StackRender): Map<string, RenderedPod> {
-    return new Map(render.rendered.flatMap((r) => renderedPods(r.ofKinds(POD_KINDS)).map((p) => [`${r.release.releaseName}/${p.workload}`, p] as const)));
-}
 
 /** A runner manager's pod from its chart values (the gitlab-runner chart has no package to render). */
 function runnerManager(resources: readonly RecordedResource[], kind: string): PodShape {
@@ -105,9 +72,7 @@ function runnerManager(resources: readonly RecordedResource[], kind: string): Po
         expect([...pods.keys()].filter((k) => !MEANT[k])).toEqual([]);
         expect([...pods.keys()]).toEqual(expect.arrayContaining(Object.keys(MEANT)));
         for (const [key, pod] of pods) {
-            const meant = MEANT[key]!;
-            const elsewhere = (["system", "user", "gpu"] as const).filter((p) => !meant.on.includes(p) && !meant.alsoOn?.includes(p));
-            landsOnlyOn({ ...pod.shape, name: key }, meant.on.flatMap(pool), elsewhere.flatMap(pool), pod.daemonSet);
+            landsOnlyOn({ ...pod.shape, name: key }, MEANT[key]!.on.flatMap(pool), notMeantFor(key).flatMap(pool), pod.daemonSet);
         }
     });
 
@@ -186,20 +151,5 @@ function runnerManager(resources: readonly RecordedResource[], kind: string): Po
         const together: PodShape = { ...all[0]!, name: "the system workloads together", requests: all.map((p) => p.requests).reduce(addResources, NO_RESOURCES) };
         expect(together.requests.cpuMillis).toBeGreaterThanOrEqual(510);
         for (const n of pool("system")) expect(checkFit(together, n)).toEqual({ fits: true, reasons: [] });
-    });
-});
-
-(tools ? describe : describe.skip)("where the hub's pods land (onprem stack: an existing cluster, nodes as its config describes them)", () => {
-    it("hub and proxy on the services nodes, the placeholder on the workload nodes, neither on GPU servers", async () => {
-        const onprem = stackConfig("onprem");
-        const resources = (await runStack("onprem")).resources;
-        const pods = podsOf(renderReleases(tools!, resources, onprem.cluster));
-        if (onprem.cluster.mode !== "existing") throw new Error("onprem is an existing cluster");
-        const byRole = Object.fromEntries(existingNodePools(onprem.cluster).map((p) => [p.role, p.node])) as Record<Pool, NodeShape>;
-        expect([...pods.keys()].sort()).toEqual(["jupyterhub/Deployment/hub", "jupyterhub/Deployment/proxy", "jupyterhub/StatefulSet/user-placeholder"]);
-        for (const [key, pod] of pods) {
-            const on = MEANT[key]!.on;
-            landsOnlyOn({ ...pod.shape, name: key }, on.map((p) => byRole[p]), (["system", "user", "gpu"] as const).filter((p) => !on.includes(p)).map((p) => byRole[p]));
-        }
     });
 });

@@ -9,9 +9,11 @@
  * chart is rendered once per file and values.
  */
 import { execFileSync } from "child_process";
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { gunzipSync } from "fflate";
 import { parse, parseAllDocuments } from "yaml";
 import { ClusterConfig, KUBERNETES_VERSIONS } from "../../infra/config/schema";
 import { RecordedResource } from "../../infra/plan/mock-runtime";
@@ -91,10 +93,32 @@ function helmTemplate(tools: HelmTools, release: RegisteredRelease, chartFile: s
 }
 
 /** The objects of YAML text (empty documents dropped). */
-function parseObjects(text: string): KubeObject[] {
+function parseYaml(text: string): KubeObject[] {
     return parseAllDocuments(text)
         .map((d) => d.toJSON() as KubeObject | null)
         .filter((o): o is KubeObject => o !== null && typeof o === "object");
+}
+
+/** Where large documents' parses are kept between runs, by the text's hash. */
+const PARSE_CACHE = path.join(__dirname, "../../node_modules/.cache/ml-team-env/yaml-parse");
+/** Larger texts are parsed once per machine: a 1.4 MB CRD takes the YAML parser about a second. */
+const PARSE_CACHE_MIN_BYTES = 64 * 1024;
+
+/**
+ * The objects of YAML text. A large text's parse is a pure function of its bytes, so it is kept
+ * as JSON under its SHA-256 (Helm still renders every time; only the parse is reused).
+ */
+function parseObjects(text: string): KubeObject[] {
+    if (text.length < PARSE_CACHE_MIN_BYTES) return parseYaml(text);
+    const file = path.join(PARSE_CACHE, `${createHash("sha256").update(text).digest("hex")}.json`);
+    if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, "utf8")) as KubeObject[];
+    const objects = parseYaml(text);
+    fs.mkdirSync(PARSE_CACHE, { recursive: true });
+    // Atomically: Jest workers may race to write the same entry.
+    const staging = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(staging, JSON.stringify(objects));
+    fs.renameSync(staging, file);
+    return objects;
 }
 
 /**
@@ -210,24 +234,25 @@ export interface CustomKind {
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /**
- * The CRDs for `kinds` in the chart packages none of `rendered` is, rendered with the chart's
- * defaults: a CRD chart installed beside its operator defines the operator's custom resources
- * (tigera-operator ships none since v3.32; crd.projectcalico.org.v1 holds them). Only the
- * documents that define one of `kinds` are parsed (a CRD chart renders megabytes).
+ * The CRDs for `kinds` in the chart packages none of `rendered` is: a CRD chart installed beside
+ * its operator defines the operator's custom resources (tigera-operator ships none since v3.32;
+ * crd.projectcalico.org.v1 holds them). Only packages whose files name such a CRD are rendered
+ * (with the chart's defaults), and only the documents that define one are parsed (a CRD chart
+ * renders megabytes).
  */
 export function packagedCrds(tools: HelmTools, rendered: readonly RenderedRelease[], kubeVersion: string, kinds: readonly CustomKind[]): KubeObject[] {
     if (kinds.length === 0) return [];
     const done = new Set(rendered.map((r) => r.chartFile));
-    const defines = (doc: string) => /^kind: CustomResourceDefinition$/m.test(doc) && kinds.some((k) => new RegExp(`^\\s+group: ${escape(k.group)}\\s*$`, "m").test(doc) && new RegExp(`^\\s+kind: ${escape(k.kind)}\\s*$`, "m").test(doc));
+    const defines = (text: string) => /^kind: CustomResourceDefinition$/m.test(text) && kinds.some((k) => new RegExp(`^\\s+group: ${escape(k.group)}\\s*$`, "m").test(text) && new RegExp(`^\\s+kind: ${escape(k.kind)}\\s*$`, "m").test(text));
     return fs
         .readdirSync(CHARTS_DIR)
         .filter((f) => f.endsWith(".tgz"))
         .map((f) => path.join(CHARTS_DIR, f))
-        .filter((file) => !done.has(file))
+        .filter((file) => !done.has(file) && defines(Buffer.from(gunzipSync(fs.readFileSync(file))).toString("latin1")))
         .flatMap((file) => {
-            const { name, version } = packagedChart(tools, file);
-            const release: RegisteredRelease = { resourceName: `package ${path.basename(file)}`, urn: "", releaseName: name.slice(0, 53), namespace: "default", chart: name, version, repo: undefined, values: {}, skipCrds: false, dependencies: [] };
-            const docs = helmTemplate(tools, release, file, kubeVersion).split(/^---$/m).filter(defines);
+            const name = path.basename(file, ".tgz");
+            const release: RegisteredRelease = { resourceName: `package ${name}`, urn: "", releaseName: "crds", namespace: "default", chart: name, version: "", repo: undefined, values: {}, skipCrds: false, dependencies: [] };
+            const docs = helmTemplate(tools, release, file, kubeVersion).split(/^---\s*$/m).filter(defines);
             return parseObjects(docs.join("\n---\n")).filter((o) => o.kind === "CustomResourceDefinition");
         });
 }
