@@ -219,9 +219,26 @@ export function renderedObject(objects: readonly KubeObject[], kind: string, nam
     return found[0]!;
 }
 
-/** A chart package's own name and version (its Chart.yaml, as `helm show chart` prints it). */
-export function packagedChart(tools: HelmTools, chartFile: string): { name: string; version: string } {
-    const chart = parse(execFileSync(tools.helm, ["show", "chart", chartFile], { encoding: "utf8" })) as { name: string; version: string };
+/** The files of a chart package (a gzipped tar), by path. */
+function packageFiles(chartFile: string): Map<string, Uint8Array> {
+    const tar = gunzipSync(fs.readFileSync(chartFile));
+    const files = new Map<string, Uint8Array>();
+    const text = (from: number, length: number) => Buffer.from(tar.subarray(from, from + length)).toString("utf8").replace(/\0[^]*$/, "");
+    // ustar: a 512-byte header (name at 0, octal size at 124, prefix at 345), the data padded to 512.
+    for (let at = 0; at + 512 <= tar.length && tar[at] !== 0; ) {
+        const size = parseInt(text(at + 124, 12).trim() || "0", 8);
+        const prefix = text(at + 345, 155);
+        files.set(prefix ? `${prefix}/${text(at, 100)}` : text(at, 100), tar.subarray(at + 512, at + 512 + size));
+        at += 512 + Math.ceil(size / 512) * 512;
+    }
+    return files;
+}
+
+/** A chart package's own name and version: its Chart.yaml, as Helm reads it from the archive. */
+export function packagedChart(chartFile: string): { name: string; version: string } {
+    const chartYaml = [...packageFiles(chartFile)].find(([name]) => /^[^/]+\/Chart\.yaml$/.test(name));
+    if (!chartYaml) throw new Error(`${chartFile} has no Chart.yaml`);
+    const chart = parse(Buffer.from(chartYaml[1]).toString("utf8")) as { name: string; version: string };
     return { name: chart.name, version: String(chart.version) };
 }
 
