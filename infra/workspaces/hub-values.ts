@@ -9,6 +9,7 @@ import { GpuPlacement, podPlacement, SystemPlacement } from "../cluster/gpu-plac
 import { NotebookProfile } from "../config/schema";
 import { EnvironmentImage } from "../environment/environment-image";
 import { HUB_CONFIG_MAP, HUB_PROJECT_ID_KEY, HUB_SECRET, HUB_SECRET_KEYS, MEMBER_CONFIG_MAP, NOTEBOOK_PORT, WORKSPACE_LABEL } from "./hub-objects";
+import { HUB_RESOURCES, PROXY_RESOURCES, requestsValue, SECRET_SYNC_RESOURCES, TRAEFIK_RESOURCES, userPoolDefaults } from "./chart-pods";
 import { PVC_NAME_TEMPLATE, USER_NAMESPACE_TEMPLATE } from "./kubespawner-slug";
 
 /** The chart, pinned (jupyterhub/zero-to-jupyterhub-k8s tag 4.4.0: JupyterHub 5.5.0, KubeSpawner 7.0.0, OAuthenticator 17.4.0). */
@@ -182,7 +183,8 @@ function exposure(a: HubValuesArgs): { proxy: Record<string, unknown>; ingress: 
                     annotations: { "service.beta.kubernetes.io/aws-load-balancer-type": "nlb" },
                 },
                 https: { enabled: true, type: "letsencrypt", hosts: [a.host], letsencrypt: { contactEmail: a.https.contactEmail } },
-                traefik: podPlacement(a.systemPlacement),
+                traefik: { ...podPlacement(a.systemPlacement), resources: requestsValue(TRAEFIK_RESOURCES) },
+                secretSync: { resources: requestsValue(SECRET_SYNC_RESOURCES) },
             },
             ingress: { enabled: false },
         };
@@ -202,10 +204,12 @@ function exposure(a: HubValuesArgs): { proxy: Record<string, unknown>; ingress: 
 export function hubValues(a: HubValuesArgs): Record<string, unknown> {
     const onSystemNodes = podPlacement(a.systemPlacement);
     const { proxy, ingress } = exposure(a);
+    const userDefaults = userPoolDefaults(a.userPlacement);
     const toNotebooks = [{ to: [MEMBER_NOTEBOOKS], ports: [{ protocol: "TCP", port: NOTEBOOK_PORT }] }];
     return {
         hub: {
             ...onSystemNodes,
+            resources: requestsValue(HUB_RESOURCES),
             // Cookie secret and auth-state key, read by the hub from our Secret (merged with the
             // chart's own; values here would be plain text in the release).
             existingSecret: HUB_SECRET,
@@ -252,10 +256,13 @@ export function hubValues(a: HubValuesArgs): Record<string, unknown> {
         },
         proxy: {
             ...proxy,
-            chp: { ...onSystemNodes, networkPolicy: { egress: toNotebooks } },
+            chp: { ...onSystemNodes, resources: requestsValue(PROXY_RESOURCES), networkPolicy: { egress: toNotebooks } },
         },
         ingress,
         singleuser: {
+            // Where a pod without a profile's placement lands: the chart's user-placeholder pods
+            // (kept at zero replicas; scaled up by hand to rehearse a scale-up) hold room on user nodes.
+            ...userDefaults.singleuser,
             image: { name: a.image.name, tag: a.image.pinnedTag, ...(a.image.pullSecretName ? { pullSecrets: [a.image.pullSecretName] } : {}) },
             storage: {
                 type: "dynamic",
@@ -272,7 +279,7 @@ export function hubValues(a: HubValuesArgs): Record<string, unknown> {
             // The chart's user scheduler is kube-scheduler v1.30, too far behind today's control
             // planes for Kubernetes' version-skew policy; the default scheduler places notebooks.
             userScheduler: { enabled: false },
-            userPods: { nodeAffinity: { matchNodePurpose: "ignore" } },
+            userPods: { nodeAffinity: { matchNodePurpose: "ignore" }, ...userDefaults.userPods },
         },
         // The package's own pre-puller covers GPU and user nodes; the chart's hook needs Helm hooks and lookups.
         prePuller: { hook: { enabled: false }, continuous: { enabled: false } },

@@ -3,13 +3,13 @@ import { createCluster } from "../../infra/cluster";
 import { MANAGED_POLICIES } from "../../infra/cluster/iam-policies";
 import { userDataSummary } from "../../infra/cluster/node-user-data";
 import { RecordedResource } from "../../infra/plan/mock-runtime";
-import { checkFit, podFromSpec } from "../../infra/scheduling/fit";
 import { ofType, one, runComponents } from "../harness";
-import { nodesOfPool, recordedNodes } from "../scheduling/recorded-nodes";
-import { chartDefaults, effectiveValues } from "../support/helm-values";
+import { renderedObject, renderKubeVersion, renderRelease, renderToolsOrSkip } from "../support/helm-render";
+import { registeredReleases } from "../support/registered-releases";
+import { renderedPod, renderedPods } from "../support/rendered-pods";
 import { stackConfig } from "./fixtures";
 
-const autoscalerDefaults = chartDefaults("clusterAutoscaler", "the cluster autoscaler's effective values");
+const tools = renderToolsOrSkip("the cluster autoscaler as its chart renders");
 
 const KUBECONFIG_MARK = "certificate-authority-data";
 
@@ -213,33 +213,35 @@ describe("GpuCluster (EKS mode, dev stack)", () => {
         expect(release.values.rbac.serviceAccount.annotations["eks.amazonaws.com/role-arn"]).toMatch(/role\/dev-cluster-autoscaler-role$/);
     });
 
-    (autoscalerDefaults ? it : it.skip)("gives the autoscaler effective values (chart defaults merged) that find this cluster's groups, assume its role and keep it on system nodes", () => {
-        const release = one(resources, "kubernetes:helm.sh/v3:Release", "dev-cluster-autoscaler").inputs;
-        const defaults = autoscalerDefaults as Record<string, any>;
-        const v = effectiveValues(defaults, release.values);
-        // Discovery by the tags EKS puts on a managed node group's Auto Scaling group, for this cluster.
-        expect(v.cloudProvider).toBe("aws");
-        expect(v.autoDiscovery).toMatchObject({ clusterName: "dev-ml-team", tags: ["k8s.io/cluster-autoscaler/enabled", "k8s.io/cluster-autoscaler/{{ .Values.autoDiscovery.clusterName }}"] });
-        // The chart's default region is empty.
-        expect(defaults.awsRegion).toBe("");
-        expect(v.awsRegion).toBe("us-west-2");
-        // The chart's default image is its appVersion's; the autoscaler's minor must be the cluster's (1.35), at the pinned patch.
-        expect(v.image).toMatchObject({ repository: "registry.k8s.io/autoscaling/cluster-autoscaler", tag: "v1.35.2" });
-        // The chart's default account name is generated from the release; the role trusts exactly one account.
-        expect(defaults.rbac.serviceAccount.name).toBe("");
-        expect(v.rbac.serviceAccount).toMatchObject({ create: true, name: "cluster-autoscaler", annotations: { "eks.amazonaws.com/role-arn": expect.stringMatching(/role\/dev-cluster-autoscaler-role$/) } });
+    (tools ? it : it.skip)("the autoscaler as its chart renders: finds this cluster's groups, assumes its role, runs the cluster's minor, requests what it uses", () => {
+        const release = registeredReleases(resources).find((r) => r.chart === "cluster-autoscaler")!;
+        const objects = renderRelease(tools!, release, renderKubeVersion(stackConfig("dev").cluster)).ofKinds(["Deployment", "ServiceAccount"]);
+        const pod = renderedPod(renderedPods(objects), "Deployment/cluster-autoscaler-aws-cluster-autoscaler");
+        const container = pod.spec.containers![0] as Record<string, any>;
+        // The autoscaler's minor must be the cluster's (1.35), at the pinned patch.
+        expect(container.image).toBe("registry.k8s.io/autoscaling/cluster-autoscaler:v1.35.2");
+        // Discovery by the tags EKS puts on a managed node group's Auto Scaling group, for this cluster;
+        // the chart's logging flags stay and the package's come on top.
+        expect(container.command).toEqual([
+            "./cluster-autoscaler",
+            "--cloud-provider=aws",
+            "--namespace=kube-system",
+            "--node-group-auto-discovery=asg:tag=k8s.io/cluster-autoscaler/enabled,k8s.io/cluster-autoscaler/dev-ml-team",
+            "--balance-similar-node-groups=true",
+            "--expander=least-waste",
+            "--logtostderr=true",
+            "--scale-down-unneeded-time=10m",
+            "--skip-nodes-with-system-pods=false",
+            "--stderrthreshold=info",
+            "--v=4",
+        ]);
+        expect(container.env).toContainEqual({ name: "AWS_REGION", value: "us-west-2" });
+        expect(container.resources).toEqual({ requests: { cpu: "100m", memory: "300Mi" }, limits: { memory: "300Mi" } });
+        // It runs as the account the role trusts, and only that account.
+        const account = renderedObject(objects, "ServiceAccount", pod.spec.serviceAccountName);
+        expect(account.metadata.annotations!["eks.amazonaws.com/role-arn"]).toMatch(/role\/dev-cluster-autoscaler-role$/);
         const trust = JSON.parse(one(resources, "aws:iam/role:Role", "dev-cluster-autoscaler-role").inputs.assumeRolePolicy).Statement[0].Condition.StringEquals as Record<string, string>;
-        expect(Object.entries(trust).filter(([k]) => k.endsWith(":sub")).map(([, sub]) => sub)).toEqual([`system:serviceaccount:${release.namespace}:${v.rbac.serviceAccount.name}`]);
-        // The chart's logging flags stay; ours come on top.
-        expect(v.extraArgs).toEqual({ logtostderr: true, stderrthreshold: "info", v: 4, expander: "least-waste", "balance-similar-node-groups": true, "scale-down-unneeded-time": "10m", "skip-nodes-with-system-pods": false });
-        // By default it could run on any untainted node; here only on the system group's (a recorded node group).
-        expect(v).toMatchObject({ nodeSelector: { "ml-team-env/pool": "system" }, tolerations: [], affinity: {} });
-        const pod = podFromSpec("cluster autoscaler", { nodeSelector: v.nodeSelector, tolerations: v.tolerations, affinity: v.affinity, containers: [{ resources: v.resources }] });
-        const nodes = recordedNodes(resources);
-        const system = nodesOfPool(nodes, "system");
-        expect(system).toHaveLength(1);
-        for (const n of system) expect(checkFit(pod, n)).toEqual({ fits: true, reasons: [] });
-        for (const n of [...nodesOfPool(nodes, "user"), ...nodesOfPool(nodes, "gpu")]) expect({ node: n.name, fits: checkFit(pod, n).fits }).toEqual({ node: n.name, fits: false });
+        expect(Object.entries(trust).filter(([k]) => k.endsWith(":sub")).map(([, sub]) => sub)).toEqual([`system:serviceaccount:${release.namespace}:${account.metadata.name}`]);
     });
 
     it("puts every AWS resource on the region's provider and every Kubernetes resource on the cluster's", () => {
