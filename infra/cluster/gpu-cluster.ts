@@ -202,9 +202,9 @@ export class GpuCluster extends pulumi.ComponentResource implements ClusterHandl
         const inCluster = { parent: this, provider: this.provider };
 
         const storage = new StorageClasses(`${name}-storage`, { provisioner: "ebs.csi.aws.com" }, { ...inCluster, dependsOn: [ebs] });
-        new CalicoPolicyEngine(`${name}-calico`, { provider: this.provider }, { parent: this, dependsOn: [systemNodes] });
-
         this.systemPlacement = poolPlacement("system");
+        new CalicoPolicyEngine(`${name}-calico`, { provider: this.provider, placement: this.systemPlacement }, { parent: this, dependsOn: [systemNodes] });
+
         this.userPlacement = poolPlacement("user");
         this.gpuPlacement = {
             ...poolPlacement("gpu"),

@@ -181,7 +181,26 @@ describe("GpuCluster (EKS mode, dev stack)", () => {
     it("enforces NetworkPolicy with Calico in policy-only mode beside the VPC CNI", () => {
         const calico = one(resources, "kubernetes:helm.sh/v3:Release", "dev-cluster-calico").inputs;
         expect(calico).toMatchObject({ chart: "tigera-operator", version: "v3.32.1", namespace: "tigera-operator" });
-        expect(calico.values.installation).toEqual({ kubernetesProvider: "EKS", cni: { type: "AmazonVPC" }, calicoNetwork: { bgp: "Disabled" } });
+        expect(calico.values.installation).toMatchObject({ kubernetesProvider: "EKS", cni: { type: "AmazonVPC" }, calicoNetwork: { bgp: "Disabled" } });
+    });
+
+    it("installs Calico's CRDs first, at the operator's version, kept when they leave the program", () => {
+        const release = one(resources, "kubernetes:helm.sh/v3:Release", "dev-cluster-calico");
+        const crds = one(resources, "kubernetes:helm.sh/v4:Chart", "dev-cluster-calico-crds");
+        expect(crds.inputs).toMatchObject({ chart: "crd.projectcalico.org.v1", version: release.inputs.version, repositoryOpts: release.inputs.repositoryOpts });
+        expect(release.dependencies).toContain(crds.urn);
+        expect(crds.retainOnDelete).toBe(true);
+        // One field manager for the CRDs: the operator does not apply its own copies.
+        expect(release.inputs.values.manageCRDs).toBe(false);
+    });
+
+    it("puts Calico's operator, kube-controllers and Typha on the system nodes", () => {
+        const values = one(resources, "kubernetes:helm.sh/v3:Release", "dev-cluster-calico").inputs.values;
+        expect(values.nodeSelector).toEqual({ "kubernetes.io/os": "linux", "ml-team-env/pool": "system" });
+        expect(values.installation.controlPlaneNodeSelector).toEqual({ "ml-team-env/pool": "system" });
+        // The system pool has no taint; the chart's own tolerations of the operator stay.
+        expect(values.installation.controlPlaneTolerations).toBeUndefined();
+        expect(values.tolerations).toBeUndefined();
     });
 
     it("runs the device plugin only on GPU nodes, tolerating their taint (AL2023 does not ship it)", () => {

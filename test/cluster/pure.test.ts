@@ -7,6 +7,7 @@ import { uniquePrincipals } from "../../infra/cluster/gpu-cluster";
 import { clusterAutoscalerPolicy, serviceAccountTrustPolicy } from "../../infra/cluster/iam-policies";
 import { eksKubeconfig } from "../../infra/cluster/kubeconfig";
 import { nodeLaunchTemplateArgs } from "../../infra/cluster/node-launch-template";
+import { retainOnDelete } from "../../infra/cluster/calico-policy-engine";
 
 describe("subnet layout", () => {
     it("cuts a /16 into /19 private and /22 public subnets that do not overlap", () => {
@@ -94,5 +95,13 @@ describe("eksKubeconfig", () => {
         expect(kc.users[0].user.exec.args).toEqual(["eks", "get-token", "--cluster-name", "c", "--region", "eu-west-1", "--output", "json"]);
         expect(kc.users[0].user.token).toBeUndefined();
         expect(kc.clusters[0].cluster).toEqual({ server: "https://e", "certificate-authority-data": "Q0E=" });
+    });
+});
+
+describe("Calico CRDs", () => {
+    it("keeps each object of the CRD chart on delete, leaving its other options as they were", () => {
+        const out = retainOnDelete({ custom: true, type: "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition", name: "c", props: { a: 1 }, opts: { ignoreChanges: ["x"] } });
+        expect(out.props).toEqual({ a: 1 });
+        expect(out.opts).toMatchObject({ retainOnDelete: true, ignoreChanges: ["x"] });
     });
 });
