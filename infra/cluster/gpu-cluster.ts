@@ -128,8 +128,7 @@ export class GpuCluster extends pulumi.ComponentResource implements ClusterHandl
         };
         const configuredAdmins = uniquePrincipals(c.adminPrincipalArns).map((arn, i) => admin(String(i), arn));
         const deployer = aws.iam.getSessionContextOutput({ arn: identity.arn }, inAws).issuerArn;
-        const deployerAdmin = deployer.apply((arn) => (c.adminPrincipalArns.includes(arn) ? [] : [admin("deployer", arn)]));
-        const adminAssociations = deployerAdmin.apply((d) => [...configuredAdmins, ...d]);
+        const deployerAdmin = deployer.apply((arn) => (c.adminPrincipalArns.includes(arn) ? undefined : admin("deployer", arn)));
 
         // IAM OIDC provider for service-account roles. EKS issuers are trusted through AWS's
         // CA library, so no thumbprint is pinned.
@@ -198,7 +197,15 @@ export class GpuCluster extends pulumi.ComponentResource implements ClusterHandl
                 .all([cluster.name, cluster.endpoint, cluster.certificateAuthority])
                 .apply(([clusterName, endpoint, ca]) => eksKubeconfig({ clusterName, endpoint, certificateAuthorityData: ca.data!, region: c.region })),
         );
-        this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { parent: this, dependsOn: adminAssociations.apply((a) => [...a, coredns]) });
+        // The provider waits for CoreDNS (Helm's waits and in-cluster lookups need it) and for every
+        // admin's access entry. All but the deployer's are known before deploy, so they are listed
+        // as they are and the plan shows them; the deployer's entry, when there is one, only at
+        // deploy (where the deployer already is a configured admin, CoreDNS stands in for it).
+        this.provider = new k8s.Provider(
+            `${name}-k8s`,
+            { kubeconfig: this.kubeconfig, enableServerSideApply: true },
+            { parent: this, dependsOn: [coredns, ...configuredAdmins, deployerAdmin.apply((d) => d ?? coredns)] },
+        );
         const inCluster = { parent: this, provider: this.provider };
 
         const storage = new StorageClasses(`${name}-storage`, { provisioner: "ebs.csi.aws.com" }, { ...inCluster, dependsOn: [ebs] });

@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { createCluster } from "../../infra/cluster";
 import { MANAGED_POLICIES } from "../../infra/cluster/iam-policies";
-import { RecordedResource } from "../../infra/plan/mock-runtime";
+import { PROJECT } from "../../infra/config/schema";
+import { RecordedResource, runWithMocks } from "../../infra/plan/mock-runtime";
 import { checkFit, podFromSpec } from "../../infra/scheduling/fit";
 import { ofType, one, runComponents } from "../harness";
 import { nodesOfPool, recordedNodes } from "../scheduling/recorded-nodes";
@@ -284,6 +285,16 @@ describe("GpuCluster options", () => {
         const lt = one(resources, "aws:ec2/launchTemplate:LaunchTemplate", "dev-cluster-gpu").inputs;
         expect(lt.blockDeviceMappings[0].deviceName).toBe("/dev/xvdb");
         expect(ofType(resources, "kubernetes:helm.sh/v3:Release").map((r) => r.name).sort()).toEqual(["dev-cluster-autoscaler", "dev-cluster-calico"]);
+    });
+
+    it("shows what the Kubernetes provider waits for before deploy: CoreDNS and the configured admins' access", async () => {
+        const config = stackConfig("dev", (y) => y.replace("    systemNodeGroup:", "    adminPrincipalArns: [arn:aws:iam::123456789012:role/platform-admins]\n    systemNodeGroup:"));
+        // A preview of a new stack: the deployer and every cloud-computed value are unknown.
+        const { resources } = await runWithMocks(() => createCluster("dev-cluster", config, { jupyterhubOAuthClientSecret: pulumi.secret("x") }), { project: PROJECT, stack: "dev", unknownComputed: true });
+        const provider = one(resources, "pulumi:providers:kubernetes");
+        expect(provider.dependencies).toEqual(
+            expect.arrayContaining([one(resources, "aws:eks/addon:Addon", "dev-cluster-coredns").urn, one(resources, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation", "dev-cluster-admin-0").urn]),
+        );
     });
 
     it("gives cluster admin to configured principals too, and to the deployer once even when listed", async () => {
