@@ -137,7 +137,7 @@ describe("GpuCluster (EKS mode, dev stack)", () => {
         expect(key.inputs.enableKeyRotation).toBe(true);
         const cluster = one(resources, "aws:eks/cluster:Cluster").inputs;
         expect(cluster.encryptionConfig).toEqual({ provider: { keyArn: expect.stringMatching(/^arn:aws:kms:/) }, resources: ["secrets"] });
-        expect(cluster.version).toBe("1.35");
+        expect(cluster.version).toBe("1.36");
         expect(cluster.upgradePolicy).toEqual({ supportType: "STANDARD" });
         expect(cluster.accessConfig).toEqual({ authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: false });
         expect(cluster.enabledClusterLogTypes).toEqual(["api", "audit", "authenticator"]);
@@ -217,7 +217,7 @@ describe("GpuCluster (EKS mode, dev stack)", () => {
         expect(release.values.autoDiscovery).toEqual({ clusterName: "dev-ml-team" });
         expect(release.values.awsRegion).toBe("us-west-2");
         expect(release.version).toBe("9.59.0");
-        expect(release.values.image.tag).toBe("v1.35.2");
+        expect(release.values.image.tag).toBe("v1.36.1");
         expect(release.values.nodeSelector).toEqual({ "ml-team-env/pool": "system" });
         expect(release.values.rbac.serviceAccount.annotations["eks.amazonaws.com/role-arn"]).toMatch(/role\/dev-cluster-autoscaler-role$/);
     });
@@ -232,8 +232,8 @@ describe("GpuCluster (EKS mode, dev stack)", () => {
         // The chart's default region is empty.
         expect(defaults.awsRegion).toBe("");
         expect(v.awsRegion).toBe("us-west-2");
-        // The chart's default image is its appVersion's; the autoscaler's minor must be the cluster's (1.35), at the pinned patch.
-        expect(v.image).toMatchObject({ repository: "registry.k8s.io/autoscaling/cluster-autoscaler", tag: "v1.35.2" });
+        // The chart's default image is its appVersion's; the autoscaler's minor must be the cluster's (1.36), at the pinned patch.
+        expect(v.image).toMatchObject({ repository: "registry.k8s.io/autoscaling/cluster-autoscaler", tag: "v1.36.1" });
         // The chart's default account name is generated from the release; the role trusts exactly one account.
         expect(defaults.rbac.serviceAccount.name).toBe("");
         expect(v.rbac.serviceAccount).toMatchObject({ create: true, name: "cluster-autoscaler", annotations: { "eks.amazonaws.com/role-arn": expect.stringMatching(/role\/dev-cluster-autoscaler-role$/) } });
@@ -278,6 +278,12 @@ describe("GpuCluster options", () => {
         expect(ofType(resources, "aws:ec2/vpc:Vpc")).toHaveLength(0);
         expect(ofType(resources, "aws:ec2/subnet:Subnet")).toHaveLength(0);
         expect(one(resources, "aws:eks/cluster:Cluster").inputs.vpcConfig.subnetIds).toEqual(["subnet-0aaa11111", "subnet-0bbb22222"]);
+    });
+
+    it("on 1.37, runs the newest autoscaler there is (1.36) until a 1.37 one is pinned", async () => {
+        const { resources } = await eks((y) => y.replace(/kubernetesVersion: "1\.36".*/, 'kubernetesVersion: "1.37"'));
+        expect(one(resources, "aws:eks/cluster:Cluster").inputs.version).toBe("1.37");
+        expect(one(resources, "kubernetes:helm.sh/v3:Release", "dev-cluster-autoscaler").inputs.values.image.tag).toBe("v1.36.1");
     });
 
     it("on Bottlerocket NVIDIA: sizes the data volume and skips the device plugin the AMI ships", async () => {

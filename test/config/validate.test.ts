@@ -21,7 +21,7 @@ describe("a valid config", () => {
         const c = result.config;
         expect(c.cluster.mode).toBe("eks");
         if (c.cluster.mode !== "eks") return;
-        expect(c.cluster.kubernetesVersion).toBe("1.35");
+        expect(c.cluster.kubernetesVersion).toBe("1.36");
         expect(c.cluster.supportType).toBe("STANDARD");
         expect(c.cluster.logRetentionDays).toBe(30);
         expect(c.cluster.userNodePool.instanceTypes).toEqual(["m6i.xlarge"]);
@@ -61,9 +61,9 @@ const BAD: Array<[string, (raw: Record<string, any>) => void, string, RegExp]> =
     ["missing region", (r) => delete r.cluster.region, "ml-team-env:cluster.region", /is required: the AWS region/],
     ["bad region", (r) => (r.cluster.region = "oregon"), "ml-team-env:cluster.region", /is not an AWS region/],
     ["region typo", (r) => (r.cluster.region = "us-wset-2"), "ml-team-env:cluster.region", /is not an AWS region; did you mean 'us-west-2'\?/],
-    ["unquoted Kubernetes version", (r) => (r.cluster.kubernetesVersion = 1.3), "ml-team-env:cluster.kubernetesVersion", /must be one of: 1.33, 1.34, 1.35, 1.36 \(quote it in YAML/],
-    ["Kubernetes version EKS no longer supports", (r) => (r.cluster.kubernetesVersion = "1.31"), "ml-team-env:cluster.kubernetesVersion", /must be one of: 1.33, 1.34, 1.35, 1.36/],
-    ["version past standard support with STANDARD", (r) => (r.cluster.kubernetesVersion = "1.33"), "ml-team-env:cluster.kubernetesVersion", /past EKS standard support \(ended 2026-07-29\).*use 1\.34 or 1\.35 or 1\.36, or set cluster\.supportType: EXTENDED/],
+    ["unquoted Kubernetes version", (r) => (r.cluster.kubernetesVersion = 1.3), "ml-team-env:cluster.kubernetesVersion", /must be one of: 1.32, 1.33, 1.34, 1.35, 1.36, 1.37 \(quote it in YAML/],
+    ["Kubernetes version EKS no longer supports", (r) => (r.cluster.kubernetesVersion = "1.31"), "ml-team-env:cluster.kubernetesVersion", /must be one of: 1.32, 1.33, 1.34, 1.35, 1.36, 1.37/],
+    ["version past standard support with STANDARD", (r) => (r.cluster.kubernetesVersion = "1.33"), "ml-team-env:cluster.kubernetesVersion", /past EKS standard support \(ended 2026-07-29\).*use 1\.34 or 1\.35 or 1\.36 or 1\.37, or set cluster\.supportType: EXTENDED/],
     ["VPC too small for its subnets", (r) => (r.cluster.vpcCidr = "10.0.0.0/24"), "ml-team-env:cluster.vpcCidr", /public subnets would be \/30, smaller than AWS's \/28 minimum.*private subnets would be \/27 with 27 usable addresses.*use \/20 or larger/],
     ["GPU profile larger than its node", (r) => (r.jupyterhub.profiles = [{ name: "gpu-1", displayName: "1 GPU", cpu: 4, memoryGiB: 16, gpus: 1 }]), "ml-team-env:jupyterhub.profiles[0].memoryGiB", /asks for 16 GiB but a node of the gpu pool \(g5\.xlarge\) leaves at most 3\.46 CPU and 14\.\d+ GiB/],
     ["GPU profile with more CPU than its node", (r) => (r.jupyterhub.profiles = [{ name: "gpu-1", displayName: "1 GPU", cpu: 4, memoryGiB: 12, gpus: 1 }]), "ml-team-env:jupyterhub.profiles[0].cpu", /asks for 4 CPU but a node of the gpu pool/],
@@ -112,6 +112,37 @@ describe("bad configs", () => {
         const result = validateStackConfig(raw, { stack: "dev", secretsPresent: ALL_SECRETS, today: TODAY });
         expect(result.ok).toBe(true);
         expect(result.warnings.join("\n")).toMatch(/1\.33 is in EKS extended support until 2027-07-29: the control plane costs \$0\.60\/h/);
+    });
+
+    describe("Kubernetes version against EKS's calendar", () => {
+        const warningsOn = (version: string, day: string, supportType = "STANDARD") => {
+            const raw = validRaw();
+            raw.cluster.kubernetesVersion = version;
+            raw.cluster.supportType = supportType;
+            const result = validateStackConfig(raw, { stack: "dev", secretsPresent: ALL_SECRETS, today: new Date(`${day}T12:00:00Z`) });
+            if (!result.ok) throw new Error(formatConfigErrors("dev", result.errors));
+            return result.warnings.filter((w) => w.startsWith("cluster.kubernetesVersion"));
+        };
+
+        it("warns within 90 days of the end of standard support, saying what EKS then does", () => {
+            expect(warningsOn("1.34", "2026-11-25")).toEqual([expect.stringMatching(/^cluster\.kubernetesVersion 1\.34 leaves EKS standard support on 2026-12-02, in 7 days: then EKS upgrades the control plane itself .*Upgrade to 1\.35 or 1\.36 or 1\.37 now \(docs\/cluster\.md, "Upgrading Kubernetes"\)/)]);
+            expect(warningsOn("1.35", "2026-12-27")).toEqual([expect.stringMatching(/1\.35 leaves EKS standard support on 2027-03-27, in 90 days/)]);
+            expect(warningsOn("1.35", "2026-12-27", "EXTENDED")).toEqual([expect.stringMatching(/in 90 days: then extended support bills \$0\.60\/h/)]);
+            // A day further out it is a reminder of the newer minors, not the warning.
+            expect(warningsOn("1.35", "2026-12-26")).toEqual([expect.stringMatching(/^cluster\.kubernetesVersion 1\.35 has 91 days of EKS standard support left \(until 2027-03-27\); EKS already runs 1\.36, 1\.37/)]);
+        });
+
+        it("reminds a stack on the default that EKS already runs a newer minor, and why it is not the default", () => {
+            expect(warningsOn("1.36", "2026-12-04")).toEqual([
+                "cluster.kubernetesVersion 1.36 has 241 days of EKS standard support left (until 2027-08-02); EKS already runs 1.37; 1.37 runs the 1.36 cluster-autoscaler until a 1.37 release of it is pinned. Plan the upgrade (docs/cluster.md, \"Upgrading Kubernetes\").",
+            ]);
+            // Far from the end: nothing to say.
+            expect(warningsOn("1.36", "2026-06-10")).toEqual([]);
+        });
+
+        it("accepts 1.37, whose own autoscaler is not out yet, saying it runs the 1.36 one", () => {
+            expect(warningsOn("1.37", "2026-12-04")).toEqual([expect.stringMatching(/^cluster\.kubernetesVersion 1\.37: no cluster-autoscaler 1\.37 .* runs the 1\.36 one \(v1\.36\.1\), a minor behind/)]);
+        });
     });
 
     it("reports every problem at once, not just the first", () => {
