@@ -61,12 +61,14 @@ export class GpuCluster extends pulumi.ComponentResource implements ClusterHandl
     readonly kubeconfig: pulumi.Output<string>;
     readonly endpoint: pulumi.Output<string>;
     readonly oidcIssuerUrl: pulumi.Output<string>;
+    readonly awsProvider: aws.Provider;
 
     constructor(name: string, args: GpuClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ml-team-env:cluster:GpuCluster", name, {}, opts);
         const c = args.cluster;
         const tags = { ...(args.tags ?? {}), "ml-team-env/cluster": args.clusterName };
         const awsProvider = new aws.Provider(`${name}-aws`, { region: c.region as aws.Region, defaultTags: { tags } }, { parent: this });
+        this.awsProvider = awsProvider;
         const inAws = { parent: this, provider: awsProvider };
         const childOpts = { parent: this, providers: { aws: awsProvider } };
 

@@ -246,12 +246,24 @@ export const jupyterhubSchema = z.strictObject({
     /** Public host name of the hub, e.g. notebooks.example.com. */
     host: z.string({ error: "is required: the hub's host name, e.g. notebooks.example.com" }).regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/, { error: "must be a DNS host name such as notebooks.example.com" }),
     /**
-     * How HTTPS reaches the hub. `letsencrypt`: the chart's own HTTPS (Traefik with a Let's
-     * Encrypt certificate) behind a network load balancer; the stack output names the DNS
-     * record to make. `ingress`: your ingress controller and certificate (`ingressClassName`,
-     * `tlsSecretName`, optionally `clusterIssuer`). @default letsencrypt on eks, ingress on existing
+     * How HTTPS reaches the hub. `acm` (EKS): an ACM certificate, validated by DNS, on the network
+     * load balancer; with `route53Zone` the stack makes every DNS record itself. `letsencrypt`: the
+     * chart's own HTTPS (Traefik with a Let's Encrypt certificate) behind a load balancer; if the
+     * hub's record does not resolve when its pod starts, it needs a restart. `ingress`: your ingress
+     * controller and certificate (`ingressClassName`, `tlsSecretName`, optionally `clusterIssuer`).
+     * @default acm on eks, ingress on existing
      */
-    https: z.enum(["letsencrypt", "ingress"]).optional(),
+    https: z.enum(["acm", "letsencrypt", "ingress"]).optional(),
+    /**
+     * The public Route 53 hosted zone the host is in (its name, `example.com`), with `https: acm`:
+     * the stack makes the certificate's validation record and the host's CNAME there.
+     * @default none (make the records `jupyterhubDnsRecord` names)
+     */
+    route53Zone: z
+        .string()
+        .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}\.?$/, { error: "must be the DNS name of a public Route 53 hosted zone, such as example.com" })
+        .transform((z) => z.replace(/\.$/, ""))
+        .optional(),
     /** Let's Encrypt account email (expiry notices), for `https: letsencrypt`. */
     letsEncryptEmail: z.email({ error: "must be an email address (Let's Encrypt sends certificate notices there)" }).optional(),
     /** IngressClass that serves the hub, for `https: ingress`. */

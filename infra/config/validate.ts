@@ -7,6 +7,7 @@ import { BranchModel, buildBranchModel } from "../branch-model/branch-model";
 import { EnvironmentImage, parseEnvironmentImage } from "../environment/environment-image";
 import { nearest } from "./nearest";
 import { memberSchema, PROJECT, SECRET_KEYS, SecretKey, StackConfig, stackConfigSchema, TeamMember } from "./schema";
+import { checkHubHttps } from "./validate-hub";
 import { CheckContext, checkEksCluster, checkExistingCluster, checkWorkloadsFit, clusterPools, GpuCapacity, jobWorkloads, profileWorkloads } from "./validate-cluster";
 
 export type { GpuCapacity } from "./validate-cluster";
@@ -276,13 +277,8 @@ export function validateStackConfig(raw: Record<string, unknown>, options: Valid
     if (profiles.filter((p) => p.default).length > 1) err(["jupyterhub", "profiles"], "marks more than one profile as default; keep one");
 
     // How HTTPS reaches the hub.
-    const https = jupyterhub?.https ?? (cluster?.mode === "existing" ? "ingress" : "letsencrypt");
-    if (jupyterhub && https === "letsencrypt" && !jupyterhub.letsEncryptEmail) {
-        err(["jupyterhub", "letsEncryptEmail"], "is required with https: letsencrypt: Let's Encrypt registers the certificate to it and sends expiry notices there");
-    }
-    if (jupyterhub && https === "ingress" && !jupyterhub.ingressClassName) {
-        err(["jupyterhub", "ingressClassName"], "is required with https: ingress: name the IngressClass of your cluster's ingress controller (kubectl get ingressclass), or use https: letsencrypt");
-    }
+    const https = jupyterhub?.https ?? (cluster?.mode === "existing" ? "ingress" : "acm");
+    if (jupyterhub) checkHubHttps(jupyterhub, https, cluster?.mode, { err, warn: (m) => warnings.push(m) });
 
     // Runners.
     if (runners?.enabled && capacity && capacity.gpusPerNode > 0 && runners.gpusPerJob > capacity.gpusPerNode) {

@@ -25,7 +25,7 @@ describe("a valid config", () => {
         expect(c.cluster.supportType).toBe("STANDARD");
         expect(c.cluster.logRetentionDays).toBe(30);
         expect(c.cluster.userNodePool.instanceTypes).toEqual(["m6i.xlarge"]);
-        expect(c.jupyterhub.https).toBe("letsencrypt");
+        expect(c.jupyterhub.https).toBe("acm");
         expect(c.cluster.gpuNodePool.amiType).toBe("AL2023_x86_64_NVIDIA");
         expect(c.cluster.gpuNodePool.diskSizeGiB).toBe(200);
         expect(c.gpuCapacity).toEqual({ gpusPerNode: 1, maxNodes: 4, maxGpus: 4 });
@@ -68,7 +68,11 @@ const BAD: Array<[string, (raw: Record<string, any>) => void, string, RegExp]> =
     ["GPU profile larger than its node", (r) => (r.jupyterhub.profiles = [{ name: "gpu-1", displayName: "1 GPU", cpu: 4, memoryGiB: 16, gpus: 1 }]), "ml-team-env:jupyterhub.profiles[0].memoryGiB", /asks for 16 GiB but a node of the gpu pool \(g5\.xlarge\) leaves at most 3\.46 CPU and 14\.\d+ GiB/],
     ["GPU profile with more CPU than its node", (r) => (r.jupyterhub.profiles = [{ name: "gpu-1", displayName: "1 GPU", cpu: 4, memoryGiB: 12, gpus: 1 }]), "ml-team-env:jupyterhub.profiles[0].cpu", /asks for 4 CPU but a node of the gpu pool/],
     ["CPU profile larger than the user pool's node", (r) => (r.cluster.userNodePool = { instanceTypes: ["m6i.large"] }), "ml-team-env:jupyterhub.profiles[0].memoryGiB", /asks for 8 GiB but a node of the user pool \(m6i\.large\) leaves at most/],
-    ["Let's Encrypt without an email", (r) => delete r.jupyterhub.letsEncryptEmail, "ml-team-env:jupyterhub.letsEncryptEmail", /required with https: letsencrypt/],
+    ["Let's Encrypt without an email", (r) => ((r.jupyterhub.https = "letsencrypt"), delete r.jupyterhub.letsEncryptEmail), "ml-team-env:jupyterhub.letsEncryptEmail", /required with https: letsencrypt/],
+    ["a Route 53 zone without https: acm", (r) => ((r.jupyterhub.https = "letsencrypt"), (r.jupyterhub.route53Zone = "example.com")), "ml-team-env:jupyterhub.route53Zone", /works with https: acm only/],
+    ["a Route 53 zone the host is not in", (r) => (r.jupyterhub.route53Zone = "example.org"), "ml-team-env:jupyterhub.route53Zone", /must be a zone the host notebooks\.example\.com is in, below its apex .*e\.g\. example\.com/],
+    ["a Route 53 zone whose apex is the host", (r) => (r.jupyterhub.route53Zone = "notebooks.example.com"), "ml-team-env:jupyterhub.route53Zone", /below its apex/],
+    ["a Route 53 zone that is not a DNS name", (r) => (r.jupyterhub.route53Zone = "Z0123456789ABC"), "ml-team-env:jupyterhub.route53Zone", /DNS name of a public Route 53 hosted zone/],
     ["ingress without a class", (r) => (r.jupyterhub.https = "ingress"), "ml-team-env:jupyterhub.ingressClassName", /required with https: ingress/],
     ["min above max", (r) => (r.cluster.gpuNodePool.minSize = 5), "ml-team-env:cluster.gpuNodePool.minSize", /must not exceed maxSize \(4\)/],
     ["desired outside range", (r) => (r.cluster.systemNodeGroup = { desiredSize: 9 }), "ml-team-env:cluster.systemNodeGroup.desiredSize", /between minSize \(2\) and maxSize \(4\)/],
@@ -86,6 +90,7 @@ const BAD: Array<[string, (raw: Record<string, any>) => void, string, RegExp]> =
     ["profile beyond one node", (r) => (r.jupyterhub.profiles = [{ name: "big", displayName: "Big", gpus: 2 }]), "ml-team-env:jupyterhub.profiles[0].gpus", /a GPU node has 1/],
     ["duplicate profile names", (r) => (r.jupyterhub.profiles = [{ name: "cpu", displayName: "A" }, { name: "cpu", displayName: "B" }]), "ml-team-env:jupyterhub.profiles[1].name", /must be unique/],
     ["existing cluster without selector", (r) => (r.cluster = { mode: "existing", gpuNodeSelector: {}, gpusPerNode: 2, gpuNodeCount: 1, storageClassName: "x" }), "ml-team-env:cluster.gpuNodeSelector", /at least one label/],
+    ["ACM on an existing cluster", (r) => ((r.cluster = { mode: "existing", gpuNodeSelector: { gpu: "yes" }, gpusPerNode: 1, gpuNodeCount: 1, storageClassName: "x" }), (r.jupyterhub.https = "acm")), "ml-team-env:jupyterhub.https", /acm puts an ACM certificate on the AWS load balancer of an EKS cluster.*use https: ingress/],
     ["existing cluster without GPU count", (r) => (r.cluster = { mode: "existing", gpuNodeSelector: { gpu: "yes" }, gpuNodeCount: 1, storageClassName: "x" }), "ml-team-env:cluster.gpusPerNode", /is required/],
     ["member email (no longer a setting)", (r) => (r.team.members[1].email = "bob@example.com"), "ml-team-env:team.members[1].email", /is not a setting of ml-team-env/],
     ["runner job asks for more GPUs than a node", (r) => (r.runners = { gpusPerJob: 2 }), "ml-team-env:runners.gpusPerJob", /a GPU node has 1/],
@@ -112,6 +117,14 @@ describe("bad configs", () => {
         const result = validateStackConfig(raw, { stack: "dev", secretsPresent: ALL_SECRETS, today: TODAY });
         expect(result.ok).toBe(true);
         expect(result.warnings.join("\n")).toMatch(/1\.33 is in EKS extended support until 2027-07-29: the control plane costs \$0\.60\/h/);
+    });
+
+    it("warns that https: letsencrypt needs a restart when the hub's record is late, and points EKS stacks to acm", () => {
+        const raw = validRaw();
+        raw.jupyterhub.https = "letsencrypt";
+        const result = validateStackConfig(raw, { stack: "dev", secretsPresent: ALL_SECRETS, today: TODAY });
+        expect(result.ok).toBe(true);
+        expect(result.warnings).toEqual(expect.arrayContaining([expect.stringMatching(/^jupyterhub\.https letsencrypt: .*kubectl -n jupyterhub rollout restart deployment\/autohttps.*On EKS, https: acm has no such step/)]));
     });
 
     describe("Kubernetes version against EKS's calendar", () => {

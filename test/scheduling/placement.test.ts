@@ -118,9 +118,10 @@ describe("where workloads land (dev stack)", () => {
         expect(result.reasons.join()).toMatch(/requests 8 GiB memory but only 7\.0\d GiB is allocatable after DaemonSets/);
     });
 
-    (z2jhDefaults && autoscalerDefaults ? it : it.skip)("the system pool's workloads (hub, proxy, autohttps, cluster autoscaler, runner managers) land on a system node only, and all fit one together", () => {
+    (z2jhDefaults && autoscalerDefaults ? it : it.skip)("the system pool's workloads (hub, proxy, cluster autoscaler, runner managers) land on a system node only, and all fit one together", () => {
         const z2jh = effectiveValues(z2jhDefaults!, one(resources, "kubernetes:helm.sh/v3:Release", "dev-jupyterhub").inputs.values);
-        expect(z2jh.proxy.https).toMatchObject({ enabled: true, type: "letsencrypt" });
+        // TLS ends at the load balancer (https: acm): there is no autohttps pod.
+        expect(z2jh.proxy.https).toMatchObject({ enabled: true, type: "offload" });
         const autoscaler = effectiveValues(autoscalerDefaults!, one(resources, "kubernetes:helm.sh/v3:Release", "dev-cluster-autoscaler").inputs.values);
         // The gitlab-runner chart's defaults are not in the reference data: its values as given
         // (they set no resources, and the chart's default is none).
@@ -132,7 +133,6 @@ describe("where workloads land (dev stack)", () => {
         const pods = [
             corePod("hub", z2jh.hub, z2jh),
             corePod("proxy", z2jh.proxy.chp, z2jh),
-            corePod("autohttps", z2jh.proxy.traefik, z2jh),
             podFromSpec("cluster autoscaler", { nodeSelector: autoscaler.nodeSelector, tolerations: autoscaler.tolerations, affinity: autoscaler.affinity, containers: [{ resources: autoscaler.resources }] }),
             runner("cpu"),
             runner("gpu"),
