@@ -148,6 +148,7 @@ export class TeamEnvironment extends pulumi.ComponentResource {
                     cpuJob: config.runners.cpuJob,
                     gpuJob: config.runners.gpuJob,
                     tokenRotation: config.runners.tokenRotation,
+                    jobEgressCidrs: config.runners.jobEgressCidrs,
                     ...(secrets.registryDockerConfigJson ? { registryDockerConfigJson: secrets.registryDockerConfigJson } : {}),
                 },
                 { parent: this },

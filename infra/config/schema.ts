@@ -304,6 +304,12 @@ export const runnersSchema = z.strictObject({
     cpuJob: jobSize(1, 4),
     /** Size of a GPU job's pod (requests = limits), on the GPU pool. @default { cpu: 3, memoryGiB: 12 } */
     gpuJob: jobSize(3, 12),
+    /**
+     * Private networks CI job pods may reach besides cluster DNS and public addresses: your GitLab
+     * and registries when they resolve to private addresses. Job pods reach nothing else private
+     * (no pod, Service, node or metadata address). @default []
+     */
+    jobEgressCidrs: z.array(z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, { error: "must be an IPv4 CIDR such as 10.20.0.0/24" })).default([]),
     /** Change it (any new value) to rotate the runners' tokens: each runner is replaced. @default "1" */
     tokenRotation: z.string().default("1"),
 });

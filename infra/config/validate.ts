@@ -280,7 +280,10 @@ export function validateStackConfig(raw: Record<string, unknown>, options: Valid
     const https = jupyterhub?.https ?? (cluster?.mode === "existing" ? "ingress" : "acm");
     if (jupyterhub) checkHubHttps(jupyterhub, https, cluster?.mode, { err, warn: (m) => warnings.push(m) });
 
-    // Runners.
+    // Runners. Job pods reach no private address but the ones listed: say so where GitLab may be private.
+    if (runners?.enabled && gitlab && runners.jobEgressCidrs.length === 0 && new URL(gitlab.url).hostname !== "gitlab.com") {
+        warnings.push(`runners: CI job pods reach cluster DNS and public addresses only; if ${new URL(gitlab.url).hostname} (or a registry jobs push to) resolves to a private address, list its network in runners.jobEgressCidrs, or jobs cannot clone.`);
+    }
     if (runners?.enabled && capacity && capacity.gpusPerNode > 0 && runners.gpusPerJob > capacity.gpusPerNode) {
         err(["runners", "gpusPerJob"], `asks for ${runners.gpusPerJob} GPUs but a GPU node has ${capacity.gpusPerNode}`);
     }

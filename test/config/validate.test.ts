@@ -119,6 +119,19 @@ describe("bad configs", () => {
         expect(result.warnings.join("\n")).toMatch(/1\.33 is in EKS extended support until 2027-07-29: the control plane costs \$0\.60\/h/);
     });
 
+    it("warns that CI jobs cannot reach a GitLab on a private network unless its network is listed", () => {
+        const warningsFor = (url: string, cidrs?: string[]) => {
+            const raw = validRaw();
+            raw.gitlab.url = url;
+            if (cidrs) raw.runners = { ...(raw.runners ?? {}), jobEgressCidrs: cidrs };
+            const result = validateStackConfig(raw, { stack: "dev", secretsPresent: ALL_SECRETS, today: TODAY });
+            return result.warnings.filter((w) => w.startsWith("runners:"));
+        };
+        expect(warningsFor("https://gitlab.lab.example.org")).toEqual([expect.stringMatching(/if gitlab\.lab\.example\.org .* resolves to a private address, list its network in runners\.jobEgressCidrs/)]);
+        expect(warningsFor("https://gitlab.lab.example.org", ["10.20.0.0/24"])).toEqual([]);
+        expect(warningsFor("https://gitlab.com")).toEqual([]);
+    });
+
     it("warns that https: letsencrypt needs a restart when the hub's record is late, and points EKS stacks to acm", () => {
         const raw = validRaw();
         raw.jupyterhub.https = "letsencrypt";
