@@ -107,6 +107,7 @@ export class GpuCluster extends pulumi.ComponentResource implements ClusterHandl
                     subnetIds: privateSubnetIds,
                     endpointPublicAccess: c.endpointPublicAccess,
                     endpointPrivateAccess: c.endpointPrivateAccess,
+                    // Validation has required them with a public endpoint.
                     publicAccessCidrs: c.endpointPublicAccess ? c.publicAccessCidrs : undefined,
                 },
                 enabledClusterLogTypes: c.controlPlaneLogTypes,

@@ -140,7 +140,12 @@ const eksCluster = z.strictObject({
     availabilityZoneCount: int("availability zones").min(2, { error: "must be at least 2: EKS needs subnets in two zones" }).max(6).default(2),
     endpointPublicAccess: z.boolean().default(true),
     endpointPrivateAccess: z.boolean().default(true),
-    publicAccessCidrs: z.array(z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, { error: "must be an IPv4 CIDR" })).min(1).default(["0.0.0.0/0"]),
+    /**
+     * Who may reach the public Kubernetes API endpoint: your office or VPN egress ranges. Required
+     * while `endpointPublicAccess` is true (the machine running `pulumi up` must be in one);
+     * `0.0.0.0/0` opens it to the whole internet (IAM still authenticates). @default none
+     */
+    publicAccessCidrs: z.array(z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, { error: "must be an IPv4 CIDR" })).min(1).optional(),
     controlPlaneLogTypes: z.array(z.enum(["api", "audit", "authenticator", "controllerManager", "scheduler"])).default(["api", "audit", "authenticator"]),
     /** IAM role/user ARNs given cluster-admin through access entries, besides the deployer. */
     adminPrincipalArns: z.array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/.+$/, { error: "must be an IAM role or user ARN" })).default([]),

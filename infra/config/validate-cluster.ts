@@ -22,6 +22,49 @@ export interface CheckContext {
     warn(message: string): void;
     /** "Today" for support windows (tests fix it). */
     readonly today: Date;
+    /** `pulumi up` is running (not a preview or the plan): placeholders left in the stack file are errors then. @default false */
+    readonly deploying?: boolean;
+}
+
+/** IPv4 documentation ranges (RFC 5737): no real client is in one, so a stack file's placeholder. */
+export const DOCUMENTATION_RANGES = ["192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"];
+
+/** Whether a CIDR lies inside one of the documentation ranges. */
+function inDocumentationRange(cidr: string): boolean {
+    const toInt = (ip: string) => ip.split(".").reduce((a, o) => (a << 8) + Number(o), 0) >>> 0;
+    const [ip, bits] = cidr.split("/") as [string, string];
+    return DOCUMENTATION_RANGES.some((range) => {
+        const [base, rangeBits] = range.split("/") as [string, string];
+        const mask = (~0 << (32 - Number(rangeBits))) >>> 0;
+        return Number(bits) >= Number(rangeBits) && (toInt(ip) & mask) === (toInt(base) & mask);
+    });
+}
+
+/**
+ * Who may reach the Kubernetes API. There is no open default: the public endpoint needs the
+ * networks named (the deployer's among them: the Kubernetes provider of `pulumi up` connects
+ * from there), `0.0.0.0/0` is allowed but said out loud, and the example stack's documentation
+ * range is a warning in the plan and an error once `pulumi up` runs.
+ */
+export function checkApiEndpoint(c: EksClusterConfig, ctx: CheckContext): void {
+    const path = ["cluster", "publicAccessCidrs"];
+    if (!c.endpointPublicAccess && !c.endpointPrivateAccess) ctx.err(["cluster", "endpointPublicAccess"], "and endpointPrivateAccess are both false: EKS needs at least one way to reach the API");
+    if (!c.endpointPublicAccess) {
+        if (c.publicAccessCidrs) ctx.warn("cluster.publicAccessCidrs has no effect with endpointPublicAccess: false (run `pulumi up` from inside the VPC, or through a VPN to it).");
+        return;
+    }
+    const cidrs = c.publicAccessCidrs;
+    if (!cidrs) {
+        ctx.err(path, "is required while endpointPublicAccess is true: list the networks that may reach the Kubernetes API, your office or VPN egress ranges (yours: `curl -s https://checkip.amazonaws.com`, then /32); the machine running `pulumi up` must be in one. [0.0.0.0/0] opens it to the internet; endpointPublicAccess: false keeps it inside the VPC");
+        return;
+    }
+    if (cidrs.includes("0.0.0.0/0")) ctx.warn("cluster.publicAccessCidrs includes 0.0.0.0/0: the Kubernetes API endpoint is reachable from the whole internet (IAM still authenticates every request). List your office or VPN ranges instead.");
+    const placeholders = cidrs.filter(inDocumentationRange);
+    if (placeholders.length > 0) {
+        const message = `${placeholders.join(", ")} ${placeholders.length === 1 ? "is a documentation range" : "are documentation ranges"} (RFC 5737), the example stack's placeholder: no real network is in it, so \`pulumi up\` could not reach the API it creates. Put your office or VPN egress range (\`curl -s https://checkip.amazonaws.com\`, then /32)`;
+        if (ctx.deploying) ctx.err(path, message);
+        else ctx.warn(`cluster.publicAccessCidrs: ${message}.`);
+    }
 }
 
 /** GPU capacity: what one member can ever use (their pods share one zone, where their volume is). */
@@ -135,6 +178,7 @@ export function checkEksCluster(c: EksClusterConfig, ctx: CheckContext): GpuCapa
         ctx.err(["cluster", "region"], `is not an AWS region${near ? `; did you mean '${near}'?` : ""} (check with \`aws ec2 describe-regions\`)`);
     }
     checkKubernetesVersion(c, ctx);
+    checkApiEndpoint(c, ctx);
     if (c.vpc === "create") for (const problem of subnetProblems(c)) ctx.err(["cluster", "vpcCidr"], problem);
 
     checkSizes(c.systemNodeGroup, ["cluster", "systemNodeGroup"], ctx);

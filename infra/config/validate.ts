@@ -238,7 +238,7 @@ export function validateStackConfig(raw: Record<string, unknown>, options: Valid
         else for (const issue of parsed.error.issues) errors.push(...describeIssue({ ...issue, path: [k, ...issue.path] } as z.core.$ZodIssue, plain));
     }
     const { environment, cluster, gitlab, jupyterhub, runners, team } = sections;
-    const ctx: CheckContext = { err, warn: (m) => warnings.push(m), today: options.today ?? new Date() };
+    const ctx: CheckContext = { err, warn: (m) => warnings.push(m), today: options.today ?? new Date(), deploying: options.deploying ?? false };
 
     // Environment image.
     const parsedImage = environment ? parseEnvironmentImage(environment.image, secretsPresent.has(SECRET_KEYS.registryDockerConfigJson) ? environment.pullSecretName : undefined) : undefined;

@@ -173,6 +173,11 @@ describe("GpuCluster (EKS mode, dev stack)", () => {
         expect(one(resources, "aws:eks/cluster:Cluster").dependencies).toContain(group.urn);
     });
 
+    it("opens the public API endpoint only to the networks the stack names, never 0.0.0.0/0 by default", () => {
+        const vpc = one(resources, "aws:eks/cluster:Cluster").inputs.vpcConfig;
+        expect(vpc).toMatchObject({ endpointPublicAccess: true, endpointPrivateAccess: true, publicAccessCidrs: ["203.0.113.0/24"] });
+    });
+
     it("keeps image pulls off the NAT: an S3 gateway endpoint on the private route table", () => {
         const endpoint = one(resources, "aws:ec2/vpcEndpoint:VpcEndpoint").inputs;
         expect(endpoint).toMatchObject({ serviceName: "com.amazonaws.us-west-2.s3", vpcEndpointType: "Gateway" });

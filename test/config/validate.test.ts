@@ -119,6 +119,47 @@ describe("bad configs", () => {
         expect(result.warnings.join("\n")).toMatch(/1\.33 is in EKS extended support until 2027-07-29: the control plane costs \$0\.60\/h/);
     });
 
+    describe("who may reach the Kubernetes API", () => {
+        const run = (change: (cluster: Record<string, any>) => void, deploying = false) => {
+            const raw = validRaw();
+            change(raw.cluster);
+            return validateStackConfig(raw, { stack: "dev", secretsPresent: ALL_SECRETS, today: TODAY, deploying });
+        };
+        const endpointWarnings = (r: ReturnType<typeof run>) => r.warnings.filter((w) => w.startsWith("cluster.publicAccessCidrs"));
+
+        it("has no open default: a public endpoint needs the networks named", () => {
+            const r = run((c) => delete c.publicAccessCidrs);
+            expect(r.ok).toBe(false);
+            if (r.ok) return;
+            expect(r.errors).toEqual([expect.objectContaining({ key: "ml-team-env:cluster.publicAccessCidrs", message: expect.stringMatching(/is required while endpointPublicAccess is true: .*curl -s https:\/\/checkip\.amazonaws\.com.*\[0\.0\.0\.0\/0\] opens it to the internet/) })]);
+            expect(run((c) => ((c.endpointPublicAccess = false), delete c.publicAccessCidrs)).ok).toBe(true);
+        });
+
+        it("takes 0.0.0.0/0 when asked, and says so", () => {
+            const r = run((c) => (c.publicAccessCidrs = ["0.0.0.0/0"]));
+            expect(r.ok).toBe(true);
+            expect(endpointWarnings(r)).toEqual([expect.stringMatching(/includes 0\.0\.0\.0\/0: the Kubernetes API endpoint is reachable from the whole internet/)]);
+        });
+
+        it("warns about the example's documentation range in the plan, and refuses it when pulumi up runs", () => {
+            const plan = run((c) => (c.publicAccessCidrs = ["203.0.113.0/24"]));
+            expect(plan.ok).toBe(true);
+            expect(endpointWarnings(plan)).toEqual([expect.stringMatching(/203\.0\.113\.0\/24 is a documentation range \(RFC 5737\)/)]);
+            const up = run((c) => (c.publicAccessCidrs = ["203.0.113.0/24", "84.17.32.0/24"]), true);
+            expect(up.ok).toBe(false);
+            if (up.ok) return;
+            expect(up.errors.map((e) => e.key)).toEqual(["ml-team-env:cluster.publicAccessCidrs"]);
+            // A real range is fine either way.
+            expect(endpointWarnings(run(() => undefined))).toEqual([]);
+            expect(run(() => undefined, true).ok).toBe(true);
+        });
+
+        it("needs at least one way to the API", () => {
+            const r = run((c) => ((c.endpointPublicAccess = false), (c.endpointPrivateAccess = false)));
+            expect(r.ok).toBe(false);
+        });
+    });
+
     it("warns that CI jobs cannot reach a GitLab on a private network unless its network is listed", () => {
         const warningsFor = (url: string, cidrs?: string[]) => {
             const raw = validRaw();

@@ -57,6 +57,15 @@ describe("doctor command", () => {
         expect(config.details).toEqual(expect.arrayContaining([expect.stringMatching(/^warning: cluster\.kubernetesVersion 1\.35 leaves EKS standard support on 2027-03-27, in 76 days: .*Upgrade to 1\.36 or 1\.37 now/)]));
     });
 
+    it("reports what only pulumi up refuses: the example's documentation range for the API endpoint", async () => {
+        const dir = writeStack("t", stackRaw((raw) => (raw.cluster.publicAccessCidrs = ["203.0.113.0/24"])), ["jupyterhubOAuthClientSecret", "gitlabToken"]);
+        const io = capture(dir);
+        expect(await doctorMain(["--stack", "t", "--format", "json"], io, { aws: noAwsCredentials })).toBe(1);
+        const check = JSON.parse(io.stdout).checks.find((c: { id: string }) => c.id === "config.deploy");
+        expect(check).toMatchObject({ status: "problem", summary: "`pulumi up` would refuse stacks/Pulumi.t.yaml: ml-team-env:cluster.publicAccessCidrs" });
+        expect(check.details).toEqual([expect.stringMatching(/203\.0\.113\.0\/24 is a documentation range/)]);
+    });
+
     it("a problem and the summary line: exit 1", async () => {
         const dir = writeStack("t", stackRaw(), ["jupyterhubOAuthClientSecret", "gitlabToken"]);
         const io = capture(dir);
