@@ -64,9 +64,11 @@ export class HubCertificate extends pulumi.ComponentResource {
             );
             validationRecordFqdns = [record.fqdn];
         } else {
-            // Shown while `pulumi up` runs (it waits for this record below), not only in the outputs at the end.
+            // Shown while `pulumi up` runs (it waits for this record below), not only in the outputs at
+            // the end. 75 minutes: the provider's default create timeout of a CertificateValidation
+            // (terraform-provider-aws internal/service/acm/certificate_validation.go).
             this.validationRecord.apply((r) =>
-                pulumi.log.warn(`Create this DNS record now: ${r.name} ${r.type} ${r.value} (the hub's certificate; \`pulumi up\` waits up to 75 minutes for ACM to see it; keep it, ACM renews with it).`, certificate),
+                pulumi.log.warn(`The hub's certificate is validated through this DNS record; make it now if it does not exist yet, and keep it (ACM renews with it): ${r.name} ${r.type} ${r.value}. \`pulumi up\` waits up to 75 minutes for ACM to see it.`, certificate),
             );
         }
         const validation = new aws.acm.CertificateValidation(name, { certificateArn: certificate.arn, ...(validationRecordFqdns ? { validationRecordFqdns } : {}) }, inAws);
