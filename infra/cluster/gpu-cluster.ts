@@ -85,12 +85,14 @@ export class GpuCluster extends pulumi.ComponentResource implements ClusterHandl
     readonly kubeconfig: pulumi.Output<string>;
     readonly endpoint: pulumi.Output<string>;
     readonly oidcIssuerUrl: pulumi.Output<string>;
+    readonly awsProvider: aws.Provider;
 
     constructor(name: string, args: GpuClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ml-team-env:cluster:GpuCluster", name, {}, opts);
         const c = args.cluster;
         const tags = { ...(args.tags ?? {}), "ml-team-env/cluster": args.clusterName };
         const awsProvider = new aws.Provider(`${name}-aws`, { region: c.region as aws.Region, defaultTags: { tags } }, { parent: this });
+        this.awsProvider = awsProvider;
         const inAws = { parent: this, provider: awsProvider };
         const childOpts = { parent: this, providers: { aws: awsProvider } };
 
@@ -129,6 +131,7 @@ export class GpuCluster extends pulumi.ComponentResource implements ClusterHandl
                     subnetIds: privateSubnetIds,
                     endpointPublicAccess: c.endpointPublicAccess,
                     endpointPrivateAccess: c.endpointPrivateAccess,
+                    // Validation has required them with a public endpoint.
                     publicAccessCidrs: c.endpointPublicAccess ? c.publicAccessCidrs : undefined,
                 },
                 enabledClusterLogTypes: c.controlPlaneLogTypes,
@@ -152,8 +155,7 @@ export class GpuCluster extends pulumi.ComponentResource implements ClusterHandl
         };
         const configuredAdmins = uniquePrincipals(c.adminPrincipalArns).map((arn, i) => admin(String(i), arn));
         const deployer = aws.iam.getSessionContextOutput({ arn: identity.arn }, inAws).issuerArn;
-        const deployerAdmin = deployer.apply((arn) => (c.adminPrincipalArns.includes(arn) ? [] : [admin("deployer", arn)]));
-        const adminAssociations = deployerAdmin.apply((d) => [...configuredAdmins, ...d]);
+        const deployerAdmin = deployer.apply((arn) => (c.adminPrincipalArns.includes(arn) ? undefined : admin("deployer", arn)));
 
         // IAM OIDC provider for service-account roles. EKS issuers are trusted through AWS's
         // CA library, so no thumbprint is pinned.
@@ -236,13 +238,21 @@ export class GpuCluster extends pulumi.ComponentResource implements ClusterHandl
                 .all([cluster.name, cluster.endpoint, cluster.certificateAuthority])
                 .apply(([clusterName, endpoint, ca]) => eksKubeconfig({ clusterName, endpoint, certificateAuthorityData: ca.data!, region: c.region })),
         );
-        this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { parent: this, dependsOn: adminAssociations.apply((a) => [...a, coredns]) });
+        // The provider waits for CoreDNS (Helm's waits and in-cluster lookups need it) and for every
+        // admin's access entry. All but the deployer's are known before deploy, so they are listed
+        // as they are and the plan shows them; the deployer's entry, when there is one, only at
+        // deploy (where the deployer already is a configured admin, CoreDNS stands in for it).
+        this.provider = new k8s.Provider(
+            `${name}-k8s`,
+            { kubeconfig: this.kubeconfig, enableServerSideApply: true },
+            { parent: this, dependsOn: [coredns, ...configuredAdmins, deployerAdmin.apply((d) => d ?? coredns)] },
+        );
         const inCluster = { parent: this, provider: this.provider };
 
         const storage = new StorageClasses(`${name}-storage`, { provisioner: "ebs.csi.aws.com" }, { ...inCluster, dependsOn: [ebs] });
-        new CalicoPolicyEngine(`${name}-calico`, { provider: this.provider }, { parent: this, dependsOn: [systemNodes] });
-
         this.systemPlacement = poolPlacement("system");
+        new CalicoPolicyEngine(`${name}-calico`, { provider: this.provider, placement: this.systemPlacement }, { parent: this, dependsOn: [systemNodes] });
+
         this.userPlacement = poolPlacement("user");
         this.gpuPlacement = {
             ...poolPlacement("gpu"),

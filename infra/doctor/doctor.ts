@@ -67,6 +67,12 @@ export async function runDoctor(input: DoctorInput, deps: DoctorDeps): Promise<D
     const warnings = preview.warnings.filter((w) => !secretWarnings.has(w));
     const checks: CheckResult[] = [{ id: "config.valid", group: "config", title: "config", status: "ok", summary: `${stackFile} is valid`, ...(warnings.length > 0 ? { details: warnings.map((w) => `warning: ${w}`) } : {}) }];
     checks.push(secretsCheck(preview.missingSecrets, config, env));
+    // What only `pulumi up` refuses besides secrets (a placeholder left in the stack file).
+    const atDeploy = validateStackFile(stack, file, { gitlabTokenInEnv: Boolean(env.GITLAB_TOKEN), today, deploying: true });
+    const deployOnly = atDeploy.ok ? [] : atDeploy.errors.filter((e) => !preview.missingSecrets.some((m) => m.key === e.key));
+    if (deployOnly.length > 0) {
+        checks.push({ id: "config.deploy", group: "config", title: "pulumi up", status: "problem", summary: `\`pulumi up\` would refuse ${stackFile}: ${deployOnly.map((e) => e.key).join(", ")}`, details: deployOnly.map(configError), fix: "change what the lines marked CHANGE in the stack file still hold" });
+    }
 
     progress(`reading the manifest of ${config.image.reference}...`);
     checks.push(await imageCheck(config, env, deps.registry));

@@ -35,15 +35,25 @@ export function oauthCallbackUrl(host: string): string {
  */
 export const COLD_START_TIMEOUT_SECONDS = 1200;
 
-/** How HTTPS reaches the hub. */
-export type HubHttps =
+/**
+ * How HTTPS reaches the hub. `acm`: TLS ends at the network load balancer with an ACM
+ * certificate (EKS). `letsencrypt`: the chart's Traefik gets a Let's Encrypt certificate.
+ * `ingress`: the team's ingress controller. `Arn` is `string` in the values, and may be an
+ * output where the component takes it.
+ */
+export type HubHttps<Arn = string> =
+    | { readonly mode: "acm"; readonly certificateArn: Arn }
     | { readonly mode: "letsencrypt"; readonly contactEmail: string }
     | { readonly mode: "ingress"; readonly ingressClassName: string; readonly tlsSecretName: string; readonly clusterIssuer?: string };
 
-export interface HubValuesArgs {
+/** The TLS policy of the load balancer's listener with `acm`: TLS 1.3 and 1.2 only (ELB security policies). */
+export const NLB_TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+
+/** `Arn`: the certificate ARN with `https: acm`, placed in the values as given (a string, or an output the release resolves). */
+export interface HubValuesArgs<Arn = string> {
     /** Public host name. */
     readonly host: string;
-    readonly https: HubHttps;
+    readonly https: HubHttps<Arn>;
     /** The hub's namespace (for its cluster-internal address). */
     readonly hubNamespace: string;
     /** GitLab base URL, e.g. https://gitlab.com. */
@@ -171,7 +181,30 @@ export function profileEntry(p: NotebookProfile, gpu: GpuPlacement, user: System
 /** Network policy rule parts for member namespaces' notebook pods. */
 const MEMBER_NOTEBOOKS = { namespaceSelector: { matchLabels: { [WORKSPACE_LABEL]: "true" } }, podSelector: { matchLabels: { component: "singleuser-server" } } };
 
-function exposure(a: HubValuesArgs): { proxy: Record<string, unknown>; ingress: Record<string, unknown> } {
+function exposure<Arn>(a: HubValuesArgs<Arn>): { proxy: Record<string, unknown>; ingress: Record<string, unknown> } {
+    if (a.https.mode === "acm") {
+        return {
+            // TLS ends at the network load balancer, which EKS's service controller makes with a
+            // TLS listener on the port named `https` from the certificate annotation
+            // (cloud-provider-aws pkg/providers/v1/aws.go, NLB port mappings); z2jh's `offload`
+            // sends that port to the proxy's plain-HTTP port (templates/proxy/service.yaml). Port
+            // 80 is closed: a login over plain HTTP would carry the session cookie in the clear.
+            proxy: {
+                service: {
+                    type: "LoadBalancer",
+                    annotations: {
+                        "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
+                        "service.beta.kubernetes.io/aws-load-balancer-ssl-cert": a.https.certificateArn,
+                        "service.beta.kubernetes.io/aws-load-balancer-ssl-ports": "https",
+                        "service.beta.kubernetes.io/aws-load-balancer-ssl-negotiation-policy": NLB_TLS_POLICY,
+                    },
+                    disableHttpPort: true,
+                },
+                https: { enabled: true, type: "offload" },
+            },
+            ingress: { enabled: false },
+        };
+    }
     if (a.https.mode === "letsencrypt") {
         return {
             // The chart's automatic HTTPS: Traefik answers Let's Encrypt's HTTP-01 challenge on
@@ -201,7 +234,7 @@ function exposure(a: HubValuesArgs): { proxy: Record<string, unknown>; ingress: 
     };
 }
 
-export function hubValues(a: HubValuesArgs): Record<string, unknown> {
+export function hubValues<Arn = string>(a: HubValuesArgs<Arn>): Record<string, unknown> {
     const onSystemNodes = podPlacement(a.systemPlacement);
     const { proxy, ingress } = exposure(a);
     const userDefaults = userPoolDefaults(a.userPlacement);

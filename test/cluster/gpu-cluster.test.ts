@@ -2,7 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { createCluster } from "../../infra/cluster";
 import { MANAGED_POLICIES } from "../../infra/cluster/iam-policies";
 import { userDataSummary } from "../../infra/cluster/node-user-data";
-import { RecordedResource } from "../../infra/plan/mock-runtime";
+import { PROJECT } from "../../infra/config/schema";
+import { RecordedResource, runWithMocks } from "../../infra/plan/mock-runtime";
 import { ofType, one, runComponents } from "../harness";
 import { renderedObject, renderKubeVersion, renderRelease, renderToolsOrSkip } from "../support/helm-render";
 import { registeredReleases } from "../support/registered-releases";
@@ -147,7 +148,7 @@ describe("GpuCluster (EKS mode, dev stack)", () => {
         expect(key.inputs.enableKeyRotation).toBe(true);
         const cluster = one(resources, "aws:eks/cluster:Cluster").inputs;
         expect(cluster.encryptionConfig).toEqual({ provider: { keyArn: expect.stringMatching(/^arn:aws:kms:/) }, resources: ["secrets"] });
-        expect(cluster.version).toBe("1.35");
+        expect(cluster.version).toBe("1.36");
         expect(cluster.upgradePolicy).toEqual({ supportType: "STANDARD" });
         expect(cluster.accessConfig).toEqual({ authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: false });
         expect(cluster.enabledClusterLogTypes).toEqual(["api", "audit", "authenticator"]);
@@ -183,6 +184,11 @@ describe("GpuCluster (EKS mode, dev stack)", () => {
         expect(one(resources, "aws:eks/cluster:Cluster").dependencies).toContain(group.urn);
     });
 
+    it("opens the public API endpoint only to the networks the stack names, never 0.0.0.0/0 by default", () => {
+        const vpc = one(resources, "aws:eks/cluster:Cluster").inputs.vpcConfig;
+        expect(vpc).toMatchObject({ endpointPublicAccess: true, endpointPrivateAccess: true, publicAccessCidrs: ["203.0.113.0/24"] });
+    });
+
     it("keeps image pulls off the NAT: an S3 gateway endpoint on the private route table", () => {
         const endpoint = one(resources, "aws:ec2/vpcEndpoint:VpcEndpoint").inputs;
         expect(endpoint).toMatchObject({ serviceName: "com.amazonaws.us-west-2.s3", vpcEndpointType: "Gateway" });
@@ -192,7 +198,26 @@ describe("GpuCluster (EKS mode, dev stack)", () => {
     it("enforces NetworkPolicy with Calico in policy-only mode beside the VPC CNI", () => {
         const calico = one(resources, "kubernetes:helm.sh/v3:Release", "dev-cluster-calico").inputs;
         expect(calico).toMatchObject({ chart: "tigera-operator", version: "v3.32.1", namespace: "tigera-operator" });
-        expect(calico.values.installation).toEqual({ kubernetesProvider: "EKS", cni: { type: "AmazonVPC" }, calicoNetwork: { bgp: "Disabled" } });
+        expect(calico.values.installation).toMatchObject({ kubernetesProvider: "EKS", cni: { type: "AmazonVPC" }, calicoNetwork: { bgp: "Disabled" } });
+    });
+
+    it("installs Calico's CRDs first, at the operator's version, kept when they leave the program", () => {
+        const release = one(resources, "kubernetes:helm.sh/v3:Release", "dev-cluster-calico");
+        const crds = one(resources, "kubernetes:helm.sh/v4:Chart", "dev-cluster-calico-crds");
+        expect(crds.inputs).toMatchObject({ chart: "crd.projectcalico.org.v1", version: release.inputs.version, repositoryOpts: release.inputs.repositoryOpts });
+        expect(release.dependencies).toContain(crds.urn);
+        expect(crds.retainOnDelete).toBe(true);
+        // One field manager for the CRDs: the operator does not apply its own copies.
+        expect(release.inputs.values.manageCRDs).toBe(false);
+    });
+
+    it("puts Calico's operator, kube-controllers and Typha on the system nodes", () => {
+        const values = one(resources, "kubernetes:helm.sh/v3:Release", "dev-cluster-calico").inputs.values;
+        expect(values.nodeSelector).toEqual({ "kubernetes.io/os": "linux", "ml-team-env/pool": "system" });
+        expect(values.installation.controlPlaneNodeSelector).toEqual({ "ml-team-env/pool": "system" });
+        // The system pool has no taint; the chart's own tolerations of the operator stay.
+        expect(values.installation.controlPlaneTolerations).toBeUndefined();
+        expect(values.tolerations).toBeUndefined();
     });
 
     it("runs the device plugin only on GPU nodes, tolerating their taint (AL2023 does not ship it)", () => {
@@ -208,7 +233,7 @@ describe("GpuCluster (EKS mode, dev stack)", () => {
         expect(release.values.autoDiscovery).toEqual({ clusterName: "dev-ml-team" });
         expect(release.values.awsRegion).toBe("us-west-2");
         expect(release.version).toBe("9.59.0");
-        expect(release.values.image.tag).toBe("v1.35.2");
+        expect(release.values.image.tag).toBe("v1.36.1");
         expect(release.values.nodeSelector).toEqual({ "ml-team-env/pool": "system" });
         expect(release.values.rbac.serviceAccount.annotations["eks.amazonaws.com/role-arn"]).toMatch(/role\/dev-cluster-autoscaler-role$/);
     });
@@ -218,8 +243,8 @@ describe("GpuCluster (EKS mode, dev stack)", () => {
         const objects = renderRelease(tools!, release, renderKubeVersion(stackConfig("dev").cluster)).ofKinds(["Deployment", "ServiceAccount"]);
         const pod = renderedPod(renderedPods(objects), "Deployment/cluster-autoscaler-aws-cluster-autoscaler");
         const container = pod.spec.containers![0] as Record<string, any>;
-        // The autoscaler's minor must be the cluster's (1.35), at the pinned patch.
-        expect(container.image).toBe("registry.k8s.io/autoscaling/cluster-autoscaler:v1.35.2");
+        // The autoscaler's minor must be the cluster's (1.36), at the pinned patch.
+        expect(container.image).toBe("registry.k8s.io/autoscaling/cluster-autoscaler:v1.36.1");
         // Discovery by the tags EKS puts on a managed node group's Auto Scaling group, for this cluster;
         // the chart's logging flags stay and the package's come on top.
         expect(container.command).toEqual([
@@ -273,11 +298,27 @@ describe("GpuCluster options", () => {
         expect(one(resources, "aws:eks/cluster:Cluster").inputs.vpcConfig.subnetIds).toEqual(["subnet-0aaa11111", "subnet-0bbb22222"]);
     });
 
+    it("on 1.37, runs the newest autoscaler there is (1.36) until a 1.37 one is pinned", async () => {
+        const { resources } = await eks((y) => y.replace(/kubernetesVersion: "1\.36".*/, 'kubernetesVersion: "1.37"'));
+        expect(one(resources, "aws:eks/cluster:Cluster").inputs.version).toBe("1.37");
+        expect(one(resources, "kubernetes:helm.sh/v3:Release", "dev-cluster-autoscaler").inputs.values.image.tag).toBe("v1.36.1");
+    });
+
     it("on Bottlerocket NVIDIA: sizes the data volume and skips the device plugin the AMI ships", async () => {
         const { resources } = await eks((y) => y.replace("amiType: AL2023_x86_64_NVIDIA", "amiType: BOTTLEROCKET_x86_64_NVIDIA"));
         const lt = one(resources, "aws:ec2/launchTemplate:LaunchTemplate", "dev-cluster-gpu").inputs;
         expect(lt.blockDeviceMappings[0].deviceName).toBe("/dev/xvdb");
         expect(ofType(resources, "kubernetes:helm.sh/v3:Release").map((r) => r.name).sort()).toEqual(["dev-cluster-autoscaler", "dev-cluster-calico"]);
+    });
+
+    it("shows what the Kubernetes provider waits for before deploy: CoreDNS and the configured admins' access", async () => {
+        const config = stackConfig("dev", (y) => y.replace("    systemNodeGroup:", "    adminPrincipalArns: [arn:aws:iam::123456789012:role/platform-admins]\n    systemNodeGroup:"));
+        // A preview of a new stack: the deployer and every cloud-computed value are unknown.
+        const { resources } = await runWithMocks(() => createCluster("dev-cluster", config, { jupyterhubOAuthClientSecret: pulumi.secret("x") }), { project: PROJECT, stack: "dev", unknownComputed: true });
+        const provider = one(resources, "pulumi:providers:kubernetes");
+        expect(provider.dependencies).toEqual(
+            expect.arrayContaining([one(resources, "aws:eks/addon:Addon", "dev-cluster-coredns").urn, one(resources, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation", "dev-cluster-admin-0").urn]),
+        );
     });
 
     it("gives cluster admin to configured principals too, and to the deployer once even when listed", async () => {
