@@ -51,11 +51,11 @@ export async function rest<T>(api: GitLabApi, method: Method, endpoint: string, 
 }
 
 /** Every page of a list endpoint, 100 items a page, following `X-Next-Page` (which `rest()` drops) for at most `maxPages`. */
-export async function restPages<T>(api: GitLabApi, endpoint: string, maxPages: number): Promise<T[]> {
+export async function restPages<T>(api: GitLabApi, endpoint: string, maxPages: number, query: Record<string, string> = {}): Promise<T[]> {
     const out: T[] = [];
     let page = 1;
     for (let i = 0; i < maxPages; i++) {
-        const res = await requesterOf(api).get(endpoint, { searchParams: { per_page: 100, page } });
+        const res = await requesterOf(api).get(endpoint, { searchParams: { ...query, per_page: 100, page } });
         out.push(...((res.body as T[] | null) ?? []));
         const next = Number(res.headers["x-next-page"]);
         if (!next) break;
