@@ -201,7 +201,8 @@ export class GitLabProject extends pulumi.ComponentResource {
         }
 
         for (const m of args.members) {
-            new ProjectMember(`${name}-member-${m.username}`, { ...onProject, username: m.username, accessLevel: accessLevelFor(m.role) }, child);
+            // The group path is known before the project is: the member's inherited role is checked during the preview.
+            new ProjectMember(`${name}-member-${m.username}`, { ...onProject, username: m.username, accessLevel: accessLevelFor(m.role), namespacePath: args.path.slice(0, args.path.lastIndexOf("/")) }, child);
         }
 
         this.projectId = projectId;

@@ -120,6 +120,23 @@ export async function getIfPresent<T>(api: GitLabApi, endpoint: string, query?: 
     }
 }
 
+/**
+ * `read`'s GET of a resource's own object in a project: its JSON, or undefined when GitLab
+ * answers 404 for it (removed behind Pulumi's back: `readGone`). A 404 can also mean the
+ * project itself is gone or no longer visible to the token; then the project's own GET fails
+ * with GitLab's project-path message, which `read` passes on instead of dropping every
+ * resource of the project from the state.
+ */
+export async function readOwn<T>(api: GitLabApi, projectId: number, endpoint: string, query?: Record<string, unknown>): Promise<T | undefined> {
+    try {
+        return await rest<T>(api, "get", endpoint, query);
+    } catch (e) {
+        if (!isNotFound(e)) throw e;
+        await rest(api, "get", `projects/${projectRef(projectId)}`);
+        return undefined;
+    }
+}
+
 /** `read`'s answer for a resource removed behind Pulumi's back: no id, so the engine drops it and the next `up` makes it again. */
 export function readGone<T>(): pulumi.dynamic.ReadResult<T> {
     return { id: "", props: {} as T };
