@@ -56,7 +56,8 @@ export function inheritedRoleProblem(username: string, wanted: number, inherited
         inherited <= 40
             ? `set role: ${roleOf(inherited).toLowerCase()} for ${username} in ml-team-env:team.members, or lower their role in group ${group}`
             : `remove ${username} from ml-team-env:team.members (they have ${roleOf(inherited)} on the project through group ${group}), or lower their role in the group`;
-    return `team member '${username}' is listed as ${roleOf(wanted).toLowerCase()}, but is a ${roleOf(inherited)} of group ${group}, which the project inherits: GitLab keeps no project role below an inherited one (it answers 400). Fix: ${fix}.`;
+    const role = roleOf(inherited);
+    return `team member '${username}' is listed as ${roleOf(wanted).toLowerCase()}, but is ${/^[AEIOU]/.test(role) ? "an" : "a"} ${role} of group ${group}, which the project inherits: GitLab keeps no project role below an inherited one (it answers 400). Fix: ${fix}.`;
 }
 
 /** Passes GitLab's 400 for a role below the inherited one on with the fix. */
