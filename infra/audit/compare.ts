@@ -49,6 +49,8 @@ export interface AuditRow {
 export interface AuditFacts {
     /** Approvals that merge requests into the default branch really need; undefined when not read. */
     readonly approvalsOnDefaultBranch: number | undefined;
+    /** The rules of the long-lived branches' pipelines that differ from the generated one (workflow rules, jobs): failing rows, by rule. */
+    readonly pipelineDrift: readonly string[];
 }
 
 /** The comparison's result. */
@@ -221,7 +223,8 @@ export function compareProject(live: LiveProject, target: AuditTarget): Comparis
     // --- members ----------------------------------------------------------------------------------------
     memberRows(live, target, add);
 
-    return { server, rulesTier, rows, facts: { approvalsOnDefaultBranch } };
+    const pipelineDrift = rows.filter((r) => (r.id.startsWith("ci-job:") || r.id.startsWith("ci-workflow:")) && r.status === "fail").map((r) => r.rule);
+    return { server, rulesTier, rows, facts: { approvalsOnDefaultBranch, pipelineDrift } };
 }
 
 /** How the row builders add a row: who enforces it follows from its status unless they say. */

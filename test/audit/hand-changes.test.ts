@@ -87,6 +87,8 @@ describe("the CI file of every long-lived branch, job by job", () => {
             expect(report.exitCode).toBe(1);
             expect(rowOf(report, `ci-job:main:${JOB.smokeTrain}`)).toMatchObject({ status: "fail", actual: "missing", mandatory: true });
             expect(rowOf(report, `ci-job:develop:${JOB.smokeTrain}`)).toMatchObject({ status: "pass" });
+            // The score's tier 2 (a pipeline gates every merge) is not met with a job missing.
+            expect(report.score.tiers[1]!.requirements.find((r) => /generated ones/.test(r.text))).toMatchObject({ met: false, why: "main: job smoke-train: not as generated" });
         }
     });
 

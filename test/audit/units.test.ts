@@ -96,10 +96,10 @@ describe("the score", () => {
     });
 
     it("says what caps it: the tier, and a model that asks for no approvals", () => {
-        const score = computeScore(scoreTiers(buildBranchModel({ approvalsOnMain: 0 })), [], { approvalsOnDefaultBranch: undefined }, "premium", "premium");
+        const score = computeScore(scoreTiers(buildBranchModel({ approvalsOnMain: 0 })), [], { approvalsOnDefaultBranch: undefined, pipelineDrift: [] }, "premium", "premium");
         expect(score.cap).toEqual({ points: 6, reasons: ["tier 3: at least one approval GitLab really requires on merge requests into main: the model requires no approvals (branchModel.approvalsOnMain: 0)"] });
         expect(score.score).toBe(0);
-        const free = computeScore(scoreTiers(DEFAULT_BRANCH_MODEL), [], { approvalsOnDefaultBranch: undefined }, "free", "free");
+        const free = computeScore(scoreTiers(DEFAULT_BRANCH_MODEL), [], { approvalsOnDefaultBranch: undefined, pipelineDrift: [] }, "free", "free");
         expect(free.cap?.points).toBe(6);
         expect(free.cap?.reasons.every((r) => /needs GitLab Premium \(this server: free\)/.test(r))).toBe(true);
     });
