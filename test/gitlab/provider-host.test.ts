@@ -274,6 +274,11 @@ describe("a member whose group role is above the stack's", () => {
         ]);
         expect(em.requests.slice(before).filter((r) => r.method !== "GET")).toEqual([]);
         expect((await host.check(provider, {}, lead(Role.Maintainer))).failures).toEqual([]);
+        // Lowered from maintainer in the stack: refused too. Unchanged: not asked again (read shows later drift).
+        expect((await host.check(provider, lead(Role.Maintainer), lead(Role.Developer))).failures).toHaveLength(1);
+        const asked = em.requests.length;
+        expect((await host.check(provider, lead(Role.Developer), lead(Role.Developer))).failures).toEqual([]);
+        expect(em.requests.length).toBe(asked);
         // Before the project exists (a preview of a new stack) the group is enough: projectId is unknown.
         expect((await host.check(provider, {}, { ...lead(Role.Developer), projectId: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" })).failures).toHaveLength(1);
     });

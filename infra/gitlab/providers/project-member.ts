@@ -82,13 +82,15 @@ export const projectMemberProvider: pulumi.dynamic.ResourceProvider<ProjectMembe
         await configureToken(this as TokenHolder, req);
     },
     /**
-     * Refuses, during the preview and before anything is changed, a role below the one the
-     * member inherits from the project's group. When GitLab cannot be asked here, create and
-     * update still pass GitLab's own refusal on with the fix.
+     * Refuses, during the preview and before anything is changed, a new member's (or a changed)
+     * role below the one the member inherits from the project's group. When GitLab cannot be
+     * asked here, create and update still pass GitLab's own refusal on with the fix.
      */
-    async check(_olds, news) {
+    async check(olds, news) {
         const failures: pulumi.dynamic.CheckFailure[] = [];
-        if (known(news.namespacePath) && known(news.username) && typeof news.accessLevel === "number" && known(news.gitlabUrl)) {
+        // Asked for a new member or a changed role only: a role raised in the group later is drift that read shows.
+        const changed = olds.username !== news.username || olds.accessLevel !== news.accessLevel || olds.namespacePath !== news.namespacePath;
+        if (changed && known(news.namespacePath) && known(news.username) && typeof news.accessLevel === "number" && known(news.gitlabUrl)) {
             try {
                 const api = clientFor(news, this as TokenHolder);
                 const user = await findUser(api, news.username);
