@@ -14,9 +14,9 @@ import { JOB } from "../ci/pipeline";
 import { normalizeRef } from "../gitlab/providers/pipeline-schedule";
 import { analyseCiConfig } from "./ci-config";
 import { comparePipeline, JobFinding } from "./ci-jobs";
-import type { Add, EnforcedBy } from "./compare";
-import { ExpectedPipeline } from "./expected";
-import { CiFile, Fetched, LiveProject, Proposal } from "./snapshot";
+import type { Add } from "./compare";
+import { enforcerOf, ExpectedPipeline } from "./expected";
+import { CiFile, Fetched, LiveProject, Proposal, unread } from "./snapshot";
 
 type RowInput = Parameters<Add>[0];
 
@@ -30,8 +30,6 @@ export interface CiRowContext {
     readonly expected: ExpectedPipeline | undefined;
 }
 
-const failed = (f: Fetched<unknown>, what: string) => (f.ok ? "" : `could not read ${what} (${f.status ?? "no answer"}: ${f.message.split("\n")[0]})`);
-const enforcerOf = (e: RuleEnforcement | undefined): EnforcedBy => (e?.enforcedBy === "gitlab" ? "gitlab" : e?.enforcedBy === "ci" ? "ci" : "nobody");
 const clip = (s: string, n = 100) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
 /** The id of the merge-request-pipeline row of a branch: the default branch keeps the plain id. */
@@ -69,7 +67,7 @@ export function branchCiRows(live: Pick<LiveProject, "schedules">, branch: strin
     const mrId = mergeRequestPipelineId(model, branch);
     const mandatory = model.mergeRequests.pipelineMustSucceed;
     if (!fetchedFile.ok) {
-        rows.push({ id: mrId, area: "ci", rule: `${branch}: pipeline for every merge request`, expected: "yes", actual: "?", declared: "ci", mandatory, status: "not-checked", why: failed(fetchedFile, `the CI configuration on ${branch}`) });
+        rows.push({ id: mrId, area: "ci", rule: `${branch}: pipeline for every merge request`, expected: "yes", actual: "?", declared: "ci", mandatory, status: "not-checked", why: unread(fetchedFile, `the CI configuration on ${branch}`) });
         return rows;
     }
     const cf = fetchedFile.value;
@@ -115,7 +113,7 @@ export function branchCiRows(live: Pick<LiveProject, "schedules">, branch: strin
         if (!e) continue;
         const base = { id: e.id, area: "ci", rule: `${t.prefix}/* stale after ${t.staleAfterDays} days`, expected: `scheduled ${JOB.staleBranches} job on ${model.defaultBranch}` };
         if (e.enforcedBy !== "ci") rows.push({ ...base, actual: "no job deployed", status: "not-checked", declared: "nobody", why: ctx.unenforced(e) });
-        else if (!live.schedules.ok) rows.push({ ...base, actual: "?", status: "not-checked", declared: "ci", why: failed(live.schedules, "pipeline schedules") });
+        else if (!live.schedules.ok) rows.push({ ...base, actual: "?", status: "not-checked", declared: "ci", why: unread(live.schedules, "pipeline schedules") });
         else {
             const schedule = live.schedules.value.find((s) => s.active && normalizeRef(s.ref, model.defaultBranch) === model.defaultBranch);
             const ok = ci.staleBranchJob.present && ci.staleBranchJob.runsOnSchedule === true && schedule !== undefined;

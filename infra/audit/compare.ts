@@ -10,11 +10,11 @@ import { refMatches } from "../branch-model/effective-protection";
 import { premiumResources } from "../gitlab/gitlab-project";
 import { RULE_TYPE } from "../gitlab/providers/approval-rule";
 import { ciRows } from "./ci-rows";
-import { AuditTarget, expectedEnforcement, expectedMergeSettings, isMandatory } from "./expected";
+import { AuditTarget, enforcerOf, expectedEnforcement, expectedMergeSettings, isMandatory } from "./expected";
 import { memberRows } from "./member-rows";
 import { branchRows, tagRows } from "./protection-rows";
 import { editionText, ServerTier, serverTier, tierText } from "./server-tier";
-import { ApprovalRuleJson, Fetched, LiveProject } from "./snapshot";
+import { ApprovalRuleJson, LiveProject, unread } from "./snapshot";
 
 export { levelVerdict } from "./protection-rows";
 
@@ -62,8 +62,6 @@ export interface Comparison {
     readonly facts: AuditFacts;
 }
 
-const failed = (f: Fetched<unknown>, what: string) => (f.ok ? "" : `could not read ${what} (${f.status ?? "no answer"}: ${f.message.split("\n")[0]})`);
-const enforcerOf = (e: RuleEnforcement | undefined): EnforcedBy => (e?.enforcedBy === "gitlab" ? "gitlab" : e?.enforcedBy === "ci" ? "ci" : "nobody");
 
 /** Approval rules that apply to merge requests into `branch`: scoped to it, to all protected branches, or unscoped. */
 export function rulesForBranch(rules: readonly ApprovalRuleJson[], branch: string): ApprovalRuleJson[] {
@@ -122,7 +120,7 @@ export function compareProject(live: LiveProject, target: AuditTarget): Comparis
     const unenforced = (e: RuleEnforcement) => `${e.reason ?? "nobody enforces it"}${tierUnknown}`;
 
     // --- the server -----------------------------------------------------------------------------
-    add({ id: "server:edition", area: "server", rule: "GitLab edition", expected: "—", actual: editionText(server), status: server.edition ? "pass" : "not-checked", declared: "gitlab", ...(server.edition ? {} : { why: failed(live.metadata, "GET /metadata") || "GitLab's metadata does not say which edition it runs" }) });
+    add({ id: "server:edition", area: "server", rule: "GitLab edition", expected: "—", actual: editionText(server), status: server.edition ? "pass" : "not-checked", declared: "gitlab", ...(server.edition ? {} : { why: unread(live.metadata, "GET /metadata") || "GitLab's metadata does not say which edition it runs" }) });
     add(tierRow(server, target));
 
     // --- default branch ---------------------------------------------------------------------------
@@ -169,7 +167,7 @@ export function compareProject(live: LiveProject, target: AuditTarget): Comparis
         if (approvalRule.enforcedBy !== "gitlab") {
             add({ ...base, actual: live.approvalRules.ok ? "rules present, but the tier does not enforce them" : "not available", status: "not-checked", declared: "nobody", why: unenforced(approvalRule) });
         } else if (!live.approvalRules.ok) {
-            add({ ...base, actual: "?", status: "not-checked", declared: "gitlab", why: failed(live.approvalRules, "approval rules") });
+            add({ ...base, actual: "?", status: "not-checked", declared: "gitlab", why: unread(live.approvalRules, "approval rules") });
         } else {
             const a = effectiveApprovals(rulesForBranch(live.approvalRules.value, model.defaultBranch));
             approvalsOnDefaultBranch = a.approvals;
@@ -194,7 +192,7 @@ export function compareProject(live: LiveProject, target: AuditTarget): Comparis
     if (naming && pushRules) {
         const regex = branchNameRegex(model);
         const base = { id: naming.id, area: "push-rule", rule: "branch names (push rule)", expected: regex, declared: enforcerOf(naming) };
-        if (!live.pushRule.ok) add({ ...base, actual: "?", status: "not-checked", why: failed(live.pushRule, "the push rule") + (live.pushRule.status === 403 ? ": reading push rules needs the Maintainer role" : "") });
+        if (!live.pushRule.ok) add({ ...base, actual: "?", status: "not-checked", why: unread(live.pushRule, "the push rule") + (live.pushRule.status === 403 ? ": reading push rules needs the Maintainer role" : "") });
         else {
             const actual = live.pushRule.value?.branch_name_regex || "(none)";
             const ok = actual === regex;
@@ -210,7 +208,7 @@ export function compareProject(live: LiveProject, target: AuditTarget): Comparis
         if (!e) continue;
         const base = { id, area: "push-rule", rule, expected: "on" };
         if (e.enforcedBy !== "gitlab") add({ ...base, actual: "not available", status: "not-checked", declared: "nobody", why: unenforced(e) });
-        else if (!live.pushRule.ok) add({ ...base, actual: "?", status: "not-checked", declared: "gitlab", why: failed(live.pushRule, "the push rule") });
+        else if (!live.pushRule.ok) add({ ...base, actual: "?", status: "not-checked", declared: "gitlab", why: unread(live.pushRule, "the push rule") });
         else {
             const on = live.pushRule.value?.[field] === true;
             add({ ...base, actual: live.pushRule.value ? onOff(on) : "no push rule", status: on ? "pass" : "fail", declared: "gitlab", ...(on ? {} : { why: `${field} is off: ${field === "prevent_secrets" ? "files that look like secrets can be pushed" : "release tags can be deleted and re-created on other commits"}` }) });

@@ -11,6 +11,7 @@ import { parseEnvironmentImage } from "../environment/environment-image";
 import { projectSettings } from "../gitlab/providers/project";
 import { teamPipelineFor } from "../team-environment";
 import { JOB_FIELDS, JobField } from "./ci-jobs";
+import type { EnforcedBy } from "./compare";
 
 /** The pipeline a project's CI file must hold, and which parts of each job are compared. */
 export interface ExpectedPipeline {
@@ -78,6 +79,11 @@ export function defaultPipeline(tier: GitLabTier): ExpectedPipeline {
 /** The target of an audit without a stack: the default model, no tier, the team only when given. */
 export function defaultTarget(team?: ExpectedTeam): AuditTarget {
     return { model: DEFAULT_BRANCH_MODEL, source: { kind: "default" }, ciPipeline: true, pipeline: defaultPipeline, ...(team ? { team } : {}) };
+}
+
+/** Who a row says enforces a rule, from the enforcement report's entry. */
+export function enforcerOf(e: RuleEnforcement | undefined): EnforcedBy {
+    return e?.enforcedBy === "gitlab" ? "gitlab" : e?.enforcedBy === "ci" ? "ci" : "nobody";
 }
 
 /** Each rule of the model with who should enforce it on `tier`, as the package itself reports it. */

@@ -8,19 +8,18 @@ import { AccessLevel } from "../branch-model/branch-model";
 import { accessLevelFor } from "../gitlab/gitlab-project";
 import type { Add } from "./compare";
 import { AuditTarget, roleName } from "./expected";
-import { Fetched, LiveProject, MemberJson } from "./snapshot";
+import { LiveProject, MemberJson, unread } from "./snapshot";
 
 /** The Owner role (lib/gitlab/access.rb): the package grants Developer and Maintainer only. */
 const OWNER = 50;
 
-const failed = (f: Fetched<unknown>, what: string) => (f.ok ? "" : `could not read ${what} (${f.status ?? "no answer"}: ${f.message.split("\n")[0]})`);
 
 /** Members against the team; without a team, the list, with direct Owners as findings. */
 export function memberRows(live: LiveProject, target: AuditTarget, add: Add): void {
     const area = "members";
     const team = target.team;
     if (!live.members.ok) {
-        add({ id: "members", area, rule: "members", expected: team ? `${team.members.length} from ${team.source}` : "—", actual: "?", status: "not-checked", declared: "gitlab", why: failed(live.members, "members") });
+        add({ id: "members", area, rule: "members", expected: team ? `${team.members.length} from ${team.source}` : "—", actual: "?", status: "not-checked", declared: "gitlab", why: unread(live.members, "members") });
         return;
     }
     const direct = new Map(live.directMembers.ok ? live.directMembers.value.map((m) => [m.id, m.access_level]) : []);

@@ -23,7 +23,8 @@ import { AccessEntryJson, effectiveLevel, roleEntries } from "../gitlab/provider
 import { ProtectedBranchJson } from "../gitlab/providers/protected-branch";
 import { ProtectedTagJson } from "../gitlab/providers/protected-tag";
 import type { Add, AuditStatus, EnforcedBy } from "./compare";
-import { Fetched } from "./snapshot";
+import { enforcerOf } from "./expected";
+import { Fetched, unread } from "./snapshot";
 
 /** An access list as a grant: its effective role level and how many user or group entries it has. */
 export function grantOf(list: readonly AccessEntryJson[] | undefined): Grant {
@@ -60,8 +61,6 @@ export function verdictStatus(verdict: GrantVerdict, looser: string, declared: E
     return { status: "warn", why: stricter, enforcedBy: declared };
 }
 
-const failed = (f: Fetched<unknown>, what: string) => (f.ok ? "" : `could not read ${what} (${f.status ?? "no answer"}: ${f.message.split("\n")[0]})`);
-const enforcerOf = (e: RuleEnforcement | undefined): EnforcedBy => (e?.enforcedBy === "gitlab" ? "gitlab" : e?.enforcedBy === "ci" ? "ci" : "nobody");
 const quoted = (names: readonly string[]) => names.map((n) => `'${n}'`).join(", ");
 
 /** "maintainers" or "developers + maintainers (by rule '*')" when another rule than the named one decides. */
@@ -81,7 +80,7 @@ function outsideModel(g: SourcedGrant, model: BranchModel, own: string): string 
 export function branchRows(model: BranchModel, fetchedBranches: Fetched<readonly ProtectedBranchJson[]>, report: Map<string, RuleEnforcement>, add: Add): void {
     const area = "protected-branch";
     if (!fetchedBranches.ok) {
-        for (const b of model.protectedBranches) add({ id: `protected-branch:${b.name}`, area, rule: `${b.name}: protected`, expected: "protected", actual: "?", status: "not-checked", declared: enforcerOf(report.get(`protected-branch:${b.name}`)), why: failed(fetchedBranches, "protected branches") });
+        for (const b of model.protectedBranches) add({ id: `protected-branch:${b.name}`, area, rule: `${b.name}: protected`, expected: "protected", actual: "?", status: "not-checked", declared: enforcerOf(report.get(`protected-branch:${b.name}`)), why: unread(fetchedBranches, "protected branches") });
         return;
     }
     const live = fetchedBranches.value.map(liveBranchAccess);
@@ -162,7 +161,7 @@ export function tagRows(model: BranchModel, fetchedTags: Fetched<readonly Protec
         const declared = enforcerOf(report.get(id));
         const base = { id, area, rule: `tags ${t.name}: who may create`, expected: grantName(t.createAccessLevel), declared };
         if (!fetchedTags.ok) {
-            add({ ...base, actual: "?", status: "not-checked", why: failed(fetchedTags, "protected tags") });
+            add({ ...base, actual: "?", status: "not-checked", why: unread(fetchedTags, "protected tags") });
             continue;
         }
         const e = effectiveTagAccess(fetchedTags.value.map(liveTagAccess), t.name);

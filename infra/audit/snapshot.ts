@@ -12,6 +12,11 @@ import { PushRuleJson } from "../gitlab/providers/push-rules";
 // The audit's other modules take `Fetched` from here, with the shapes it wraps.
 export type { Fetched };
 
+/** Why a part of the snapshot is missing, for a row's "not checked": empty when it was read. */
+export function unread(f: Fetched<unknown>, what: string): string {
+    return f.ok ? "" : `could not read ${what} (${f.status ?? "no answer"}: ${f.message.split("\n")[0]})`;
+}
+
 /** `GET /projects/:id` fields the audit reads (doc/api/projects.md "Get a single project"). */
 export interface ProjectJson {
     readonly id: number;
