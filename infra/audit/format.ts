@@ -42,8 +42,9 @@ function resultLine(report: AuditReport): string {
     const counts = `${s.pass} pass, ${s.fail} fail, ${s.warn} warn, ${s.notChecked} not checked${s.pending ? `, ${s.pending} pending` : ""}`;
     if (report.exitCode === 1) return `${counts}. Exit 1: ${mandatory} mandatory rule${mandatory === 1 ? "" : "s"} fail${mandatory === 1 ? "s" : ""}.`;
     if (report.exitCode === 3) {
-        const mrs = [...new Set(report.rows.filter((r) => r.status === "pending").map((r) => r.pendingMergeRequest))].join(", ");
-        return `${counts}. Exit 3: no mandatory rule fails, but ${s.pending} wait${s.pending === 1 ? "s" : ""} on the package's open merge request ${mrs}: merge it.`;
+        const mrs = [...new Set(report.rows.filter((r) => r.status === "pending").map((r) => r.pendingMergeRequest))];
+        const which = mrs.length === 1 ? `merge request ${mrs[0]}: merge it` : `merge requests ${mrs.join(", ")}: merge them`;
+        return `${counts}. Exit 3: no mandatory rule fails, but ${s.pending} wait${s.pending === 1 ? "s" : ""} on the package's open ${which}.`;
     }
     return `${counts}. Exit 0: no mandatory rule fails.`;
 }
