@@ -63,10 +63,11 @@ export function verdictStatus(verdict: GrantVerdict, looser: string, declared: E
 
 const quoted = (names: readonly string[]) => names.map((n) => `'${n}'`).join(", ");
 
-/** "maintainers" or "developers + maintainers (by rule '*')" when another rule than the named one decides. */
+/** "maintainers", or "developers + maintainers (by rule '*')" when another rule than the named one decides ("also by" when both do). */
 function sourced(g: SourcedGrant, own: string): string {
     const others = g.by.filter((n) => n !== own);
-    return others.length > 0 ? `${grantName(g)} (by rule ${quoted(others)})` : grantName(g);
+    if (others.length === 0) return grantName(g);
+    return `${grantName(g)} (${g.by.includes(own) ? "also " : ""}by rule ${quoted(others)})`;
 }
 
 /** Where the model's expectation cannot be met by `pulumi up` alone: a rule outside the model decides it. */

@@ -26,6 +26,8 @@ describe("wildcard rules: every matching rule counts", () => {
         expect(report.exitCode).toBe(1);
         expect(rowOf(report, "protected-branch:main:push")).toMatchObject({ status: "fail", actual: "developers + maintainers (by rule '*')", why: expect.stringMatching(/rule '\*', which the model does not declare/) });
         expect(rowOf(report, "protected-branch:develop:push")).toMatchObject({ status: "fail" });
+        // Where the model's own rule already gives as much, the wildcard is named beside it, and nothing fails.
+        expect(rowOf(report, "protected-branch:hotfix/*:push")).toMatchObject({ status: "pass", actual: "developers + maintainers (also by rule '*')" });
         expect(rowOf(report, "protected-branch-rule:*")).toMatchObject({ status: "fail", mandatory: true, rule: "rule * (not in the model)", why: expect.stringMatching(/^it widens access: developers \+ maintainers may push to main/) });
         expect(formatText(report)).toContain("rule * (not in the model)");
     });
