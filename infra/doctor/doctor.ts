@@ -11,6 +11,7 @@ import { AwsApiFactory } from "./aws-api";
 import { runAwsChecks } from "./aws-preflight";
 import { gitlabChecks, noTokenChecks } from "./gitlab-checks";
 import { GitLabUnreachableError, readGitLabFacts } from "./gitlab-facts";
+import { checkInheritedRoles, readInheritedRoles } from "./inherited-roles";
 import { CheckResult, DoctorReport } from "./report";
 import { imageCheck } from "./image-check";
 import { ReadManifestOptions } from "../environment/image-manifest";
@@ -91,6 +92,11 @@ export async function runDoctor(input: DoctorInput, deps: DoctorDeps): Promise<D
         try {
             const facts = await readGitLabFacts({ url: config.gitlab.url, token, projectPath: config.gitlab.project.path, mode: config.gitlab.project.mode, ...(deps.gitlabRetry ? { retry: deps.gitlabRetry } : {}) });
             checks.push(...gitlabChecks(facts, config.gitlab, config.jupyterhub, today));
+            if (facts.user.ok) {
+                const projectPath = config.gitlab.project.path;
+                const roles = await readInheritedRoles({ url: config.gitlab.url, token, namespacePath: projectPath.slice(0, projectPath.lastIndexOf("/")), members: config.team.members, ...(deps.gitlabRetry ? { retry: deps.gitlabRetry } : {}) });
+                checks.push(checkInheritedRoles(roles, config.team.members));
+            }
         } catch (e) {
             if (!(e instanceof GitLabUnreachableError)) throw e;
             gitlabUnreachable = e.message;

@@ -71,6 +71,18 @@ export interface GitLabProjectArgs {
     readonly retry?: Partial<RetryPolicy>;
 }
 
+/**
+ * Where the package proposes its files: merge requests from branches named so. The naming rule
+ * accepts them (a `feature/` branch), and the audit tells the package's open proposals from
+ * anyone else's by this prefix.
+ */
+export const PROPOSAL_BRANCH_PREFIX = "feature/ml-team-env-";
+
+/** The proposal branch of a file path (`.gitlab-ci.yml` → `feature/ml-team-env-gitlab-ci.yml`). */
+export function proposalBranchFor(filePath: string): string {
+    return `${PROPOSAL_BRANCH_PREFIX}${filePath.replace(/[^a-z0-9._-]+/gi, "-").replace(/^[-.]+/, "").toLowerCase()}`;
+}
+
 /** GitLab access level of a team role. */
 export function accessLevelFor(role: TeamMember["role"]): number {
     return role === "maintainer" ? AccessLevel.Maintainer : AccessLevel.Developer;
@@ -175,7 +187,7 @@ export class GitLabProject extends pulumi.ComponentResource {
                     branch: model.defaultBranch,
                     mode: args.fileCommit ?? "merge-request",
                     // A proposal branch that the naming rule accepts.
-                    proposalBranch: `feature/ml-team-env-${f.path.replace(/[^a-z0-9._-]+/gi, "-").replace(/^[-.]+/, "").toLowerCase()}`,
+                    proposalBranch: proposalBranchFor(f.path),
                 },
                 { ...child, dependsOn: [...protections.values()] },
             );
@@ -189,7 +201,8 @@ export class GitLabProject extends pulumi.ComponentResource {
         }
 
         for (const m of args.members) {
-            new ProjectMember(`${name}-member-${m.username}`, { ...onProject, username: m.username, accessLevel: accessLevelFor(m.role) }, child);
+            // The group path is known before the project is: the member's inherited role is checked during the preview.
+            new ProjectMember(`${name}-member-${m.username}`, { ...onProject, username: m.username, accessLevel: accessLevelFor(m.role), namespacePath: args.path.slice(0, args.path.lastIndexOf("/")) }, child);
         }
 
         this.projectId = projectId;

@@ -242,6 +242,27 @@ export async function startGitLabEmulator(options: EmulatorOptions = {}): Promis
         return Object.fromEntries(new URLSearchParams(text));
     }
 
+    /**
+     * A throttled answer as Rack::Attack's responder gives it, before any API code runs
+     * (lib/gitlab/rack_attack.rb `throttled_responder`, spec/lib/gitlab/rack_attack_spec.rb):
+     * 429, `Content-Type: text/plain`, the body `Gitlab::Throttle.rate_limiting_response_text`
+     * ("Retry later\n" unless an admin set another, lib/gitlab/throttle.rb), with the RateLimit-*
+     * and Retry-After headers when the throttle's data is known and none at all otherwise.
+     */
+    function sendThrottled(res: ServerResponse, retryAfterSeconds: number | undefined) {
+        if (retryAfterSeconds !== undefined) {
+            res.setHeader("RateLimit-Name", "throttle_authenticated_api");
+            res.setHeader("RateLimit-Limit", "2000");
+            res.setHeader("RateLimit-Observed", "2001");
+            res.setHeader("RateLimit-Remaining", "0");
+            res.setHeader("RateLimit-Reset", String(Math.floor(Date.now() / 1000) + retryAfterSeconds));
+            res.setHeader("Retry-After", String(retryAfterSeconds));
+        }
+        res.setHeader("Content-Type", "text/plain");
+        res.writeHead(429);
+        res.end("Retry later\n");
+    }
+
     function send(res: ServerResponse, status: number, body: unknown, rateLimitHeaders = true) {
         // doc/administration/settings/user_and_ip_rate_limits.md "Response headers".
         if (rateLimitHeaders) {
@@ -276,11 +297,13 @@ export async function startGitLabEmulator(options: EmulatorOptions = {}): Promis
                     return;
                 }
                 if (fault.fault.status) {
-                    if (fault.fault.retryAfterSeconds !== undefined) res.setHeader("Retry-After", String(fault.fault.retryAfterSeconds));
                     record(fault.fault.status);
-                    // A 429 without Retry-After stands for gitlab.com's answers that carry no rate-limit headers at all.
-                    const headers = fault.fault.status !== 429 || fault.fault.retryAfterSeconds !== undefined;
-                    send(res, fault.fault.status, { message: fault.fault.status === 429 ? "Retry later" : `${fault.fault.status} Internal Server Error` }, headers);
+                    // A 429 without Retry-After stands for a throttle whose data is unknown: no rate-limit headers at all.
+                    if (fault.fault.status === 429) sendThrottled(res, fault.fault.retryAfterSeconds);
+                    else {
+                        if (fault.fault.retryAfterSeconds !== undefined) res.setHeader("Retry-After", String(fault.fault.retryAfterSeconds));
+                        send(res, fault.fault.status, { message: `${fault.fault.status} Internal Server Error` });
+                    }
                     return;
                 }
             }
