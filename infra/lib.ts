@@ -34,6 +34,11 @@ export { MemberWorkspace, type MemberWorkspaceArgs } from "./workspaces/member-w
 export { hubValues, type HubValuesArgs, type HubHttps } from "./workspaces/hub-values";
 export { userNamespace } from "./workspaces/kubespawner-slug";
 
+// The hub's HTTPS on AWS: an ACM certificate validated by DNS, the hub's Route 53 record.
+export { HubCertificate, type HubCertificateArgs } from "./https/hub-certificate";
+export { HubDnsRecord, type HubDnsRecordArgs } from "./https/hub-dns-record";
+export { dnsInstructions, type DnsRecord, type HubDnsSituation } from "./https/dns-instructions";
+
 // The environment image.
 export { parseEnvironmentImage, type EnvironmentImage } from "./environment/environment-image";
 export { ImagePrePuller, type ImagePrePullerArgs } from "./environment/image-pre-puller";

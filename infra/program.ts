@@ -19,5 +19,6 @@ export function teamEnvironmentProgram() {
         jupyterhubUrl: env.jupyterhubUrl,
         jupyterhubDnsRecord: env.jupyterhubDnsRecord,
         memberNamespaces: env.memberNamespaces,
+        coldStart: env.coldStart,
     };
 }

@@ -21,6 +21,11 @@ import { placeholderSecret, TeamSecrets } from "./config/load";
 import { SECRET_KEYS } from "./config/schema";
 import { botTokenMode } from "./config/validate-ci";
 import { TeamConfig } from "./config/validate";
+import { coldStartSummary } from "./cold-start/summary";
+import { ClusterHandle } from "./cluster/cluster-handle";
+import { dnsInstructions } from "./https/dns-instructions";
+import { HubCertificate } from "./https/hub-certificate";
+import { HubDnsRecord } from "./https/hub-dns-record";
 
 /** The CI/CD variable the pipeline's bot token lives in (a masked project variable). */
 export const BOT_TOKEN_VARIABLE = BOT_TOKEN_DEFAULTS.variableKey;
@@ -70,12 +75,46 @@ function botTokenFor(config: TeamConfig, secrets: TeamSecrets): NonNullable<GitL
     return { mode: "project-access-token", expiresInDays: t.expiresInDays, rotation: t.rotation };
 }
 
-/** The hub's HTTPS setup from the validated config (validation has required what each mode needs). */
-export function hubHttps(config: TeamConfig): HubHttps {
+/**
+ * The hub's HTTPS setup from the validated config (validation has required what each mode
+ * needs); with `acm`, the certificate's ARN comes from the HubCertificate the caller made.
+ */
+export function hubHttps<Arn>(config: TeamConfig, certificateArn?: Arn): HubHttps<Arn> {
     const hub = config.jupyterhub;
-    return hub.https === "letsencrypt"
-        ? { mode: "letsencrypt", contactEmail: hub.letsEncryptEmail! }
-        : { mode: "ingress", ingressClassName: hub.ingressClassName!, tlsSecretName: hub.tlsSecretName, ...(hub.clusterIssuer ? { clusterIssuer: hub.clusterIssuer } : {}) };
+    switch (hub.https) {
+        case "acm":
+            if (certificateArn === undefined) throw new Error("https: acm needs the hub certificate's ARN");
+            return { mode: "acm", certificateArn };
+        case "letsencrypt":
+            return { mode: "letsencrypt", contactEmail: hub.letsEncryptEmail! };
+        default:
+            return { mode: "ingress", ingressClassName: hub.ingressClassName!, tlsSecretName: hub.tlsSecretName, ...(hub.clusterIssuer ? { clusterIssuer: hub.clusterIssuer } : {}) };
+    }
+}
+
+/**
+ * With `https: acm`: the hub's certificate, made before the hub (its load balancer's listener
+ * needs it issued); with `route53Zone`, the hub's own record after it, once the load balancer has
+ * a name. Returns what the hub takes and the `jupyterhubDnsRecord` text.
+ */
+function acmHttps(name: string, config: TeamConfig, cluster: ClusterHandle, parent: pulumi.Resource): { certificate: HubCertificate; dnsRecord: (hub: JupyterHub) => pulumi.Output<string> } {
+    const { host, route53Zone } = config.jupyterhub;
+    if (!cluster.awsProvider) throw new Error("https: acm needs an EKS cluster made by this stack");
+    const provider = cluster.awsProvider;
+    const certificate = new HubCertificate(`${name}-hub-certificate`, { host, provider, ...(route53Zone ? { route53Zone } : {}) }, { parent });
+    const dnsRecord = (hub: JupyterHub) => {
+        if (route53Zone && certificate.zoneId) {
+            const loadBalancer = hub.loadBalancer.apply((lb) => {
+                if (!lb) throw new Error(`the hub's proxy-public Service has no load balancer address: check \`kubectl -n jupyterhub describe service proxy-public\``);
+                return lb;
+            });
+            const record = new HubDnsRecord(`${name}-hub-dns`, { host, zoneId: certificate.zoneId, loadBalancer, provider }, { parent });
+            // Said once the record exists.
+            return pulumi.all([record.fqdn, loadBalancer]).apply(([, lb]) => dnsInstructions({ mode: "acm", host, route53Zone, loadBalancer: lb }));
+        }
+        return pulumi.all([hub.loadBalancer, certificate.validationRecord]).apply(([loadBalancer, validation]) => dnsInstructions({ mode: "acm", host, validation, loadBalancer }));
+    };
+    return { certificate, dnsRecord };
 }
 
 export interface TeamEnvironmentArgs {
@@ -102,6 +141,8 @@ export class TeamEnvironment extends pulumi.ComponentResource {
     readonly jupyterhubDnsRecord: pulumi.Output<string>;
     /** Each member's notebook namespace. */
     readonly memberNamespaces: pulumi.Output<Record<string, string>>;
+    /** The modelled wait for a GPU notebook from zero, and warm capacity's monthly list price (EKS only). */
+    readonly coldStart: pulumi.Output<Record<string, string> | undefined>;
 
     constructor(name: string, args: TeamEnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ml-team-env:index:TeamEnvironment", name, {}, opts);
@@ -147,6 +188,7 @@ export class TeamEnvironment extends pulumi.ComponentResource {
                     cpuJob: config.runners.cpuJob,
                     gpuJob: config.runners.gpuJob,
                     tokenRotation: config.runners.tokenRotation,
+                    jobEgressCidrs: config.runners.jobEgressCidrs,
                     ...(secrets.registryDockerConfigJson ? { registryDockerConfigJson: secrets.registryDockerConfigJson } : {}),
                 },
                 { parent: this },
@@ -154,13 +196,14 @@ export class TeamEnvironment extends pulumi.ComponentResource {
         }
 
         const hubConfig = config.jupyterhub;
+        const acm = hubConfig.https === "acm" ? acmHttps(name, config, cluster, this) : undefined;
         const hub = new JupyterHub(
             `${name}-jupyterhub`,
             {
                 cluster,
                 image: config.image,
                 host: hubConfig.host,
-                https: hubHttps(config),
+                https: hubHttps(config, acm?.certificate.certificateArn),
                 gitlabUrl: config.gitlab.url,
                 gitlabProjectId: gitlab.projectId,
                 oauthClientId: hubConfig.oauthClientId,
@@ -184,9 +227,11 @@ export class TeamEnvironment extends pulumi.ComponentResource {
         this.branchRules = gitlab.enforcement;
         this.gitlabProjectUrl = gitlab.webUrl;
         this.jupyterhubUrl = hub.url;
-        this.jupyterhubDnsRecord = hub.dnsRecord;
+        this.jupyterhubDnsRecord = acm ? acm.dnsRecord(hub) : hub.dnsRecord;
         this.memberNamespaces = hub.memberNamespaces;
+        this.coldStart = pulumi.output(coldStartSummary(config));
         this.registerOutputs({
+            coldStart: this.coldStart,
             image: this.image,
             branchRules: this.branchRules,
             clusterName: this.clusterName,

@@ -3,7 +3,10 @@ import * as fs from "fs";
 import * as path from "path";
 import { ConfigValidationError } from "../infra/config/load";
 import { addMember, removeMember } from "../infra/onboarding/stack-members";
-import { MockRunResult } from "../infra/plan/mock-runtime";
+import { PROJECT } from "../infra/config/schema";
+import { MockRunResult, runWithMocks } from "../infra/plan/mock-runtime";
+import { readStackFile } from "../infra/plan/stack-file";
+import { teamEnvironmentProgram } from "../infra/program";
 import { ROOT, runStack, runStackYaml } from "./harness";
 import { BOOTSTRAP_IMAGE } from "../infra/environment/image/files";
 
@@ -36,6 +39,16 @@ describe("the program with a bad stack config", () => {
         expect(error!.message).toContain("ml-team-env:team.members[0].gpus = -2");
         expect(error!.message).toContain('ml-team-env:team.members[1].role = "owner"');
         expect(pulumi.RunError.isInstance(error)).toBe(true);
+    });
+});
+
+describe("pulumi up with the dev stack as shipped", () => {
+    it("stops before anything is made: the API endpoint's placeholder range must be changed first", async () => {
+        const file = readStackFile("dev", ROOT);
+        const run = await runWithMocks(() => teamEnvironmentProgram(), { project: PROJECT, stack: "dev", config: file.config, secretConfigKeys: file.secretKeys, preview: false, captureFailure: true });
+        expect(run.failure).toBeInstanceOf(ConfigValidationError);
+        expect((run.failure as Error).message).toMatch(/ml-team-env:cluster\.publicAccessCidrs = \["203\.0\.113\.0\/24"\]\n\s+203\.0\.113\.0\/24 is a documentation range/);
+        expect(run.resources.map((r) => r.type)).toEqual(["pulumi:pulumi:Stack"]);
     });
 });
 

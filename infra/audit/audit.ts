@@ -31,10 +31,13 @@ export interface AuditReport {
     readonly rows: readonly AuditRow[];
     readonly facts: AuditFacts;
     readonly score: ScoreResult;
-    readonly summary: { readonly pass: number; readonly fail: number; readonly warn: number; readonly notChecked: number };
-    /** 1 when a mandatory rule fails, else 0. */
-    readonly exitCode: 0 | 1;
+    readonly summary: { readonly pass: number; readonly fail: number; readonly warn: number; readonly notChecked: number; readonly pending: number };
+    /** 1 when a mandatory rule fails; else 3 when a mandatory rule waits on the package's open merge request; else 0. */
+    readonly exitCode: 0 | 1 | 3;
 }
+
+/** Exit code when no mandatory rule fails but one is pending: its fix waits in the package's open merge request. */
+export const PENDING_EXIT = 3;
 
 /** Builds the report from a snapshot. Pure. */
 export function buildReport(live: LiveProject, target: AuditTarget): AuditReport {
@@ -42,6 +45,7 @@ export function buildReport(live: LiveProject, target: AuditTarget): AuditReport
     const count = (s: AuditRow["status"]) => c.rows.filter((r) => r.status === s).length;
     const score = computeScore(scoreTiers(target.model), c.rows, c.facts, c.rulesTier, c.server.tier ? tierText(c.server) : `${c.rulesTier}, assumed: the server's tier could not be determined`);
     const fail = c.rows.some((r) => r.status === "fail" && r.mandatory);
+    const pending = c.rows.some((r) => r.status === "pending" && r.mandatory);
     return {
         formatVersion: 1,
         gitlabUrl: live.gitlabUrl,
@@ -49,18 +53,22 @@ export function buildReport(live: LiveProject, target: AuditTarget): AuditReport
         model:
             target.source.kind === "stack"
                 ? { source: "stack", stack: target.source.stack, description: `the branch model, tier and team of stack '${target.source.stack}' (stacks/Pulumi.${target.source.stack}.yaml)` }
-                : { source: "default", description: "the default branch model (no stack: --url/--project); members are listed, not compared" },
+                : {
+                      source: "default",
+                      description: `the default branch model (no stack: --url/--project); ${target.team ? `members against ${target.team.source}` : "members listed, direct Owners found (--members FILE compares the team)"}`,
+                  },
         server: { edition: c.server.edition, version: c.server.version, tier: c.server.tier, tierAtLeast: c.server.atLeast, tierSource: c.server.source },
         rulesTier: c.rulesTier,
         rows: c.rows,
         facts: c.facts,
         score,
-        summary: { pass: count("pass"), fail: count("fail"), warn: count("warn"), notChecked: count("not-checked") },
-        exitCode: fail ? 1 : 0,
+        summary: { pass: count("pass"), fail: count("fail"), warn: count("warn"), notChecked: count("not-checked"), pending: count("pending") },
+        exitCode: fail ? 1 : pending ? PENDING_EXIT : 0,
     };
 }
 
 /** Reads the project and audits it. Throws `AuditAccessError` when it cannot be read at all. */
 export async function runAudit(options: ReadOptions & { readonly target: AuditTarget }): Promise<AuditReport> {
-    return buildReport(await readLiveProject(options), options.target);
+    const m = options.target.model;
+    return buildReport(await readLiveProject({ ...options, branches: [m.defaultBranch, m.integrationBranch] }), options.target);
 }

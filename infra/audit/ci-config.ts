@@ -286,13 +286,28 @@ function jobRuns(job: Record<string, unknown>, ctx: PipelineContext, source: "me
 }
 
 /** A job as its `extends:` chain makes it (keys of the job win; only what the audit reads). */
-function resolveJob(name: string, all: Record<string, unknown>, depth = 0): Record<string, unknown> {
+export function resolveJob(name: string, all: Record<string, unknown>, depth = 0): Record<string, unknown> {
     const job = (all[name] ?? {}) as Record<string, unknown>;
     if (depth > 10 || job.extends === undefined) return job;
     const parents = (Array.isArray(job.extends) ? job.extends : [job.extends]).map(String);
     const merged: Record<string, unknown> = {};
     for (const p of parents) Object.assign(merged, resolveJob(p, all, depth + 1));
     return { ...merged, ...job };
+}
+
+/** A CI configuration as a mapping, or why it is not one. */
+export function parseCiConfig(content: string): { ok: true; config: Record<string, unknown> } | { ok: false; error: string } {
+    const doc = parseDocument(content);
+    const config = doc.errors.length === 0 ? (doc.toJS() as unknown) : undefined;
+    if (!config || typeof config !== "object" || Array.isArray(config)) {
+        return { ok: false, error: `the CI configuration is not a YAML mapping${doc.errors[0] ? ` (${doc.errors[0].message.split("\n")[0]})` : ""}` };
+    }
+    return { ok: true, config: config as Record<string, unknown> };
+}
+
+/** The job names of a configuration: top-level mappings that are not global keywords or hidden (`.name`) templates. */
+export function jobNamesOf(all: Record<string, unknown>): string[] {
+    return Object.keys(all).filter((k) => !GLOBAL_KEYWORDS.has(k) && !k.startsWith(".") && all[k] !== null && typeof all[k] === "object" && !Array.isArray(all[k]));
 }
 
 /** What the audit needs to know of a CI configuration. */
@@ -315,14 +330,11 @@ export interface CiAnalysis {
  */
 export function analyseCiConfig(content: string | null, model: BranchModel): CiAnalysis {
     const none = { namingJob: { present: false, runsInMergeRequests: false, checksModelRegex: false }, staleBranchJob: { present: false, runsOnSchedule: false } } as const;
-    if (content === null) return { file: "missing", mergeRequestPipeline: false, mergeRequestDetail: "no CI configuration on the default branch", ...none };
-    const doc = parseDocument(content);
-    const config = doc.errors.length === 0 ? (doc.toJS() as unknown) : undefined;
-    if (!config || typeof config !== "object" || Array.isArray(config)) {
-        return { file: "invalid", mergeRequestPipeline: undefined, mergeRequestDetail: `the CI configuration is not a YAML mapping${doc.errors[0] ? ` (${doc.errors[0].message.split("\n")[0]})` : ""}`, ...none };
-    }
-    const all = config as Record<string, unknown>;
-    const jobNames = Object.keys(all).filter((k) => !GLOBAL_KEYWORDS.has(k) && !k.startsWith(".") && all[k] !== null && typeof all[k] === "object" && !Array.isArray(all[k]));
+    if (content === null) return { file: "missing", mergeRequestPipeline: false, mergeRequestDetail: "no CI configuration on this branch", ...none };
+    const parsed = parseCiConfig(content);
+    if (!parsed.ok) return { file: "invalid", mergeRequestPipeline: undefined, mergeRequestDetail: parsed.error, ...none };
+    const all = parsed.config;
+    const jobNames = jobNamesOf(all);
     const includes = all.include !== undefined;
     const workflowRules = (all.workflow as { rules?: unknown } | undefined)?.rules;
 

@@ -4,10 +4,31 @@
  * branch model and from the providers' own derivations (`projectSettings`, `accessLevelFor`,
  * `enforcementReport`); nothing here restates a rule.
  */
-import { AccessLevel, BranchModel, DEFAULT_BRANCH_MODEL, enforcementReport, GitLabTier, RuleEnforcement } from "../branch-model/branch-model";
-import { TeamMember } from "../config/schema";
+import { BranchModel, DEFAULT_BRANCH_MODEL, enforcementReport, GitLabTier, RuleEnforcement } from "../branch-model/branch-model";
+import { ciSchema, runnersSchema, TeamMember } from "../config/schema";
 import { TeamConfig } from "../config/validate";
+import { parseEnvironmentImage } from "../environment/environment-image";
 import { projectSettings } from "../gitlab/providers/project";
+import { teamPipelineFor } from "../team-environment";
+import { JOB_FIELDS, JobField } from "./ci-jobs";
+import type { EnforcedBy } from "./compare";
+
+/** The pipeline a project's CI file must hold, and which parts of each job are compared. */
+export interface ExpectedPipeline {
+    /** The `.gitlab-ci.yml` the package generates. */
+    readonly text: string;
+    /** The parts of each job compared: all of them for a stack's own pipeline. */
+    readonly fields: readonly JobField[];
+    /** Where it comes from, in words. */
+    readonly source: string;
+}
+
+/** The team the members are compared with, and where it comes from. */
+export interface ExpectedTeam {
+    readonly members: readonly TeamMember[];
+    /** In words: `stack 'dev'`, `team.yaml`. */
+    readonly source: string;
+}
 
 /** What a project is audited against. */
 export interface AuditTarget {
@@ -16,20 +37,53 @@ export interface AuditTarget {
     readonly source: { readonly kind: "stack"; readonly stack: string } | { readonly kind: "default" };
     /** The stack's `gitlab.tier`; undefined without a stack. */
     readonly configuredTier?: GitLabTier;
-    /** The stack's team; undefined without a stack (members are then listed, not compared). */
-    readonly members?: readonly TeamMember[];
+    /** The team; undefined when none was given (members are then listed, and direct Owners found). */
+    readonly team?: ExpectedTeam;
     /** Whether the team pipeline (with its rule-enforcing jobs) is deployed: the stack's `ci.pipeline`; true by default. */
     readonly ciPipeline: boolean;
+    /** The generated pipeline for the tier the rules are judged on; undefined when none is deployed. */
+    readonly pipeline?: (tier: GitLabTier) => ExpectedPipeline;
 }
 
 /** The audit target of a validated stack config. */
-export function targetFromConfig(config: Pick<TeamConfig, "stack" | "branchModel" | "gitlab" | "team" | "ci">): AuditTarget {
-    return { model: config.branchModel, source: { kind: "stack", stack: config.stack }, configuredTier: config.gitlab.tier, members: config.team.members, ciPipeline: config.ci.pipeline };
+export function targetFromConfig(config: TeamConfig): AuditTarget {
+    return {
+        model: config.branchModel,
+        source: { kind: "stack", stack: config.stack },
+        configuredTier: config.gitlab.tier,
+        team: { members: config.team.members, source: `stack '${config.stack}'` },
+        ciPipeline: config.ci.pipeline,
+        ...(config.ci.pipeline ? { pipeline: () => ({ text: teamPipelineFor(config).text, fields: JOB_FIELDS, source: `generated for stack '${config.stack}'` }) } : {}),
+    };
 }
 
-/** The target of an audit without a stack: the default model, no tier, no team. */
-export function defaultTarget(): AuditTarget {
-    return { model: DEFAULT_BRANCH_MODEL, source: { kind: "default" }, ciPipeline: true };
+/**
+ * Without a stack, the runner tags, commands and image are unknown: the pipeline is generated
+ * from the defaults of the stack schema, and only what does not depend on them is compared
+ * (each job's stage, rules, `when` and `allow_failure`; the workflow rules).
+ */
+const DEFAULT_MODE_FIELDS: readonly JobField[] = ["stage", "rules", "when", "allow_failure"];
+
+/** A stand-in image: the default pipeline's image is not compared. */
+const PLACEHOLDER_IMAGE = "registry.example.com/ml-team-env/placeholder:v1";
+
+/** The pipeline the package generates for the default model and defaults on `tier` (the branch-name job only below Premium). */
+export function defaultPipeline(tier: GitLabTier): ExpectedPipeline {
+    const image = parseEnvironmentImage(PLACEHOLDER_IMAGE);
+    if (!image.ok) throw new Error(image.error);
+    // The parts of a stack config teamPipelineFor reads, with the schema's defaults.
+    const config = { branchModel: DEFAULT_BRANCH_MODEL, image: image.image, gitlab: { tier }, runners: runnersSchema.parse({}), ci: ciSchema.parse({}) } as unknown as TeamConfig;
+    return { text: teamPipelineFor(config).text, fields: DEFAULT_MODE_FIELDS, source: "generated for the default model (stages, rules, when and allow_failure compared; tags and scripts depend on a stack)" };
+}
+
+/** The target of an audit without a stack: the default model, no tier, the team only when given. */
+export function defaultTarget(team?: ExpectedTeam): AuditTarget {
+    return { model: DEFAULT_BRANCH_MODEL, source: { kind: "default" }, ciPipeline: true, pipeline: defaultPipeline, ...(team ? { team } : {}) };
+}
+
+/** Who a row says enforces a rule, from the enforcement report's entry. */
+export function enforcerOf(e: RuleEnforcement | undefined): EnforcedBy {
+    return e?.enforcedBy === "gitlab" ? "gitlab" : e?.enforcedBy === "ci" ? "ci" : "nobody";
 }
 
 /** Each rule of the model with who should enforce it on `tier`, as the package itself reports it. */
@@ -87,22 +141,6 @@ export function isMandatory(id: string): boolean {
     if (id === "merge-request:discussions-resolved" || id === "merge-request:delete-source-branch") return false;
     if (id.startsWith("stale-branches:") || id === "server:edition") return false;
     return true;
-}
-
-/** Who a protected-ref access level lets in, in GitLab's words (`ProtectedRefAccess.human_access_levels`). */
-export function accessLevelName(level: number): string {
-    switch (level) {
-        case AccessLevel.NoOne:
-            return "no one";
-        case AccessLevel.Developer:
-            return "developers + maintainers";
-        case AccessLevel.Maintainer:
-            return "maintainers";
-        case AccessLevel.Admin:
-            return "admins";
-        default:
-            return level < 0 ? "no role" : `level ${level}`;
-    }
 }
 
 /** A member's role in GitLab's words (lib/gitlab/access.rb). */

@@ -39,8 +39,14 @@ function serverLine(report: AuditReport): string {
 function resultLine(report: AuditReport): string {
     const s = report.summary;
     const mandatory = report.rows.filter((r) => r.status === "fail" && r.mandatory).length;
-    const counts = `${s.pass} pass, ${s.fail} fail, ${s.warn} warn, ${s.notChecked} not checked`;
-    return report.exitCode === 1 ? `${counts}. Exit 1: ${mandatory} mandatory rule${mandatory === 1 ? "" : "s"} fail${mandatory === 1 ? "s" : ""}.` : `${counts}. Exit 0: no mandatory rule fails.`;
+    const counts = `${s.pass} pass, ${s.fail} fail, ${s.warn} warn, ${s.notChecked} not checked${s.pending ? `, ${s.pending} pending` : ""}`;
+    if (report.exitCode === 1) return `${counts}. Exit 1: ${mandatory} mandatory rule${mandatory === 1 ? "" : "s"} fail${mandatory === 1 ? "s" : ""}.`;
+    if (report.exitCode === 3) {
+        const mrs = [...new Set(report.rows.filter((r) => r.status === "pending").map((r) => r.pendingMergeRequest))];
+        const which = mrs.length === 1 ? `merge request ${mrs[0]}: merge it` : `merge requests ${mrs.join(", ")}: merge them`;
+        return `${counts}. Exit 3: no mandatory rule fails, but ${s.pending} wait${s.pending === 1 ? "s" : ""} on the package's open ${which}.`;
+    }
+    return `${counts}. Exit 0: no mandatory rule fails.`;
 }
 
 function scoreLines(report: AuditReport, bullet: (met: boolean) => string, indent: string): string[] {
@@ -121,7 +127,7 @@ export function formatJunit(report: AuditReport): string {
         Object.entries(o)
             .map(([k, v]) => `${k}="${xmlEscape(String(v))}"`)
             .join(" ");
-    const counts = { tests: report.rows.length, failures: s.fail, errors: 0, skipped: s.notChecked };
+    const counts = { tests: report.rows.length, failures: s.fail, errors: 0, skipped: s.notChecked + s.pending };
     const name = `ml-team-env audit: ${report.project.path}`;
     const out = ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites ${attrs({ name, ...counts })}>`, `  <testsuite ${attrs({ name, ...counts, hostname: report.gitlabUrl })}>`, "    <properties>"];
     const props: Record<string, string> = {
@@ -143,6 +149,9 @@ export function formatJunit(report: AuditReport): string {
             out.push(`${open}>`, `      <failure ${attrs({ message: `expected ${r.expected}, actual ${r.actual}`, type: level(r) })}>${xmlEscape(detail)}</failure>`, "    </testcase>");
         } else if (r.status === "not-checked") {
             out.push(`${open}>`, `      <skipped ${attrs({ message: r.why ?? "not checked" })}/>`, "    </testcase>");
+        } else if (r.status === "pending") {
+            // Not drift: the fix is proposed and waits for review.
+            out.push(`${open}>`, `      <skipped ${attrs({ message: `pending: ${r.pendingMergeRequest ?? ""}` })}/>`, `      <system-out>${xmlEscape(`pending: ${detail}`)}</system-out>`, "    </testcase>");
         } else {
             out.push(`${open}>`, `      <system-out>${xmlEscape(`warning: ${detail}`)}</system-out>`, "    </testcase>");
         }

@@ -8,7 +8,8 @@ import { fetched, getIfPresent, hasStatus, projectRef, rest, restPages, statusOf
 import { ProtectedBranchJson } from "../gitlab/providers/protected-branch";
 import { ProtectedTagJson } from "../gitlab/providers/protected-tag";
 import { PushRuleJson } from "../gitlab/providers/push-rules";
-import { ApprovalRuleJson, CiFile, LicenseJson, LiveProject, MemberJson, MetadataJson, NamespaceJson, ProjectJson, ScheduleJson, UserJson } from "./snapshot";
+import { ApprovalRuleJson, CiFile, Fetched, LicenseJson, LiveProject, MemberJson, MergeRequestJson, MetadataJson, NamespaceJson, ProjectJson, Proposal, ScheduleJson, UserJson } from "./snapshot";
+import { PROPOSAL_BRANCH_PREFIX } from "../gitlab/gitlab-project";
 
 /**
  * The audit cannot run: GitLab is unreachable, the token is rejected, or the project cannot
@@ -34,22 +35,31 @@ export interface ReadOptions {
     /** Full project path `group[/subgroup]/name`, or its numeric id. */
     readonly project: string;
     readonly retry?: Partial<RetryPolicy>;
+    /** The long-lived branches whose CI file is read. @default the project's default branch */
+    readonly branches?: readonly string[];
 }
 
 /** Pages followed at most per list (100 items each): enough for any team project. */
 const MAX_PAGES = 20;
 
 /** Every page of a list endpoint, up to `MAX_PAGES`. */
-const getAll = <T>(api: GitLabApi, endpoint: string) => restPages<T>(api, endpoint, MAX_PAGES);
+const getAll = <T>(api: GitLabApi, endpoint: string, query?: Record<string, string>) => restPages<T>(api, endpoint, MAX_PAGES, query);
 
-/** The CI file on the default branch; a 404 means there is none. */
-async function readCiFile(api: GitLabApi, project: ProjectJson): Promise<CiFile> {
+/** The CI file on `ref`; a 404 means there is none (GitLab says "File Not Found", or "Commit Not Found" for no such branch). */
+async function readCiFile(api: GitLabApi, project: ProjectJson, ref: string): Promise<CiFile> {
     const configured = project.ci_config_path ?? "";
     // A path with '@' names another project's file and a URL a remote one: only local files are read.
     const path = configured && !configured.includes("@") && !/^https?:/.test(configured) ? configured : ".gitlab-ci.yml";
-    const ref = project.default_branch ?? "";
-    const f = await getIfPresent<{ content: string }>(api, `projects/${project.id}/repository/files/${encodeURIComponent(path)}`, { ref });
-    return { path, ref, content: f === undefined ? null : Buffer.from(f.content, "base64").toString("utf8") };
+    const branchExists = (await getIfPresent(api, `projects/${project.id}/repository/branches/${encodeURIComponent(ref)}`)) !== undefined;
+    const f = branchExists ? await getIfPresent<{ content: string }>(api, `projects/${project.id}/repository/files/${encodeURIComponent(path)}`, { ref }) : undefined;
+    return { path, ref, branchExists, content: f === undefined ? null : Buffer.from(f.content, "base64").toString("utf8") };
+}
+
+/** The package's open merge requests (`PROPOSAL_BRANCH_PREFIX`) with the CI file each proposes. */
+async function readProposals(api: GitLabApi, project: ProjectJson): Promise<Proposal[]> {
+    const open = await getAll<MergeRequestJson>(api, `projects/${project.id}/merge_requests`, { state: "opened" });
+    const ours = open.filter((mr) => mr.source_branch.startsWith(PROPOSAL_BRANCH_PREFIX));
+    return Promise.all(ours.map(async (mr) => ({ iid: mr.iid, webUrl: mr.web_url, sourceBranch: mr.source_branch, targetBranch: mr.target_branch, ciFile: await readCiFile(api, project, mr.source_branch) })));
 }
 
 /** A failure that means the audit as a whole cannot run, with what to do about it. */
@@ -79,7 +89,8 @@ export async function readLiveProject(options: ReadOptions): Promise<LiveProject
         throw accessError(e, `GET /projects/${ref}`, options);
     }
     const pid = project.id;
-    const [tokenUser, metadata, namespace, license, protectedBranches, protectedTags, pushRule, approvalRules, ciFile, schedules, members, directMembers] = await Promise.all([
+    const branches = [...new Set(options.branches ?? [project.default_branch ?? ""])].filter(Boolean);
+    const [tokenUser, metadata, namespace, license, protectedBranches, protectedTags, pushRule, approvalRules, proposals, schedules, members, directMembers, ...files] = await Promise.all([
         fetched(() => rest<UserJson>(api, "get", "user")),
         // /metadata is GitLab 15.2+; /version is its older alias with the same fields.
         fetched(() => rest<MetadataJson>(api, "get", "metadata").catch((e: unknown) => (hasStatus(e, 404) ? rest<MetadataJson>(api, "get", "version") : Promise.reject(e)))),
@@ -89,12 +100,14 @@ export async function readLiveProject(options: ReadOptions): Promise<LiveProject
         fetched(() => getAll<ProtectedTagJson>(api, `projects/${pid}/protected_tags`)),
         fetched(() => rest<PushRuleJson | null>(api, "get", `projects/${pid}/push_rule`).then((r) => (r && typeof r === "object" ? r : null))),
         fetched(() => getAll<ApprovalRuleJson>(api, `projects/${pid}/approval_rules`)),
-        fetched(() => readCiFile(api, project)),
+        fetched(() => readProposals(api, project)),
         fetched(() => getAll<ScheduleJson>(api, `projects/${pid}/pipeline_schedules`)),
         fetched(() => getAll<MemberJson>(api, `projects/${pid}/members/all`)),
         fetched(() => getAll<MemberJson>(api, `projects/${pid}/members`)),
+        ...branches.map((b) => fetched(() => readCiFile(api, project, b))),
     ]);
+    const ciFiles = Object.fromEntries(branches.map((b, i) => [b, files[i] as Fetched<CiFile>]));
     // The token was good enough for the project; a 401 now would be a revoked token mid-run.
     if (!tokenUser.ok && (tokenUser.status === 401 || tokenUser.status === undefined)) throw accessError({ status: tokenUser.status, message: tokenUser.message }, "GET /user", options);
-    return { gitlabUrl: options.url, project, tokenUser, metadata, namespace, license, protectedBranches, protectedTags, pushRule, approvalRules, ciFile, schedules, members, directMembers };
+    return { gitlabUrl: options.url, project, tokenUser, metadata, namespace, license, protectedBranches, protectedTags, pushRule, approvalRules, ciFiles, proposals, schedules, members, directMembers };
 }

@@ -13,7 +13,8 @@
  * 2. (6/10) Changes land only through merge requests that pass a pipeline: nobody pushes to
  *    the default branch, the integration branch is protected the same way, "pipeline must
  *    succeed" is on (a skipped pipeline does not count), a pipeline runs for every merge
- *    request, release tags are protected. Scorecard puts required status checks in its tier 3,
+ *    request (both long-lived branches carry it) with the generated jobs, release tags are
+ *    protected. Scorecard puts required status checks in its tier 3,
  *    after reviews; on GitLab a required pipeline is available on every tier and approvals
  *    are not, so it comes first and a Free project can reach 6/10.
  * 3. (8/10) Merge requests into the default branch need at least one approval that GitLab
@@ -85,7 +86,12 @@ export function scoreTiers(model: BranchModel): ScoreTier[] {
                 { text: `nobody pushes to ${main} directly`, rows: branch(main, "push") },
                 { text: `${dev} is protected: no direct push, no force push, maintainers unprotect`, rows: branch(dev, "push", "force-push", "unprotect") },
                 { text: "merge only when the pipeline succeeds (a skipped one does not count)", rows: ["merge-request:pipeline-must-succeed", "merge-request:skipped-pipeline"], ...(noPipeline ? { excludedByModel: noPipeline } : {}) },
-                { text: "a pipeline runs for every merge request", rows: ["ci:merge-request-pipeline"] },
+                { text: `a pipeline runs for every merge request (${main} and ${dev} carry it)`, rows: ["ci:merge-request-pipeline", `ci:merge-request-pipeline:${dev}`] },
+                {
+                    text: "the pipeline's jobs and workflow rules are the generated ones",
+                    rows: [],
+                    check: (f) => (f.pipelineDrift.length === 0 ? undefined : `${f.pipelineDrift.join(", ")}: not as generated`),
+                },
                 { text: `release tags (${model.protectedTags.map((t) => t.name).join(", ") || "none in the model"}) are protected`, rows: model.protectedTags.map((t) => `protected-tag:${t.name}`), ...(model.protectedTags.length ? {} : { excludedByModel: "the model protects no tags" }) },
             ],
         },

@@ -12,6 +12,11 @@ import { PushRuleJson } from "../gitlab/providers/push-rules";
 // The audit's other modules take `Fetched` from here, with the shapes it wraps.
 export type { Fetched };
 
+/** Why a part of the snapshot is missing, for a row's "not checked": empty when it was read. */
+export function unread(f: Fetched<unknown>, what: string): string {
+    return f.ok ? "" : `could not read ${what} (${f.status ?? "no answer"}: ${f.message.split("\n")[0]})`;
+}
+
 /** `GET /projects/:id` fields the audit reads (doc/api/projects.md "Get a single project"). */
 export interface ProjectJson {
     readonly id: number;
@@ -79,11 +84,31 @@ export interface ScheduleJson {
     readonly active: boolean;
 }
 
-/** The CI configuration file on the default branch; `content` is null when there is none. */
+/** `GET /projects/:id/merge_requests` fields the audit reads. */
+export interface MergeRequestJson {
+    readonly iid: number;
+    readonly web_url: string;
+    readonly source_branch: string;
+    readonly target_branch: string;
+}
+
+/** The CI configuration file on one branch; `content` is null when there is none (or no such branch). */
 export interface CiFile {
     readonly path: string;
     readonly ref: string;
     readonly content: string | null;
+    /** False when the branch itself does not exist. */
+    readonly branchExists: boolean;
+}
+
+/** An open merge request the package proposed (source branch `feature/ml-team-env-…`), with the CI file it proposes. */
+export interface Proposal {
+    readonly iid: number;
+    readonly webUrl: string;
+    readonly sourceBranch: string;
+    readonly targetBranch: string;
+    /** The CI file on its source branch. */
+    readonly ciFile: CiFile;
 }
 
 /** Everything the audit compares, read in one go. */
@@ -99,7 +124,10 @@ export interface LiveProject {
     readonly protectedTags: Fetched<readonly ProtectedTagJson[]>;
     readonly pushRule: Fetched<PushRuleJson | null>;
     readonly approvalRules: Fetched<readonly ApprovalRuleJson[]>;
-    readonly ciFile: Fetched<CiFile>;
+    /** The CI file on each long-lived branch of the model, by branch name. */
+    readonly ciFiles: Readonly<Record<string, Fetched<CiFile>>>;
+    /** The package's open merge requests, whose changes are pending rather than drift. */
+    readonly proposals: Fetched<readonly Proposal[]>;
     readonly schedules: Fetched<readonly ScheduleJson[]>;
     /** Direct and inherited members with their effective roles. */
     readonly members: Fetched<readonly MemberJson[]>;

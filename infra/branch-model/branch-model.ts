@@ -3,14 +3,10 @@
  * the CI naming job are all derived from a `BranchModel`; nothing else restates the rules.
  */
 
-/** GitLab access levels as the REST API v4 numbers them. */
-export const AccessLevel = {
-    NoOne: 0,
-    Developer: 30,
-    Maintainer: 40,
-    Admin: 60,
-} as const;
-export type AccessLevel = (typeof AccessLevel)[keyof typeof AccessLevel];
+import { AccessLevel } from "./access-level";
+import { BranchRuleAccess, effectiveBranchAccess, effectiveTagAccess, grantName, TagRuleAccess } from "./effective-protection";
+
+export { AccessLevel };
 
 /** GitLab subscription tiers, in increasing order of features. */
 export const GITLAB_TIERS = ["free", "premium", "ultimate"] as const;
@@ -300,6 +296,24 @@ function escapeRegex(s: string): string {
     return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
+/** The model's protected-branch rules in role terms, as `effectiveBranchAccess` takes rules. */
+export function modelBranchAccess(model: BranchModel): BranchRuleAccess[] {
+    const role = (level: number) => ({ level, extras: 0 });
+    return model.protectedBranches.map((b) => ({
+        name: b.name,
+        push: role(b.pushAccessLevel),
+        merge: role(b.mergeAccessLevel),
+        unprotect: role(b.unprotectAccessLevel),
+        allowForcePush: b.allowForcePush,
+        codeOwnerApprovalRequired: b.codeOwnerApprovalRequired,
+    }));
+}
+
+/** The model's protected-tag rules in role terms, as `effectiveTagAccess` takes rules. */
+export function modelTagAccess(model: BranchModel): TagRuleAccess[] {
+    return model.protectedTags.map((t) => ({ name: t.name, create: { level: t.createAccessLevel, extras: 0 } }));
+}
+
 /** Who enforces a rule on a given tier. */
 export type Enforcer = "gitlab" | "ci" | "none";
 
@@ -338,14 +352,15 @@ export function enforcementReport(model: BranchModel, tier: GitLabTier, options:
                     : needs;
         return { id, description, gitlabTier, enforcedBy, ...(reason ? { reason } : {}) };
     };
-    const levelName = (l: AccessLevel): string =>
-        l === AccessLevel.NoOne ? "no one" : l === AccessLevel.Developer ? "developers+maintainers" : l === AccessLevel.Maintainer ? "maintainers" : "admins";
     const rules: RuleEnforcement[] = [];
+    // Each branch as every rule of the model that matches it leaves it, as the audit and the policy pack judge it.
+    const branchRules = modelBranchAccess(model);
     for (const b of model.protectedBranches) {
+        const e = effectiveBranchAccess(branchRules, b.name);
         rules.push(
             rule(
                 `protected-branch:${b.name}`,
-                `${b.name}: push ${levelName(b.pushAccessLevel)}, merge ${levelName(b.mergeAccessLevel)}, force push ${b.allowForcePush ? "allowed" : "denied"}`,
+                `${b.name}: push ${grantName(e.push)}, merge ${grantName(e.merge)}, force push ${e.forcePush.allowed ? "allowed" : "denied"}, unprotect ${grantName(e.unprotect)}`,
                 "free",
                 false,
             ),
@@ -354,8 +369,9 @@ export function enforcementReport(model: BranchModel, tier: GitLabTier, options:
             rules.push(rule(`code-owner-approval:${b.name}`, `${b.name}: code-owner approval required`, "premium", false));
         }
     }
+    const tagRules = modelTagAccess(model);
     for (const t of model.protectedTags) {
-        rules.push(rule(`protected-tag:${t.name}`, `tags ${t.name}: created by ${levelName(t.createAccessLevel)} only`, "free", false));
+        rules.push(rule(`protected-tag:${t.name}`, `tags ${t.name}: created by ${grantName(effectiveTagAccess(tagRules, t.name).create)} only`, "free", false));
     }
     const mr = model.mergeRequests;
     if (mr.pipelineMustSucceed) rules.push(rule("merge-request:pipeline-must-succeed", "merge requests merge only when the pipeline succeeds", "free", false));

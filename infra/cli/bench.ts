@@ -8,6 +8,8 @@
  *   itself (validation, components, output chaining, the plan's recording) costs;
  * - critical path: the longest chain of resource dependencies, a lower bound on sequential `pulumi up` steps;
  * - blast radius: resources added / changed / removed by onboarding one member;
+ * - cold start: the modelled wait for a GPU notebook from zero, per stack and GPU type, before
+ *   and after each option (infra/cold-start/);
  * - with `--suite`: the test suite's time and what dominates it.
  *
  * Progress goes to stderr, results to stdout.
@@ -22,7 +24,8 @@ import { PROJECT } from "../config/schema";
 import { addMember, listMembers } from "../onboarding/stack-members";
 import { runWithMocks } from "../plan/mock-runtime";
 import { diffPlans, Plan, PlannedResource, planStack } from "../plan/plan";
-import { StackFileConfig, stackFilePath, stackFileToConfig } from "../plan/stack-file";
+import { StackFileConfig, stackFilePath, stackFileToConfig, validateStackFile } from "../plan/stack-file";
+import { coldStartLines } from "./bench-cold-start";
 import { CliIo, CommandSpec, readStackOrUsage, runCli, runCommand, UsageError } from "./args";
 
 export const BENCH_COMMAND: CommandSpec = {
@@ -225,6 +228,12 @@ export async function benchMain(argv: readonly string[], io: CliIo): Promise<num
             const { plan, ms, heapMiB } = await timedPlan(stack, files[i]!);
             basePlan ??= plan;
             io.out(`  ${stack.padEnd(8)} resources=${plan.resources.length}  time=${seconds(ms)}  heap+=${heapMiB.toFixed(1)} MiB  critical path=${criticalPathLength(plan)}`);
+        }
+
+        io.out("\nCold start of a GPU notebook with the GPU pool at zero (modelled: infra/cold-start/figures.ts gives every figure's source)");
+        for (const [i, name] of stacks.entries()) {
+            const checked = validateStackFile(name, files[i]!, { gitlabTokenInEnv: true, deploying: false });
+            io.out((checked.ok ? coldStartLines(name, checked.config) : [`  ${name}: invalid config`]).join("\n"));
         }
 
         const stack = stacks[0]!;

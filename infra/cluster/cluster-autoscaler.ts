@@ -14,6 +14,13 @@ export function autoscalerImageTag(kubernetesVersion: KubernetesVersion): string
     return EKS_VERSIONS[kubernetesVersion].autoscalerImageTag;
 }
 
+/**
+ * The autoscaler's requests and memory limit, as its chart's values.yaml suggests (100m,
+ * 300Mi; the chart sets none by default, so it would run BestEffort on the system nodes it
+ * must keep alive). No CPU limit: it would only throttle a scale-up burst.
+ */
+export const AUTOSCALER_RESOURCES = { requests: { cpu: "100m", memory: "300Mi" }, limits: { memory: "300Mi" } } as const;
+
 export const AUTOSCALER_SERVICE_ACCOUNT = { namespace: "kube-system", name: "cluster-autoscaler" } as const;
 
 /** Chart values: auto-discovery by cluster name, IRSA, system nodes. */
@@ -31,6 +38,7 @@ export function autoscalerValues(args: { clusterName: string; region: string; ku
             },
         },
         ...podPlacement(args.placement),
+        resources: { requests: { ...AUTOSCALER_RESOURCES.requests }, limits: { ...AUTOSCALER_RESOURCES.limits } },
         extraArgs: {
             // Pick the group that wastes least; balance similar groups across zones.
             expander: "least-waste",

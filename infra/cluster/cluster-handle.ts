@@ -1,3 +1,4 @@
+import type * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { GpuPlacement, SystemPlacement } from "./gpu-placement";
@@ -21,4 +22,6 @@ export interface ClusterHandle {
     readonly clusterName: pulumi.Output<string>;
     /** kubeconfig, always a Pulumi secret. */
     readonly kubeconfig: pulumi.Output<string>;
+    /** The AWS provider of the cluster's account and region, where this package made the cluster (EKS); the hub's certificate and DNS use it. */
+    readonly awsProvider?: aws.Provider;
 }

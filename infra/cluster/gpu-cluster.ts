@@ -14,6 +14,23 @@ import { NvidiaDevicePlugin } from "./nvidia-device-plugin";
 import { ServiceAccountRole } from "./service-account-role";
 import { StorageClasses } from "./storage-classes";
 import { amiShipsDevicePlugin, ZonalNodePool } from "./zonal-node-pool";
+import { NodeImageSettings, nodeImageSettings, PoolImageSettings } from "../cold-start/node-image-settings";
+import { ImagePullThroughCache, ImagePullThroughCacheArgs } from "./image-pull-through-cache";
+import { nodeUserData } from "./node-user-data";
+
+/** A pool's image volume, user data and warm capacity, from its image settings. */
+export function poolImageArgs(amiType: string, s: PoolImageSettings) {
+    const userData = nodeUserData(amiType, s.fastImagePull);
+    return {
+        imageVolume: {
+            throughputMiBps: s.throughputMiBps,
+            iops: s.iops,
+            ...(s.imageCache ? { snapshot: { snapshotId: s.imageCache.snapshotId, initializationRateMiBps: s.imageCache.initializationRateMiBps } } : {}),
+        },
+        ...(userData ? { userData } : {}),
+        ...(s.warmCapacity ? { warmCapacity: s.warmCapacity } : {}),
+    };
+}
 
 /** The access policy that makes a principal cluster admin under access entries. */
 export const CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
@@ -42,6 +59,13 @@ export interface GpuClusterArgs {
     readonly gpusPerNode: number;
     /** Tags for every AWS resource, nodes and their volumes included. @default {} */
     readonly tags?: Record<string, string>;
+    /**
+     * How the GPU and user pools get the environment image: volume performance, parallel pulls,
+     * image cache, warm capacity. @default derived from `cluster` for a 7/16 GiB image outside AWS
+     */
+    readonly nodeImage?: NodeImageSettings;
+    /** An ECR pull-through cache for the environment image's registry. @default none */
+    readonly imagePullThroughCache?: Omit<ImagePullThroughCacheArgs, "nodeRoleName" | "region">;
 }
 
 /**
@@ -61,12 +85,14 @@ export class GpuCluster extends pulumi.ComponentResource implements ClusterHandl
     readonly kubeconfig: pulumi.Output<string>;
     readonly endpoint: pulumi.Output<string>;
     readonly oidcIssuerUrl: pulumi.Output<string>;
+    readonly awsProvider: aws.Provider;
 
     constructor(name: string, args: GpuClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ml-team-env:cluster:GpuCluster", name, {}, opts);
         const c = args.cluster;
         const tags = { ...(args.tags ?? {}), "ml-team-env/cluster": args.clusterName };
         const awsProvider = new aws.Provider(`${name}-aws`, { region: c.region as aws.Region, defaultTags: { tags } }, { parent: this });
+        this.awsProvider = awsProvider;
         const inAws = { parent: this, provider: awsProvider };
         const childOpts = { parent: this, providers: { aws: awsProvider } };
 
@@ -105,6 +131,7 @@ export class GpuCluster extends pulumi.ComponentResource implements ClusterHandl
                     subnetIds: privateSubnetIds,
                     endpointPublicAccess: c.endpointPublicAccess,
                     endpointPrivateAccess: c.endpointPrivateAccess,
+                    // Validation has required them with a public endpoint.
                     publicAccessCidrs: c.endpointPublicAccess ? c.publicAccessCidrs : undefined,
                 },
                 enabledClusterLogTypes: c.controlPlaneLogTypes,
@@ -128,8 +155,7 @@ export class GpuCluster extends pulumi.ComponentResource implements ClusterHandl
         };
         const configuredAdmins = uniquePrincipals(c.adminPrincipalArns).map((arn, i) => admin(String(i), arn));
         const deployer = aws.iam.getSessionContextOutput({ arn: identity.arn }, inAws).issuerArn;
-        const deployerAdmin = deployer.apply((arn) => (c.adminPrincipalArns.includes(arn) ? [] : [admin("deployer", arn)]));
-        const adminAssociations = deployerAdmin.apply((d) => [...configuredAdmins, ...d]);
+        const deployerAdmin = deployer.apply((arn) => (c.adminPrincipalArns.includes(arn) ? undefined : admin("deployer", arn)));
 
         // IAM OIDC provider for service-account roles. EKS issuers are trusted through AWS's
         // CA library, so no thumbprint is pinned.
@@ -164,10 +190,23 @@ export class GpuCluster extends pulumi.ComponentResource implements ClusterHandl
             { ...pool("system", sys.instanceTypes), subnetIds: privateSubnetIds, amiType: "AL2023_x86_64_STANDARD", minSize: sys.minSize, desiredSize: sys.desiredSize, maxSize: sys.maxSize, diskSizeGiB: sys.diskSizeGiB, spanZones: true },
             { ...childOpts, ...beforeNodes },
         );
+        const nodeImage = args.nodeImage ?? nodeImageSettings(c, { registry: "" }, 60);
+        if (args.imagePullThroughCache) {
+            new ImagePullThroughCache(`${name}-image-cache`, { ...args.imagePullThroughCache, region: c.region, nodeRoleName: nodeRole.name }, childOpts);
+        }
         const user = c.userNodePool;
         new ZonalNodePool(
             `${name}-user`,
-            { ...pool("user", user.instanceTypes), subnetIds: privateSubnetIds, amiType: "AL2023_x86_64_STANDARD", minSize: user.minSize, desiredSize: user.desiredSize, maxSize: user.maxSize, diskSizeGiB: user.diskSizeGiB },
+            {
+                ...pool("user", user.instanceTypes),
+                subnetIds: privateSubnetIds,
+                amiType: "AL2023_x86_64_STANDARD",
+                minSize: user.minSize,
+                desiredSize: user.desiredSize,
+                maxSize: user.maxSize,
+                diskSizeGiB: user.diskSizeGiB,
+                ...poolImageArgs("AL2023_x86_64_STANDARD", nodeImage.user),
+            },
             { ...childOpts, ...beforeNodes },
         );
         const gpu = c.gpuNodePool;
@@ -183,6 +222,7 @@ export class GpuCluster extends pulumi.ComponentResource implements ClusterHandl
                 desiredSize: gpu.desiredSize,
                 maxSize: gpu.maxSize,
                 diskSizeGiB: gpu.diskSizeGiB,
+                ...poolImageArgs(gpu.amiType, nodeImage.gpu),
             },
             { ...childOpts, ...beforeNodes },
         );
@@ -198,13 +238,21 @@ export class GpuCluster extends pulumi.ComponentResource implements ClusterHandl
                 .all([cluster.name, cluster.endpoint, cluster.certificateAuthority])
                 .apply(([clusterName, endpoint, ca]) => eksKubeconfig({ clusterName, endpoint, certificateAuthorityData: ca.data!, region: c.region })),
         );
-        this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { parent: this, dependsOn: adminAssociations.apply((a) => [...a, coredns]) });
+        // The provider waits for CoreDNS (Helm's waits and in-cluster lookups need it) and for every
+        // admin's access entry. All but the deployer's are known before deploy, so they are listed
+        // as they are and the plan shows them; the deployer's entry, when there is one, only at
+        // deploy (where the deployer already is a configured admin, CoreDNS stands in for it).
+        this.provider = new k8s.Provider(
+            `${name}-k8s`,
+            { kubeconfig: this.kubeconfig, enableServerSideApply: true },
+            { parent: this, dependsOn: [coredns, ...configuredAdmins, deployerAdmin.apply((d) => d ?? coredns)] },
+        );
         const inCluster = { parent: this, provider: this.provider };
 
         const storage = new StorageClasses(`${name}-storage`, { provisioner: "ebs.csi.aws.com" }, { ...inCluster, dependsOn: [ebs] });
-        new CalicoPolicyEngine(`${name}-calico`, { provider: this.provider }, { parent: this, dependsOn: [systemNodes] });
-
         this.systemPlacement = poolPlacement("system");
+        new CalicoPolicyEngine(`${name}-calico`, { provider: this.provider, placement: this.systemPlacement }, { parent: this, dependsOn: [systemNodes] });
+
         this.userPlacement = poolPlacement("user");
         this.gpuPlacement = {
             ...poolPlacement("gpu"),

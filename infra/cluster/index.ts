@@ -8,6 +8,19 @@ import { TeamConfig } from "../config/validate";
 import { ClusterHandle } from "./cluster-handle";
 import { ExistingCluster } from "./existing-cluster";
 import { GpuCluster } from "./gpu-cluster";
+import { nodeImageSettings } from "../cold-start/node-image-settings";
+import { PULL_THROUGH_UPSTREAMS } from "../environment/pull-through-cache";
+import { parseEnvironmentImage } from "../environment/environment-image";
+
+/** The pull-through cache the config asks for: the upstream of the image as the stack file writes it. */
+function pullThroughFor(config: TeamConfig) {
+    if (config.cluster.mode !== "eks" || !config.cluster.imagePullThroughCache || !config.image.upstreamReference) return undefined;
+    const written = parseEnvironmentImage(config.image.upstreamReference);
+    const upstream = written.ok ? PULL_THROUGH_UPSTREAMS[written.image.registry] : undefined;
+    if (!upstream) return undefined;
+    const { accountId, credentialArn } = config.cluster.imagePullThroughCache;
+    return { upstream, accountId, ...(credentialArn ? { credentialArn } : {}) };
+}
 
 export function createCluster(name: string, config: TeamConfig, secrets: TeamSecrets, opts?: pulumi.ComponentResourceOptions): ClusterHandle & pulumi.ComponentResource {
     if (config.cluster.mode === "eks") {
@@ -18,6 +31,8 @@ export function createCluster(name: string, config: TeamConfig, secrets: TeamSec
                 cluster: config.cluster,
                 gpusPerNode: config.gpuCapacity.gpusPerNode,
                 tags: { "ml-team-env/stack": config.stack },
+                nodeImage: nodeImageSettings(config.cluster, { registry: config.image.registry, sizeGiB: config.environment.imageSizeGiB }, config.jupyterhub.idleTimeoutMinutes),
+                ...(pullThroughFor(config) ? { imagePullThroughCache: pullThroughFor(config)! } : {}),
             },
             opts,
         );

@@ -37,6 +37,13 @@ export function poolLabels(role: PoolRole, instanceTypes: readonly string[]): Re
     }
 }
 
+/**
+ * Labels the kubelet puts on every node whatever its group says (`kubernetes.io/os` from the
+ * OS it runs on; Kubernetes' well-known labels): pods may select them, and charts do (the Tigera
+ * operator selects `kubernetes.io/os: linux`). Not node group labels: EKS sets them itself.
+ */
+export const KUBELET_LABELS: Readonly<Record<string, string>> = { "kubernetes.io/os": "linux" };
+
 /** Taints of a pool's nodes: GPU and user pools keep other pods off; the system pool takes all. */
 export function poolTaints(role: PoolRole): Taint[] {
     return role === "gpu" ? [GPU_TAINT] : role === "user" ? [USER_TAINT] : [];
@@ -78,7 +85,7 @@ export function eksNodeShape(role: PoolRole, instanceTypes: readonly string[], o
     const alloc = allocatableOf(info);
     return {
         name: `${role} pool (${type})`,
-        labels: poolLabels(role, instanceTypes),
+        labels: { ...KUBELET_LABELS, ...poolLabels(role, instanceTypes) },
         taints: poolTaints(role),
         allocatable: { cpuMillis: alloc.cpuMillis, memoryBytes: alloc.memoryBytes, pods: alloc.pods, extended: info.gpus > 0 ? { [NVIDIA_GPU_RESOURCE]: info.gpus } : {} },
         daemonSetRequests: daemonSetRequests(role, options),
@@ -110,7 +117,7 @@ export function existingNodePools(c: ExistingClusterConfig): NodePoolShape[] {
         role,
         node: {
             name: `${role} nodes (${Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(", ") || "any"})`,
-            labels,
+            labels: { ...KUBELET_LABELS, ...labels },
             taints,
             allocatable: { cpuMillis: UNKNOWN, memoryBytes: UNKNOWN, pods: 110, extended: gpus > 0 ? { [NVIDIA_GPU_RESOURCE]: gpus } : {} },
             daemonSetRequests: NO_RESOURCES,

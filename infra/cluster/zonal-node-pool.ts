@@ -1,7 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { NVIDIA_GPU_RESOURCE, Taint } from "./gpu-placement";
-import { nodeLaunchTemplateArgs } from "./node-launch-template";
+import { ImageVolume, nodeLaunchTemplateArgs } from "./node-launch-template";
+import { warmCapacityActions, WarmSchedule } from "./warm-capacity";
 
 /** The EKS API spells taint effects in upper snake case. */
 export function eksTaintEffect(effect: Taint["effect"]): "NO_SCHEDULE" | "PREFER_NO_SCHEDULE" | "NO_EXECUTE" {
@@ -56,6 +57,12 @@ export interface ZonalNodePoolArgs {
     readonly maxSize: number;
     /** Root (AL2023) or data (Bottlerocket) volume size. */
     readonly diskSizeGiB: number;
+    /** gp3 throughput and IOPS of that volume, and the snapshot it is restored from. @default gp3's baseline, empty */
+    readonly imageVolume?: Omit<ImageVolume, "sizeGiB">;
+    /** Base64 user data (nodeadm NodeConfig or Bottlerocket TOML), merged by EKS with its own. @default none */
+    readonly userData?: string;
+    /** Minimum nodes per zone on a schedule (scheduled actions on each zone's Auto Scaling group). @default none */
+    readonly warmCapacity?: WarmSchedule;
     /** Cost-allocation tags for the node groups, their instances and volumes. @default {} */
     readonly tags?: Record<string, string>;
 }
@@ -74,7 +81,11 @@ export class ZonalNodePool extends pulumi.ComponentResource {
         super("ml-team-env:cluster:ZonalNodePool", name, {}, opts);
         const tags = args.tags ?? {};
         const taints = args.taints ?? [];
-        const launchTemplate = new aws.ec2.LaunchTemplate(name, nodeLaunchTemplateArgs({ amiType: args.amiType, diskSizeGiB: args.diskSizeGiB, tags: { ...tags, Name: name } }), { parent: this });
+        const launchTemplate = new aws.ec2.LaunchTemplate(
+            name,
+            nodeLaunchTemplateArgs({ amiType: args.amiType, volume: { sizeGiB: args.diskSizeGiB, ...args.imageVolume }, tags: { ...tags, Name: name }, ...(args.userData ? { userData: args.userData } : {}) }),
+            { parent: this },
+        );
         const templateTags = autoscalerTemplateTags(args.labels, taints, args.gpusPerNode ?? 0);
         const groups: pulumi.Input<string>[][] = args.spanZones ? [[...args.subnetIds]] : args.subnetIds.map((id) => [id]);
         this.nodeGroupNames = groups.map((subnetIds, zone) => {
@@ -108,6 +119,9 @@ export class ZonalNodePool extends pulumi.ComponentResource {
                     { autoscalingGroupName: asgName, tag: { key, value, propagateAtLaunch: false } },
                     { parent: this },
                 );
+            }
+            for (const action of args.warmCapacity ? warmCapacityActions(args.warmCapacity, args.minSize ?? 0) : []) {
+                new aws.autoscaling.Schedule(`${name}-${zone}-${action.id}`, { autoscalingGroupName: asgName, ...action.args }, { parent: this });
             }
             return group.nodeGroupName;
         });

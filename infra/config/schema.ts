@@ -10,6 +10,7 @@ import { z } from "zod";
 import { GLAB_IMAGE, MODEL_NAME } from "../ci/pipeline";
 import { BOOTSTRAP_IMAGE, BUILDAH_IMAGE } from "../environment/image/files";
 import { DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSIONS, KubernetesVersion } from "../cluster/kubernetes-versions";
+import { diskPerformanceKeys, imageCacheSchema, imageSizeSchema, pullThroughCacheSchema, warmCapacitySchema } from "./schema-cold-start";
 
 /** The Pulumi project name, which is also the stack-file key namespace. */
 export const PROJECT = "ml-team-env";
@@ -70,6 +71,8 @@ export const environmentSchema = z.strictObject({
     prePullOnUserNodes: z.boolean().default(true),
     /** Name of the image pull Secret created in each namespace when `registryDockerConfigJson` is set. @default "environment-image-pull" */
     pullSecretName: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/).default("environment-image-pull"),
+    /** The image's compressed and unpacked size in GiB, for the cold-start budget. @default 7 and 16 (an estimate; doctor reads the compressed size) */
+    imageSizeGiB: imageSizeSchema.optional(),
 });
 
 // --- cluster ------------------------------------------------------------------------
@@ -99,6 +102,9 @@ export const userNodePoolSchema = z.strictObject({
     /** Per availability zone. */
     maxSize: nodeGroupSizes.maxSize.default(3),
     diskSizeGiB: int("root volume size in GiB").min(50, { error: "must be at least 50 GiB: the environment image is large" }).default(100),
+    ...diskPerformanceKeys,
+    /** Opt-in minimum nodes per zone during working hours. */
+    warmCapacity: warmCapacitySchema.optional(),
 });
 
 export const GPU_AMI_TYPES = ["AL2023_x86_64_NVIDIA", "BOTTLEROCKET_x86_64_NVIDIA"] as const;
@@ -114,6 +120,11 @@ export const gpuNodePoolSchema = z.strictObject({
     diskSizeGiB: int("root volume size in GiB").min(100, { error: "must be at least 100 GiB: CUDA images are large" }).default(200),
     /** GPUs per node; derived from the instance types when they are known. */
     gpusPerNode: posInt("GPUs on one node").optional(),
+    ...diskPerformanceKeys,
+    /** (Bottlerocket) a data volume restored from a snapshot that holds the environment image: no pull on a new node. */
+    imageCache: imageCacheSchema.optional(),
+    /** Opt-in minimum GPU nodes per zone during working hours. */
+    warmCapacity: warmCapacitySchema.optional(),
 });
 
 const existingVpc = z.strictObject({
@@ -147,13 +158,20 @@ const eksCluster = z.strictObject({
     availabilityZoneCount: int("availability zones").min(2, { error: "must be at least 2: EKS needs subnets in two zones" }).max(6).default(2),
     endpointPublicAccess: z.boolean().default(true),
     endpointPrivateAccess: z.boolean().default(true),
-    publicAccessCidrs: z.array(z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, { error: "must be an IPv4 CIDR" })).min(1).default(["0.0.0.0/0"]),
+    /**
+     * Who may reach the public Kubernetes API endpoint: your office or VPN egress ranges. Required
+     * while `endpointPublicAccess` is true (the machine running `pulumi up` must be in one);
+     * `0.0.0.0/0` opens it to the whole internet (IAM still authenticates). @default none
+     */
+    publicAccessCidrs: z.array(z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, { error: "must be an IPv4 CIDR" })).min(1).optional(),
     controlPlaneLogTypes: z.array(z.enum(["api", "audit", "authenticator", "controllerManager", "scheduler"])).default(["api", "audit", "authenticator"]),
     /** IAM role/user ARNs given cluster-admin through access entries, besides the deployer. */
     adminPrincipalArns: z.array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/.+$/, { error: "must be an IAM role or user ARN" })).default([]),
     systemNodeGroup: systemNodeGroupSchema.default(systemNodeGroupSchema.parse({})),
     userNodePool: userNodePoolSchema.default(userNodePoolSchema.parse({})),
     gpuNodePool: gpuNodePoolSchema.default(gpuNodePoolSchema.parse({})),
+    /** Pull the environment image from a public registry through an ECR pull-through cache (layers over the S3 gateway endpoint). */
+    imagePullThroughCache: pullThroughCacheSchema.optional(),
 });
 
 const existingCluster = z.strictObject({
@@ -253,12 +271,24 @@ export const jupyterhubSchema = z.strictObject({
     /** Public host name of the hub, e.g. notebooks.example.com. */
     host: z.string({ error: "is required: the hub's host name, e.g. notebooks.example.com" }).regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/, { error: "must be a DNS host name such as notebooks.example.com" }),
     /**
-     * How HTTPS reaches the hub. `letsencrypt`: the chart's own HTTPS (Traefik with a Let's
-     * Encrypt certificate) behind a network load balancer; the stack output names the DNS
-     * record to make. `ingress`: your ingress controller and certificate (`ingressClassName`,
-     * `tlsSecretName`, optionally `clusterIssuer`). @default letsencrypt on eks, ingress on existing
+     * How HTTPS reaches the hub. `acm` (EKS): an ACM certificate, validated by DNS, on the network
+     * load balancer; with `route53Zone` the stack makes every DNS record itself. `letsencrypt`: the
+     * chart's own HTTPS (Traefik with a Let's Encrypt certificate) behind a load balancer; if the
+     * hub's record does not resolve when its pod starts, it needs a restart. `ingress`: your ingress
+     * controller and certificate (`ingressClassName`, `tlsSecretName`, optionally `clusterIssuer`).
+     * @default acm on eks, ingress on existing
      */
-    https: z.enum(["letsencrypt", "ingress"]).optional(),
+    https: z.enum(["acm", "letsencrypt", "ingress"]).optional(),
+    /**
+     * The public Route 53 hosted zone the host is in (its name, `example.com`), with `https: acm`:
+     * the stack makes the certificate's validation record and the host's CNAME there.
+     * @default none (make the records `jupyterhubDnsRecord` names)
+     */
+    route53Zone: z
+        .string()
+        .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}\.?$/, { error: "must be the DNS name of a public Route 53 hosted zone, such as example.com" })
+        .transform((z) => z.replace(/\.$/, ""))
+        .optional(),
     /** Let's Encrypt account email (expiry notices), for `https: letsencrypt`. */
     letsEncryptEmail: z.email({ error: "must be an email address (Let's Encrypt sends certificate notices there)" }).optional(),
     /** IngressClass that serves the hub, for `https: ingress`. */
@@ -299,6 +329,12 @@ export const runnersSchema = z.strictObject({
     cpuJob: jobSize(1, 4),
     /** Size of a GPU job's pod (requests = limits), on the GPU pool. @default { cpu: 3, memoryGiB: 12 } */
     gpuJob: jobSize(3, 12),
+    /**
+     * Private networks CI job pods may reach besides cluster DNS and public addresses: your GitLab
+     * and registries when they resolve to private addresses. Job pods reach nothing else private
+     * (no pod, Service, node or metadata address). @default []
+     */
+    jobEgressCidrs: z.array(z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, { error: "must be an IPv4 CIDR such as 10.20.0.0/24" })).default([]),
     /** Change it (any new value) to rotate the runners' tokens: each runner is replaced. @default "1" */
     tokenRotation: z.string().default("1"),
 });

@@ -7,7 +7,7 @@ import { AWS_REGIONS } from "../cluster/aws-regions";
 import { subnetLayout } from "../cluster/subnet-layout";
 import { SystemPlacement } from "../cluster/gpu-placement";
 import { CPU_INSTANCE_TYPES, GPU_INSTANCE_TYPES, gpusPerNodeFor, INSTANCE_TYPES, maxPodsOnManagedNodeGroup, nearestInstanceType } from "../cluster/instance-types";
-import { EKS_VERSIONS, supportStatus, versionsInStandardSupport } from "../cluster/kubernetes-versions";
+import { autoscalerBehind, daysOfStandardSupportLeft, EKS_VERSIONS, NEWER_MINOR_REMINDER_DAYS, newestKubernetesVersion, supportStatus, SUPPORT_WARNING_DAYS, versionsInStandardSupport } from "../cluster/kubernetes-versions";
 import { eksNodePools, existingNodePools, NodePoolShape, poolFor, poolPlacement, requestsOf } from "../cluster/node-pools";
 import { prePullerPodSpec, prePullPools } from "../environment/pre-puller-spec";
 import { freeResources, PodSpecLike } from "../scheduling/fit";
@@ -22,6 +22,49 @@ export interface CheckContext {
     warn(message: string): void;
     /** "Today" for support windows (tests fix it). */
     readonly today: Date;
+    /** `pulumi up` is running (not a preview or the plan): placeholders left in the stack file are errors then. @default false */
+    readonly deploying?: boolean;
+}
+
+/** IPv4 documentation ranges (RFC 5737): no real client is in one, so a stack file's placeholder. */
+export const DOCUMENTATION_RANGES = ["192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"];
+
+/** Whether a CIDR lies inside one of the documentation ranges. */
+function inDocumentationRange(cidr: string): boolean {
+    const toInt = (ip: string) => ip.split(".").reduce((a, o) => (a << 8) + Number(o), 0) >>> 0;
+    const [ip, bits] = cidr.split("/") as [string, string];
+    return DOCUMENTATION_RANGES.some((range) => {
+        const [base, rangeBits] = range.split("/") as [string, string];
+        const mask = (~0 << (32 - Number(rangeBits))) >>> 0;
+        return Number(bits) >= Number(rangeBits) && (toInt(ip) & mask) === (toInt(base) & mask);
+    });
+}
+
+/**
+ * Who may reach the Kubernetes API. There is no open default: the public endpoint needs the
+ * networks named (the deployer's among them: the Kubernetes provider of `pulumi up` connects
+ * from there), `0.0.0.0/0` is allowed but said out loud, and the example stack's documentation
+ * range is a warning in the plan and an error once `pulumi up` runs.
+ */
+export function checkApiEndpoint(c: EksClusterConfig, ctx: CheckContext): void {
+    const path = ["cluster", "publicAccessCidrs"];
+    if (!c.endpointPublicAccess && !c.endpointPrivateAccess) ctx.err(["cluster", "endpointPublicAccess"], "and endpointPrivateAccess are both false: EKS needs at least one way to reach the API");
+    if (!c.endpointPublicAccess) {
+        if (c.publicAccessCidrs) ctx.warn("cluster.publicAccessCidrs has no effect with endpointPublicAccess: false (run `pulumi up` from inside the VPC, or through a VPN to it).");
+        return;
+    }
+    const cidrs = c.publicAccessCidrs;
+    if (!cidrs) {
+        ctx.err(path, "is required while endpointPublicAccess is true: list the networks that may reach the Kubernetes API, your office or VPN egress ranges (yours: `curl -s https://checkip.amazonaws.com`, then /32); the machine running `pulumi up` must be in one. [0.0.0.0/0] opens it to the internet; endpointPublicAccess: false keeps it inside the VPC");
+        return;
+    }
+    if (cidrs.includes("0.0.0.0/0")) ctx.warn("cluster.publicAccessCidrs includes 0.0.0.0/0: the Kubernetes API endpoint is reachable from the whole internet (IAM still authenticates every request). List your office or VPN ranges instead.");
+    const placeholders = cidrs.filter(inDocumentationRange);
+    if (placeholders.length > 0) {
+        const message = `${placeholders.join(", ")} ${placeholders.length === 1 ? "is a documentation range" : "are documentation ranges"} (RFC 5737), the example stack's placeholder: no real network is in it, so \`pulumi up\` could not reach the API it creates. Put your office or VPN egress range (\`curl -s https://checkip.amazonaws.com\`, then /32)`;
+        if (ctx.deploying) ctx.err(path, message);
+        else ctx.warn(`cluster.publicAccessCidrs: ${message}.`);
+    }
 }
 
 /** GPU capacity: what one member can ever use (their pods share one zone, where their volume is). */
@@ -90,25 +133,52 @@ export function subnetProblems(c: EksClusterConfig): string[] {
     return problems.length > 0 ? [`${problems.join(", and ")}; use /${Math.min(prefix, 20)} or larger`] : [];
 }
 
+/**
+ * The Kubernetes version against EKS's calendar: refused past support (or past standard support
+ * when EKS would upgrade it), warned within SUPPORT_WARNING_DAYS of the end of standard support,
+ * and reminded of a newer minor when standard support has under NEWER_MINOR_REMINDER_DAYS left.
+ * The warnings show in the plan and in doctor's config check.
+ */
+export function checkKubernetesVersion(c: EksClusterConfig, ctx: CheckContext): void {
+    const version = c.kubernetesVersion;
+    const v = EKS_VERSIONS[version];
+    const status = supportStatus(version, ctx.today);
+    const standard = versionsInStandardSupport(ctx.today);
+    const upgrade = "docs/cluster.md, \"Upgrading Kubernetes\"";
+    if (status === "ended") {
+        ctx.err(["cluster", "kubernetesVersion"], `is past the end of EKS support (${v.endOfExtendedSupport}); use ${standard.join(" or ")}`);
+    } else if (status === "extended" && c.supportType === "STANDARD") {
+        ctx.err(["cluster", "kubernetesVersion"], `is past EKS standard support (ended ${v.endOfStandardSupport}), and supportType STANDARD means EKS upgrades it; use ${standard.join(" or ")}, or set cluster.supportType: EXTENDED (6× the control-plane price)`);
+    } else if (status === "extended") {
+        ctx.warn(`cluster.kubernetesVersion ${version} is in EKS extended support until ${v.endOfExtendedSupport}: the control plane costs $0.60/h instead of $0.10/h. Upgrade to ${standard.join(" or ")} (${upgrade}).`);
+    } else {
+        const days = daysOfStandardSupportLeft(version, ctx.today);
+        const newer = standard.filter((s) => s > version);
+        const dates = `${v.endOfStandardSupport}${"estimated" in v && v.estimated ? " (estimated)" : ""}`;
+        if (days <= SUPPORT_WARNING_DAYS) {
+            const after = c.supportType === "STANDARD" ? "then EKS upgrades the control plane itself and the next `pulumi up`, still asking for this version, fails" : "then extended support bills $0.60/h for the control plane";
+            ctx.warn(`cluster.kubernetesVersion ${version} leaves EKS standard support on ${dates}, in ${days} days: ${after}. Upgrade to ${newer.join(" or ") || "the next version"} now (${upgrade}).`);
+        } else if (days <= NEWER_MINOR_REMINDER_DAYS && newer.length > 0) {
+            const latest = newestKubernetesVersion();
+            const behind = autoscalerBehind(latest);
+            const why = behind ? `; ${latest} runs the ${behind} cluster-autoscaler until a ${latest} release of it is pinned` : "";
+            ctx.warn(`cluster.kubernetesVersion ${version} has ${days} days of EKS standard support left (until ${dates}); EKS already runs ${newer.join(", ")}${why}. Plan the upgrade (${upgrade}).`);
+        }
+    }
+    const behind = autoscalerBehind(version);
+    if (behind) {
+        ctx.warn(`cluster.kubernetesVersion ${version}: no cluster-autoscaler ${version} had been published when this package was pinned, so the cluster runs the ${behind} one (${v.autoscalerImageTag}), a minor behind, which upstream does not test against ${version}. Use ${behind} until the package pins a ${version} autoscaler, or accept that.`);
+    }
+}
+
 /** Checks an EKS cluster config; returns the GPU capacity, or undefined when the pool cannot be read (then no check depends on it). */
 export function checkEksCluster(c: EksClusterConfig, ctx: CheckContext): GpuCapacity | undefined {
     if (!(AWS_REGIONS as readonly string[]).includes(c.region)) {
         const near = nearest(c.region, AWS_REGIONS, 3);
         ctx.err(["cluster", "region"], `is not an AWS region${near ? `; did you mean '${near}'?` : ""} (check with \`aws ec2 describe-regions\`)`);
     }
-    const version = c.kubernetesVersion;
-    const status = supportStatus(version, ctx.today);
-    const standard = versionsInStandardSupport(ctx.today);
-    if (status === "ended") {
-        ctx.err(["cluster", "kubernetesVersion"], `is past the end of EKS support (${EKS_VERSIONS[version].endOfExtendedSupport}); use ${standard.join(" or ")}`);
-    } else if (status === "extended" && c.supportType === "STANDARD") {
-        ctx.err(["cluster", "kubernetesVersion"], `is past EKS standard support (ended ${EKS_VERSIONS[version].endOfStandardSupport}), and supportType STANDARD means EKS upgrades it; use ${standard.join(" or ")}, or set cluster.supportType: EXTENDED (6× the control-plane price)`);
-    } else if (status === "extended") {
-        ctx.warn(`cluster.kubernetesVersion ${version} is in EKS extended support until ${EKS_VERSIONS[version].endOfExtendedSupport}: the control plane costs $0.60/h instead of $0.10/h. Upgrade to ${standard.join(" or ")}.`);
-    } else {
-        const days = (Date.parse(EKS_VERSIONS[version].endOfStandardSupport) - ctx.today.getTime()) / 86_400_000;
-        if (days < 60) ctx.warn(`cluster.kubernetesVersion ${version} leaves EKS standard support on ${EKS_VERSIONS[version].endOfStandardSupport} (in ${Math.max(0, Math.floor(days))} days); plan the upgrade to ${standard.filter((v) => v > version).join(" or ") || "the next version"}.`);
-    }
+    checkKubernetesVersion(c, ctx);
+    checkApiEndpoint(c, ctx);
     if (c.vpc === "create") for (const problem of subnetProblems(c)) ctx.err(["cluster", "vpcCidr"], problem);
 
     checkSizes(c.systemNodeGroup, ["cluster", "systemNodeGroup"], ctx);

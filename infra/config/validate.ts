@@ -8,6 +8,8 @@ import { EnvironmentImage, parseEnvironmentImage } from "../environment/environm
 import { nearest } from "./nearest";
 import { memberSchema, PROJECT, SECRET_KEYS, SecretKey, StackConfig, stackConfigSchema, TeamMember } from "./schema";
 import { checkCi } from "./validate-ci";
+import { checkColdStart, imageAsPulled } from "./validate-cold-start";
+import { checkHubHttps } from "./validate-hub";
 import { CheckContext, checkEksCluster, checkExistingCluster, checkWorkloadsFit, clusterPools, GpuCapacity, jobWorkloads, profileWorkloads } from "./validate-cluster";
 
 export type { GpuCapacity } from "./validate-cluster";
@@ -238,7 +240,7 @@ export function validateStackConfig(raw: Record<string, unknown>, options: Valid
         else for (const issue of parsed.error.issues) errors.push(...describeIssue({ ...issue, path: [k, ...issue.path] } as z.core.$ZodIssue, plain));
     }
     const { environment, cluster, gitlab, jupyterhub, runners, team } = sections;
-    const ctx: CheckContext = { err, warn: (m) => warnings.push(m), today: options.today ?? new Date() };
+    const ctx: CheckContext = { err, warn: (m) => warnings.push(m), today: options.today ?? new Date(), deploying: options.deploying ?? false };
 
     // Environment image.
     const parsedImage = environment ? parseEnvironmentImage(environment.image, secretsPresent.has(SECRET_KEYS.registryDockerConfigJson) ? environment.pullSecretName : undefined) : undefined;
@@ -252,6 +254,10 @@ export function validateStackConfig(raw: Record<string, unknown>, options: Valid
         capacity = checkExistingCluster(cluster);
         needSecret(SECRET_KEYS.kubeconfig, "cluster.mode 'existing' reaches the cluster through it", "pulumi config set --secret kubeconfig < path/to/kubeconfig");
     }
+    // How nodes get the image: through the ECR pull-through cache when set, and how fast (volume, parallel pulls, cache, warm nodes).
+    let image = parsedImage?.ok ? parsedImage.image : undefined;
+    if (cluster?.mode === "eks" && image) image = imageAsPulled(cluster, image, ctx);
+    if (cluster?.mode === "eks" && environment) checkColdStart(cluster, environment, image, jupyterhub?.idleTimeoutMinutes ?? 60, ctx);
     if (cluster && environment) {
         const pools = clusterPools(cluster, environment);
         if (jupyterhub) checkWorkloadsFit(profileWorkloads(jupyterhub.profiles), pools, ctx);
@@ -277,15 +283,13 @@ export function validateStackConfig(raw: Record<string, unknown>, options: Valid
     if (profiles.filter((p) => p.default).length > 1) err(["jupyterhub", "profiles"], "marks more than one profile as default; keep one");
 
     // How HTTPS reaches the hub.
-    const https = jupyterhub?.https ?? (cluster?.mode === "existing" ? "ingress" : "letsencrypt");
-    if (jupyterhub && https === "letsencrypt" && !jupyterhub.letsEncryptEmail) {
-        err(["jupyterhub", "letsEncryptEmail"], "is required with https: letsencrypt: Let's Encrypt registers the certificate to it and sends expiry notices there");
-    }
-    if (jupyterhub && https === "ingress" && !jupyterhub.ingressClassName) {
-        err(["jupyterhub", "ingressClassName"], "is required with https: ingress: name the IngressClass of your cluster's ingress controller (kubectl get ingressclass), or use https: letsencrypt");
-    }
+    const https = jupyterhub?.https ?? (cluster?.mode === "existing" ? "ingress" : "acm");
+    if (jupyterhub) checkHubHttps(jupyterhub, https, cluster?.mode, { err, warn: (m) => warnings.push(m) });
 
-    // Runners.
+    // Runners. Job pods reach no private address but the ones listed: say so where GitLab may be private.
+    if (runners?.enabled && gitlab && runners.jobEgressCidrs.length === 0 && new URL(gitlab.url).hostname !== "gitlab.com") {
+        warnings.push(`runners: CI job pods reach cluster DNS and public addresses only; if ${new URL(gitlab.url).hostname} (or a registry jobs push to) resolves to a private address, list its network in runners.jobEgressCidrs, or jobs cannot clone.`);
+    }
     if (runners?.enabled && capacity && capacity.gpusPerNode > 0 && runners.gpusPerJob > capacity.gpusPerNode) {
         err(["runners", "gpusPerJob"], `asks for ${runners.gpusPerJob} GPUs but a GPU node has ${capacity.gpusPerNode}`);
     }
@@ -327,7 +331,7 @@ export function validateStackConfig(raw: Record<string, unknown>, options: Valid
     }
     needSecret(SECRET_KEYS.jupyterhubOAuthClientSecret, "JupyterHub's GitLab login needs the OAuth application's secret", "pulumi config set --secret jupyterhubOAuthClientSecret");
 
-    if (errors.length > 0 || !parsedImage?.ok || !environment || !cluster || !gitlab || !jupyterhub || !runners || !sections.ci || !team || !capacity) return { ok: false, errors, warnings, missingSecrets };
+    if (errors.length > 0 || !image || !environment || !cluster || !gitlab || !jupyterhub || !runners || !sections.ci || !team || !capacity) return { ok: false, errors, warnings, missingSecrets };
     return {
         ok: true,
         warnings,
@@ -336,7 +340,7 @@ export function validateStackConfig(raw: Record<string, unknown>, options: Valid
             ...(sections as StackConfig),
             jupyterhub: { ...jupyterhub, https },
             stack: options.stack,
-            image: parsedImage.image,
+            image,
             branchModel: buildBranchModel(sections.branchModel),
             gpuCapacity: capacity,
             secretsPresent,

@@ -11,7 +11,10 @@ import { AwsApiFactory } from "./aws-api";
 import { runAwsChecks } from "./aws-preflight";
 import { gitlabChecks, noTokenChecks } from "./gitlab-checks";
 import { GitLabUnreachableError, readGitLabFacts } from "./gitlab-facts";
+import { checkInheritedRoles, readInheritedRoles } from "./inherited-roles";
 import { CheckResult, DoctorReport } from "./report";
+import { imageCheck } from "./image-check";
+import { ReadManifestOptions } from "../environment/image-manifest";
 
 export interface DoctorInput {
     readonly stack: string;
@@ -31,6 +34,8 @@ export interface DoctorDeps {
     readonly today?: Date;
     /** Progress lines (stderr in the CLI). */
     readonly progress?: (line: string) => void;
+    /** How the image registry is reached (tests point it at a local registry). @default HTTPS to the image's registry */
+    readonly registry?: Omit<ReadManifestOptions, "dockerConfigJson">;
 }
 
 function configError(e: ConfigError): string {
@@ -63,6 +68,15 @@ export async function runDoctor(input: DoctorInput, deps: DoctorDeps): Promise<D
     const warnings = preview.warnings.filter((w) => !secretWarnings.has(w));
     const checks: CheckResult[] = [{ id: "config.valid", group: "config", title: "config", status: "ok", summary: `${stackFile} is valid`, ...(warnings.length > 0 ? { details: warnings.map((w) => `warning: ${w}`) } : {}) }];
     checks.push(secretsCheck(preview.missingSecrets, config, env));
+    // What only `pulumi up` refuses besides secrets (a placeholder left in the stack file).
+    const atDeploy = validateStackFile(stack, file, { gitlabTokenInEnv: Boolean(env.GITLAB_TOKEN), today, deploying: true });
+    const deployOnly = atDeploy.ok ? [] : atDeploy.errors.filter((e) => !preview.missingSecrets.some((m) => m.key === e.key));
+    if (deployOnly.length > 0) {
+        checks.push({ id: "config.deploy", group: "config", title: "pulumi up", status: "problem", summary: `\`pulumi up\` would refuse ${stackFile}: ${deployOnly.map((e) => e.key).join(", ")}`, details: deployOnly.map(configError), fix: "change what the lines marked CHANGE in the stack file still hold" });
+    }
+
+    progress(`reading the manifest of ${config.image.reference}...`);
+    checks.push(await imageCheck(config, env, deps.registry));
 
     const targets: DoctorReport["targets"] = { gitlab: config.gitlab.url, ...(config.cluster.mode === "eks" ? { aws: config.cluster.region } : {}) };
     let gitlabUnreachable: string | undefined;
@@ -78,6 +92,11 @@ export async function runDoctor(input: DoctorInput, deps: DoctorDeps): Promise<D
         try {
             const facts = await readGitLabFacts({ url: config.gitlab.url, token, projectPath: config.gitlab.project.path, mode: config.gitlab.project.mode, ...(deps.gitlabRetry ? { retry: deps.gitlabRetry } : {}) });
             checks.push(...gitlabChecks(facts, config.gitlab, config.jupyterhub, today));
+            if (facts.user.ok) {
+                const projectPath = config.gitlab.project.path;
+                const roles = await readInheritedRoles({ url: config.gitlab.url, token, namespacePath: projectPath.slice(0, projectPath.lastIndexOf("/")), members: config.team.members, ...(deps.gitlabRetry ? { retry: deps.gitlabRetry } : {}) });
+                checks.push(checkInheritedRoles(roles, config.team.members));
+            }
         } catch (e) {
             if (!(e instanceof GitLabUnreachableError)) throw e;
             gitlabUnreachable = e.message;

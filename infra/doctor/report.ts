@@ -10,7 +10,7 @@ import { wrapWords } from "../plan/format";
 export type CheckStatus = "ok" | "problem" | "skipped";
 
 /** Which part of the preflight a check belongs to. */
-export type CheckGroup = "config" | "gitlab" | "aws";
+export type CheckGroup = "config" | "image" | "gitlab" | "aws";
 
 /** The result of one check. */
 export interface CheckResult {
@@ -83,12 +83,12 @@ export function reportJson(report: DoctorReport): Record<string, unknown> {
 const WIDTH = 100;
 
 const MARK: Record<CheckStatus, string> = { ok: "✓", problem: "✗", skipped: "-" };
-const HEADING: Record<CheckGroup, string> = { config: "Config", gitlab: "GitLab", aws: "AWS" };
+const HEADING: Record<CheckGroup, string> = { config: "Config", image: "Environment image", gitlab: "GitLab", aws: "AWS" };
 
 /** The report as a readable list: a heading per group, a line per check, details and fixes indented under it. */
 export function renderReport(report: DoctorReport): string {
     const lines: string[] = [`Preflight of stack '${report.stack}' (${report.stackFile}); nothing was changed.`];
-    const groups: CheckGroup[] = ["config", "gitlab", "aws"];
+    const groups: CheckGroup[] = ["config", "image", "gitlab", "aws"];
     for (const group of groups) {
         const checks = report.checks.filter((c) => c.group === group);
         if (checks.length === 0) continue;

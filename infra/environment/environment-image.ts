@@ -21,6 +21,8 @@ export interface EnvironmentImage {
     readonly pinnedTag: string;
     /** Name of the `kubernetes.io/dockerconfigjson` Secret to pull with, when the registry is private. */
     readonly pullSecretName?: string;
+    /** The reference as the stack file writes it, when nodes pull it through an ECR pull-through cache. */
+    readonly upstreamReference?: string;
 }
 
 /** Result of parsing an image reference: the image, or why it cannot be used. */

@@ -104,7 +104,7 @@ function createRequestHandler(policy: RetryPolicy): RequestHandlerFn {
                     const json = (responseHeaders["content-type"] ?? "").includes("application/json") && text ? JSON.parse(text) : text;
                     return { body: json ?? null, headers: responseHeaders, status: response.status };
                 }
-                let detail = text;
+                let detail = text.trim();
                 try {
                     const parsed = JSON.parse(text) as { message?: unknown; error?: unknown };
                     const m = parsed.message ?? parsed.error;

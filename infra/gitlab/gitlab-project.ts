@@ -97,6 +97,9 @@ export function proposalBranchName(target: string): string {
     return `${PACKAGE_PROPOSAL_PREFIX}setup-${target.replace(/[^a-z0-9._-]+/gi, "-").toLowerCase()}`;
 }
 
+/** Where the package proposes its files; the audit tells the package's open proposals from anyone else's by it. */
+export const PROPOSAL_BRANCH_PREFIX = PACKAGE_PROPOSAL_PREFIX;
+
 /** GitLab access level of a team role. */
 export function accessLevelFor(role: TeamMember["role"]): number {
     return role === "maintainer" ? AccessLevel.Maintainer : AccessLevel.Developer;
@@ -230,7 +233,8 @@ export class GitLabProject extends pulumi.ComponentResource {
         }
 
         for (const m of args.members) {
-            new ProjectMember(`${name}-member-${m.username}`, { ...onProject, username: m.username, accessLevel: accessLevelFor(m.role) }, child);
+            // The group path is known before the project is: the member's inherited role is checked during the preview.
+            new ProjectMember(`${name}-member-${m.username}`, { ...onProject, username: m.username, accessLevel: accessLevelFor(m.role), namespacePath: args.path.slice(0, args.path.lastIndexOf("/")) }, child);
         }
 
         this.projectId = projectId;

@@ -8,6 +8,7 @@
 import type { Token } from "./format";
 import { REDACTED, UNKNOWN } from "./mock-runtime";
 import { DYNAMIC_RESOURCE_TYPE } from "./resource-types";
+import { userDataSummary } from "../cluster/node-user-data";
 
 type Inputs = Record<string, unknown>;
 
@@ -206,10 +207,16 @@ export const KINDS: Readonly<Record<string, KindView>> = {
             ["hopLimit", "metadataOptions.httpPutResponseHopLimit"],
             ["volume", (i) => {
                 const ebs = at(i, "blockDeviceMappings.0.ebs") as Inputs | undefined;
-                return ebs && typeof ebs === "object" ? `${String(ebs.volumeSize)} GiB ${String(ebs.volumeType)}${String(ebs.encrypted) === "true" ? ", encrypted" : ""}` : ebs;
+                if (!ebs || typeof ebs !== "object") return ebs;
+                const perf = ebs.throughput !== undefined ? `, ${String(ebs.throughput)} MiB/s, ${String(ebs.iops)} IOPS` : "";
+                const from = ebs.snapshotId !== undefined ? `, from ${String(ebs.snapshotId)} (initialising at ${String(ebs.volumeInitializationRate)} MiB/s)` : "";
+                return `${String(ebs.volumeSize)} GiB ${String(ebs.volumeType)}${perf}${String(ebs.encrypted) === "true" ? ", encrypted" : ""}${from}`;
             }],
+            ["userData", (i) => (typeof i.userData === "string" && !isMarker(i.userData) ? userDataSummary(i.userData) : i.userData)],
         ],
     },
+    "aws:autoscaling/schedule:Schedule": { settings: ["scheduledActionName", "recurrence", "timeZone", "minSize", "autoscalingGroupName"] },
+    "aws:ecr/pullThroughCacheRule:PullThroughCacheRule": { settings: ["ecrRepositoryPrefix", "upstreamRegistryUrl", "credentialArn"] },
     "aws:autoscaling/tag:Tag": { settings: [["tag", (i) => (i.tag && typeof i.tag === "object" ? `${String((i.tag as Inputs).key)}=${String((i.tag as Inputs).value)}` : i.tag)], "autoscalingGroupName"] },
     "aws:iam/role:Role": { settings: ["name", ["trusts", trustedBy]] },
     "aws:iam/rolePolicy:RolePolicy": { settings: ["role", ["policy", policySummary("policy")]] },

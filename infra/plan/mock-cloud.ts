@@ -60,6 +60,10 @@ export function mockResourceState(args: pulumi.runtime.MockResourceArgs): { id: 
         if (type === "kubernetes:helm.sh/v3:Release") {
             state.status = { name: state.name ?? name, namespace: state.namespace ?? "default", status: "deployed" };
         }
+        if (type === "kubernetes:core/v1:Service" && args.id) {
+            // A Service read from the cluster (the hub's proxy-public): the load balancer EKS gave it.
+            state.status = { loadBalancer: { ingress: [{ hostname: `a${hex(args.id, 32)}-${hex(`${args.id}lb`, 16)}.elb.${MOCK_REGION}.amazonaws.com` }] } };
+        }
         return { id, state };
     }
     if (type === DYNAMIC_RESOURCE_TYPE) {
@@ -119,6 +123,19 @@ export function mockResourceState(args: pulumi.runtime.MockResourceArgs): { id: 
             state.latestVersion = 1;
             state.defaultVersion = 1;
             break;
+        case "aws:acm/certificate:Certificate": {
+            state.arn = `arn:aws:acm:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:certificate/${hex(name, 8)}-${hex(name + "c", 4)}-${hex(name + "e", 4)}-${hex(name + "r", 4)}-${hex(name + "t", 12)}`;
+            // ACM's validation record: `_<token>.<name>.` CNAME `_<token>.<token>.acm-validations.aws.`.
+            const domain = String(inputs.domainName);
+            state.domainValidationOptions = [
+                { domainName: domain, resourceRecordName: `_${hex(`${domain}name`, 32)}.${domain}.`, resourceRecordType: "CNAME", resourceRecordValue: `_${hex(`${domain}value`, 32)}.${hex(domain, 10)}.acm-validations.aws.` },
+            ];
+            state.status = "ISSUED";
+            break;
+        }
+        case "aws:route53/record:Record":
+            state.fqdn = state.name;
+            break;
     }
     return { id, state };
 }
@@ -131,6 +148,8 @@ export function mockResourceState(args: pulumi.runtime.MockResourceArgs): { id: 
  */
 function previewResourceState(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
     const full = mockResourceState(args);
+    // An object read from a cluster that does not exist yet has no status to read.
+    if (args.id && args.type.startsWith("kubernetes:") && "status" in full.state) return { ...full, state: { ...full.state, status: unknownValue } };
     if (!args.custom || args.id || args.type.startsWith("pulumi:providers:")) return full;
     const state: Record<string, any> = {};
     for (const [key, value] of Object.entries(full.state)) state[key] = key in args.inputs ? value : unknownValue;
@@ -191,6 +210,9 @@ export function mockCall(args: pulumi.runtime.MockCallArgs, region = MOCK_REGION
             return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
         case "aws:index/getRegion:getRegion":
             return { name: region, region, id: region, description: region, endpoint: `ec2.${region}.amazonaws.com` };
+        case "aws:route53/getZone:getZone":
+            // A public hosted zone of that name: Route 53 zone ids are `Z` and 13 to 32 letters and digits.
+            return { ...args.inputs, zoneId: `Z0${hex(String(args.inputs.name), 18).toUpperCase()}`, id: `Z0${hex(String(args.inputs.name), 18).toUpperCase()}`, nameServers: [] };
         case "aws:index/getAvailabilityZones:getAvailabilityZones":
             // Zone names are the region plus a letter; zone ids (`usw2-az1`) are shaped like AWS's.
             return { names: ["a", "b", "c"].map((z) => region + z), zoneIds: [1, 2, 3].map((n) => `${zoneIdPrefix(region)}-az${n}`), id: region };

@@ -18,7 +18,8 @@
  * `validateStack` in its stack pass (server.js `isResourcePolicy` / `isStackPolicy`).
  */
 import { PolicyResource, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
-import { AccessLevel, BranchModel, BranchModelOverrides, buildBranchModel, DEFAULT_BRANCH_MODEL, GITLAB_TIERS, GitLabTier, tierAtLeast } from "../branch-model/branch-model";
+import { AccessLevel, BranchModel, BranchModelOverrides, buildBranchModel, DEFAULT_BRANCH_MODEL, GITLAB_TIERS, GitLabTier, modelBranchAccess, modelTagAccess, tierAtLeast } from "../branch-model/branch-model";
+import { BranchRuleAccess, extraBranchRuleEffect, extraTagRuleEffect } from "../branch-model/effective-protection";
 import { GITLAB_KINDS, gitlabKind, known, ofKind, TypedProps } from "./common";
 
 /** A policy with both hooks (see the module comment). */
@@ -79,10 +80,23 @@ const LEVEL_INPUTS = [
     { input: "unprotectAccessLevel", what: "unprotecting" },
 ] as const;
 
+/** A gitlab:ProtectedBranch's inputs in role terms. */
+function branchRuleOf(props: Record<string, unknown>): BranchRuleAccess {
+    const role = (v: unknown) => ({ level: typeof v === "number" ? v : -1, extras: 0 });
+    return {
+        name: String(props.name),
+        push: role(props.pushAccessLevel),
+        merge: role(props.mergeAccessLevel),
+        unprotect: role(props.unprotectAccessLevel),
+        allowForcePush: props.allowForcePush === true,
+        codeOwnerApprovalRequired: props.codeOwnerApprovalRequired === true,
+    };
+}
+
 export const protectedBranchesLocked: ResourceAndStackPolicy = {
     name: "protected-branches-locked",
     description:
-        "Every protected branch of the branch model is protected in GitLab and no looser than the model: the default and integration branches take no direct push (push: no one), only merge requests.",
+        "Every protected branch of the branch model is protected in GitLab and no looser than the model: the default and integration branches take no direct push (push: no one), only merge requests. A protection outside the model may not widen access (GitLab lets in anyone any matching rule lets in).",
     enforcementLevel: "mandatory",
     severity: "critical",
     validateResource: (args: ResourceValidationArgs, report: ReportViolation) => {
@@ -90,7 +104,15 @@ export const protectedBranchesLocked: ResourceAndStackPolicy = {
         const model = expectedModel();
         const name = args.props.name as string;
         const rule = model.protectedBranches.find((r) => r.name === name);
-        if (!rule) return;
+        if (!rule) {
+            // A protection the model does not declare: judged with every rule of the model it
+            // overlaps, as GitLab lets in anyone any matching rule lets in (the audit does the same).
+            const effect = extraBranchRuleEffect(branchRuleOf(args.props), modelBranchAccess(model));
+            if (effect.effect === "widens") {
+                report(`Protected branch rule '${name}' is not in the branch model and widens access: ${effect.findings.join("; ")}. GitLab lets in anyone any matching rule lets in, so the model's own rules do not hold it back. Remove the gitlab:ProtectedBranch '${name}', or make it no looser than the model's rules it overlaps. ${CHANGE_THE_MODEL}`);
+            }
+            return;
+        }
         const longLived = name === model.defaultBranch || name === model.integrationBranch;
         for (const l of LEVEL_INPUTS) {
             const actual: unknown = args.props[l.input];
@@ -147,7 +169,7 @@ export interface ReleaseTagsConfig {
 
 export const releaseTagsProtected: ResourceAndStackPolicy = {
     name: "release-tags-protected",
-    description: "Release tags are protected: a gitlab:ProtectedTag for the model's release tag pattern, created only by the roles the model names.",
+    description: "Release tags are protected: a gitlab:ProtectedTag for the model's release tag pattern, created only by the roles the model names; a tag protection outside the model may not widen who creates protected tags.",
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema: {
@@ -164,7 +186,15 @@ export const releaseTagsProtected: ResourceAndStackPolicy = {
         const model = expectedModel({ releaseTagPattern: args.getConfig<ReleaseTagsConfig>().releaseTagPattern });
         const name = args.props.name as string;
         const rule = model.protectedTags.find((t) => t.name === name);
-        if (!rule || !looserThan(args.props.createAccessLevel, rule.createAccessLevel)) return;
+        if (!rule) {
+            const level = args.props.createAccessLevel;
+            const effect = extraTagRuleEffect({ name, create: { level: typeof level === "number" ? level : -1, extras: 0 } }, modelTagAccess(model));
+            if (effect.effect === "widens") {
+                report(`Protected tag rule '${name}' is not in the branch model and widens access: ${effect.findings.join("; ")}. Remove the gitlab:ProtectedTag '${name}', or let no one below Maintainer create the tags it matches.`);
+            }
+            return;
+        }
+        if (!looserThan(args.props.createAccessLevel, rule.createAccessLevel)) return;
         report(
             `Protected tag '${name}': creating tags is allowed to ${levelName(args.props.createAccessLevel)}, but the branch model allows ${levelName(rule.createAccessLevel)} only (${rule.purpose}). ` +
                 `Set createAccessLevel back to ${rule.createAccessLevel}; GitLabProject takes it from the branch model.`,

@@ -5,9 +5,9 @@
  *
  * | policy | level | checks |
  * |---|---|---|
- * | protected-branches-locked | mandatory | every protected branch of the model exists; none looser than the model (main, develop: push no one) |
+ * | protected-branches-locked | mandatory | every protected branch of the model exists; none looser than the model (main, develop: push no one); no rule outside the model widens access |
  * | no-force-push | mandatory | no gitlab:ProtectedBranch allows force push |
- * | release-tags-protected | mandatory | a gitlab:ProtectedTag for the model's release pattern, created by maintainers only |
+ * | release-tags-protected | mandatory | a gitlab:ProtectedTag for the model's release pattern, created by maintainers only; no tag rule outside the model widens access |
  * | pipeline-must-succeed | mandatory | gitlab:Project pipelineMustSucceed |
  * | approvals-not-below-model | mandatory | on Premium+, a gitlab:ApprovalRule on the default branch with at least the model's approvals |
  * | gpu-pools-tainted | advisory | EKS GPU node groups carry the GPU taint |

@@ -8,6 +8,7 @@ import { Runner } from "../gitlab/providers/runner";
 import { JobSize, RUNNER_CHART, RUNNER_SECRET_KEYS, runnerChartValues } from "./runner-values";
 import { chartSource } from "../charts/pinned-chart";
 import { RUNNER_MAX_TIMEOUT_SECONDS } from "./runner-limits";
+import { ciJobNetworkPolicy } from "./job-network-policy";
 
 export interface CiRunnersArgs {
     readonly cluster: ClusterHandle;
@@ -33,6 +34,8 @@ export interface CiRunnersArgs {
     readonly namespace?: string;
     /** `.dockerconfigjson` for a private image registry (a Pulumi secret). @default none */
     readonly registryDockerConfigJson?: pulumi.Input<string>;
+    /** Private networks job pods may reach besides DNS and public addresses (a GitLab or registry on a private network). @default [] */
+    readonly jobEgressCidrs?: readonly string[];
     /** Client retry policy (tests shorten it). @default DEFAULT_RETRY */
     readonly retry?: Partial<RetryPolicy>;
 }
@@ -54,6 +57,7 @@ export class CiRunners extends pulumi.ComponentResource {
         const ns = new k8s.core.v1.Namespace(name, { metadata: { name: args.namespace ?? "gitlab-runners" } }, inCluster);
         const pullSecret = imagePullSecretFor(args.image, args.registryDockerConfigJson);
         if (pullSecret) createImagePullSecret(`${name}-image-pull`, pullSecret, { namespace: ns.metadata.name }, inCluster);
+        new k8s.networking.v1.NetworkPolicy(`${name}-jobs`, { metadata: { name: "ci-jobs", namespace: ns.metadata.name }, spec: ciJobNetworkPolicy(args.jobEgressCidrs ?? []) }, inCluster);
         const kinds = [
             { kind: "cpu", tags: args.cpuTags, runUntagged: true, placement: args.cluster.userPlacement, jobSize: args.cpuJob, gpus: 0, maxTimeout: RUNNER_MAX_TIMEOUT_SECONDS.cpu },
             // GPU jobs only when asked for by tag: an untagged job must never hold a GPU node.

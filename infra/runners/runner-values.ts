@@ -10,6 +10,7 @@ import { stringify } from "smol-toml";
 import type * as k8s from "@pulumi/kubernetes";
 import { GpuPlacement, podPlacement, SystemPlacement, Toleration } from "../cluster/gpu-placement";
 import { EnvironmentImage } from "../environment/environment-image";
+import { CI_JOB_LABEL } from "./job-network-policy";
 
 /** The chart, pinned: newest release seen on 2026-11-25 (charts.gitlab.io, 0.92.2 of 2026-09-14, runner 19.3.2). */
 export const RUNNER_CHART = { chart: "gitlab-runner", version: "0.92.2", repo: "https://charts.gitlab.io" } as const;
@@ -79,6 +80,13 @@ export function runnerConfigToml(a: RunnerConfigArgs): string {
         memory_limit: size.memory,
         // A GPU node from zero (launch, join, driver, image) takes minutes: wait for it.
         poll_timeout: 1200,
+        // Job code gets no Kubernetes API token: the namespace's service account is not mounted
+        // (GitLab Runner v19.3.0 common/config.go KubernetesConfig.AutomountServiceAccountToken,
+        // set on the pod spec in executors/kubernetes/kubernetes.go), and jobs cannot name another
+        // one (`service_account_overwrite_allowed` unset).
+        automount_service_account_token: false,
+        // What the job pods' NetworkPolicy selects (job-network-policy.ts).
+        pod_labels: { [CI_JOB_LABEL.key]: CI_JOB_LABEL.value },
         ...(a.image.pullSecretName ? { image_pull_secrets: [a.image.pullSecretName] } : {}),
         node_selector: { ...a.placement.nodeSelector },
         node_tolerations: runnerTolerations(a.placement.tolerations),

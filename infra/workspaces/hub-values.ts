@@ -9,6 +9,7 @@ import { GpuPlacement, podPlacement, SystemPlacement } from "../cluster/gpu-plac
 import { NotebookProfile } from "../config/schema";
 import { EnvironmentImage } from "../environment/environment-image";
 import { HUB_CONFIG_MAP, HUB_PROJECT_ID_KEY, HUB_SECRET, HUB_SECRET_KEYS, MEMBER_CONFIG_MAP, NOTEBOOK_PORT, WORKSPACE_LABEL } from "./hub-objects";
+import { HUB_RESOURCES, PROXY_RESOURCES, requestsValue, SECRET_SYNC_RESOURCES, TRAEFIK_RESOURCES, userPoolDefaults } from "./chart-pods";
 import { PVC_NAME_TEMPLATE, USER_NAMESPACE_TEMPLATE } from "./kubespawner-slug";
 
 /** The chart, pinned (jupyterhub/zero-to-jupyterhub-k8s tag 4.4.0: JupyterHub 5.5.0, KubeSpawner 7.0.0, OAuthenticator 17.4.0). */
@@ -37,15 +38,25 @@ export function oauthCallbackUrl(host: string): string {
  */
 export const COLD_START_TIMEOUT_SECONDS = 1200;
 
-/** How HTTPS reaches the hub. */
-export type HubHttps =
+/**
+ * How HTTPS reaches the hub. `acm`: TLS ends at the network load balancer with an ACM
+ * certificate (EKS). `letsencrypt`: the chart's Traefik gets a Let's Encrypt certificate.
+ * `ingress`: the team's ingress controller. `Arn` is `string` in the values, and may be an
+ * output where the component takes it.
+ */
+export type HubHttps<Arn = string> =
+    | { readonly mode: "acm"; readonly certificateArn: Arn }
     | { readonly mode: "letsencrypt"; readonly contactEmail: string }
     | { readonly mode: "ingress"; readonly ingressClassName: string; readonly tlsSecretName: string; readonly clusterIssuer?: string };
 
-export interface HubValuesArgs {
+/** The TLS policy of the load balancer's listener with `acm`: TLS 1.3 and 1.2 only (ELB security policies). */
+export const NLB_TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+
+/** `Arn`: the certificate ARN with `https: acm`, placed in the values as given (a string, or an output the release resolves). */
+export interface HubValuesArgs<Arn = string> {
     /** Public host name. */
     readonly host: string;
-    readonly https: HubHttps;
+    readonly https: HubHttps<Arn>;
     /** The hub's namespace (for its cluster-internal address). */
     readonly hubNamespace: string;
     /** GitLab base URL, e.g. https://gitlab.com. */
@@ -179,7 +190,30 @@ export function profileEntry(p: NotebookProfile, gpu: GpuPlacement, user: System
 /** Network policy rule parts for member namespaces' notebook pods. */
 const MEMBER_NOTEBOOKS = { namespaceSelector: { matchLabels: { [WORKSPACE_LABEL]: "true" } }, podSelector: { matchLabels: { component: "singleuser-server" } } };
 
-function exposure(a: HubValuesArgs): { proxy: Record<string, unknown>; ingress: Record<string, unknown> } {
+function exposure<Arn>(a: HubValuesArgs<Arn>): { proxy: Record<string, unknown>; ingress: Record<string, unknown> } {
+    if (a.https.mode === "acm") {
+        return {
+            // TLS ends at the network load balancer, which EKS's service controller makes with a
+            // TLS listener on the port named `https` from the certificate annotation
+            // (cloud-provider-aws pkg/providers/v1/aws.go, NLB port mappings); z2jh's `offload`
+            // sends that port to the proxy's plain-HTTP port (templates/proxy/service.yaml). Port
+            // 80 is closed: a login over plain HTTP would carry the session cookie in the clear.
+            proxy: {
+                service: {
+                    type: "LoadBalancer",
+                    annotations: {
+                        "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
+                        "service.beta.kubernetes.io/aws-load-balancer-ssl-cert": a.https.certificateArn,
+                        "service.beta.kubernetes.io/aws-load-balancer-ssl-ports": "https",
+                        "service.beta.kubernetes.io/aws-load-balancer-ssl-negotiation-policy": NLB_TLS_POLICY,
+                    },
+                    disableHttpPort: true,
+                },
+                https: { enabled: true, type: "offload" },
+            },
+            ingress: { enabled: false },
+        };
+    }
     if (a.https.mode === "letsencrypt") {
         return {
             // The chart's automatic HTTPS: Traefik answers Let's Encrypt's HTTP-01 challenge on
@@ -191,7 +225,8 @@ function exposure(a: HubValuesArgs): { proxy: Record<string, unknown>; ingress: 
                     annotations: { "service.beta.kubernetes.io/aws-load-balancer-type": "nlb" },
                 },
                 https: { enabled: true, type: "letsencrypt", hosts: [a.host], letsencrypt: { contactEmail: a.https.contactEmail } },
-                traefik: podPlacement(a.systemPlacement),
+                traefik: { ...podPlacement(a.systemPlacement), resources: requestsValue(TRAEFIK_RESOURCES) },
+                secretSync: { resources: requestsValue(SECRET_SYNC_RESOURCES) },
             },
             ingress: { enabled: false },
         };
@@ -208,13 +243,15 @@ function exposure(a: HubValuesArgs): { proxy: Record<string, unknown>; ingress: 
     };
 }
 
-export function hubValues(a: HubValuesArgs): Record<string, unknown> {
+export function hubValues<Arn = string>(a: HubValuesArgs<Arn>): Record<string, unknown> {
     const onSystemNodes = podPlacement(a.systemPlacement);
     const { proxy, ingress } = exposure(a);
+    const userDefaults = userPoolDefaults(a.userPlacement);
     const toNotebooks = [{ to: [MEMBER_NOTEBOOKS], ports: [{ protocol: "TCP", port: NOTEBOOK_PORT }] }];
     return {
         hub: {
             ...onSystemNodes,
+            resources: requestsValue(HUB_RESOURCES),
             // Cookie secret and auth-state key, read by the hub from our Secret (merged with the
             // chart's own; values here would be plain text in the release).
             existingSecret: HUB_SECRET,
@@ -261,10 +298,13 @@ export function hubValues(a: HubValuesArgs): Record<string, unknown> {
         },
         proxy: {
             ...proxy,
-            chp: { ...onSystemNodes, networkPolicy: { egress: toNotebooks } },
+            chp: { ...onSystemNodes, resources: requestsValue(PROXY_RESOURCES), networkPolicy: { egress: toNotebooks } },
         },
         ingress,
         singleuser: {
+            // Where a pod without a profile's placement lands: the chart's user-placeholder pods
+            // (kept at zero replicas; scaled up by hand to rehearse a scale-up) hold room on user nodes.
+            ...userDefaults.singleuser,
             image: { name: a.image.name, tag: a.image.pinnedTag, ...(a.image.pullSecretName ? { pullSecrets: [a.image.pullSecretName] } : {}) },
             storage: {
                 type: "dynamic",
@@ -281,7 +321,7 @@ export function hubValues(a: HubValuesArgs): Record<string, unknown> {
             // The chart's user scheduler is kube-scheduler v1.30, too far behind today's control
             // planes for Kubernetes' version-skew policy; the default scheduler places notebooks.
             userScheduler: { enabled: false },
-            userPods: { nodeAffinity: { matchNodePurpose: "ignore" } },
+            userPods: { nodeAffinity: { matchNodePurpose: "ignore" }, ...userDefaults.userPods },
         },
         // The package's own pre-puller covers GPU and user nodes; the chart's hook needs Helm hooks and lookups.
         prePuller: { hook: { enabled: false }, continuous: { enabled: false } },

@@ -10,6 +10,7 @@ import { HubHttps, hubValues, JUPYTERHUB_CHART } from "./hub-values";
 import { hubClusterRules } from "./member-manifests";
 import { MemberWorkspace } from "./member-workspace";
 import { chartSource } from "../charts/pinned-chart";
+import { dnsInstructions } from "../https/dns-instructions";
 
 export interface JupyterHubArgs {
     /** The cluster (either mode). */
@@ -18,8 +19,8 @@ export interface JupyterHubArgs {
     readonly image: EnvironmentImage;
     /** Public host name of the hub. */
     readonly host: string;
-    /** How HTTPS reaches the hub: the chart's Let's Encrypt support, or your ingress controller. */
-    readonly https: HubHttps;
+    /** How HTTPS reaches the hub: an ACM certificate on the load balancer, the chart's Let's Encrypt support, or your ingress controller. */
+    readonly https: HubHttps<pulumi.Input<string>>;
     /** GitLab base URL. */
     readonly gitlabUrl: string;
     /** The team's GitLab project: its members may log in; its Maintainers are hub admins. */
@@ -41,12 +42,6 @@ export interface JupyterHubArgs {
     readonly registryDockerConfigJson?: pulumi.Input<string>;
 }
 
-/** Where DNS must point for the hub's host, as the stack output states it. */
-export function dnsRecordFor(host: string, https: HubHttps, loadBalancerHostname: string | undefined): string {
-    if (https.mode === "ingress") return `${host} → your ingress controller's address (kubectl get ingress -n jupyterhub)`;
-    return loadBalancerHostname ? `CNAME ${host} → ${loadBalancerHostname}` : `CNAME ${host} → the proxy-public load balancer (known after deploy)`;
-}
-
 /**
  * JupyterHub (zero-to-jupyterhub) with GitLab login and a workspace per developer. The Helm
  * release depends only on hub-wide settings and holds no secret; members are separate
@@ -55,8 +50,10 @@ export function dnsRecordFor(host: string, https: HubHttps, loadBalancerHostname
 export class JupyterHub extends pulumi.ComponentResource {
     readonly namespace: pulumi.Output<string>;
     readonly url: pulumi.Output<string>;
-    /** The DNS record to make for the hub's host. */
+    /** The DNS record to make for the hub's host (`jupyterhubDnsRecord` says more where the stack makes the certificate). */
     readonly dnsRecord: pulumi.Output<string>;
+    /** The load balancer's DNS name, once EKS has made it (`acm`, `letsencrypt`); undefined with `ingress`. */
+    readonly loadBalancer: pulumi.Output<string | undefined>;
     readonly memberNamespaces: pulumi.Output<Record<string, string>>;
 
     constructor(name: string, args: JupyterHubArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -100,10 +97,12 @@ export class JupyterHub extends pulumi.ComponentResource {
         // Deploy-time values the hub reads from its environment, so the values do not wait for them.
         const hubConfig = new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: { name: HUB_CONFIG_MAP, namespace: ns.metadata.name }, data: { [HUB_PROJECT_ID_KEY]: pulumi.output(args.gitlabProjectId).apply(String) } }, inCluster);
 
+        const https = args.https;
+        // The certificate ARN (acm) stays an output inside the values: only it is unknown before deploy, not the whole values.
         const values = pulumi.output(args.cluster.userStorageClassName).apply((storageClassName) =>
             hubValues({
                 host: args.host,
-                https: args.https,
+                https,
                 hubNamespace,
                 gitlabUrl: args.gitlabUrl,
                 oauthClientId: args.oauthClientId,
@@ -149,12 +148,16 @@ export class JupyterHub extends pulumi.ComponentResource {
                 ),
         );
 
-        if (args.https.mode === "letsencrypt") {
+        if (https.mode === "ingress") {
+            this.loadBalancer = pulumi.output(undefined);
+            this.dnsRecord = pulumi.output(dnsInstructions({ mode: "ingress", host: args.host, hubNamespace }));
+        } else {
             // The load balancer the chart's proxy-public Service gets: where the DNS record must point.
             const service = k8s.core.v1.Service.get(`${name}-proxy-public`, pulumi.interpolate`${ns.metadata.name}/proxy-public`, { parent: this, provider, dependsOn: [release] });
-            this.dnsRecord = service.status.apply((s) => dnsRecordFor(args.host, args.https, s?.loadBalancer?.ingress?.[0]?.hostname ?? s?.loadBalancer?.ingress?.[0]?.ip));
-        } else {
-            this.dnsRecord = pulumi.output(dnsRecordFor(args.host, args.https, undefined));
+            this.loadBalancer = service.status.apply((s) => s?.loadBalancer?.ingress?.[0]?.hostname ?? s?.loadBalancer?.ingress?.[0]?.ip);
+            this.dnsRecord = this.loadBalancer.apply((loadBalancer) =>
+                https.mode === "letsencrypt" ? dnsInstructions({ mode: "letsencrypt", host: args.host, hubNamespace, loadBalancer }) : `make ${args.host} CNAME ${loadBalancer ?? "the proxy-public load balancer (known after deploy)"}`,
+            );
         }
         this.namespace = ns.metadata.name;
         this.url = pulumi.output(`https://${args.host}`);

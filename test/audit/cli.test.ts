@@ -73,11 +73,25 @@ describe("npm run audit", () => {
         it("0 with --url/--project: the default model, and it says so", async () => {
             const r = await run(["--url", s.em().url, "--project", clean]);
             expect(r.code).toBe(0);
-            expect(r.err).toMatch(/against the default branch model; members are listed, not compared/);
+            expect(r.err).toMatch(/against the default branch model; members listed, direct Owners found \(--members FILE compares the team\)/);
             expect(r.out).toMatch(/Compared with the default branch model/);
         });
 
+        it("1 with --url and --members: the drifted project's extra maintainer against a stack file's team, or a plain list", async () => {
+            const team = path.join(driftedDir, "team.yaml");
+            fs.writeFileSync(team, "- username: alice\n  role: maintainer\n- username: bob\n  role: developer\n- username: chen.wei\n  role: developer\n");
+            for (const file of [path.join(driftedDir, "stacks", "Pulumi.emu.yaml"), team]) {
+                const r = await run(["--url", s.em().url, "--project", drifted, "--members", file], { cwd: driftedDir });
+                expect(r.code).toBe(1);
+                expect(r.err).toMatch(/members against /);
+                expect(r.out).toMatch(/member mallory .*maintainer\s+nobody\s+fail/);
+            }
+        });
+
         it.each([
+            ["--members with --stack", ["--stack", "emu", "--members", "team.yaml"], /--members is for --url audits/],
+            ["--members naming no file", ["--url", "https://gitlab.example.com", "--project", "a/b", "--members", "nope.yaml"], /--members nope\.yaml: cannot read it \(ENOENT\)/],
+            ["--members with a bad role", ["--url", "https://gitlab.example.com", "--project", "a/b", "--members", "bad-team.yaml"], /--members bad-team\.yaml: members\.0\.role must be 'developer' or 'maintainer'/],
             ["an unknown option", ["--stack", "emu", "--fix"], /unknown option --fix/],
             ["an unknown format", ["--stack", "emu", "--format", "xml"], /--format xml: must be one of text, json, junit, markdown/],
             ["no target", [], /missing --stack NAME \(or --url URL with --project GROUP\/NAME\)/],
@@ -87,6 +101,7 @@ describe("npm run audit", () => {
             ["a project path without a group", ["--url", "https://gitlab.example.com", "--project", "models"], /full project path/],
             ["no such stack", ["--stack", "nope"], /no stack file stacks\/Pulumi\.nope\.yaml/],
         ])("2: %s", async (_name, argv, message) => {
+            fs.writeFileSync(path.join(cleanDir, "bad-team.yaml"), "members:\n  - username: alice\n    role: owner\n");
             const r = await run(argv, { cwd: cleanDir });
             expect(r.code).toBe(2);
             expect(r.err).toMatch(message);
@@ -134,7 +149,7 @@ describe("npm run audit", () => {
         it("--help lists the exit codes", async () => {
             const r = await run(["--help"]);
             expect(r.code).toBe(0);
-            expect(r.out).toMatch(/exit codes:\n {2}0 {2}no mandatory rule fails.*\n {2}1 {2}at least one mandatory rule fails\n {2}2 {2}usage or connection error/);
+            expect(r.out).toMatch(/exit codes:\n {2}0 {2}no mandatory rule fails.*\n {2}1 {2}at least one mandatory rule fails\n {2}2 {2}usage or connection error.*\n {2}3 {2}no mandatory rule fails, but at least one waits on the package's open merge request/);
             expect(r.out).toContain("--url URL --project GROUP/NAME");
         });
     });

@@ -7,6 +7,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseDocument } from "yaml";
+import { AuditReport, runAudit } from "../../infra/audit/audit";
+import { AuditRow } from "../../infra/audit/compare";
+import { AuditTarget, targetFromConfig } from "../../infra/audit/expected";
 import { branchNameRegex, GitLabTier, tierAtLeast } from "../../infra/branch-model/branch-model";
 import { TeamConfig } from "../../infra/config/validate";
 import { accessLevelFor, premiumResources } from "../../infra/gitlab/gitlab-project";
@@ -21,7 +24,8 @@ import { pushRulesProvider } from "../../infra/gitlab/providers/push-rules";
 import { repositoryFilesProvider } from "../../infra/gitlab/providers/repository-files";
 import { stackFileToConfig, validateStackFile } from "../../infra/plan/stack-file";
 import { teamPipelineFor } from "../../infra/team-environment";
-import { EmulatorMode, GitLabEmulator, startGitLabEmulator } from "../support/gitlab-emulator";
+import { gitlabRequest } from "../support/emulator-http";
+import { EmulatorMode, GitLabEmulator, ProjectState, startGitLabEmulator } from "../support/gitlab-emulator";
 import { tempStack } from "../support/temp-stack";
 import { ROOT } from "../harness";
 
@@ -56,9 +60,9 @@ export function stackDir(stack: string, text: string): string {
 
 /**
  * Provisions the project of a stack config with the real providers, in the order and with the
- * inputs `TeamEnvironment` and `GitLabProject` give them. The CI file is committed before the
- * protections: a direct commit to a protected `main` is refused (the package's default
- * `ciFileCommit: merge-request` goes through a merge request instead).
+ * inputs `TeamEnvironment` and `GitLabProject` give them. The CI file is committed before
+ * `develop` is cut and before the protections: a direct commit to a protected `main` is refused
+ * (the package's default `ciFileCommit: merge-request` goes through a merge request instead).
  */
 export async function provision(config: TeamConfig, url: string): Promise<number> {
     const model = config.branchModel;
@@ -81,7 +85,6 @@ export async function provision(config: TeamConfig, url: string): Promise<number
     });
     const projectId = project.outs!.projectId;
     const onProject = { ...common, projectId };
-    await branchProvider.create!({ ...onProject, kind: "gitlab:Branch", branch: model.integrationBranch, ref: model.defaultBranch });
     if (pipeline) {
         // The pipeline committed on both long-lived branches, as it is once the package's merge requests merged.
         await repositoryFilesProvider.create!({
@@ -95,6 +98,8 @@ export async function provision(config: TeamConfig, url: string): Promise<number
             commitMessage: "ml-team-env: the team's pipeline",
         });
     }
+    // Cut from main once it holds the pipeline, so merge requests into develop run it too (issue 23).
+    await branchProvider.create!({ ...onProject, kind: "gitlab:Branch", branch: model.integrationBranch, ref: model.defaultBranch });
     const protections = new Map<string, number>();
     for (const rule of model.protectedBranches) {
         const pb = await protectedBranchProvider.create!({
@@ -162,6 +167,54 @@ export function emulatorSuite(mode: EmulatorMode) {
     /** A fresh project path in the emulator. */
     const nextPath = () => `ml-team/audit-${mode}-${++seq}`;
     return { em: () => em, nextPath };
+}
+
+/** A GitLab API call as the admin, for drift made behind the package's back. */
+export async function api(em: GitLabEmulator, method: string, path: string, body?: Record<string, unknown>): Promise<unknown> {
+    const res = await gitlabRequest(em.url, ADMIN_TOKEN, method, path, body);
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${res.text}`);
+    return res.json;
+}
+
+export const rowOf = (report: AuditReport, id: string): AuditRow => {
+    const row = report.rows.find((r) => r.id === id);
+    if (!row) throw new Error(`no row ${id} in ${report.rows.map((r) => r.id).join(", ")}`);
+    return row;
+};
+
+export interface Provisioned {
+    readonly config: TeamConfig;
+    readonly pid: number;
+    readonly path: string;
+    readonly live: () => ProjectState;
+    audit(target?: AuditTarget): Promise<AuditReport>;
+}
+
+/**
+ * One project per emulator provisioned with the real providers; each test gets its own copy
+ * of it (`cloneProject`), byte for byte the provisioned state, to drift as it likes.
+ */
+export function setupFor(mode: EmulatorMode) {
+    const s = emulatorSuite(mode);
+    const tier: GitLabTier = mode === "ee-premium" ? "premium" : "free";
+    let golden!: { config: TeamConfig; pid: number };
+    beforeAll(async () => {
+        const config = configOf("emu", stackYaml({ url: s.em().url, path: s.nextPath(), tier }));
+        golden = { config, pid: await provision(config, s.em().url) };
+    });
+    const provisioned = async (): Promise<Provisioned> => {
+        const path = s.nextPath();
+        const { config } = golden;
+        const pid = cloneProject(s.em(), golden.pid, path);
+        return {
+            config,
+            pid,
+            path,
+            live: () => s.em().state.projects.get(pid)!,
+            audit: async (target = targetFromConfig(config)) => runAudit({ url: s.em().url, token: ADMIN_TOKEN, project: path, retry: RETRY, target }),
+        };
+    };
+    return { s, tier, provisioned };
 }
 
 /**

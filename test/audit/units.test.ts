@@ -96,10 +96,10 @@ describe("the score", () => {
     });
 
     it("says what caps it: the tier, and a model that asks for no approvals", () => {
-        const score = computeScore(scoreTiers(buildBranchModel({ approvalsOnMain: 0 })), [], { approvalsOnDefaultBranch: undefined }, "premium", "premium");
+        const score = computeScore(scoreTiers(buildBranchModel({ approvalsOnMain: 0 })), [], { approvalsOnDefaultBranch: undefined, pipelineDrift: [] }, "premium", "premium");
         expect(score.cap).toEqual({ points: 6, reasons: ["tier 3: at least one approval GitLab really requires on merge requests into main: the model requires no approvals (branchModel.approvalsOnMain: 0)"] });
         expect(score.score).toBe(0);
-        const free = computeScore(scoreTiers(DEFAULT_BRANCH_MODEL), [], { approvalsOnDefaultBranch: undefined }, "free", "free");
+        const free = computeScore(scoreTiers(DEFAULT_BRANCH_MODEL), [], { approvalsOnDefaultBranch: undefined, pipelineDrift: [] }, "free", "free");
         expect(free.cap?.points).toBe(6);
         expect(free.cap?.reasons.every((r) => /needs GitLab Premium \(this server: free\)/.test(r))).toBe(true);
     });
@@ -118,7 +118,8 @@ describe("rows the default model does not have", () => {
         protectedTags: ok([]),
         pushRule: no(404),
         approvalRules: no(403),
-        ciFile: ok({ path: ".gitlab-ci.yml", ref: "main", content: null }),
+        ciFiles: { main: ok({ path: ".gitlab-ci.yml", ref: "main", content: null, branchExists: true }) },
+        proposals: ok([]),
         schedules: ok([]),
         members: ok([]),
         directMembers: ok([]),
@@ -155,7 +156,8 @@ describe("escaping", () => {
             protectedTags: no(500, hostile),
             pushRule: ok({ branch_name_regex: hostile, prevent_secrets: false, deny_delete_tag: true }),
             approvalRules: ok([]),
-            ciFile: ok({ path: ".gitlab-ci.yml", ref: "main", content: hostile }),
+            ciFiles: { main: ok({ path: ".gitlab-ci.yml", ref: "main", content: hostile, branchExists: true }) },
+            proposals: ok([]),
             schedules: ok([]),
             members: ok([{ id: 6, username: hostile, access_level: 40 }]),
             directMembers: ok([]),

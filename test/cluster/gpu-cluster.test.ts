@@ -1,14 +1,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import { createCluster } from "../../infra/cluster";
 import { MANAGED_POLICIES } from "../../infra/cluster/iam-policies";
-import { RecordedResource } from "../../infra/plan/mock-runtime";
-import { checkFit, podFromSpec } from "../../infra/scheduling/fit";
+import { userDataSummary } from "../../infra/cluster/node-user-data";
+import { PROJECT } from "../../infra/config/schema";
+import { RecordedResource, runWithMocks } from "../../infra/plan/mock-runtime";
 import { ofType, one, runComponents } from "../harness";
-import { nodesOfPool, recordedNodes } from "../scheduling/recorded-nodes";
-import { chartDefaults, effectiveValues } from "../support/helm-values";
+import { renderedObject, renderKubeVersion, renderRelease, renderToolsOrSkip } from "../support/helm-render";
+import { registeredReleases } from "../support/registered-releases";
+import { renderedPod, renderedPods } from "../support/rendered-pods";
 import { stackConfig } from "./fixtures";
 
-const autoscalerDefaults = chartDefaults("clusterAutoscaler", "the cluster autoscaler's effective values");
+const tools = renderToolsOrSkip("the cluster autoscaler as its chart renders");
 
 const KUBECONFIG_MARK = "certificate-authority-data";
 
@@ -63,6 +65,16 @@ describe("GpuCluster (EKS mode, dev stack)", () => {
         expect(sys[0]!.inputs.labels).toEqual({ "ml-team-env/pool": "system" });
     });
 
+    it("turns nodeadm's FastImagePull on in the GPU and user launch templates, not the system one (its m6i.large is below the AMI's threshold)", () => {
+        const gates = (name: string) => {
+            const lt = byName(resources, "aws:ec2/launchTemplate:LaunchTemplate", name);
+            return lt.userData === undefined ? undefined : userDataSummary(lt.userData);
+        };
+        expect(gates("dev-cluster-gpu")).toBe("nodeadm NodeConfig (featureGates: FastImagePull=true)");
+        expect(gates("dev-cluster-user")).toBe("nodeadm NodeConfig (featureGates: FastImagePull=true)");
+        expect(gates("dev-cluster-system")).toBeUndefined();
+    });
+
     it("creates the vpc-cni add-on before every node group (nodes without aws-node stay NotReady)", () => {
         const vpcCni = one(resources, "aws:eks/addon:Addon", "dev-cluster-vpc-cni");
         const nodeGroups = ofType(resources, "aws:eks/nodeGroup:NodeGroup");
@@ -71,10 +83,10 @@ describe("GpuCluster (EKS mode, dev stack)", () => {
         expect(JSON.parse(vpcCni.inputs.configurationValues)).toEqual({ enableNetworkPolicy: "false", env: { ANNOTATE_POD_IP: "true" } });
     });
 
-    it("requires IMDSv2, encrypts a 200 GiB gp3 root volume, and tags GPU instances and volumes for cost allocation", () => {
+    it("requires IMDSv2, encrypts a 200 GiB gp3 root volume at the throughput that pays for itself, and tags GPU instances and volumes for cost allocation", () => {
         const lt = byName(resources, "aws:ec2/launchTemplate:LaunchTemplate", "dev-cluster-gpu");
         expect(lt.metadataOptions).toEqual({ httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 });
-        expect(lt.blockDeviceMappings).toEqual([{ deviceName: "/dev/xvda", ebs: { volumeSize: 200, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" } }]);
+        expect(lt.blockDeviceMappings).toEqual([{ deviceName: "/dev/xvda", ebs: { volumeSize: 200, volumeType: "gp3", encrypted: "true", throughput: 250, iops: 3000, deleteOnTermination: "true" } }]);
         for (const spec of lt.tagSpecifications) expect(spec.tags).toMatchObject({ "ml-team-env/stack": "dev", "ml-team-env/cluster": "dev-ml-team" });
         expect(lt.tagSpecifications.map((t: { resourceType: string }) => t.resourceType)).toEqual(["instance", "volume"]);
         for (const ng of groups("dev-cluster-gpu-")) expect(ng.inputs.tags).toMatchObject({ "ml-team-env/stack": "dev" });
@@ -136,7 +148,7 @@ describe("GpuCluster (EKS mode, dev stack)", () => {
         expect(key.inputs.enableKeyRotation).toBe(true);
         const cluster = one(resources, "aws:eks/cluster:Cluster").inputs;
         expect(cluster.encryptionConfig).toEqual({ provider: { keyArn: expect.stringMatching(/^arn:aws:kms:/) }, resources: ["secrets"] });
-        expect(cluster.version).toBe("1.35");
+        expect(cluster.version).toBe("1.36");
         expect(cluster.upgradePolicy).toEqual({ supportType: "STANDARD" });
         expect(cluster.accessConfig).toEqual({ authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: false });
         expect(cluster.enabledClusterLogTypes).toEqual(["api", "audit", "authenticator"]);
@@ -172,6 +184,11 @@ describe("GpuCluster (EKS mode, dev stack)", () => {
         expect(one(resources, "aws:eks/cluster:Cluster").dependencies).toContain(group.urn);
     });
 
+    it("opens the public API endpoint only to the networks the stack names, never 0.0.0.0/0 by default", () => {
+        const vpc = one(resources, "aws:eks/cluster:Cluster").inputs.vpcConfig;
+        expect(vpc).toMatchObject({ endpointPublicAccess: true, endpointPrivateAccess: true, publicAccessCidrs: ["203.0.113.0/24"] });
+    });
+
     it("keeps image pulls off the NAT: an S3 gateway endpoint on the private route table", () => {
         const endpoint = one(resources, "aws:ec2/vpcEndpoint:VpcEndpoint").inputs;
         expect(endpoint).toMatchObject({ serviceName: "com.amazonaws.us-west-2.s3", vpcEndpointType: "Gateway" });
@@ -181,7 +198,26 @@ describe("GpuCluster (EKS mode, dev stack)", () => {
     it("enforces NetworkPolicy with Calico in policy-only mode beside the VPC CNI", () => {
         const calico = one(resources, "kubernetes:helm.sh/v3:Release", "dev-cluster-calico").inputs;
         expect(calico).toMatchObject({ chart: "tigera-operator", version: "v3.32.1", namespace: "tigera-operator" });
-        expect(calico.values.installation).toEqual({ kubernetesProvider: "EKS", cni: { type: "AmazonVPC" }, calicoNetwork: { bgp: "Disabled" } });
+        expect(calico.values.installation).toMatchObject({ kubernetesProvider: "EKS", cni: { type: "AmazonVPC" }, calicoNetwork: { bgp: "Disabled" } });
+    });
+
+    it("installs Calico's CRDs first, at the operator's version, kept when they leave the program", () => {
+        const release = one(resources, "kubernetes:helm.sh/v3:Release", "dev-cluster-calico");
+        const crds = one(resources, "kubernetes:helm.sh/v4:Chart", "dev-cluster-calico-crds");
+        expect(crds.inputs).toMatchObject({ chart: "crd.projectcalico.org.v1", version: release.inputs.version, repositoryOpts: release.inputs.repositoryOpts });
+        expect(release.dependencies).toContain(crds.urn);
+        expect(crds.retainOnDelete).toBe(true);
+        // One field manager for the CRDs: the operator does not apply its own copies.
+        expect(release.inputs.values.manageCRDs).toBe(false);
+    });
+
+    it("puts Calico's operator, kube-controllers and Typha on the system nodes", () => {
+        const values = one(resources, "kubernetes:helm.sh/v3:Release", "dev-cluster-calico").inputs.values;
+        expect(values.nodeSelector).toEqual({ "kubernetes.io/os": "linux", "ml-team-env/pool": "system" });
+        expect(values.installation.controlPlaneNodeSelector).toEqual({ "ml-team-env/pool": "system" });
+        // The system pool has no taint; the chart's own tolerations of the operator stay.
+        expect(values.installation.controlPlaneTolerations).toBeUndefined();
+        expect(values.tolerations).toBeUndefined();
     });
 
     it("runs the device plugin only on GPU nodes, tolerating their taint (AL2023 does not ship it)", () => {
@@ -197,38 +233,40 @@ describe("GpuCluster (EKS mode, dev stack)", () => {
         expect(release.values.autoDiscovery).toEqual({ clusterName: "dev-ml-team" });
         expect(release.values.awsRegion).toBe("us-west-2");
         expect(release.version).toBe("9.59.0");
-        expect(release.values.image.tag).toBe("v1.35.2");
+        expect(release.values.image.tag).toBe("v1.36.1");
         expect(release.values.nodeSelector).toEqual({ "ml-team-env/pool": "system" });
         expect(release.values.rbac.serviceAccount.annotations["eks.amazonaws.com/role-arn"]).toMatch(/role\/dev-cluster-autoscaler-role$/);
     });
 
-    (autoscalerDefaults ? it : it.skip)("gives the autoscaler effective values (chart defaults merged) that find this cluster's groups, assume its role and keep it on system nodes", () => {
-        const release = one(resources, "kubernetes:helm.sh/v3:Release", "dev-cluster-autoscaler").inputs;
-        const defaults = autoscalerDefaults as Record<string, any>;
-        const v = effectiveValues(defaults, release.values);
-        // Discovery by the tags EKS puts on a managed node group's Auto Scaling group, for this cluster.
-        expect(v.cloudProvider).toBe("aws");
-        expect(v.autoDiscovery).toMatchObject({ clusterName: "dev-ml-team", tags: ["k8s.io/cluster-autoscaler/enabled", "k8s.io/cluster-autoscaler/{{ .Values.autoDiscovery.clusterName }}"] });
-        // The chart's default region is empty.
-        expect(defaults.awsRegion).toBe("");
-        expect(v.awsRegion).toBe("us-west-2");
-        // The chart's default image is its appVersion's; the autoscaler's minor must be the cluster's (1.35), at the pinned patch.
-        expect(v.image).toMatchObject({ repository: "registry.k8s.io/autoscaling/cluster-autoscaler", tag: "v1.35.2" });
-        // The chart's default account name is generated from the release; the role trusts exactly one account.
-        expect(defaults.rbac.serviceAccount.name).toBe("");
-        expect(v.rbac.serviceAccount).toMatchObject({ create: true, name: "cluster-autoscaler", annotations: { "eks.amazonaws.com/role-arn": expect.stringMatching(/role\/dev-cluster-autoscaler-role$/) } });
+    (tools ? it : it.skip)("the autoscaler as its chart renders: finds this cluster's groups, assumes its role, runs the cluster's minor, requests what it uses", () => {
+        const release = registeredReleases(resources).find((r) => r.chart === "cluster-autoscaler")!;
+        const objects = renderRelease(tools!, release, renderKubeVersion(stackConfig("dev").cluster)).ofKinds(["Deployment", "ServiceAccount"]);
+        const pod = renderedPod(renderedPods(objects), "Deployment/cluster-autoscaler-aws-cluster-autoscaler");
+        const container = pod.spec.containers![0] as Record<string, any>;
+        // The autoscaler's minor must be the cluster's (1.36), at the pinned patch.
+        expect(container.image).toBe("registry.k8s.io/autoscaling/cluster-autoscaler:v1.36.1");
+        // Discovery by the tags EKS puts on a managed node group's Auto Scaling group, for this cluster;
+        // the chart's logging flags stay and the package's come on top.
+        expect(container.command).toEqual([
+            "./cluster-autoscaler",
+            "--cloud-provider=aws",
+            "--namespace=kube-system",
+            "--node-group-auto-discovery=asg:tag=k8s.io/cluster-autoscaler/enabled,k8s.io/cluster-autoscaler/dev-ml-team",
+            "--balance-similar-node-groups=true",
+            "--expander=least-waste",
+            "--logtostderr=true",
+            "--scale-down-unneeded-time=10m",
+            "--skip-nodes-with-system-pods=false",
+            "--stderrthreshold=info",
+            "--v=4",
+        ]);
+        expect(container.env).toContainEqual({ name: "AWS_REGION", value: "us-west-2" });
+        expect(container.resources).toEqual({ requests: { cpu: "100m", memory: "300Mi" }, limits: { memory: "300Mi" } });
+        // It runs as the account the role trusts, and only that account.
+        const account = renderedObject(objects, "ServiceAccount", pod.spec.serviceAccountName);
+        expect(account.metadata.annotations!["eks.amazonaws.com/role-arn"]).toMatch(/role\/dev-cluster-autoscaler-role$/);
         const trust = JSON.parse(one(resources, "aws:iam/role:Role", "dev-cluster-autoscaler-role").inputs.assumeRolePolicy).Statement[0].Condition.StringEquals as Record<string, string>;
-        expect(Object.entries(trust).filter(([k]) => k.endsWith(":sub")).map(([, sub]) => sub)).toEqual([`system:serviceaccount:${release.namespace}:${v.rbac.serviceAccount.name}`]);
-        // The chart's logging flags stay; ours come on top.
-        expect(v.extraArgs).toEqual({ logtostderr: true, stderrthreshold: "info", v: 4, expander: "least-waste", "balance-similar-node-groups": true, "scale-down-unneeded-time": "10m", "skip-nodes-with-system-pods": false });
-        // By default it could run on any untainted node; here only on the system group's (a recorded node group).
-        expect(v).toMatchObject({ nodeSelector: { "ml-team-env/pool": "system" }, tolerations: [], affinity: {} });
-        const pod = podFromSpec("cluster autoscaler", { nodeSelector: v.nodeSelector, tolerations: v.tolerations, affinity: v.affinity, containers: [{ resources: v.resources }] });
-        const nodes = recordedNodes(resources);
-        const system = nodesOfPool(nodes, "system");
-        expect(system).toHaveLength(1);
-        for (const n of system) expect(checkFit(pod, n)).toEqual({ fits: true, reasons: [] });
-        for (const n of [...nodesOfPool(nodes, "user"), ...nodesOfPool(nodes, "gpu")]) expect({ node: n.name, fits: checkFit(pod, n).fits }).toEqual({ node: n.name, fits: false });
+        expect(Object.entries(trust).filter(([k]) => k.endsWith(":sub")).map(([, sub]) => sub)).toEqual([`system:serviceaccount:${release.namespace}:${account.metadata.name}`]);
     });
 
     it("puts every AWS resource on the region's provider and every Kubernetes resource on the cluster's", () => {
@@ -260,11 +298,27 @@ describe("GpuCluster options", () => {
         expect(one(resources, "aws:eks/cluster:Cluster").inputs.vpcConfig.subnetIds).toEqual(["subnet-0aaa11111", "subnet-0bbb22222"]);
     });
 
+    it("on 1.37, runs the newest autoscaler there is (1.36) until a 1.37 one is pinned", async () => {
+        const { resources } = await eks((y) => y.replace(/kubernetesVersion: "1\.36".*/, 'kubernetesVersion: "1.37"'));
+        expect(one(resources, "aws:eks/cluster:Cluster").inputs.version).toBe("1.37");
+        expect(one(resources, "kubernetes:helm.sh/v3:Release", "dev-cluster-autoscaler").inputs.values.image.tag).toBe("v1.36.1");
+    });
+
     it("on Bottlerocket NVIDIA: sizes the data volume and skips the device plugin the AMI ships", async () => {
         const { resources } = await eks((y) => y.replace("amiType: AL2023_x86_64_NVIDIA", "amiType: BOTTLEROCKET_x86_64_NVIDIA"));
         const lt = one(resources, "aws:ec2/launchTemplate:LaunchTemplate", "dev-cluster-gpu").inputs;
         expect(lt.blockDeviceMappings[0].deviceName).toBe("/dev/xvdb");
         expect(ofType(resources, "kubernetes:helm.sh/v3:Release").map((r) => r.name).sort()).toEqual(["dev-cluster-autoscaler", "dev-cluster-calico"]);
+    });
+
+    it("shows what the Kubernetes provider waits for before deploy: CoreDNS and the configured admins' access", async () => {
+        const config = stackConfig("dev", (y) => y.replace("    systemNodeGroup:", "    adminPrincipalArns: [arn:aws:iam::123456789012:role/platform-admins]\n    systemNodeGroup:"));
+        // A preview of a new stack: the deployer and every cloud-computed value are unknown.
+        const { resources } = await runWithMocks(() => createCluster("dev-cluster", config, { jupyterhubOAuthClientSecret: pulumi.secret("x") }), { project: PROJECT, stack: "dev", unknownComputed: true });
+        const provider = one(resources, "pulumi:providers:kubernetes");
+        expect(provider.dependencies).toEqual(
+            expect.arrayContaining([one(resources, "aws:eks/addon:Addon", "dev-cluster-coredns").urn, one(resources, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation", "dev-cluster-admin-0").urn]),
+        );
     });
 
     it("gives cluster admin to configured principals too, and to the deployer once even when listed", async () => {

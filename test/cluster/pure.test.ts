@@ -7,6 +7,8 @@ import { uniquePrincipals } from "../../infra/cluster/gpu-cluster";
 import { clusterAutoscalerPolicy, serviceAccountTrustPolicy } from "../../infra/cluster/iam-policies";
 import { eksKubeconfig } from "../../infra/cluster/kubeconfig";
 import { nodeLaunchTemplateArgs } from "../../infra/cluster/node-launch-template";
+import { retainOnDelete } from "../../infra/cluster/calico-policy-engine";
+import { autoscalerBehind, daysOfStandardSupportLeft, DEFAULT_KUBERNETES_VERSION, EKS_VERSIONS, KUBERNETES_VERSIONS, supportStatus } from "../../infra/cluster/kubernetes-versions";
 
 describe("subnet layout", () => {
     it("cuts a /16 into /19 private and /22 public subnets that do not overlap", () => {
@@ -66,7 +68,7 @@ describe("GPU pool helpers", () => {
     });
 
     it("keeps pods away from node credentials: IMDSv2 with hop limit 1", () => {
-        const lt = nodeLaunchTemplateArgs({ amiType: "AL2023_x86_64_NVIDIA", diskSizeGiB: 300, tags: {} });
+        const lt = nodeLaunchTemplateArgs({ amiType: "AL2023_x86_64_NVIDIA", volume: { sizeGiB: 300 }, tags: {} });
         expect(lt.metadataOptions).toEqual({ httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 });
     });
 });
@@ -94,5 +96,38 @@ describe("eksKubeconfig", () => {
         expect(kc.users[0].user.exec.args).toEqual(["eks", "get-token", "--cluster-name", "c", "--region", "eu-west-1", "--output", "json"]);
         expect(kc.users[0].user.token).toBeUndefined();
         expect(kc.clusters[0].cluster).toEqual({ server: "https://e", "certificate-authority-data": "Q0E=" });
+    });
+});
+
+describe("Calico CRDs", () => {
+    it("keeps each object of the CRD chart on delete, leaving its other options as they were", () => {
+        const out = retainOnDelete({ custom: true, type: "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition", name: "c", props: { a: 1 }, opts: { ignoreChanges: ["x"] } });
+        expect(out.props).toEqual({ a: 1 });
+        expect(out.opts).toMatchObject({ retainOnDelete: true, ignoreChanges: ["x"] });
+    });
+});
+
+describe("Kubernetes versions", () => {
+    it("defaults to the newest minor that has its own cluster-autoscaler image", () => {
+        expect(autoscalerBehind(DEFAULT_KUBERNETES_VERSION)).toBeUndefined();
+        const newer = KUBERNETES_VERSIONS.filter((v) => v > DEFAULT_KUBERNETES_VERSION);
+        expect(newer.map((v) => [v, autoscalerBehind(v)])).toEqual(newer.map((v) => [v, expect.any(String)]));
+        expect(autoscalerBehind("1.37")).toBe("1.36");
+    });
+
+    it("counts the days of standard support left from the day's start, the last day included", () => {
+        expect(daysOfStandardSupportLeft("1.36", new Date("2026-12-04T23:59:00Z"))).toBe(241);
+        expect(daysOfStandardSupportLeft("1.34", new Date("2026-12-02T08:00:00Z"))).toBe(0);
+        expect(daysOfStandardSupportLeft("1.34", new Date("2026-12-03T08:00:00Z"))).toBe(-1);
+        expect(supportStatus("1.34", new Date("2026-12-02T23:00:00Z"))).toBe("standard");
+        expect(supportStatus("1.34", new Date("2026-12-03T00:00:00Z"))).toBe("extended");
+    });
+
+    it("gives each version an autoscaler image of its own minor or the one below, never above", () => {
+        for (const v of KUBERNETES_VERSIONS) {
+            const minor = Number(/^v1\.(\d+)\./.exec(EKS_VERSIONS[v].autoscalerImageTag)![1]);
+            expect(Number(v.split(".")[1]) - minor).toBeGreaterThanOrEqual(0);
+            expect(Number(v.split(".")[1]) - minor).toBeLessThanOrEqual(1);
+        }
     });
 });

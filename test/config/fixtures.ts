@@ -7,6 +7,7 @@ export function validRaw(): Record<string, any> {
         cluster: {
             mode: "eks",
             region: "us-west-2",
+            publicAccessCidrs: ["84.17.32.0/24"],
             gpuNodePool: { instanceTypes: ["g5.xlarge"], minSize: 0, desiredSize: 0, maxSize: 4 },
         },
         gitlab: { tier: "free", project: { path: "ml-team/vision-models" } },

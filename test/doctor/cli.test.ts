@@ -49,6 +49,23 @@ describe("doctor command", () => {
         expect(io.stderr).toContain("checking AWS in us-west-2...");
     });
 
+    it("warns in the config check when the cluster's Kubernetes version leaves standard support within 90 days", async () => {
+        const dir = writeStack("t", stackRaw((raw) => (raw.cluster.kubernetesVersion = "1.35")), ["jupyterhubOAuthClientSecret", "gitlabToken"]);
+        const io = capture(dir);
+        expect(await doctorMain(["--stack", "t", "--format", "json"], io, { aws: noAwsCredentials, today: new Date("2027-01-10T09:00:00Z") })).toBe(0);
+        const config = JSON.parse(io.stdout).checks.find((c: { id: string }) => c.id === "config.valid");
+        expect(config.details).toEqual(expect.arrayContaining([expect.stringMatching(/^warning: cluster\.kubernetesVersion 1\.35 leaves EKS standard support on 2027-03-27, in 76 days: .*Upgrade to 1\.36 or 1\.37 now/)]));
+    });
+
+    it("reports what only pulumi up refuses: the example's documentation range for the API endpoint", async () => {
+        const dir = writeStack("t", stackRaw((raw) => (raw.cluster.publicAccessCidrs = ["203.0.113.0/24"])), ["jupyterhubOAuthClientSecret", "gitlabToken"]);
+        const io = capture(dir);
+        expect(await doctorMain(["--stack", "t", "--format", "json"], io, { aws: noAwsCredentials })).toBe(1);
+        const check = JSON.parse(io.stdout).checks.find((c: { id: string }) => c.id === "config.deploy");
+        expect(check).toMatchObject({ status: "problem", summary: "`pulumi up` would refuse stacks/Pulumi.t.yaml: ml-team-env:cluster.publicAccessCidrs" });
+        expect(check.details).toEqual([expect.stringMatching(/203\.0\.113\.0\/24 is a documentation range/)]);
+    });
+
     it("a problem and the summary line: exit 1", async () => {
         const dir = writeStack("t", stackRaw(), ["jupyterhubOAuthClientSecret", "gitlabToken"]);
         const io = capture(dir);

@@ -180,6 +180,27 @@ describe("the role the token's user has", () => {
     });
 });
 
+describe("roles the project inherits from its group", () => {
+    it("a group Maintainer listed as developer (and a group Owner as maintainer): a problem before anything is changed, with the fix for each", async () => {
+        const team = (members: [string, string][]) => (raw: Record<string, any>) => (raw.team.members = members.map(([username, role]) => ({ username, role, gpus: 0 })));
+        const dir = stackOn("ee-free", team([["owner", "maintainer"], ["maint", "developer"], ["dev", "developer"], ["nobody-here", "developer"]]));
+        const before = em("ee-free").requests.length;
+        const { code, byId } = await checks(dir, em("ee-free").adminToken);
+        expect(code).toBe(1);
+        const c = byId["gitlab.inherited-roles"]!;
+        expect(c).toMatchObject({ status: "problem", summary: expect.stringMatching(/^2 team members are listed below the role the project inherits from group ml-team/) });
+        expect(c.details).toEqual([
+            "team member 'owner' is listed as maintainer, but is an Owner of group ml-team, which the project inherits: GitLab keeps no project role below an inherited one (it answers 400). Fix: remove owner from ml-team-env:team.members (they have Owner on the project through group ml-team), or lower their role in the group.",
+            "team member 'maint' is listed as developer, but is a Maintainer of group ml-team, which the project inherits: GitLab keeps no project role below an inherited one (it answers 400). Fix: set role: maintainer for maint in ml-team-env:team.members, or lower their role in group ml-team.",
+            "nobody-here: no such GitLab user, not compared",
+        ]);
+        // Read-only: the preflight changed nothing.
+        expect(em("ee-free").requests.slice(before).filter((r) => r.method !== "GET")).toEqual([]);
+        const fixed = await checks(stackOn("ee-free", team([["maint", "maintainer"], ["dev", "developer"]])), em("ee-free").adminToken);
+        expect(fixed.byId["gitlab.inherited-roles"]).toMatchObject({ status: "ok", summary: "no member is listed below the role they inherit from group ml-team" });
+    });
+});
+
 describe("the tier GitLab really has", () => {
     it("stack says premium, GitLab is EE without a licence and the user a group Owner: the plan says free, a problem", async () => {
         const dir = stackOn("ee-free", (raw) => (raw.gitlab.tier = "premium"));

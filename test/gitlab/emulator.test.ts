@@ -51,12 +51,16 @@ describe("auth, scopes, errors, pagination", () => {
         expect(res.headers.get("ratelimit-remaining")).toBe("1999");
     });
 
-    it("injects 429 with Retry-After, and logs every request", async () => {
+    it("injects 429 as Rack::Attack answers it (text/plain \"Retry later\", with or without the throttle's headers), and logs every request", async () => {
         em("ce").injectFault("GET /user", { status: 429, retryAfterSeconds: 7 });
-        const res = await call("ce", "GET", "/user");
-        expect([res.status, res.headers.get("retry-after")]).toEqual([429, "7"]);
+        const res = await gitlabRequest(em("ce").url, em("ce").adminToken, "GET", "/user");
+        expect([res.status, res.headers.get("retry-after"), res.headers.get("content-type"), res.text]).toEqual([429, "7", "text/plain", "Retry later\n"]);
+        expect(res.headers.get("ratelimit-remaining")).toBe("0");
         expect((await call("ce", "GET", "/user")).status).toBe(200);
         expect(em("ce").requests.slice(-2).map((r) => r.status)).toEqual([429, 200]);
+        em("ce").injectFault("GET /user", { status: 429 });
+        const bare = await gitlabRequest(em("ce").url, em("ce").adminToken, "GET", "/user");
+        expect([bare.status, bare.headers.get("content-type"), bare.headers.get("retry-after"), bare.headers.get("ratelimit-limit")]).toEqual([429, "text/plain", null, null]);
     });
 });
 
@@ -132,6 +136,60 @@ describe("protected branches per edition", () => {
         // ml-team is the project's own group, not a group invited to it: its entry lets no Developer in.
         expect(await commit("other-dev")).toMatchObject({ status: 400, json: { message: "You are not allowed to push into this branch" } });
         expect((await commit("entry-user")).status).toBe(201);
+    });
+});
+
+describe("wildcard protection, inherited roles, members/all", () => {
+    it("every matching rule counts (ProtectedRef.protected_ref_accessible_to?): a developer pushes to main once m* lets developers push; release/* protects release branches", async () => {
+        const e = em("ee-free");
+        const pid = await project("ee-free");
+        e.addUser("wild-dev");
+        e.addGroupMember("ml-team", "wild-dev", Role.Developer);
+        const token = e.addToken("wild-dev", ["api"]);
+        await call("ee-free", "POST", `/projects/${pid}/protected_branches`, { name: "main", push_access_level: 0, merge_access_level: 40 });
+        const commit = () => call("ee-free", "POST", `/projects/${pid}/repository/files/w.txt`, { branch: "main", content: "x", commit_message: "x" }, token);
+        expect((await commit()).status).toBe(400);
+        await call("ee-free", "POST", `/projects/${pid}/protected_branches`, { name: "m*", push_access_level: 30, merge_access_level: 40 });
+        expect((await commit()).status).toBe(201);
+        await call("ee-free", "POST", `/projects/${pid}/protected_branches`, { name: "release/*", push_access_level: 40, merge_access_level: 40 });
+        const branch = await call("ee-free", "POST", `/projects/${pid}/repository/branches`, { branch: "release/1.0", ref: "main" });
+        expect(branch.json).toMatchObject({ name: "release/1.0", protected: true });
+        expect((await call("ee-free", "GET", `/projects/${pid}/repository/branches/main`)).json.protected).toBe(true);
+    });
+
+    it("a project role below the inherited one is a 400 naming the role and the group (app/models/member.rb), on add and on change; equal or higher is fine", async () => {
+        const e = em("ee-free");
+        const pid = await project("ee-free");
+        e.addUser("group-lead");
+        e.addGroupMember("ml-team", "group-lead", Role.Maintainer);
+        const uid = [...e.state.users.values()].find((u) => u.username === "group-lead")!.id;
+        const below = await call("ee-free", "POST", `/projects/${pid}/members`, { user_id: uid, access_level: Role.Developer });
+        expect(below).toMatchObject({ status: 400, json: { message: { access_level: ["should be greater than or equal to Maintainer inherited membership from group ml-team"] } } });
+        expect((await call("ee-free", "POST", `/projects/${pid}/members`, { user_id: uid, access_level: Role.Maintainer })).status).toBe(201);
+        const change = await call("ee-free", "PUT", `/projects/${pid}/members/${uid}`, { access_level: Role.Developer });
+        expect(change).toMatchObject({ status: 400, json: { message: { access_level: [expect.stringMatching(/inherited membership from group ml-team/)] } } });
+        expect((await call("ee-free", "PUT", `/projects/${pid}/members/${uid}`, { access_level: Role.Owner })).status).toBe(200);
+    });
+
+    it("/members/all gives the effective role, inherited members included; /members/:id only direct ones", async () => {
+        const e = em("ce");
+        const pid = await project("ce");
+        e.addUser("inheritor");
+        e.addGroupMember("ml-team", "inheritor", Role.Reporter);
+        const uid = [...e.state.users.values()].find((u) => u.username === "inheritor")!.id;
+        expect((await call("ce", "GET", `/projects/${pid}/members/all/${uid}`)).json).toMatchObject({ username: "inheritor", access_level: Role.Reporter });
+        expect((await call("ce", "GET", `/projects/${pid}/members/${uid}`)).status).toBe(404);
+        await call("ce", "POST", `/projects/${pid}/members`, { user_id: uid, access_level: Role.Maintainer });
+        const all = (await call("ce", "GET", `/projects/${pid}/members/all`)).json as { username: string; access_level: number }[];
+        expect(all.filter((m) => m.username === "inheritor")).toEqual([expect.objectContaining({ access_level: Role.Maintainer })]);
+    });
+
+    it("merge_method and squash_option are project settings (lib/api/helpers/projects_helpers.rb); a value outside their list is Grape's 400", async () => {
+        const pid = await project("ce");
+        const res = await call("ce", "PUT", `/projects/${pid}`, { merge_method: "ff", squash_option: "always" });
+        expect(res).toMatchObject({ status: 200, json: { merge_method: "ff", squash_option: "always" } });
+        expect(await call("ce", "PUT", `/projects/${pid}`, { merge_method: "squash" })).toMatchObject({ status: 400, json: { error: "merge_method does not have a valid value" } });
+        expect((await call("ce", "GET", `/projects/${pid}`)).json).toMatchObject({ merge_method: "ff", squash_option: "always" });
     });
 });
 

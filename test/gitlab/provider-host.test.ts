@@ -3,6 +3,13 @@
  * SDK's dynamic-provider host in a fresh Node process, driven over gRPC. GitLab's own error
  * messages must reach the caller (not "Unknown Error"), and the token must come from the
  * stack config the engine sends, read by its full key.
+ *
+ * Drift that heals, as `pulumi refresh` and `pulumi up` drive the host: each provider's object
+ * removed by hand reads as gone (an empty id, so refresh drops it from the state), and the
+ * create `up` then makes restores it; when the project itself is gone, read says so with
+ * GitLab's project-path message instead of dropping everything. A member whose group role is
+ * above the stack's is refused by `check` (the preview), before anything is changed, with the
+ * fix named. One file, so each provider is serialized once (about a second each).
  */
 // This file checks the serialized provider code itself: use the real serializer (see test/setup.ts).
 jest.unmock("@pulumi/pulumi/runtime/closure/serializeClosure");
@@ -20,7 +27,7 @@ import { pushRulesProvider } from "../../infra/gitlab/providers/push-rules";
 import { repositoryFilesProvider } from "../../infra/gitlab/providers/repository-files";
 import { runnerProvider } from "../../infra/gitlab/providers/runner";
 import { gitlabRequest } from "../support/emulator-http";
-import { GitLabEmulator, startGitLabEmulator } from "../support/gitlab-emulator";
+import { GitLabEmulator, ProjectState, Role, startGitLabEmulator } from "../support/gitlab-emulator";
 import { failureOf, ProviderHost, serializeProvider, startProviderHost } from "../support/provider-host";
 
 const RETRY = { maxAttempts: 2, maxTotalMs: 2_000, fixedWaitMs: 10, baseBackoffMs: 10, timeoutMs: 2_000 };
@@ -141,5 +148,190 @@ describe("GitLab providers in the SDK's dynamic-provider host", () => {
         // Removing the rule from the model unprotects; a destroy never calls this (deletedWith the project).
         await host.delete(protection, pb.id, updated);
         expect(em.state.projects.get(projectId)!.protectedBranches.has("main")).toBe(false);
+    });
+});
+
+let pid = 0;
+let mainProtectionId = 0;
+const live = (): ProjectState => em.state.projects.get(pid)!;
+const userId = (username: string) => [...em.state.users.values()].find((u) => u.username === username)!.id;
+
+/** The project the drift cases change by hand: created through the host, `main` protected. */
+async function driftProject(): Promise<void> {
+    for (const u of ["dana", "lead"]) em.addUser(u);
+    const project = await host.create(await serializeProvider(projectProvider), {
+        ...base(),
+        kind: "gitlab:Project",
+        path: "ml-team/drift",
+        mode: "create",
+        visibility: "private",
+        description: "",
+        defaultBranch: "main",
+        pipelineMustSucceed: true,
+        allDiscussionsResolved: true,
+        deleteSourceBranch: true,
+        jobTokenPush: false,
+        deleteOnDestroy: false,
+    });
+    pid = project.outs.projectId as number;
+    const main = await host.create(await serializeProvider(protectedBranchProvider), { ...base(), kind: "gitlab:ProtectedBranch", projectId: pid, name: "main", pushAccessLevel: 0, mergeAccessLevel: 40, unprotectAccessLevel: 40, allowForcePush: false, codeOwnerApprovalRequired: false });
+    mainProtectionId = main.outs.protectedBranchId as number;
+}
+
+interface Case {
+    readonly provider: object;
+    readonly inputs: (projectId: number) => Record<string, unknown>;
+    /** Removes the object by hand, as a maintainer would in GitLab's UI. */
+    readonly remove: (outs: Record<string, unknown>, id: string) => void;
+    readonly exists: () => boolean;
+}
+
+const cases: [string, Case][] = [
+    [
+        "ProjectMember (a member removed)",
+        {
+            provider: projectMemberProvider,
+            inputs: (projectId) => ({ ...base(), kind: "gitlab:ProjectMember", projectId, username: "dana", accessLevel: Role.Developer, namespacePath: "ml-team" }),
+            remove: () => void live().members.delete(userId("dana")),
+            exists: () => live().members.get(userId("dana")) === Role.Developer,
+        },
+    ],
+    [
+        "PipelineSchedule (the schedule deleted)",
+        {
+            provider: pipelineScheduleProvider,
+            inputs: (projectId) => ({ ...base(), kind: "gitlab:PipelineSchedule", projectId, description: "weekly clean-up", ref: "main", cron: "0 3 * * 1", cronTimezone: "UTC", active: true, variables: { DRY_RUN: "0" } }),
+            remove: (outs) => void live().schedules.delete(outs.scheduleId as number),
+            exists: () => [...live().schedules.values()].some((s) => s.description === "weekly clean-up" && s.variables.some((v) => v.key === "DRY_RUN")),
+        },
+    ],
+    [
+        "Branch (develop deleted)",
+        {
+            provider: branchProvider,
+            inputs: (projectId) => ({ ...base(), kind: "gitlab:Branch", projectId, branch: "develop", ref: "main" }),
+            remove: () => void live().branches.delete("develop"),
+            exists: () => live().branches.has("develop"),
+        },
+    ],
+    [
+        "ProtectedBranch (develop unprotected)",
+        {
+            provider: protectedBranchProvider,
+            inputs: (projectId) => ({ ...base(), kind: "gitlab:ProtectedBranch", projectId, name: "develop", pushAccessLevel: 0, mergeAccessLevel: 30, unprotectAccessLevel: 40, allowForcePush: false, codeOwnerApprovalRequired: false }),
+            remove: () => void live().protectedBranches.delete("develop"),
+            exists: () => live().protectedBranches.has("develop"),
+        },
+    ],
+    [
+        "ProtectedTag (v* unprotected)",
+        {
+            provider: protectedTagProvider,
+            inputs: (projectId) => ({ ...base(), kind: "gitlab:ProtectedTag", projectId, name: "v*", createAccessLevel: 40 }),
+            remove: () => void live().protectedTags.delete("v*"),
+            exists: () => live().protectedTags.has("v*"),
+        },
+    ],
+    [
+        "PushRules (the push rule removed)",
+        {
+            provider: pushRulesProvider,
+            inputs: (projectId) => ({ ...base(), kind: "gitlab:PushRules", projectId, branchNameRegex: "^(main|develop)$", preventSecrets: true, denyDeleteTag: true }),
+            remove: () => void (live().pushRule = null),
+            exists: () => live().pushRule?.branch_name_regex === "^(main|develop)$",
+        },
+    ],
+    [
+        "ApprovalRule (the rule deleted)",
+        {
+            provider: approvalRuleProvider,
+            inputs: (projectId) => ({ ...base(), kind: "gitlab:ApprovalRule", projectId, name: "main approvals", approvalsRequired: 1, protectedBranchId: mainProtectionId }),
+            remove: () => live().approvalRules.clear(),
+            exists: () => [...live().approvalRules.values()].some((r) => r.name === "main approvals"),
+        },
+    ],
+    [
+        "Runner (the runner deleted)",
+        {
+            provider: runnerProvider,
+            inputs: (projectId) => ({ ...base(), kind: "gitlab:Runner", projectId, description: "gpu", tagList: ["gpu"], runUntagged: false, locked: true, accessLevel: "not_protected", maximumTimeout: 3600, rotation: "1" }),
+            remove: (_outs, id) => void em.state.runners.delete(Number(id)),
+            exists: () => [...em.state.runners.values()].some((r) => r.description === "gpu" && r.project_ids.includes(pid)),
+        },
+    ],
+];
+
+describe("a removal by hand is drift that refresh shows and up repairs", () => {
+    beforeAll(driftProject);
+    it.each(cases)("%s: read says gone, create restores it", async (_name, c) => {
+        const provider = await serializeProvider(c.provider);
+        const created = await host.create(provider, c.inputs(pid));
+        expect(c.exists()).toBe(true);
+        // Unchanged: read finds it, under its id.
+        expect((await host.read(provider, created.id, created.outs)).id).toBe(created.id);
+        c.remove(created.outs, created.id);
+        expect(c.exists()).toBe(false);
+        // refresh: an empty id, so the engine drops it from the state ...
+        const refreshed = await host.read(provider, created.id, created.outs);
+        expect(refreshed.id).toBe("");
+        // ... and the next up creates it again.
+        await host.create(provider, c.inputs(pid));
+        expect(c.exists()).toBe(true);
+    });
+
+    it.each(cases)("%s: with the project itself gone, read fails with the project-path message", async (_name, c) => {
+        const provider = await serializeProvider(c.provider);
+        const props = { ...c.inputs(MISSING_PROJECT), userId: userId("dana"), scheduleId: 1, ruleId: 1, protectedBranchId: 1, runnerId: 1, token: "glrt-x" };
+        const failure = await failureOf(host.read(provider, `${MISSING_PROJECT}:x`, props));
+        expect(failure.message).toMatch(new RegExp(`GitLab found nothing at GET /api/v4/projects/${MISSING_PROJECT} \\(404: 404 Project Not Found\\): check gitlab\\.project\\.path`));
+    });
+});
+
+describe("a member whose group role is above the stack's", () => {
+    beforeAll(async () => {
+        if (!pid) await driftProject();
+    });
+    const lead = (accessLevel: number) => ({ ...base(), kind: "gitlab:ProjectMember", projectId: pid, username: "lead", accessLevel, namespacePath: "ml-team" });
+    beforeAll(() => em.addGroupMember("ml-team", "lead", Role.Maintainer));
+
+
+    it("is refused by check (the preview), before anything is changed, with the fix named", async () => {
+        const provider = await serializeProvider(projectMemberProvider);
+        const before = em.requests.length;
+        const checked = await host.check(provider, {}, lead(Role.Developer));
+        expect(checked.failures).toEqual([
+            {
+                property: "accessLevel",
+                reason: "team member 'lead' is listed as developer, but is a Maintainer of group ml-team, which the project inherits: GitLab keeps no project role below an inherited one (it answers 400). Fix: set role: maintainer for lead in ml-team-env:team.members, or lower their role in group ml-team.",
+            },
+        ]);
+        expect(em.requests.slice(before).filter((r) => r.method !== "GET")).toEqual([]);
+        expect((await host.check(provider, {}, lead(Role.Maintainer))).failures).toEqual([]);
+        // Lowered from maintainer in the stack: refused too. Unchanged: not asked again (read shows later drift).
+        expect((await host.check(provider, lead(Role.Maintainer), lead(Role.Developer))).failures).toHaveLength(1);
+        const asked = em.requests.length;
+        expect((await host.check(provider, lead(Role.Developer), lead(Role.Developer))).failures).toEqual([]);
+        expect(em.requests.length).toBe(asked);
+        // Before the project exists (a preview of a new stack) the group is enough: projectId is unknown.
+        expect((await host.check(provider, {}, { ...lead(Role.Developer), projectId: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" })).failures).toHaveLength(1);
+    });
+
+    it("create (when no preview ran) passes GitLab's 400 on with the same fix; nothing is added", async () => {
+        const failure = await failureOf(host.create(await serializeProvider(projectMemberProvider), lead(Role.Developer)));
+        expect(failure.message).toMatch(/GitLab answered 400 on POST .*should be greater than or equal to Maintainer inherited membership from group ml-team.*Fix: set role: maintainer for lead/);
+        expect(live().members.has(userId("lead"))).toBe(false);
+    });
+
+    it("read gives the effective role: raised through the group after the fact, it is drift", async () => {
+        const provider = await serializeProvider(projectMemberProvider);
+        const created = await host.create(provider, { ...lead(Role.Developer), username: "dana" });
+        em.addGroupMember("ml-team", "dana", Role.Maintainer);
+        try {
+            const read = await host.read(provider, created.id, created.outs);
+            expect(read.props.accessLevel).toBe(Role.Maintainer);
+            expect((await host.diff(provider, created.id, read.props, { ...lead(Role.Developer), username: "dana" })).changes).toBe(2);
+        } finally {
+            em.state.groups.forEach((g) => g.members.delete(userId("dana")));
+        }
     });
 });

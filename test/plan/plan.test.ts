@@ -106,6 +106,11 @@ describe("the offline plan", () => {
         expect(tagOnly.warnings.some((w) => /pinned by tag only/.test(w))).toBe(true);
     });
 
+    it("says in its warnings how long the stack's Kubernetes version has left in EKS standard support once it is under nine months", () => {
+        // The plan reads today's date: the dev stack's 1.36 is under nine months from its end (2027-08-02) since 2026-11-05.
+        expect(dev.warnings).toEqual(expect.arrayContaining([expect.stringMatching(/^cluster\.kubernetesVersion 1\.36 (has \d+ days of EKS standard support left|leaves EKS standard support)/)]));
+    });
+
     it("has a summary line: how many to create, and how many would be kept if removed", () => {
         const text = renderPlan(dev);
         const summary = lines(text).find((l) => l.startsWith("Plan: "));

@@ -94,6 +94,25 @@ describe("branch protection may not be weakened", () => {
         expect(pack.mandatory[0]!.urn).toBe(onprem.find(isGitLab(GITLAB_KINDS.project))!.urn);
     });
 
+    it("protected-branches-locked, an extra rule: a * protection letting developers push widens main and develop, named by the same computation as the audit", async () => {
+        const main = dev.find(isGitLab(GITLAB_KINDS.protectedBranch, "main"))!;
+        const wildcard = { ...structuredClone(main), name: "dev-gitlab-protect-*", urn: main.urn.replace(/protect-main$/, "protect-*"), inputs: { ...main.inputs, name: "*", pushAccessLevel: 30, mergeAccessLevel: 30 } };
+        const pack = await runPolicies([...dev, wildcard]);
+        expect(failing(pack)).toEqual(["protected-branches-locked"]);
+        expect(pack.mandatory.map((v) => v.message)).toEqual([expect.stringContaining("Protected branch rule '*' is not in the branch model and widens access: developers + maintainers may push to main (the model: no one)")]);
+        expect(pack.mandatory[0]!.urn).toBe(wildcard.urn);
+        // The same rule for maintainers only narrows: no violation.
+        const strict = { ...wildcard, inputs: { ...wildcard.inputs, pushAccessLevel: 0, mergeAccessLevel: 40 } };
+        expect((await runPolicies([...dev, strict])).violations).toEqual([]);
+    });
+
+    it("release-tags-protected, an extra rule: a * tag protection developers may create widens v*", async () => {
+        const tag = onprem.find(isGitLab(GITLAB_KINDS.protectedTag))!;
+        const pack = await runPolicies([...onprem, { ...structuredClone(tag), urn: `${tag.urn}-star`, inputs: { ...tag.inputs, name: "*", createAccessLevel: 30 } }]);
+        expect(failing(pack)).toEqual(["release-tags-protected"]);
+        expect(pack.mandatory[0]!.message).toContain("Protected tag rule '*' is not in the branch model and widens access: developers + maintainers may create v* tags");
+    });
+
     it("no-force-push, mutated (the model allows it nowhere): hotfix/* allows force push", async () => {
         const pack = await runPolicies(mutate(dev, isGitLab(GITLAB_KINDS.protectedBranch, "hotfix/*"), (r) => ({ ...r, inputs: { ...r.inputs, allowForcePush: true } })));
         expect(failing(pack)).toEqual(["no-force-push"]);

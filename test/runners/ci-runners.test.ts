@@ -13,6 +13,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { ROOT } from "../harness";
 import { nodesOfPool, recordedNodes, RecordedNode, smallestNodeOfPool } from "../scheduling/recorded-nodes";
+import { allowed, Endpoint, Policy } from "../support/network-policy";
 
 const config = stackConfig("dev");
 
@@ -79,6 +80,46 @@ describe("CI runners (dev stack)", () => {
         const cpuJob = jobPod(release("cpu").values.runners.config);
         expect(checkFit(cpuJob, node("user"))).toEqual({ fits: true, reasons: [] });
         for (const n of [node("system"), ...gpuNodes]) expect(checkFit(cpuJob, n).fits).toBe(false);
+    });
+
+    it("gives job pods no Kubernetes API token and the label their NetworkPolicy selects", () => {
+        for (const kind of ["cpu", "gpu"]) {
+            const k = toml(kind).runners[0].kubernetes;
+            expect(k.automount_service_account_token).toBe(false);
+            expect(k.service_account).toBeUndefined();
+            expect(k.service_account_overwrite_allowed).toBeUndefined();
+            expect(k.pod_labels).toEqual({ "ml-team-env/ci-job": "true" });
+            expect(k.pod_labels_overwrite_allowed).toBeUndefined();
+        }
+    });
+
+    it("lets job pods reach DNS and public addresses (GitLab.com, registries) but nothing in the cluster, and nothing connect to them", () => {
+        const own = ofType(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy").filter((r) => r.inputs.metadata.namespace === "gitlab-runners");
+        expect(own.map((r) => r.inputs.metadata.name)).toEqual(["ci-jobs"]);
+        const policies: Policy[] = own.map((r) => ({ name: r.inputs.metadata.name, namespace: r.inputs.metadata.namespace, spec: r.inputs.spec }));
+        const job: Endpoint = { name: "CI job", namespace: "gitlab-runners", namespaceLabels: { "kubernetes.io/metadata.name": "gitlab-runners" }, labels: { ...toml("cpu").runners[0].kubernetes.pod_labels, pod: "runner-x" }, ip: "10.0.5.7" };
+        const dns: Endpoint = { name: "coredns", namespace: "kube-system", namespaceLabels: { "kubernetes.io/metadata.name": "kube-system" }, labels: { "k8s-app": "kube-dns" }, ip: "10.0.0.10" };
+        const hub: Endpoint = { name: "hub", namespace: "jupyterhub", namespaceLabels: { "kubernetes.io/metadata.name": "jupyterhub" }, labels: { component: "hub" }, ip: "10.0.3.4" };
+        const kubeApi: Endpoint = { name: "the API server's ENI", ip: "10.0.17.3" };
+        expect(allowed(policies, job, dns, 53, "UDP").ok).toBe(true);
+        expect(allowed(policies, job, { name: "gitlab.com", ip: "172.65.251.78" }, 443).ok).toBe(true);
+        expect(allowed(policies, job, { name: "pypi.org", ip: "151.101.0.223" }, 443).ok).toBe(true);
+        for (const [to, port] of [[hub, 8081], [kubeApi, 443], [{ name: "a node's kubelet", ip: "10.0.1.200" }, 10250], [{ name: "instance metadata", ip: "169.254.169.254" }, 80]] as const) {
+            expect({ to: to.name, ...allowed(policies, job, to, port) }).toMatchObject({ to: to.name, ok: false });
+        }
+        // Nothing in the cluster connects to a job pod.
+        expect(allowed(policies, hub, job, 8080).ok).toBe(false);
+        // A manager pod (no job label) is not restricted: it talks to the API server and GitLab.
+        expect(allowed(policies, { ...job, name: "manager", labels: { app: "gitlab-runner-cpu" } }, kubeApi, 443).ok).toBe(true);
+    });
+
+    it("lets job pods reach the private networks the stack lists (a GitLab on the lab network)", async () => {
+        const onprem = (await runStack("onprem")).resources;
+        const policy = ofType(onprem, "kubernetes:networking.k8s.io/v1:NetworkPolicy").find((r) => r.inputs.metadata.name === "ci-jobs")!;
+        const policies: Policy[] = [{ name: "ci-jobs", namespace: "gitlab-runners", spec: policy.inputs.spec }];
+        const job: Endpoint = { name: "CI job", namespace: "gitlab-runners", labels: { "ml-team-env/ci-job": "true" }, ip: "10.244.1.9" };
+        expect(allowed(policies, job, { name: "gitlab.lab.example.org", ip: "10.20.0.15" }, 443).ok).toBe(true);
+        expect(allowed(policies, job, { name: "another lab host", ip: "10.21.0.15" }, 443).ok).toBe(false);
     });
 
     it("registers each runner with GitLab: tags, untagged jobs only on the CPU runner, locked to the project", () => {

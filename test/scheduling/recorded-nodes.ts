@@ -14,6 +14,9 @@ import { ofType } from "../harness";
 /** The label naming a node's pool, spelt out here so the shapes do not come from the code under test. */
 const POOL = "ml-team-env/pool";
 
+/** What the kubelet labels every (Linux) node with, whatever its group says: Kubernetes' well-known `kubernetes.io/os`. */
+const KUBELET_LABELS = { "kubernetes.io/os": "linux" };
+
 /** Taint effects as the EKS API spells them (NO_SCHEDULE) and as Kubernetes does (NoSchedule). */
 const EFFECTS: Readonly<Record<string, NodeTaint["effect"]>> = { NO_SCHEDULE: "NoSchedule", PREFER_NO_SCHEDULE: "PreferNoSchedule", NO_EXECUTE: "NoExecute" };
 
@@ -43,7 +46,7 @@ export function nodeOfGroup(group: RecordedResource, instanceType: string, daemo
         if (!effect) throw new Error(`node group ${group.name}: taint effect ${t.effect} is not an EKS effect`);
         return { key: t.key, ...(t.value !== undefined ? { value: t.value } : {}), effect };
     });
-    const labels: Record<string, string> = { ...(group.inputs.labels ?? {}) };
+    const labels: Record<string, string> = { ...KUBELET_LABELS, ...(group.inputs.labels ?? {}) };
     const bare: RecordedNode = {
         name: `${group.name} (${instanceType})`,
         group: group.name,
@@ -63,9 +66,12 @@ export function recordedNodeGroups(resources: readonly RecordedResource[]): Reco
     return ofType(resources, "aws:eks/nodeGroup:NodeGroup");
 }
 
-/** One node per recorded node group and instance type, with the recorded DaemonSets counted. */
-export function recordedNodes(resources: readonly RecordedResource[]): RecordedNode[] {
-    const daemonSets = recordedDaemonSets(resources);
+/**
+ * One node per recorded node group and instance type, with the recorded DaemonSets counted,
+ * and `chartDaemonSets` (the pods of DaemonSets Helm charts render, which the run does not record).
+ */
+export function recordedNodes(resources: readonly RecordedResource[], chartDaemonSets: readonly PodShape[] = []): RecordedNode[] {
+    const daemonSets = [...recordedDaemonSets(resources), ...chartDaemonSets];
     return recordedNodeGroups(resources).flatMap((group) => (group.inputs.instanceTypes as string[]).map((type) => nodeOfGroup(group, type, daemonSets)));
 }
 

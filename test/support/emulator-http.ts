@@ -12,7 +12,7 @@ export interface RawAnswer {
     readonly headers: Headers;
     /** The body as sent. */
     readonly text: string;
-    /** The body parsed as JSON; `null` for an empty one. */
+    /** The body parsed as JSON; `null` for an empty one or one that is not JSON (a throttled answer is text/plain). */
     readonly json: any;
 }
 
@@ -24,5 +24,6 @@ export async function gitlabRequest(baseUrl: string, token: string, method: stri
     const url = `${baseUrl}/api/v4${path.startsWith("/") ? path : `/${path}`}`;
     const res = await fetch(url, { method, headers: { "PRIVATE-TOKEN": token, "content-type": "application/json" }, ...(body ? { body: JSON.stringify(body) } : {}) });
     const text = await res.text();
-    return { status: res.status, ok: res.ok, headers: res.headers, text, json: text ? JSON.parse(text) : null };
+    const isJson = (res.headers.get("content-type") ?? "").includes("application/json");
+    return { status: res.status, ok: res.ok, headers: res.headers, text, json: text && isJson ? JSON.parse(text) : null };
 }

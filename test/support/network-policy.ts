@@ -20,6 +20,7 @@ export interface Endpoint {
 
 interface LabelSelector {
     readonly matchLabels?: Readonly<Record<string, string>>;
+    readonly matchExpressions?: readonly { readonly key: string; readonly operator: "In" | "NotIn" | "Exists" | "DoesNotExist"; readonly values?: readonly string[] }[];
 }
 interface Peer {
     readonly podSelector?: LabelSelector;
@@ -41,7 +42,25 @@ export interface Policy {
     readonly spec: { readonly podSelector: LabelSelector; readonly policyTypes?: readonly string[]; readonly ingress?: readonly Rule[]; readonly egress?: readonly Rule[] };
 }
 
-const matches = (selector: LabelSelector | undefined, labels: Readonly<Record<string, string>> = {}) => Object.entries(selector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
+/** A label selector (metav1.LabelSelector): every matchLabels entry and every expression holds. */
+function matches(selector: LabelSelector | undefined, labels: Readonly<Record<string, string>> = {}): boolean {
+    const has = (k: string) => Object.prototype.hasOwnProperty.call(labels, k);
+    return (
+        Object.entries(selector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v) &&
+        (selector?.matchExpressions ?? []).every((e) => {
+            switch (e.operator) {
+                case "In":
+                    return has(e.key) && (e.values ?? []).includes(labels[e.key]!);
+                case "NotIn":
+                    return !has(e.key) || !(e.values ?? []).includes(labels[e.key]!);
+                case "Exists":
+                    return has(e.key);
+                case "DoesNotExist":
+                    return !has(e.key);
+            }
+        })
+    );
+}
 
 function toInt(ip: string): number {
     return ip.split(".").reduce((a, o) => (a << 8) + Number(o), 0) >>> 0;

@@ -24,16 +24,26 @@ export interface RegisteredRelease {
     readonly repo: string | undefined;
     /** Values as registered (secrets revealed: for rendering only, never print them). */
     readonly values: Record<string, unknown>;
+    /** `skipCrds`: the chart's crds/ are not installed. */
+    readonly skipCrds: boolean;
     /** URNs the release waits for (its `dependsOn`, and the resources its inputs come from). */
     readonly dependencies: readonly string[];
 }
 
-/** Every Helm release among `resources`. */
+/**
+ * Release inputs that change what Helm installs beyond chart, version, name, namespace, values
+ * and skipCrds: a render that ignored them would check something else than what is installed.
+ */
+const UNREPRODUCED_INPUTS = ["valueYamlFiles", "postrender", "devel", "allowNullValues", "disableCRDHooks", "disableWebhooks"] as const;
+
+/** Every Helm release among `resources`; throws for one whose inputs a render cannot reproduce. */
 export function registeredReleases(resources: readonly RecordedResource[]): RegisteredRelease[] {
     return resources
         .filter((r) => r.type === RELEASE_TYPE)
         .map((r) => {
             const i = r.inputs;
+            const unreproduced = UNREPRODUCED_INPUTS.filter((k) => i[k] !== undefined && i[k] !== false && !(Array.isArray(i[k]) && i[k].length === 0));
+            if (unreproduced.length > 0) throw new Error(`${r.name}: ${unreproduced.join(", ")} set; teach test/support/helm-render.ts to pass them to helm template`);
             return {
                 resourceName: r.name,
                 urn: r.urn,
@@ -43,6 +53,7 @@ export function registeredReleases(resources: readonly RecordedResource[]): Regi
                 version: String(i.version),
                 repo: i.repositoryOpts?.repo,
                 values: (i.values ?? {}) as Record<string, unknown>,
+                skipCrds: i.skipCrds === true,
                 dependencies: r.dependencies,
             };
         });

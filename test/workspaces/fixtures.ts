@@ -12,6 +12,9 @@ import { stackConfig } from "../cluster/fixtures";
 
 export const OAUTH_SECRET = "gloas-known-oauth-secret-1f2e3d";
 
+/** The hub certificate's ARN with `https: acm` (the HubCertificate's output in the program). */
+export const TEST_CERTIFICATE_ARN = "arn:aws:acm:us-west-2:123456789012:certificate/0f0e0d0c-0b0a-0908-0706-050403020100";
+
 /** The EKS mode's placements, with one GPU per node and four in all. */
 function eksPlacements(): { gpu: GpuPlacement; system: SystemPlacement; user: SystemPlacement } {
     return { gpu: { ...poolPlacement("gpu"), resourceName: NVIDIA_GPU_RESOURCE, gpusPerNode: 1, maxGpus: 4 }, system: poolPlacement("system"), user: poolPlacement("user") };
@@ -38,7 +41,7 @@ export function hubFor(config: TeamConfig, members = config.team.members): Jupyt
         cluster: testCluster(),
         image: config.image,
         host: hub.host,
-        https: hubHttps(config),
+        https: hubHttps(config, TEST_CERTIFICATE_ARN),
         gitlabUrl: config.gitlab.url,
         gitlabProjectId: 4242,
         oauthClientId: hub.oauthClientId,
@@ -57,7 +60,7 @@ export function valuesFor(stack: string): Record<string, unknown> {
     const placements = config.cluster.mode === "existing" ? existingPlacements(config.cluster) : eksPlacements();
     return hubValues({
         host: config.jupyterhub.host,
-        https: hubHttps(config),
+        https: hubHttps(config, TEST_CERTIFICATE_ARN),
         hubNamespace: "jupyterhub",
         gitlabUrl: config.gitlab.url,
         oauthClientId: config.jupyterhub.oauthClientId,

@@ -2,11 +2,9 @@ import { TeamMember } from "../../infra/config/schema";
 import { RecordedResource } from "../../infra/plan/mock-runtime";
 import { userClaimName, userNamespace } from "../../infra/workspaces/kubespawner-slug";
 import { memberProfiles } from "../../infra/workspaces/member-manifests";
-import { dnsRecordFor } from "../../infra/workspaces/jupyterhub";
-import { hubHttps } from "../../infra/team-environment";
 import { stackConfig } from "../cluster/fixtures";
 import { descendantsOf, ofType, one, runComponents } from "../harness";
-import { hubFor, OAUTH_SECRET } from "./fixtures";
+import { hubFor, OAUTH_SECRET, TEST_CERTIFICATE_ARN } from "./fixtures";
 
 const config = stackConfig("dev");
 
@@ -23,7 +21,6 @@ describe("JupyterHub (dev stack)", () => {
         expect(release).toMatchObject({ chart: "jupyterhub", version: "4.4.0", namespace: "jupyterhub", repositoryOpts: { repo: "https://hub.jupyter.org/helm-chart/" } });
         expect(values.hub.nodeSelector).toEqual({ "ml-team-env/pool": "system" });
         expect(values.proxy.chp.nodeSelector).toEqual({ "ml-team-env/pool": "system" });
-        expect(values.proxy.traefik.nodeSelector).toEqual({ "ml-team-env/pool": "system" });
     });
 
     it("holds no secret in the Helm values: they are plain, and the secrets live in a Secret the chart reads", () => {
@@ -114,16 +111,22 @@ describe("JupyterHub (dev stack)", () => {
         expect(values.scheduling.userScheduler).toEqual({ enabled: false });
     });
 
-    it("serves HTTPS itself with Let's Encrypt behind a network load balancer, and says which DNS record to make", async () => {
-        expect(values.proxy.https).toEqual({ enabled: true, type: "letsencrypt", hosts: ["notebooks.dev.example.com"], letsencrypt: { contactEmail: "ml-platform@example.com" } });
-        expect(values.proxy.service).toEqual({ type: "LoadBalancer", annotations: { "service.beta.kubernetes.io/aws-load-balancer-type": "nlb" } });
+    it("ends HTTPS at a network load balancer with the ACM certificate, and names the record to make", () => {
+        expect(values.proxy.https).toEqual({ enabled: true, type: "offload" });
+        expect(values.proxy.service.annotations["service.beta.kubernetes.io/aws-load-balancer-ssl-cert"]).toBe(TEST_CERTIFICATE_ARN);
         expect(values.ingress).toEqual({ enabled: false });
         // The record names the load balancer the chart's proxy-public Service gets (read after the release).
-        expect(one(resources, "ml-team-env:workspaces:JupyterHub").outputs!.dnsRecord).toBeDefined();
-        expect(dnsRecordFor("notebooks.dev.example.com", hubHttps(config), "k8s-jupyterh-proxypub-0123.elb.us-west-2.amazonaws.com")).toBe(
-            "CNAME notebooks.dev.example.com → k8s-jupyterh-proxypub-0123.elb.us-west-2.amazonaws.com",
-        );
-        expect(dnsRecordFor("notebooks.dev.example.com", hubHttps(config), undefined)).toMatch(/known after deploy/);
+        expect(one(resources, "ml-team-env:workspaces:JupyterHub").outputs!.dnsRecord).toMatch(/^make notebooks\.dev\.example\.com CNAME a[0-9a-f]+-[0-9a-f]+\.elb\.us-west-2\.amazonaws\.com$/);
+    });
+
+    it("with https: letsencrypt, runs Traefik on system nodes and says what to do when the record is late", async () => {
+        const letsencrypt = stackConfig("dev", (y) => y.replace("https: acm", "https: letsencrypt\n    letsEncryptEmail: ml-platform@example.com").replace(/\n\s*route53Zone: .*/, ""));
+        const { resources } = await runComponents(() => hubFor(letsencrypt));
+        const v = one(resources, "kubernetes:helm.sh/v3:Release").inputs.values;
+        expect(v.proxy.https).toEqual({ enabled: true, type: "letsencrypt", hosts: ["notebooks.dev.example.com"], letsencrypt: { contactEmail: "ml-platform@example.com" } });
+        expect(v.proxy.service).toEqual({ type: "LoadBalancer", annotations: { "service.beta.kubernetes.io/aws-load-balancer-type": "nlb" } });
+        expect(v.proxy.traefik.nodeSelector).toEqual({ "ml-team-env/pool": "system" });
+        expect(one(resources, "ml-team-env:workspaces:JupyterHub").outputs!.dnsRecord).toMatch(/rollout restart deployment\/autohttps/);
     });
 
     it("gives each member a retained namespace, their profiles, a GPU quota, defaults, isolation and exactly the hub RBAC KubeSpawner uses", () => {

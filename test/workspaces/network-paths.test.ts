@@ -1,58 +1,96 @@
 /**
- * The network paths a member's notebook needs, checked against every NetworkPolicy that will
- * exist: the chart's (rendered from its effective values) and the package's own in each
- * member namespace. A notebook reaches the hub API and DNS and the internet; the hub and proxy
- * reach it; another member's notebook cannot, either way.
+ * The network paths of a member's notebook, checked against every NetworkPolicy that will
+ * exist: the ones the real Helm renders from the hub release (test/support/helm-render.ts) and
+ * the package's own in each member namespace. The chart's pods carry the labels and named ports
+ * their rendered templates give them. A notebook reaches the hub API, DNS and the internet; the
+ * hub and proxy reach it; the internet reaches the proxy through autohttps; another member's
+ * notebook cannot reach it, either way.
  */
 import { RecordedResource } from "../../infra/plan/mock-runtime";
 import { hubConnectUrl } from "../../infra/workspaces/hub-values";
 import { userNamespace } from "../../infra/workspaces/kubespawner-slug";
 import { stackConfig } from "../cluster/fixtures";
-import { ofType, one, runComponents } from "../harness";
-import { chartDefaults, effectiveValues } from "../support/helm-values";
+import { ofType, runComponents } from "../harness";
+import { KubeObject, renderKubeVersion, renderRelease, renderToolsOrSkip } from "../support/helm-render";
+import { notebookPodLabels, renderedHubValues } from "../support/kubespawner-pod";
 import { allowed, Endpoint, Policy } from "../support/network-policy";
-import { chartNetworkPolicies, chartPods, notebookPod } from "../support/z2jh-network-policies";
+import { RegisteredRelease, registeredReleases } from "../support/registered-releases";
+import { namedPorts, renderedPod, renderedPods } from "../support/rendered-pods";
 import { hubFor } from "./fixtures";
 
-const defaults = chartDefaults("z2jh", "network paths under the chart's own policies");
+const tools = renderToolsOrSkip("network paths under the chart's rendered NetworkPolicies");
+/** What the paths need of the render: the policies, the pods' templates, the hub's values. */
+const KINDS = ["NetworkPolicy", "Deployment", "Secret"];
 
-(defaults ? describe : describe.skip)("network paths of a member's notebook (dev stack)", () => {
+/** The NetworkPolicies among rendered objects, in the release's namespace (z2jh's templates name none). */
+function renderedPolicies(objects: readonly KubeObject[], namespace: string): Policy[] {
+    return objects.filter((o) => o.kind === "NetworkPolicy").map((o) => ({ name: `${o.metadata.namespace ?? namespace}/${o.metadata.name}`, namespace: o.metadata.namespace ?? namespace, spec: o.spec }));
+}
+
+/** Connections from one member's notebook to another's that the policies allow (none should be). */
+function crossMemberPaths(policies: readonly Policy[], notebooks: readonly Endpoint[]): string[] {
+    return notebooks.flatMap((from) => notebooks.filter((to) => to !== from).flatMap((to) => [8888, 22, 6006].filter((port) => allowed(policies, from, to, port).ok).map((port) => `${from.name} → ${to.name}:${port}`)));
+}
+
+(tools ? describe : describe.skip)("network paths of a member's notebook (dev stack)", () => {
     const config = stackConfig("dev");
+    const kubeVersion = renderKubeVersion(config.cluster);
     let resources: RecordedResource[];
+    let release: RegisteredRelease;
     let values: Record<string, any>;
+    let own: Policy[];
     let policies: Policy[];
     const [alice, bob] = config.team.members;
-    const memberNs = (username: string) => {
-        const ns = userNamespace("jupyterhub", username);
-        return { ns, labels: resources.find((r) => r.type === "kubernetes:core/v1:Namespace" && r.inputs.metadata.name === ns)!.inputs.metadata.labels as Record<string, string> };
-    };
-    let pods: { hub: Endpoint; proxy: Endpoint; alice: Endpoint; bob: Endpoint };
+    let pods: { hub: Endpoint; proxy: Endpoint; autohttps: Endpoint; alice: Endpoint; bob: Endpoint };
     const dns: Endpoint = { name: "coredns", namespace: "kube-system", namespaceLabels: { "kubernetes.io/metadata.name": "kube-system" }, labels: { "k8s-app": "kube-dns" }, ip: "10.0.0.10" };
     const internet: Endpoint = { name: "pypi.org", ip: "151.101.0.223" };
+    const browser: Endpoint = { name: "a browser", ip: "203.0.113.7" };
     const metadata: Endpoint = { name: "instance metadata", ip: "169.254.169.254" };
     const node: Endpoint = { name: "a node", ip: "10.0.1.200" };
 
+    /** The pod of a rendered chart workload as an endpoint: its template's labels and named ports. */
+    const chartPod = (objects: readonly KubeObject[], workload: string, ip: string): Endpoint => {
+        const pod = renderedPod(renderedPods(objects), workload);
+        const ns = release.namespace;
+        return { name: pod.name, namespace: ns, namespaceLabels: { "kubernetes.io/metadata.name": ns }, labels: pod.labels, ports: namedPorts(pod), ip };
+    };
+    const notebook = (username: string, ip: string): Endpoint => {
+        const ns = userNamespace(release.namespace, username);
+        const labels = resources.find((r) => r.type === "kubernetes:core/v1:Namespace" && r.inputs.metadata.name === ns)!.inputs.metadata.labels as Record<string, string>;
+        return { name: `${username}'s notebook`, namespace: ns, namespaceLabels: { ...labels, "kubernetes.io/metadata.name": ns }, labels: notebookPodLabels(values), ports: { "notebook-port": 8888 }, ip };
+    };
+
     beforeAll(async () => {
         resources = (await runComponents(() => hubFor(config))).resources;
-        values = effectiveValues(defaults!, one(resources, "kubernetes:helm.sh/v3:Release").inputs.values);
-        const own: Policy[] = ofType(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy").map((r) => ({ name: `${r.inputs.metadata.namespace}/${r.inputs.metadata.name}`, namespace: r.inputs.metadata.namespace, spec: r.inputs.spec }));
-        policies = [...chartNetworkPolicies(values, "jupyterhub"), ...own];
-        const a = memberNs(alice!.username);
-        const b = memberNs(bob!.username);
-        const extra = values.singleuser.extraLabels as Record<string, string>;
-        pods = { ...chartPods("jupyterhub"), alice: notebookPod("alice's notebook", a.ns, { ...a.labels, "kubernetes.io/metadata.name": a.ns }, extra, "10.0.1.5"), bob: notebookPod("bob's notebook", b.ns, { ...b.labels, "kubernetes.io/metadata.name": b.ns }, extra, "10.0.2.7") };
+        [release] = registeredReleases(resources) as [RegisteredRelease];
+        const objects = renderRelease(tools!, release, kubeVersion).ofKinds(KINDS);
+        values = renderedHubValues(objects);
+        own = ofType(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy").map((r) => ({ name: `${r.inputs.metadata.namespace}/${r.inputs.metadata.name}`, namespace: r.inputs.metadata.namespace, spec: r.inputs.spec }));
+        policies = [...renderedPolicies(objects, release.namespace), ...own];
+        pods = {
+            hub: chartPod(objects, "Deployment/hub", "10.0.3.10"),
+            proxy: chartPod(objects, "Deployment/proxy", "10.0.3.11"),
+            autohttps: chartPod(objects, "Deployment/autohttps", "10.0.3.12"),
+            alice: notebook(alice!.username, "10.0.1.5"),
+            bob: notebook(bob!.username, "10.0.2.7"),
+        };
+    });
+
+    it("evaluates the chart's own policies as rendered: hub, proxy, autohttps and singleuser", () => {
+        expect(renderedPolicies(renderRelease(tools!, release, kubeVersion).ofKinds(KINDS), release.namespace).map((p) => p.name)).toEqual(["jupyterhub/hub", "jupyterhub/autohttps", "jupyterhub/proxy", "jupyterhub/singleuser"]);
     });
 
     it("the notebook reaches the hub API at its cluster-internal name, on 8081", () => {
         expect(values.hub.config.KubeSpawner.hub_connect_url).toBe(hubConnectUrl("jupyterhub"));
         expect(new URL(hubConnectUrl("jupyterhub")).host).toBe("hub.jupyterhub.svc.cluster.local:8081");
+        expect(pods.hub.ports).toEqual({ http: 8081 });
         expect(allowed(policies, pods.alice, pods.hub, 8081)).toEqual({ ok: true, why: "allowed" });
     });
 
     it("the chart's policies alone would block it: that is what the package's hub rules fix", () => {
-        const chartOnly = chartNetworkPolicies(effectiveValues(defaults!, { ...one(resources, "kubernetes:helm.sh/v3:Release").inputs.values, hub: { ...values.hub, networkPolicy: {} } }), "jupyterhub");
-        const own = policies.filter((p) => !p.name.startsWith("chart:"));
-        expect(allowed([...chartOnly, ...own], pods.alice, pods.hub, 8081)).toMatchObject({ ok: false, why: expect.stringMatching(/ingress of hub denied by chart:hub/) });
+        const withoutOurRules = { ...release, values: { ...release.values, hub: { ...(release.values.hub as object), networkPolicy: {} } } };
+        const chartOnly = renderedPolicies(renderRelease(tools!, withoutOurRules, kubeVersion).ofKinds(KINDS), release.namespace);
+        expect(allowed([...chartOnly, ...own], pods.alice, pods.hub, 8081)).toMatchObject({ ok: false, why: expect.stringMatching(/ingress of hub denied by jupyterhub\/hub/) });
     });
 
     it("the proxy and the hub reach the notebook on 8888", () => {
@@ -60,11 +98,19 @@ const defaults = chartDefaults("z2jh", "network paths under the chart's own poli
         expect(allowed(policies, pods.hub, pods.alice, 8888).ok).toBe(true);
     });
 
+    it("a browser reaches autohttps on HTTPS, and autohttps reaches the proxy", () => {
+        expect(allowed(policies, browser, pods.autohttps, pods.autohttps.ports!.https!)).toEqual({ ok: true, why: "allowed" });
+        expect(allowed(policies, pods.autohttps, pods.proxy, pods.proxy.ports!.http!)).toEqual({ ok: true, why: "allowed" });
+    });
+
     it("another member's notebook cannot reach it, in either direction, on any port", () => {
-        for (const port of [8888, 22, 6006]) {
-            expect(allowed(policies, pods.bob, pods.alice, port).ok).toBe(false);
-            expect(allowed(policies, pods.alice, pods.bob, port).ok).toBe(false);
-        }
+        expect(crossMemberPaths(policies, [pods.alice, pods.bob])).toEqual([]);
+    });
+
+    it("the check fails for a policy that admits notebook-to-notebook traffic", () => {
+        const teamNotebooks = { namespaceSelector: { matchLabels: { "ml-team-env/workspace": "true" } }, podSelector: { matchLabels: { component: "singleuser-server" } } };
+        const open = [pods.alice, pods.bob].map((p): Policy => ({ name: `${p.namespace}/allow-team-notebooks`, namespace: p.namespace!, spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"], ingress: [{ from: [teamNotebooks] }], egress: [{ to: [teamNotebooks] }] } }));
+        expect(crossMemberPaths([...policies, ...open], [pods.alice, pods.bob])).toEqual(expect.arrayContaining(["bob's notebook → alice's notebook:8888", "alice's notebook → bob's notebook:22"]));
     });
 
     it("the notebook resolves names and reaches the internet, but not nodes or the metadata service", () => {
@@ -75,7 +121,7 @@ const defaults = chartDefaults("z2jh", "network paths under the chart's own poli
     });
 
     it("the evaluator can deny: without the member policy's ingress rule the proxy could not reach the notebook", () => {
-        const open: Policy[] = policies.map((p) => (p.namespace === pods.alice.namespace ? { ...p, spec: { ...p.spec, ingress: [] } } : p));
-        expect(allowed(open, pods.proxy, pods.alice, 8888).ok).toBe(false);
+        const closed: Policy[] = policies.map((p) => (p.namespace === pods.alice.namespace ? { ...p, spec: { ...p.spec, ingress: [] } } : p));
+        expect(allowed(closed, pods.proxy, pods.alice, 8888).ok).toBe(false);
     });
 });

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { clientFor, configureToken, deleteIfPresent, diffResult, getIfPresent, GitLabResourceInputs, projectRef, PROVIDER_VERSION, readGone, rest, TokenHolder } from "./common";
+import { clientFor, configureToken, deleteIfPresent, diffResult, GitLabResourceInputs, projectRef, PROVIDER_VERSION, readGone, readOwn, rest, TokenHolder } from "./common";
 
 export interface ApprovalRuleInputs extends GitLabResourceInputs {
     readonly projectId: number;
@@ -77,7 +77,7 @@ export const approvalRuleProvider: pulumi.dynamic.ResourceProvider<ApprovalRuleI
     },
     async read(id, props) {
         const api = clientFor(props!, this as TokenHolder);
-        const live = await getIfPresent<RuleJson>(api, `${collection(props!)}/${props!.ruleId}`);
+        const live = await readOwn<RuleJson>(api, props!.projectId, `${collection(props!)}/${props!.ruleId}`);
         return live ? { id, props: fromLive(props!, live) } : readGone<ApprovalRuleOutputs>();
     },
     async update(_id, olds, news) {

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { clientFor, configureToken, diffResult, GitLabResourceInputs, isNotFound, projectRef, PROVIDER_VERSION, rest, TokenHolder } from "./common";
+import { clientFor, configureToken, diffResult, GitLabResourceInputs, isNotFound, projectRef, PROVIDER_VERSION, readGone, readOwn, rest, TokenHolder } from "./common";
 
 export interface BranchInputs extends GitLabResourceInputs {
     readonly projectId: number;
@@ -32,8 +32,9 @@ export const branchProvider: pulumi.dynamic.ResourceProvider<BranchInputs, Branc
     },
     async read(id, props) {
         const api = clientFor(props!, this as TokenHolder);
-        await rest(api, "get", `projects/${projectRef(props!.projectId)}/repository/branches/${encodeURIComponent(props!.branch)}`);
-        return { id, props: props! };
+        const live = await readOwn(api, props!.projectId, `projects/${projectRef(props!.projectId)}/repository/branches/${encodeURIComponent(props!.branch)}`);
+        // Deleted by hand: gone, so the next `up` creates it again from `ref`.
+        return live !== undefined ? { id, props: props! } : readGone<BranchInputs>();
     },
     async update(_id, _olds, news) {
         return { outs: news };

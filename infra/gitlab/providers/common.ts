@@ -51,11 +51,11 @@ export async function rest<T>(api: GitLabApi, method: Method, endpoint: string, 
 }
 
 /** Every page of a list endpoint, 100 items a page, following `X-Next-Page` (which `rest()` drops) for at most `maxPages`. */
-export async function restPages<T>(api: GitLabApi, endpoint: string, maxPages: number): Promise<T[]> {
+export async function restPages<T>(api: GitLabApi, endpoint: string, maxPages: number, query: Record<string, string> = {}): Promise<T[]> {
     const out: T[] = [];
     let page = 1;
     for (let i = 0; i < maxPages; i++) {
-        const res = await requesterOf(api).get(endpoint, { searchParams: { per_page: 100, page } });
+        const res = await requesterOf(api).get(endpoint, { searchParams: { ...query, per_page: 100, page } });
         out.push(...((res.body as T[] | null) ?? []));
         const next = Number(res.headers["x-next-page"]);
         if (!next) break;
@@ -117,6 +117,23 @@ export async function getIfPresent<T>(api: GitLabApi, endpoint: string, query?: 
     } catch (e) {
         if (isNotFound(e)) return undefined;
         throw e;
+    }
+}
+
+/**
+ * `read`'s GET of a resource's own object in a project: its JSON, or undefined when GitLab
+ * answers 404 for it (removed behind Pulumi's back: `readGone`). A 404 can also mean the
+ * project itself is gone or no longer visible to the token; then the project's own GET fails
+ * with GitLab's project-path message, which `read` passes on instead of dropping every
+ * resource of the project from the state.
+ */
+export async function readOwn<T>(api: GitLabApi, projectId: number, endpoint: string, query?: Record<string, unknown>): Promise<T | undefined> {
+    try {
+        return await rest<T>(api, "get", endpoint, query);
+    } catch (e) {
+        if (!isNotFound(e)) throw e;
+        await rest(api, "get", `projects/${projectRef(projectId)}`);
+        return undefined;
     }
 }
 

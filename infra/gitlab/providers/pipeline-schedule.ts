@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { clientFor, configureToken, deleteIfPresent, diffResult, GitLabResourceInputs, hasStatus, projectRef, PROVIDER_VERSION, rest, TokenHolder } from "./common";
+import { clientFor, configureToken, deleteIfPresent, diffResult, GitLabResourceInputs, hasStatus, projectRef, PROVIDER_VERSION, readGone, readOwn, rest, TokenHolder } from "./common";
 
 export interface PipelineScheduleInputs extends GitLabResourceInputs {
     readonly projectId: number;
@@ -96,7 +96,9 @@ export const pipelineScheduleProvider: pulumi.dynamic.ResourceProvider<PipelineS
     },
     async read(id, props) {
         const api = clientFor(props!, this as TokenHolder);
-        return { id, props: fromLive(props!, await rest<ScheduleJson>(api, "get", `${collection(props!)}/${props!.scheduleId}`)) };
+        const live = await readOwn<ScheduleJson>(api, props!.projectId, `${collection(props!)}/${props!.scheduleId}`);
+        // Deleted by hand: gone, so the next `up` schedules it again.
+        return live ? { id, props: fromLive(props!, live) } : readGone<PipelineScheduleOutputs>();
     },
     async update(_id, olds, news) {
         const api = clientFor(news, this as TokenHolder);

@@ -122,6 +122,10 @@ export const projectProvider: pulumi.dynamic.ResourceProvider<ProjectInputs, Pro
     },
     async read(id, props) {
         const api = clientFor(props!, this as TokenHolder);
+        // Not `readGone` on a 404: GitLab answers 404 alike for a deleted project and for one the
+        // token's user can no longer see (lib/api/helpers.rb find_project!), and dropping the
+        // project from the state would make the next `up` create a new, empty one beside the
+        // team's. The error names gitlab.project.path and the token's access instead.
         const project = await rest<ProjectJson>(api, "get", `projects/${id}`);
         return { id, props: fromLive(props!, project) };
     },

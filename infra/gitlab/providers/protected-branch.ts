@@ -6,13 +6,13 @@ import {
     deleteIfPresent,
     diffResult,
     effectiveLevel,
-    getIfPresent,
     GitLabResourceInputs,
     isConflict,
     onlyRole,
     projectRef,
     PROVIDER_VERSION,
     readGone,
+    readOwn,
     rest,
     roleEntries,
     swapProtection,
@@ -159,7 +159,7 @@ export const protectedBranchProvider: pulumi.dynamic.ResourceProvider<ProtectedB
     },
     async read(id, props) {
         const api = clientFor(props!, this as TokenHolder);
-        const live = await getIfPresent<ProtectedBranchJson>(api, path(props!));
+        const live = await readOwn<ProtectedBranchJson>(api, props!.projectId, path(props!));
         // Unprotected behind Pulumi's back: gone, so the next `up` protects it again.
         return live ? { id, props: protectionFromLive(props!, live) } : readGone<ProtectedBranchOutputs>();
     },

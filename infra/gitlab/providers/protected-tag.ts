@@ -13,6 +13,7 @@ import {
     projectRef,
     PROVIDER_VERSION,
     readGone,
+    readOwn,
     rest,
     swapProtection,
     TokenHolder,
@@ -75,7 +76,7 @@ export const protectedTagProvider: pulumi.dynamic.ResourceProvider<ProtectedTagI
     },
     async read(id, props) {
         const api = clientFor(props!, this as TokenHolder);
-        const live = await getIfPresent<ProtectedTagJson>(api, path(props!));
+        const live = await readOwn<ProtectedTagJson>(api, props!.projectId, path(props!));
         return live ? { id, props: fromLive(props!, live) } : readGone<ProtectedTagInputs>();
     },
     async update(_id, _olds, news) {

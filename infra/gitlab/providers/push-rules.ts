@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { clientFor, configureToken, deleteIfPresent, diffResult, GitLabResourceInputs, isNotFound, projectRef, PROVIDER_VERSION, rest, TokenHolder } from "./common";
+import { clientFor, configureToken, deleteIfPresent, diffResult, GitLabResourceInputs, isNotFound, projectRef, PROVIDER_VERSION, readGone, readOwn, rest, TokenHolder } from "./common";
 
 export interface PushRulesInputs extends GitLabResourceInputs {
     readonly projectId: number;
@@ -50,8 +50,10 @@ export const pushRulesProvider: pulumi.dynamic.ResourceProvider<PushRulesInputs,
     },
     async read(id, props) {
         const api = clientFor(props!, this as TokenHolder);
-        const live = await rest<PushRuleJson | null>(api, "get", path(props!));
-        return { id, props: live ? fromLive(props!, live) : { ...props!, branchNameRegex: "", preventSecrets: false, denyDeleteTag: false } };
+        // No rule (GitLab answers `null`), or no push rules at all any more (404, the licence
+        // lapsed): gone, so the next `up` makes it again, or says the tier lacks it.
+        const live = await readOwn<PushRuleJson | null>(api, props!.projectId, path(props!));
+        return live && typeof live === "object" ? { id, props: fromLive(props!, live) } : readGone<PushRulesInputs>();
     },
     async update(_id, _olds, news) {
         const api = clientFor(news, this as TokenHolder);

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { clientFor, configureToken, deleteIfPresent, diffResult, getIfPresent, GitLabResourceInputs, hasStatus, projectRef, PROVIDER_VERSION, readGone, rest, TokenHolder } from "./common";
+import { clientFor, configureToken, deleteIfPresent, diffResult, GitLabResourceInputs, hasStatus, projectRef, PROVIDER_VERSION, readGone, readOwn, rest, TokenHolder } from "./common";
 
 export interface RunnerInputs extends GitLabResourceInputs {
     readonly projectId: number;
@@ -84,7 +84,8 @@ export const runnerProvider: pulumi.dynamic.ResourceProvider<RunnerInputs, Runne
     },
     async read(id, props) {
         const api = clientFor(props!, this as TokenHolder);
-        const live = await getIfPresent<RunnerJson>(api, `runners/${id}`);
+        // A runner is gone with its project too: readOwn tells the two apart.
+        const live = await readOwn<RunnerJson>(api, props!.projectId, `runners/${id}`);
         // GitLab never returns the token again: keep the one from create.
         return live ? { id, props: { ...props!, ...fromLive(props!, live) } } : readGone<RunnerOutputs>();
     },

@@ -43,3 +43,24 @@ export function send(res: ServerResponse, status: number, body: unknown, rateLim
     res.writeHead(status);
     res.end(JSON.stringify(body));
 }
+
+/**
+ * A throttled answer as Rack::Attack's responder gives it, before any API code runs
+ * (lib/gitlab/rack_attack.rb `throttled_responder`, spec/lib/gitlab/rack_attack_spec.rb):
+ * 429, `Content-Type: text/plain`, the body `Gitlab::Throttle.rate_limiting_response_text`
+ * ("Retry later\n" unless an admin set another, lib/gitlab/throttle.rb), with the RateLimit-*
+ * and Retry-After headers when the throttle's data is known and none at all otherwise.
+ */
+export function sendThrottled(res: ServerResponse, retryAfterSeconds: number | undefined) {
+    if (retryAfterSeconds !== undefined) {
+        res.setHeader("RateLimit-Name", "throttle_authenticated_api");
+        res.setHeader("RateLimit-Limit", "2000");
+        res.setHeader("RateLimit-Observed", "2001");
+        res.setHeader("RateLimit-Remaining", "0");
+        res.setHeader("RateLimit-Reset", String(Math.floor(Date.now() / 1000) + retryAfterSeconds));
+        res.setHeader("Retry-After", String(retryAfterSeconds));
+    }
+    res.setHeader("Content-Type", "text/plain");
+    res.writeHead(429);
+    res.end("Retry later\n");
+}

@@ -12,7 +12,7 @@ import { authenticate, AuthenticateWith, registerAccessTokenRoutes } from "./acc
 import { registerCiRoutes } from "./ci";
 import { registerCommitRoutes } from "./commits";
 import { registerGroupAndApplicationRoutes } from "./groups-and-applications";
-import { readBody, send } from "./http";
+import { readBody, send, sendThrottled } from "./http";
 import { registerMetaRoutes } from "./meta";
 import { registerMlModelPackageRoutes } from "./ml-packages";
 import type { MlRecord } from "./ml-state";
@@ -295,11 +295,13 @@ export async function startGitLabEmulator(options: EmulatorOptions = {}): Promis
                     return;
                 }
                 if (fault.fault.status) {
-                    if (fault.fault.retryAfterSeconds !== undefined) res.setHeader("Retry-After", String(fault.fault.retryAfterSeconds));
                     record(fault.fault.status);
-                    // A 429 without Retry-After stands for gitlab.com's answers that carry no rate-limit headers at all.
-                    const headers = fault.fault.status !== 429 || fault.fault.retryAfterSeconds !== undefined;
-                    send(res, fault.fault.status, { message: fault.fault.status === 429 ? "Retry later" : `${fault.fault.status} Internal Server Error` }, headers);
+                    // A 429 without Retry-After stands for a throttle whose data is unknown: no rate-limit headers at all.
+                    if (fault.fault.status === 429) sendThrottled(res, fault.fault.retryAfterSeconds);
+                    else {
+                        if (fault.fault.retryAfterSeconds !== undefined) res.setHeader("Retry-After", String(fault.fault.retryAfterSeconds));
+                        send(res, fault.fault.status, { message: `${fault.fault.status} Internal Server Error` });
+                    }
                     return;
                 }
             }

@@ -124,6 +124,10 @@ export interface ProjectState {
     allow_merge_on_skipped_pipeline: boolean;
     ci_push_repository_for_job_token_allowed: boolean;
     ci_pipeline_variables_minimum_override_role: string;
+    /** `ff`, `rebase_merge` or `merge`. */
+    merge_method: string;
+    /** `never`, `always`, `default_on` or `default_off`. */
+    squash_option: string;
     branches: Map<string, { commit: string; committed_date: string }>;
     tags: Map<string, { commit: string }>;
     protectedBranches: Map<string, ProtectedBranchState>;

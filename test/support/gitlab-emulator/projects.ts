@@ -26,7 +26,19 @@ const BOOLEAN_SETTINGS = [
     "allow_merge_on_skipped_pipeline",
     "ci_push_repository_for_job_token_allowed",
 ] as const;
-const STRING_SETTINGS = ["default_branch", "visibility", "description", "name", "ci_pipeline_variables_minimum_override_role"] as const;
+const STRING_SETTINGS = ["default_branch", "visibility", "description", "name", "ci_pipeline_variables_minimum_override_role", "merge_method", "squash_option"] as const;
+
+/**
+ * Settings Grape declares with `values:` (lib/api/helpers/projects_helpers.rb
+ * optional_project_params_ce): another value is a 400 `{"error":"<name> does not have a valid
+ * value"}` before the endpoint runs. merge_method and squash_option are update parameters too
+ * (ProjectsHelpers.update_params_at_least_one_of).
+ */
+const ENUM_SETTINGS: Readonly<Record<string, readonly string[]>> = {
+    merge_method: ["ff", "rebase_merge", "merge"],
+    squash_option: ["never", "always", "default_on", "default_off"],
+    ci_pipeline_variables_minimum_override_role: ["no_one_allowed", "developer", "maintainer", "owner"],
+};
 
 function projectJson(core: EmulatorCore, p: ProjectState): Record<string, unknown> {
     const {
@@ -92,6 +104,10 @@ export function registerProjectRoutes(core: EmulatorCore): void {
             allow_merge_on_skipped_pipeline: false,
             ci_push_repository_for_job_token_allowed: false,
             ci_pipeline_variables_minimum_override_role: PIPELINE_VARIABLES_MINIMUM_ROLE,
+            // Project defaults: merge commits (`merge_method` column default 'merge') and squash
+            // left to the author, off by default (ProjectSetting squash_option default_off).
+            merge_method: "merge",
+            squash_option: "default_off",
             branches: new Map(withReadme ? [[defaultBranch, { commit: "c0ffee00", committed_date: now }]] : []),
             tags: new Map(),
             protectedBranches: new Map(),
@@ -113,6 +129,7 @@ export function registerProjectRoutes(core: EmulatorCore): void {
     core.route("GET", "/projects/:id", ({ params, userId }) => [200, projectJson(core, core.findProject(params[0]!, userId))]);
 
     core.route("PUT", "/projects/:id", ({ params, body, userId }) => {
+        for (const [k, values] of Object.entries(ENUM_SETTINGS)) if (body[k] !== undefined && !values.includes(String(body[k]))) throw paramError(`${k} does not have a valid value`);
         const p = core.findProject(params[0]!, userId);
         // lib/api/projects.rb `put ':id'`: authorize_admin_project (Maintainer), then
         // `authorize! :change_visibility_level` when `visibility` is *present* (not changed):
@@ -147,6 +164,23 @@ export function registerProjectRoutes(core: EmulatorCore): void {
 
     // --- members (lib/api/members.rb) -------------------------------------------------------
     const memberJson = (uid: number, level: number) => ({ ...core.user(uid), access_level: level });
+    /**
+     * app/models/member.rb `validate :higher_access_level_than_group` with
+     * `highest_group_member` (the user's highest membership in the project's group and its
+     * ancestors): a project role below it is invalid, "should be greater than or equal to
+     * <human_access> inherited membership from group <group.name>". The API renders the invalid
+     * member with render_validation_error! (lib/api/helpers/members_helpers.rb
+     * `add_single_member_by_user_id`, and `put ':id/members/:user_id'`): 400, the errors hash.
+     */
+    const HUMAN_ACCESS: Record<number, string> = { 10: "Guest", 20: "Reporter", 30: "Developer", 40: "Maintainer", 50: "Owner" };
+    const requireNotBelowInherited = (p: ProjectState, uid: number, level: number) => {
+        if (p.namespace.kind !== "group") return;
+        const memberships = core.groupChain(p.namespace.full_path).flatMap((g) => (g.members.has(uid) ? [{ group: g, level: g.members.get(uid)! }] : []));
+        const highest = memberships.sort((a, b) => a.level - b.level).pop();
+        if (highest && highest.level > level) {
+            throw validationError({ access_level: [`should be greater than or equal to ${HUMAN_ACCESS[highest.level] ?? highest.level} inherited membership from group ${highest.group.name}`] });
+        }
+    };
     // `get ":id/members"`: find_source (find_project!, so visibility is the only check), then the
     // project's direct members (MembersHelpers#source_members), paginated.
     core.route("GET", "/projects/:id/members", (ctx) => {
@@ -184,6 +218,7 @@ export function registerProjectRoutes(core: EmulatorCore): void {
         if (p.members.has(uid)) throw conflict("Member already exists");
         // Only Owners may add Owners (Members::CreateService, cannot_assign_owner_responsibilities…).
         if (Number(body.access_level) >= Role.Owner) core.requireAccess(p, userId, Role.Owner);
+        requireNotBelowInherited(p, uid, Number(body.access_level));
         p.members.set(uid, Number(body.access_level));
         return [201, memberJson(uid, Number(body.access_level))];
     });
@@ -198,6 +233,7 @@ export function registerProjectRoutes(core: EmulatorCore): void {
         // Members::UpdateService#has_update_permissions?: making someone Owner, or changing an Owner,
         // needs :manage_owners (ProjectPolicy owner block); otherwise AccessDeniedError → 403.
         if (Number(body.access_level) === Role.Owner || p.members.get(uid) === Role.Owner) core.requireAccess(p, userId, Role.Owner);
+        requireNotBelowInherited(p, uid, Number(body.access_level));
         p.members.set(uid, Number(body.access_level));
         return [200, memberJson(uid, Number(body.access_level))];
     });

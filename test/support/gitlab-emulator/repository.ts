@@ -3,8 +3,9 @@ import type { EmulatorCore, RequestContext } from "./index";
 import { AccessEntry, bool, HttpError, notFound, paramError, ProjectState, Role, ScheduleState, forbidden } from "./model";
 
 /**
- * Whether a protected-ref name or wildcard matches a ref: `*` matches any characters,
- * slashes included (lib/gitlab/ref_matcher.rb: the escaped pattern with `\*` → `.*?`, anchored).
+ * Whether a protected-ref name or wildcard matches a ref: the exact name, or, when it has a `*`,
+ * the quoted name with each `*` as `.*?` (any characters, slashes included), anchored
+ * (app/models/protected_ref_matcher.rb `matches?` and `wildcard_regex`).
  */
 function refMatches(pattern: string, ref: string): boolean {
     if (!pattern.includes("*")) return pattern === ref;

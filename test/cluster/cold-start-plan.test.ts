@@ -1,0 +1,75 @@
+import * as pulumi from "@pulumi/pulumi";
+import { createCluster } from "../../infra/cluster";
+import { userDataSummary } from "../../infra/cluster/node-user-data";
+import { RecordedResource } from "../../infra/plan/mock-runtime";
+import { ofType, one, runComponents } from "../harness";
+import { stackConfig } from "./fixtures";
+import { coldStartSummary } from "../../infra/cold-start/summary";
+
+const DIGEST = `sha256:${"c".repeat(64)}`;
+
+/** The dev stack with every cold-start option on: a quay.io image through ECR, a Bottlerocket GPU pool with its image cache, warm capacity in both pools. */
+function allOptions(yaml: string): string {
+    return yaml
+        .replace("image: registry.example.com/ml/pytorch-cuda:v2.8 # CHANGE", `image: quay.io/jupyter/pytorch-notebook:cuda12-2026-11-02@${DIGEST}`)
+        .replace("    region: us-west-2 # CHANGE", "    region: us-west-2\n    imagePullThroughCache:\n      accountId: \"123456789012\"")
+        .replace("      amiType: AL2023_x86_64_NVIDIA", [
+            "      amiType: BOTTLEROCKET_x86_64_NVIDIA",
+            "      imageCache:",
+            "        snapshotId: snap-0123456789abcdef0",
+            `        imageDigest: ${DIGEST}`,
+            "        volumeSizeGiB: 60",
+            "      warmCapacity:",
+            "        nodesPerZone: 1",
+            '        start: "0 8 * * MON-FRI"',
+            '        stop: "0 19 * * MON-FRI"',
+            "        timeZone: Europe/Berlin",
+        ].join("\n"))
+        .replace("      maxSize: 3 # per zone", '      maxSize: 3 # per zone\n      warmCapacity: { nodesPerZone: 1, start: "30 7 * * 1-5", stop: "0 18 * * 1-5" }');
+}
+
+describe("cold-start options in the plan (EKS, every option on)", () => {
+    let resources: RecordedResource[];
+    beforeAll(async () => {
+        const config = stackConfig("dev", allOptions);
+        resources = (await runComponents(() => createCluster("dev-cluster", config, { jupyterhubOAuthClientSecret: pulumi.secret("x") }), "dev")).resources;
+    });
+
+    it("restores the Bottlerocket data volume from the cache snapshot, initialising at the provisioned rate, with parallel pulls off", () => {
+        const lt = one(resources, "aws:ec2/launchTemplate:LaunchTemplate", "dev-cluster-gpu").inputs;
+        expect(lt.blockDeviceMappings).toEqual([
+            { deviceName: "/dev/xvdb", ebs: { volumeSize: 200, volumeType: "gp3", snapshotId: "snap-0123456789abcdef0", volumeInitializationRate: 300, throughput: expect.any(Number), iops: expect.any(Number), deleteOnTermination: "true" } },
+        ]);
+        // Bottlerocket wipes images when the snapshotter changes: with the cache the pool keeps overlayfs.
+        expect(lt.userData).toBeUndefined();
+        expect(userDataSummary(one(resources, "aws:ec2/launchTemplate:LaunchTemplate", "dev-cluster-user").inputs.userData)).toMatch(/FastImagePull=true/);
+    });
+
+    it("schedules warm capacity on every zone's Auto Scaling group: the minimum up at the start, back to the pool's at the stop", () => {
+        const schedules = ofType(resources, "aws:autoscaling/schedule:Schedule");
+        expect(schedules.map((s) => s.name).sort()).toEqual([
+            "dev-cluster-gpu-0-warm-start", "dev-cluster-gpu-0-warm-stop", "dev-cluster-gpu-1-warm-start", "dev-cluster-gpu-1-warm-stop",
+            "dev-cluster-user-0-warm-start", "dev-cluster-user-0-warm-stop", "dev-cluster-user-1-warm-start", "dev-cluster-user-1-warm-stop",
+        ]);
+        expect(one(resources, "aws:autoscaling/schedule:Schedule", "dev-cluster-gpu-0-warm-start").inputs).toMatchObject({ recurrence: "0 8 * * MON-FRI", timeZone: "Europe/Berlin", minSize: 1, maxSize: -1, desiredCapacity: -1 });
+        expect(one(resources, "aws:autoscaling/schedule:Schedule", "dev-cluster-user-1-warm-stop").inputs).toMatchObject({ recurrence: "0 18 * * 1-5", timeZone: "UTC", minSize: 0 });
+    });
+
+    it("creates the pull-through rule for quay.io and lets the node role import and create repositories under its prefix only", () => {
+        expect(one(resources, "aws:ecr/pullThroughCacheRule:PullThroughCacheRule", "dev-cluster-image-cache").inputs).toEqual({ ecrRepositoryPrefix: "quay", upstreamRegistryUrl: "quay.io" });
+        const policy = JSON.parse(one(resources, "aws:iam/rolePolicy:RolePolicy", "dev-cluster-image-cache-nodes").inputs.policy);
+        expect(policy.Statement).toEqual([
+            { Sid: "PullThroughCacheImport", Effect: "Allow", Action: ["ecr:BatchImportUpstreamImage", "ecr:CreateRepository"], Resource: "arn:aws:ecr:us-west-2:123456789012:repository/quay/*" },
+        ]);
+    });
+
+    it("says in the stack output what a cold GPU notebook takes and what warm capacity costs per month at list price", () => {
+        expect(coldStartSummary(stackConfig("dev", allOptions))).toEqual({
+            gpuNotebookFromZero: expect.stringMatching(/^2 min \d\d s \(modelled/),
+            gpuWarmCapacity: expect.stringMatching(/^2 node\(s\) × 239 h\/month ≈ \$\d+\/month at list price \(g5.xlarge/),
+            // 7:30–18:00 on weekdays: 10.5 h × 261 days / 12.
+            userWarmCapacity: expect.stringMatching(/^2 node\(s\) × 228 h\/month ≈ \$93\/month at list price \(m6i.xlarge/),
+        });
+        expect(coldStartSummary(stackConfig("onprem"))).toBeUndefined();
+    });
+});
