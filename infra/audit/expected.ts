@@ -62,7 +62,7 @@ export function targetFromConfig(config: TeamConfig): AuditTarget {
  * from the defaults of the stack schema, and only what does not depend on them is compared
  * (each job's stage, rules, `when` and `allow_failure`; the workflow rules).
  */
-const DEFAULT_MODE_FIELDS: readonly JobField[] = ["stage", "rules", "when", "allow_failure"];
+const DEFAULT_MODE_FIELDS: readonly JobField[] = ["stage", "gates", "when", "allow_failure"];
 
 /** A stand-in image: the default pipeline's image is not compared. */
 const PLACEHOLDER_IMAGE = "registry.example.com/ml-team-env/placeholder:v1";

@@ -6,12 +6,21 @@
  */
 import { AccessLevel } from "../branch-model/branch-model";
 import { accessLevelFor } from "../gitlab/gitlab-project";
+import { BOT_TOKEN_DEFAULTS } from "../gitlab/providers/project-bot-token";
 import type { Add } from "./compare";
 import { AuditTarget, roleName } from "./expected";
 import { LiveProject, MemberJson, unread } from "./snapshot";
 
 /** The Owner role (lib/gitlab/access.rb): the package grants Developer and Maintainer only. */
 const OWNER = 50;
+
+/**
+ * The pipeline's bot: the user GitLab makes for the package's project access token
+ * (ResourceAccessTokens::CreateService: username `project_<id>_bot_<hex>`, name the token's).
+ */
+function isPackageBot(m: MemberJson): boolean {
+    return /^project_\d+_bot/.test(m.username) && m.name === BOT_TOKEN_DEFAULTS.tokenName;
+}
 
 
 /** Members against the team; without a team, the list, with direct Owners as findings. */
@@ -62,6 +71,13 @@ export function memberRows(live: LiveProject, target: AuditTarget, add: Add): vo
     }
     for (const m of live.members.value) {
         if (declaredNames.has(m.username.toLowerCase())) continue;
+        if (isPackageBot(m)) {
+            // The package's own bot (ci.tracking): a Developer, as ml-team-env made it; one raised is a finding.
+            const base = { id: `member:${m.username}`, area, rule: `member ${m.username} (the pipeline's bot)`, expected: roleName(BOT_TOKEN_DEFAULTS.accessLevel), actual: `${roleName(m.access_level)}${inherited(m)}`, declared: "gitlab" as const };
+            if (m.access_level > BOT_TOKEN_DEFAULTS.accessLevel) add({ ...base, status: "fail", mandatory: true, enforcedBy: "nobody", why: "the pipeline's bot token can do more than a Developer: lower its role (pulumi up makes it again as a Developer after a rotation)" });
+            else add({ ...base, status: "pass", mandatory: false });
+            continue;
+        }
         const base = { id: `member:${m.username}`, area, rule: `member ${m.username}`, expected: `not a member (not in ${team.source})`, actual: `${roleName(m.access_level)}${inherited(m)}`, declared: "gitlab" as const };
         if (m.id === me) {
             // The account ml-team-env runs as must manage the project (Maintainer or above): it is expected, not drift.

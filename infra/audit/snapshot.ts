@@ -59,6 +59,8 @@ export interface UserJson {
 export interface MemberJson {
     readonly id: number;
     readonly username: string;
+    /** The display name: a project access token's bot carries the token's name. */
+    readonly name?: string;
     readonly access_level: number;
     readonly state?: string;
 }

@@ -47,6 +47,18 @@ describe.each(["ee-free", "ee-premium"] as const)("the audit on %s", (mode) => {
         expect(rowOf(report, "member:root")).toMatchObject({ status: "pass", mandatory: false });
     });
 
+    it("takes the pipeline's bot (the package's project access token) for the Developer it is, and a raised bot for a finding", async () => {
+        const p = await provisioned();
+        const made = (await api(s.em(), "POST", `/projects/${p.pid}/access_tokens`, { name: "ml-team-env-bot", scopes: ["api"], access_level: AccessLevel.Developer })) as { user_id: number };
+        const bot = [...s.em().state.users.values()].find((u) => u.id === made.user_id)!;
+        let report = await p.audit();
+        expect(report.exitCode).toBe(0);
+        expect(rowOf(report, `member:${bot.username}`)).toMatchObject({ status: "pass", expected: "developer", rule: expect.stringContaining("the pipeline's bot") });
+        p.live().members.set(bot.id, AccessLevel.Maintainer);
+        report = await p.audit();
+        expect(rowOf(report, `member:${bot.username}`)).toMatchObject({ status: "fail", actual: "maintainer" });
+    });
+
     it("without a stack: the default model, members listed but not compared (no direct Owner here)", async () => {
         const p = await provisioned();
         const report = await p.audit(defaultTarget());

@@ -86,13 +86,13 @@ export async function provision(config: TeamConfig, url: string): Promise<number
     const projectId = project.outs!.projectId;
     const onProject = { ...common, projectId };
     if (pipeline) {
-        // The pipeline committed on both long-lived branches, as it is once the package's merge requests merged.
+        // The pipeline committed on main, as it is once the package's merge request merged; develop is cut from it below.
         await repositoryFilesProvider.create!({
             ...onProject,
             kind: "gitlab:RepositoryFiles",
             managed: [{ path: ".gitlab-ci.yml", content: pipeline.text }],
             seeds: [],
-            branches: [model.defaultBranch, model.integrationBranch],
+            branches: [model.defaultBranch],
             mode: "direct",
             proposalBranches: {},
             commitMessage: "ml-team-env: the team's pipeline",

@@ -11,7 +11,7 @@ const DIGEST = `sha256:${"c".repeat(64)}`;
 /** The dev stack with every cold-start option on: a quay.io image through ECR, a Bottlerocket GPU pool with its image cache, warm capacity in both pools. */
 function allOptions(yaml: string): string {
     return yaml
-        .replace("image: registry.example.com/ml/pytorch-cuda:v2.8 # CHANGE", `image: quay.io/jupyter/pytorch-notebook:cuda12-2026-11-02@${DIGEST}`)
+        .replace("  ml-team-env:environment:\n", `  ml-team-env:environment:\n    image: quay.io/jupyter/pytorch-notebook:cuda12-2026-11-02@${DIGEST}\n`)
         .replace("    region: us-west-2 # CHANGE", "    region: us-west-2\n    imagePullThroughCache:\n      accountId: \"123456789012\"")
         .replace("      amiType: AL2023_x86_64_NVIDIA", [
             "      amiType: BOTTLEROCKET_x86_64_NVIDIA",

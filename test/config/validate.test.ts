@@ -281,8 +281,10 @@ describe("bad configs", () => {
 
     it("refuses a real deployment without the secrets it needs, naming their keys and the command", () => {
         const errors = errorsFor(() => undefined, { deploying: true, secrets: false });
-        expect(errors.map((e) => e.key)).toEqual(["ml-team-env:gitlabToken", "ml-team-env:jupyterhubOAuthClientSecret"]);
-        expect(errors[1]!.message).toContain("pulumi config set --secret jupyterhubOAuthClientSecret");
+        // The dev stack is on GitLab.com Free: the pipeline's bot token is a stack secret there (no project access tokens).
+        expect(errors.map((e) => e.key)).toEqual(["ml-team-env:ciBotToken", "ml-team-env:gitlabToken", "ml-team-env:jupyterhubOAuthClientSecret"]);
+        expect(errors[0]!.message).toContain("pulumi config set --secret ciBotToken");
+        expect(errors[2]!.message).toContain("pulumi config set --secret jupyterhubOAuthClientSecret");
     });
 
     it("lets a preview run without secrets, with warnings", () => {
@@ -292,7 +294,7 @@ describe("bad configs", () => {
     });
 
     it("accepts GITLAB_TOKEN from the environment instead of the secret key", () => {
-        const result = validateStackConfig(validRaw(), { stack: "dev", secretsPresent: new Set(["jupyterhubOAuthClientSecret"]), gitlabTokenInEnv: true, deploying: true, today: TODAY });
+        const result = validateStackConfig(validRaw(), { stack: "dev", secretsPresent: new Set(["jupyterhubOAuthClientSecret", "ciBotToken"]), gitlabTokenInEnv: true, deploying: true, today: TODAY });
         expect(result.ok).toBe(true);
     });
 });

@@ -21,7 +21,7 @@ const byId = (checks: readonly CheckResult[]) => Object.fromEntries(checks.map((
 describe("vCPU quotas", () => {
     it("a G quota below what the GPU pool can reach: a problem with the request command, printed to paste", async () => {
         const aws = fakeAws({ serviceQuota: async (code) => ({ value: code === "L-DB2E81BA" ? 8 : 1000, name: code === "L-DB2E81BA" ? "Running On-Demand G and VT instances" : "Standard", isDefault: false }) });
-        const dir = writeStack("t", stackRaw((raw) => (raw.cluster.gpuNodePool = { instanceTypes: ["g5.xlarge", "g5.2xlarge"], maxSize: 3 })), ["jupyterhubOAuthClientSecret", "gitlabToken"]);
+        const dir = writeStack("t", stackRaw((raw) => (raw.cluster.gpuNodePool = { instanceTypes: ["g5.xlarge", "g5.2xlarge"], maxSize: 3 })), ["jupyterhubOAuthClientSecret", "gitlabToken", "ciBotToken"]);
         const io = capture(dir, {});
         const code = await doctorMain(["--stack", "t"], io, { aws });
         expect(code).toBe(1);

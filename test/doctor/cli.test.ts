@@ -39,7 +39,7 @@ describe("doctor command", () => {
     });
 
     it("--format json: the checks with their status, a summary, the exit code; nothing else on stdout", async () => {
-        const dir = writeStack("t", stackRaw((raw) => (raw.cluster.availabilityZoneCount = 3)), ["jupyterhubOAuthClientSecret", "gitlabToken"]);
+        const dir = writeStack("t", stackRaw((raw) => (raw.cluster.availabilityZoneCount = 3)), ["jupyterhubOAuthClientSecret", "gitlabToken", "ciBotToken"]);
         const io = capture(dir);
         expect(await doctorMain(["--stack", "t", "--format", "json"], io, { aws: noAwsCredentials })).toBe(0);
         const json = JSON.parse(io.stdout);
@@ -50,7 +50,7 @@ describe("doctor command", () => {
     });
 
     it("warns in the config check when the cluster's Kubernetes version leaves standard support within 90 days", async () => {
-        const dir = writeStack("t", stackRaw((raw) => (raw.cluster.kubernetesVersion = "1.35")), ["jupyterhubOAuthClientSecret", "gitlabToken"]);
+        const dir = writeStack("t", stackRaw((raw) => (raw.cluster.kubernetesVersion = "1.35")), ["jupyterhubOAuthClientSecret", "gitlabToken", "ciBotToken"]);
         const io = capture(dir);
         expect(await doctorMain(["--stack", "t", "--format", "json"], io, { aws: noAwsCredentials, today: new Date("2027-01-10T09:00:00Z") })).toBe(0);
         const config = JSON.parse(io.stdout).checks.find((c: { id: string }) => c.id === "config.valid");
@@ -58,7 +58,7 @@ describe("doctor command", () => {
     });
 
     it("reports what only pulumi up refuses: the example's documentation range for the API endpoint", async () => {
-        const dir = writeStack("t", stackRaw((raw) => (raw.cluster.publicAccessCidrs = ["203.0.113.0/24"])), ["jupyterhubOAuthClientSecret", "gitlabToken"]);
+        const dir = writeStack("t", stackRaw((raw) => (raw.cluster.publicAccessCidrs = ["203.0.113.0/24"])), ["jupyterhubOAuthClientSecret", "gitlabToken", "ciBotToken"]);
         const io = capture(dir);
         expect(await doctorMain(["--stack", "t", "--format", "json"], io, { aws: noAwsCredentials })).toBe(1);
         const check = JSON.parse(io.stdout).checks.find((c: { id: string }) => c.id === "config.deploy");
@@ -67,7 +67,7 @@ describe("doctor command", () => {
     });
 
     it("a problem and the summary line: exit 1", async () => {
-        const dir = writeStack("t", stackRaw(), ["jupyterhubOAuthClientSecret", "gitlabToken"]);
+        const dir = writeStack("t", stackRaw(), ["jupyterhubOAuthClientSecret", "gitlabToken", "ciBotToken"]);
         const io = capture(dir);
         const aws = fakeAws({ serviceQuota: async () => ({ value: 0, name: "Q", isDefault: false }) });
         expect(await doctorMain(["--stack", "t"], io, { aws })).toBe(1);

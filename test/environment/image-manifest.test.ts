@@ -101,12 +101,12 @@ describe("reading an image manifest from its registry", () => {
     });
 
     it("doctor: prints the size it read and the cold-start budget at that size, and calls a missing image a problem", async () => {
-        const config = stackConfig("dev", (y) => y.replace("image: registry.example.com/ml/pytorch-cuda:v2.8 # CHANGE", "image: pytorch:2.8"));
+        const config = stackConfig("dev", (y) => y.replace("  ml-team-env:environment:\n", "  ml-team-env:environment:\n    image: pytorch:2.8\n"));
         const ok = await imageCheck(config, {}, { baseUrl });
         expect(ok).toMatchObject({ id: "image.manifest", group: "image", status: "ok", summary: "pytorch:2.8: 3.50 GiB compressed, linux/amd64 present" });
         expect(ok.details!.join("\n")).toMatch(/a cold GPU notebook on g5.xlarge with this image \(unpacked 8.0 GiB, estimated\), modelled:[\s\S]*image pull and unpack[\s\S]*total/);
         expect(ok.details!.join("\n")).toMatch(/environment.imageSizeGiB.compressed is 7 \(the default\); set it to 3.5/);
-        const missing = await imageCheck(stackConfig("dev", (y) => y.replace("image: registry.example.com/ml/pytorch-cuda:v2.8 # CHANGE", "image: pytorch:9.9")), {}, { baseUrl });
+        const missing = await imageCheck(stackConfig("dev", (y) => y.replace("  ml-team-env:environment:\n", "  ml-team-env:environment:\n    image: pytorch:9.9\n")), {}, { baseUrl });
         expect(missing).toMatchObject({ status: "problem", summary: expect.stringMatching(/HTTP 404/) });
     });
 
