@@ -320,6 +320,8 @@ export interface CiAnalysis {
     readonly mergeRequestDetail: string;
     /** The branch-name job: present, runs in merge request pipelines, checks the model's regex. */
     readonly namingJob: { readonly present: boolean; readonly runsInMergeRequests: Tri; readonly checksModelRegex: boolean };
+    /** The merge-target job (the branch model's source → target rule): present and runs in merge request pipelines. */
+    readonly mergeTargetJob: { readonly present: boolean; readonly runsInMergeRequests: Tri };
     /** The stale-branch job: present and runs in a scheduled pipeline on the default branch. */
     readonly staleBranchJob: { readonly present: boolean; readonly runsOnSchedule: Tri };
 }
@@ -329,7 +331,7 @@ export interface CiAnalysis {
  * default branch has no CI file.
  */
 export function analyseCiConfig(content: string | null, model: BranchModel): CiAnalysis {
-    const none = { namingJob: { present: false, runsInMergeRequests: false, checksModelRegex: false }, staleBranchJob: { present: false, runsOnSchedule: false } } as const;
+    const none = { namingJob: { present: false, runsInMergeRequests: false, checksModelRegex: false }, mergeTargetJob: { present: false, runsInMergeRequests: false }, staleBranchJob: { present: false, runsOnSchedule: false } } as const;
     if (content === null) return { file: "missing", mergeRequestPipeline: false, mergeRequestDetail: "no CI configuration on this branch", ...none };
     const parsed = parseCiConfig(content);
     if (!parsed.ok) return { file: "invalid", mergeRequestPipeline: undefined, mergeRequestDetail: parsed.error, ...none };
@@ -379,6 +381,10 @@ export function analyseCiConfig(content: string | null, model: BranchModel): CiA
             runsInMergeRequests: naming ? and3(mergeRequestPipeline, mr.jobs.find((j) => j.name === JOB.branchName)?.runs) : false,
             // The job passes the rule to its script (infra/ci/scripts/branch-name.sh) as a variable: the model's, or a stale one.
             checksModelRegex: naming !== undefined && (naming.variables as Record<string, unknown> | undefined)?.ML_TEAM_ENV_BRANCH_RULE === branchNameRegex(model) && scriptText(naming).includes("ML_TEAM_ENV_BRANCH_RULE"),
+        },
+        mergeTargetJob: {
+            present: jobNames.includes(JOB.mergeTarget),
+            runsInMergeRequests: jobNames.includes(JOB.mergeTarget) ? and3(mergeRequestPipeline, mr.jobs.find((j) => j.name === JOB.mergeTarget)?.runs) : false,
         },
         staleBranchJob: { present: stale !== undefined, runsOnSchedule: stale ? and3(sched.workflow, staleRuns) : false },
     };

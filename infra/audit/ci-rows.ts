@@ -108,6 +108,17 @@ export function branchCiRows(live: Pick<LiveProject, "schedules">, branch: strin
             rows.push({ ...base, actual, status: ok ? "pass" : j.present && j.checksModelRegex && j.runsInMergeRequests === undefined ? "not-checked" : "fail", ...(ok ? {} : { why: `this tier has no push rules, so the CI job is what enforces branch names: ${ci.mergeRequestDetail}` }) });
         }
     }
+    const targets = report.get("merge-request:target-branch");
+    if (targets) {
+        const base = { id: targets.id, area: "ci", rule: `merge request targets (CI job ${JOB.mergeTarget})`, expected: "runs in every merge request pipeline" };
+        if (targets.enforcedBy !== "ci") rows.push({ ...base, actual: "no job deployed", status: "not-checked", declared: "nobody", why: ctx.unenforced(targets) });
+        else {
+            const j = ci.mergeTargetJob;
+            const ok = j.present && j.runsInMergeRequests === true;
+            const actual = !j.present ? `no ${JOB.mergeTarget} job` : j.runsInMergeRequests === false ? "job does not run in merge request pipelines" : j.runsInMergeRequests ? "job runs in merge request pipelines" : "job present; when it runs is unknown";
+            rows.push({ ...base, actual, status: ok ? "pass" : j.present && j.runsInMergeRequests === undefined ? "not-checked" : "fail", declared: "ci", ...(ok ? {} : { why: `a feature merged into ${model.defaultBranch}, or a hotfix into ${model.integrationBranch}, is not stopped; pulumi up proposes the job again` }) });
+        }
+    }
     for (const t of model.branchTypes) {
         const e = report.get(`stale-branches:${t.prefix}`);
         if (!e) continue;

@@ -381,6 +381,9 @@ export function enforcementReport(model: BranchModel, tier: GitLabTier, options:
         rules.push(rule(`approval:${model.defaultBranch}`, `${mr.approvalsOnDefaultBranch} approval(s) required on merge requests into ${model.defaultBranch}`, "premium", false));
     }
     rules.push(rule("push-rule:branch-name", `branch names match ${branchNameRegex(model)}`, "premium", true));
+    // GitLab refuses no merge request for its target on any tier (target branch rules only pick a default): a CI job does.
+    const targets = model.branchTypes.map((t) => `${t.prefix}/* → ${t.mergeTo}`).join(", ");
+    rules.push(rule("merge-request:target-branch", `merge requests go where the model says (${targets}; ${model.integrationBranch} → ${model.defaultBranch})`, null, true));
     if (model.pushRules.preventSecrets) rules.push(rule("push-rule:prevent-secrets", "pushes of secret-looking files are rejected", "premium", false));
     if (model.pushRules.denyDeleteTag) rules.push(rule("push-rule:deny-delete-tag", "tags cannot be deleted", "premium", false));
     for (const t of model.branchTypes) {

@@ -7,6 +7,7 @@
  * Pulumi secrets, so no secret ever passes through a plain object.
  */
 import { z } from "zod";
+import { slugPatternProblem } from "../branch-model/branch-model";
 import { GLAB_IMAGE, MODEL_NAME } from "../ci/pipeline";
 import { BOOTSTRAP_IMAGE, BUILDAH_IMAGE } from "../environment/image/files";
 import { DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSIONS, KubernetesVersion } from "../cluster/kubernetes-versions";
@@ -235,6 +236,18 @@ export const branchModelSchema = z.strictObject({
     codeOwnerApprovalOnMain: z.boolean().optional(),
     developMergeAccess: z.enum(["developer", "maintainer"]).optional(),
     releaseTagPattern: z.string().regex(/^[A-Za-z0-9._*-]+$/, { error: "must be a tag name or wildcard such as v*" }).optional(),
+    /**
+     * What may follow `<type>/` in a branch name, a regex without anchors in the syntax GitLab's
+     * push rule (RE2), the CI naming job (grep -E) and JavaScript read alike, e.g. ticket keys
+     * and nested names: `[A-Z]+-[0-9]+(-[a-z0-9-]+)?|[a-z0-9._-]+(/[a-z0-9._-]+)*`. @default "[a-z0-9._-]+"
+     */
+    slugPattern: z
+        .string()
+        .superRefine((v, ctx) => {
+            const problem = slugPatternProblem(v);
+            if (problem) ctx.addIssue({ code: "custom", message: problem });
+        })
+        .optional(),
     extraBranchTypes: z
         .array(
             z.strictObject({

@@ -124,10 +124,11 @@ describe.each(["ee-free", "ee-premium"] as const)("the audit on %s", (mode) => {
             },
             row: "ci:merge-request-pipeline",
             actual: /^no: workflow:rules do not admit merge_request_event/,
-            // The workflow row itself, and on Free the branch-name job that no longer runs.
-            maxFails: 3,
+            // The workflow row itself, the merge-target job that no longer runs, and on Free the branch-name job.
+            maxFails: 4,
         },
-        { name: "no merge-request pipeline (.gitlab-ci.yml deleted)", drift: (p) => void p.live().files.get("main")!.delete(".gitlab-ci.yml"), row: "ci:merge-request-pipeline", actual: /no CI configuration/ },
+        // The file's row, and the merge-target job it held (and on Free the branch-name job).
+        { name: "no merge-request pipeline (.gitlab-ci.yml deleted)", drift: (p) => void p.live().files.get("main")!.delete(".gitlab-ci.yml"), row: "ci:merge-request-pipeline", actual: /no CI configuration/, maxFails: 3 },
         {
             name: "tier mismatch (the stack says premium, the server is free)",
             only: "free",

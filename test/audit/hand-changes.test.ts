@@ -173,7 +173,7 @@ describe("pending: the package's own merge request", () => {
         expect(before.exitCode).toBe(3);
         expect(rowOf(before, "ci:merge-request-pipeline")).toMatchObject({ status: "pending", pendingMergeRequest: mrs[0], why: expect.stringMatching(/^the package's merge request .*merge_requests\/1 \(feature\/ml-team-env-gitlab-ci\.yml → main\) fixes it/) });
         expect(rowOf(before, "ci:merge-request-pipeline:develop")).toMatchObject({ status: "pending", pendingMergeRequest: mrs[1] });
-        expect(formatText(before)).toContain(`Exit 3: no mandatory rule fails, but 4 wait on the package's open merge requests ${mrs[0]}, ${mrs[1]}: merge them.`);
+        expect(formatText(before)).toContain(`Exit 3: no mandatory rule fails, but 5 wait on the package's open merge requests ${mrs[0]}, ${mrs[1]}: merge them.`);
         // In a pipeline's test report: skipped with the merge request, never a failure.
         expect(formatJunit(before)).toContain(`<skipped message="pending: ${mrs[0]}"/>`);
         expect(formatJunit(before)).toMatch(/failures="0"/);

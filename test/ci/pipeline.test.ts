@@ -252,7 +252,7 @@ describe.each([
 
 describe("the release job's image", () => {
     it("is the stack's ci.releaseImage, for teams behind a registry proxy", () => {
-        const config = stackConfig("dev", (y) => y.replace("ml-team-env:runners:", "ml-team-env:ci:\n    releaseImage: proxy.example.org/gitlab-org/cli:v1.120.0\n  ml-team-env:runners:"));
+        const config = stackConfig("dev", (y) => y.replace("  ml-team-env:ci:\n", "  ml-team-env:ci:\n    releaseImage: proxy.example.org/gitlab-org/cli:v1.120.0\n"));
         expect(parse(teamPipeline(teamPipelineArgs(config)))[JOB.release].image).toBe("proxy.example.org/gitlab-org/cli:v1.120.0");
     });
 });

@@ -52,3 +52,12 @@ describe("ci validation", () => {
         expect(validate((d) => d.setIn(["config", "ml-team-env:ci", "tracking"], { enabled: false }), ["jupyterhubOAuthClientSecret", "gitlabToken"]).ok).toBe(true);
     });
 });
+
+describe("branchModel.slugPattern", () => {
+    it("takes a pattern the three readers read alike, and names what the others would not", () => {
+        const ok = validate((d) => d.setIn(["config", "ml-team-env:branchModel", "slugPattern"], "[A-Z]+-[0-9]+(-[a-z0-9-]+)?|[a-z0-9._-]+"));
+        expect(ok.ok && ok.config.branchModel.slugPattern).toBe("[A-Z]+-[0-9]+(-[a-z0-9-]+)?|[a-z0-9._-]+");
+        const bad = validate((d) => d.setIn(["config", "ml-team-env:branchModel", "slugPattern"], "\\d+-(?:x)"));
+        expect(errors(bad)).toEqual([expect.stringMatching(/^ml-team-env:branchModel\.slugPattern: uses a backslash escape/)]);
+    });
+});
