@@ -10,6 +10,7 @@
  * - blast radius: resources added / changed / removed by onboarding one member;
  * - cold start: the modelled wait for a GPU notebook from zero, per stack and GPU type, before
  *   and after each option (infra/cold-start/);
+ * - the starter's smoke training on this machine's CPU, twice (time, and whether the weights match);
  * - with `--suite`: the test suite's time and what dominates it.
  *
  * Progress goes to stderr, results to stdout.
@@ -26,6 +27,7 @@ import { runWithMocks } from "../plan/mock-runtime";
 import { diffPlans, Plan, PlannedResource, planStack } from "../plan/plan";
 import { StackFileConfig, stackFilePath, stackFileToConfig, validateStackFile } from "../plan/stack-file";
 import { coldStartLines } from "./bench-cold-start";
+import { smokeRunLines } from "./bench-smoke";
 import { CliIo, CommandSpec, readStackOrUsage, runCli, runCommand, UsageError } from "./args";
 
 export const BENCH_COMMAND: CommandSpec = {
@@ -235,6 +237,10 @@ export async function benchMain(argv: readonly string[], io: CliIo): Promise<num
             const checked = validateStackFile(name, files[i]!, { gitlabTokenInEnv: true, deploying: false });
             io.out((checked.ok ? coldStartLines(name, checked.config) : [`  ${name}: invalid config`]).join("\n"));
         }
+
+        io.out("\nThe starter's smoke training (python train.py --smoke), on this machine's CPU");
+        progress("smoke training, twice…");
+        io.out(smokeRunLines().join("\n"));
 
         const stack = stacks[0]!;
         // The text, for adding members to it (comments and order kept).
