@@ -20,6 +20,7 @@ import { Policies } from "@pulumi/policy";
 import { BRANCH_PROTECTION_POLICIES } from "./branch-protection";
 import { ENVIRONMENT_POLICIES } from "./environment";
 import { tokensAndKubeconfigAreSecrets } from "./secrets";
+import { environmentImagePinnedByDigest } from "./image-pinned";
 
 export * from "./branch-protection";
 export * from "./environment";
@@ -30,4 +31,4 @@ export { DYNAMIC_RESOURCE_TYPE, GITLAB_KINDS, gitlabKind } from "./common";
 export const POLICY_PACK_NAME = "ml-team-env";
 
 /** Every policy of the pack, in the order it lists them. */
-export const POLICIES: Policies = [...BRANCH_PROTECTION_POLICIES, ...ENVIRONMENT_POLICIES, tokensAndKubeconfigAreSecrets];
+export const POLICIES: Policies = [...BRANCH_PROTECTION_POLICIES, ...ENVIRONMENT_POLICIES, environmentImagePinnedByDigest, tokensAndKubeconfigAreSecrets];

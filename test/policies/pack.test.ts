@@ -38,6 +38,7 @@ describe("policy/index.ts", () => {
             ["environment-image-everywhere", "mandatory"],
             ["users-volumes-retained", "mandatory"],
             ["hub-values-hold-no-secrets", "mandatory"],
+            ["environment-image-pinned-by-digest", "advisory"],
             // Remediate only so the SDK shows it secret markers; its stack verdict is mandatory.
             ["tokens-and-kubeconfig-are-secrets", "remediate"],
         ]);

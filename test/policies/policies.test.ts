@@ -199,7 +199,8 @@ describe("environment rules", () => {
             return r;
         });
         const pack = await runPolicies(broken);
-        expect(failing(pack)).toEqual(["environment-image-everywhere"]);
+        // The other image is pinned by tag only, which the advisory notes too.
+        expect(failing(pack)).toEqual(["environment-image-everywhere", "environment-image-pinned-by-digest"]);
         expect(pack.mandatory.map((v) => v.message)).toEqual([
             expect.stringContaining(
                 `GitLab runner release 'dev-runners-gpu' (values.runners.config, runners[0].kubernetes.image: the CI jobs) runs 'registry.example.com/ml/pytorch-cuda:v2.9', not the environment image '${devImage}' (the stack's image output, from ml-team-env:environment.image)`,
@@ -219,7 +220,8 @@ describe("environment rules", () => {
             return r;
         });
         const pack = await runPolicies(broken);
-        expect(failing(pack)).toEqual(["environment-image-everywhere"]);
+        // The other image is pinned by tag only, which the advisory notes too.
+        expect(failing(pack)).toEqual(["environment-image-everywhere", "environment-image-pinned-by-digest"]);
         expect(pack.mandatory.map((v) => v.message)).toEqual([
             expect.stringContaining("JupyterHub release 'dev-jupyterhub' (values.custom.profiles[1].kubespawner_override.image: a notebook profile) runs 'jupyter/scipy-notebook:latest'"),
             expect.stringContaining("pre-puller DaemonSet 'dev-image-pre-puller-gpu' (spec.template.spec.initContainers[0].image) runs 'registry.example.com/ml/pytorch-cuda:v2.7'"),
@@ -290,5 +292,16 @@ describe("environment rules", () => {
         });
         expect(pack.violations).toEqual([]);
         expect(pack.notApplicable).toContainEqual({ policy: "tokens-and-kubeconfig-are-secrets", reason: expect.stringContaining("visible to this policy only in the SDK's remediation pass") });
+    });
+});
+
+describe("environment-image-pinned-by-digest", () => {
+    it("warns (advisory) once per image pinned by tag only, naming where it runs and how to pin it", async () => {
+        const doc = parseDocument(fs.readFileSync(path.join(ROOT, "stacks/Pulumi.dev.yaml"), "utf8"));
+        doc.setIn(["config", "ml-team-env:environment", "image"], "registry.example.com/ml/pytorch-cuda:v2.8");
+        const pack = await runPolicies((await runStackYaml("dev", doc.toString())).resources);
+        expect(failing(pack)).toEqual(["environment-image-pinned-by-digest"]);
+        expect(pack.violations.map((v) => v.level)).toEqual(["advisory"]);
+        expect(pack.violations[0]!.message).toMatch(/runs 'registry\.example\.com\/ml\/pytorch-cuda:v2\.8', pinned by tag only.*v2\.8@sha256:<digest>/);
     });
 });
