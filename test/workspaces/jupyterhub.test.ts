@@ -5,7 +5,7 @@ import { userClaimName, userNamespace } from "../../infra/workspaces/kubespawner
 import { memberProfiles } from "../../infra/workspaces/member-manifests";
 import { stackConfig } from "../cluster/fixtures";
 import { descendantsOf, ofType, one, runComponents } from "../harness";
-import { hubFor, OAUTH_SECRET, TEST_CERTIFICATE_ARN } from "./fixtures";
+import { hubFor, OAUTH_SECRET, TEST_CERTIFICATE_ARN, withLetsEncrypt } from "./fixtures";
 
 const config = stackConfig("dev");
 
@@ -132,7 +132,7 @@ describe("JupyterHub (dev stack)", () => {
     });
 
     it("with https: letsencrypt, runs Traefik on system nodes and says what to do when the record is late", async () => {
-        const letsencrypt = stackConfig("dev", (y) => y.replace("https: acm", "https: letsencrypt\n    letsEncryptEmail: ml-platform@example.com").replace(/\n\s*route53Zone: .*/, ""));
+        const letsencrypt = stackConfig("dev", withLetsEncrypt);
         const { resources } = await runComponents(() => hubFor(letsencrypt));
         const v = one(resources, "kubernetes:helm.sh/v3:Release").inputs.values;
         expect(v.proxy.https).toEqual({ enabled: true, type: "letsencrypt", hosts: ["notebooks.dev.example.com"], letsencrypt: { contactEmail: "ml-platform@example.com" } });
