@@ -11,12 +11,13 @@ export type Pool = "system" | "user" | "gpu";
 
 /**
  * Where each rendered pod template is meant to land, by `release/Kind/name`: the pools it must
- * fit, and (`alsoOn`) pools it may also land on today. A template missing here fails the test,
- * so a new release or chart workload says where it belongs.
+ * fit, and no other. A template missing here fails the test, so a new release or chart workload
+ * says where it belongs.
  */
-export const MEANT: Readonly<Record<string, { on: readonly Pool[]; alsoOn?: readonly Pool[] }>> = {
+export const MEANT: Readonly<Record<string, { on: readonly Pool[] }>> = {
     "jupyterhub/Deployment/hub": { on: ["system"] },
     "jupyterhub/Deployment/proxy": { on: ["system"] },
+    // Only with `https: letsencrypt` (with acm the load balancer ends TLS).
     "jupyterhub/Deployment/autohttps": { on: ["system"] },
     // Zero replicas; scaled up by hand, it holds room for notebooks on user nodes.
     "jupyterhub/StatefulSet/user-placeholder": { on: ["user"] },
@@ -24,16 +25,16 @@ export const MEANT: Readonly<Record<string, { on: readonly Pool[]; alsoOn?: read
     // Only on nodes labelled nvidia.com/mps.capable (MPS sharing, which the package does not configure): none here.
     "nvidia-device-plugin/DaemonSet/nvidia-device-plugin-mps-control-daemon": { on: [] },
     "cluster-autoscaler/Deployment/cluster-autoscaler-aws-cluster-autoscaler": { on: ["system"] },
-    // The operator chart tolerates every taint and selects only Linux nodes; a system node
-    // selector for Calico's control plane is issue 19's (then drop `alsoOn`).
-    "calico/Deployment/tigera-operator": { on: ["system"], alsoOn: ["user", "gpu"] },
-    "calico/Job/tigera-operator-uninstall": { on: ["system"], alsoOn: ["user", "gpu"] },
+    // The operator chart tolerates every taint; the system node selector keeps it (and its
+    // pre-delete Job) off GPU and user nodes, which it would otherwise hold up.
+    "calico/Deployment/tigera-operator": { on: ["system"] },
+    "calico/Job/tigera-operator-uninstall": { on: ["system"] },
 };
 
 /** The pools a pod is meant never to land on. */
 export function notMeantFor(key: string): Pool[] {
     const meant = MEANT[key]!;
-    return (["system", "user", "gpu"] as const).filter((p) => !meant.on.includes(p) && !meant.alsoOn?.includes(p));
+    return (["system", "user", "gpu"] as const).filter((p) => !meant.on.includes(p));
 }
 
 /** Asserts that the pod fits each of `on` (one failing reason fails the test with it) and none of `notOn`. */

@@ -4,20 +4,24 @@
  * DaemonSets), and lands nowhere else. The nodes are read from the node groups the run recorded
  * (`recorded-nodes.ts`), not from the model that made them; the charts' pods are what the real
  * Helm renders from the registered releases (test/support/helm-render.ts), every pod template
- * of every release.
+ * of every release, for the dev stack as it is (`https: acm`, no autohttps) and with
+ * `https: letsencrypt` (Traefik's autohttps pod on the system nodes too).
  */
+import * as fs from "fs";
+import * as path from "path";
 import { EksClusterConfig } from "../../infra/config/schema";
 import { clusterPools } from "../../infra/config/validate-cluster";
 import { devicePluginValues } from "../../infra/cluster/nvidia-device-plugin";
 import { RecordedResource } from "../../infra/plan/mock-runtime";
 import { addResources, checkFit, NO_RESOURCES, NodeShape, PodShape, podFromSpec } from "../../infra/scheduling/fit";
 import { stackConfig } from "../cluster/fixtures";
-import { ofType, one, runStack } from "../harness";
+import { ofType, one, runStack, runStackYaml } from "../harness";
 import { HelmTools } from "../support/helm-binary";
-import { releaseOf, renderKubeVersion, renderRelease, renderReleases, renderToolsOrSkip, StackRender } from "../support/helm-render";
+import { releaseOf, renderedObject, renderKubeVersion, renderRelease, renderReleases, renderToolsOrSkip, StackRender } from "../support/helm-render";
 import { notebookPodShape, renderedHubValues } from "../support/kubespawner-pod";
 import { registeredReleases } from "../support/registered-releases";
 import { POD_KINDS, RenderedPod, renderedPod, renderedPods } from "../support/rendered-pods";
+import { withLetsEncrypt } from "../workspaces/fixtures";
 import { landsOnlyOn, MEANT, notMeantFor, Pool, podsOf } from "./meant-pools";
 import { nodeOfGroup, nodesOfPool, recordedDaemonSets, recordedNodeGroups, recordedNodes, RecordedNode, smallestNodeOfPool } from "./recorded-nodes";
 
@@ -25,8 +29,11 @@ const config = stackConfig("dev");
 const cluster = config.cluster as EksClusterConfig;
 const tools = renderToolsOrSkip("placement of the charts' pods, rendered by Helm");
 
+/** Traefik's pod, which z2jh runs for `https: letsencrypt` only. */
+const AUTOHTTPS = "jupyterhub/Deployment/autohttps";
+
 /** The charts' pods this package sizes: each container requests CPU and memory (none runs BestEffort). */
-const SIZED = ["jupyterhub/Deployment/hub", "jupyterhub/Deployment/proxy", "jupyterhub/Deployment/autohttps", "cluster-autoscaler/Deployment/cluster-autoscaler-aws-cluster-autoscaler"];
+const SIZED = ["jupyterhub/Deployment/hub", "jupyterhub/Deployment/proxy", AUTOHTTPS, "cluster-autoscaler/Deployment/cluster-autoscaler-aws-cluster-autoscaler"];
 
 /** A runner manager's pod from its chart values (the gitlab-runner chart has no package to render). */
 function runnerManager(resources: readonly RecordedResource[], kind: string): PodShape {
@@ -40,6 +47,10 @@ function runnerManager(resources: readonly RecordedResource[], kind: string): Po
     let resources: RecordedResource[];
     let render: StackRender;
     let pods: Map<string, RenderedPod>;
+    /** The dev stack with `https: letsencrypt`: its pods. */
+    let letsencrypt: { pods: Map<string, RenderedPod> };
+    /** Each HTTPS variant's pods, by name. */
+    const variants = () => ({ "https: acm": pods, "https: letsencrypt": letsencrypt.pods });
     /** One node per recorded node group and instance type. */
     let nodes: RecordedNode[];
     /** A GPU node of every GPU node group and configured type. */
@@ -52,6 +63,8 @@ function runnerManager(resources: readonly RecordedResource[], kind: string): Po
         pods = podsOf(render);
         nodes = recordedNodes(resources, [...pods.values()].filter((p) => p.daemonSet).map((p) => p.shape));
         gpuNodes = pool("gpu");
+        const leResources = (await runStackYaml("dev", withLetsEncrypt(fs.readFileSync(path.join(__dirname, "../../stacks/Pulumi.dev.yaml"), "utf8")))).resources;
+        letsencrypt = { pods: podsOf(renderReleases(helm, leResources, cluster)) };
     });
 
     it("reads a node per node group from the run: system, user and GPU pools, every configured GPU type", () => {
@@ -68,12 +81,41 @@ function runnerManager(resources: readonly RecordedResource[], kind: string): Po
         }
     });
 
-    it("every pod template of every rendered release lands on the pools it is meant for, and nowhere else", () => {
-        expect([...pods.keys()].filter((k) => !MEANT[k])).toEqual([]);
-        expect([...pods.keys()]).toEqual(expect.arrayContaining(Object.keys(MEANT)));
-        for (const [key, pod] of pods) {
-            landsOnlyOn({ ...pod.shape, name: key }, MEANT[key]!.on.flatMap(pool), notMeantFor(key).flatMap(pool), pod.daemonSet);
+    it("every pod template of every rendered release lands on the pools it is meant for, and nowhere else, with either HTTPS", () => {
+        // acm runs no autohttps; letsencrypt adds it and changes no other workload's set.
+        expect(pods.has(AUTOHTTPS)).toBe(false);
+        expect([...letsencrypt.pods.keys()].sort()).toEqual([...pods.keys(), AUTOHTTPS].sort());
+        expect([...letsencrypt.pods.keys()].filter((k) => !MEANT[k])).toEqual([]);
+        expect([...letsencrypt.pods.keys()]).toEqual(expect.arrayContaining(Object.keys(MEANT)));
+        for (const [variant, rendered] of Object.entries(variants())) {
+            for (const [key, pod] of rendered) {
+                landsOnlyOn({ ...pod.shape, name: `${key} (${variant})` }, MEANT[key]!.on.flatMap(pool), notMeantFor(key).flatMap(pool), pod.daemonSet);
+            }
         }
+    });
+
+    it("the check fails for the Calico operator with only the chart's Linux selector: it tolerates every taint and lands on GPU and user nodes too", () => {
+        const release = registeredReleases(resources).find((r) => r.chart === "tigera-operator")!;
+        const rendered = renderRelease(helm, { ...release, values: { ...release.values, nodeSelector: { "kubernetes.io/os": "linux" } } }, renderKubeVersion(cluster));
+        const operator = renderedPod(renderedPods(rendered.ofKinds(POD_KINDS)), "Deployment/tigera-operator").shape;
+        for (const n of [...pool("user"), ...gpuNodes]) expect({ node: n.name, ...checkFit(operator, n) }).toEqual({ node: n.name, fits: true, reasons: [] });
+    });
+
+    it("Calico's kube-controllers, which the operator makes from the rendered Installation, land on system nodes only", () => {
+        // The chart's operator (tigera/operator v1.42.3) gives calico-kube-controllers the Installation's
+        // controlPlaneNodeSelector, and its controlPlaneTolerations plus control-plane and
+        // CriticalAddonsOnly ones (pkg/render/kubecontrollers/kube-controllers.go, podSpec). Typha
+        // takes neither selector nor tolerations from it (pkg/render/typha.go: every taint tolerated).
+        const installation = renderedObject(releaseOf(render, "calico").objects, "Installation", "default");
+        expect(installation.spec.controlPlaneNodeSelector).toEqual({ "ml-team-env/pool": "system" });
+        const tolerations = [
+            ...(installation.spec.controlPlaneTolerations ?? []),
+            { key: "node-role.kubernetes.io/master", effect: "NoSchedule" },
+            { key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" },
+            { key: "CriticalAddonsOnly", operator: "Exists" },
+        ];
+        const kubeControllers = podFromSpec("calico-kube-controllers", { nodeSelector: installation.spec.controlPlaneNodeSelector, tolerations, containers: [{}] });
+        landsOnlyOn(kubeControllers, pool("system"), [...pool("user"), ...gpuNodes]);
     });
 
     it("the MPS control daemon would stay on GPU nodes, were one labelled MPS-capable", () => {
@@ -131,25 +173,43 @@ function runnerManager(resources: readonly RecordedResource[], kind: string): Po
         expect(result.reasons.join()).toMatch(/requests 8 GiB memory but only 7\.0\d GiB is allocatable after DaemonSets/);
     });
 
-    it("the hub, proxy, autohttps and autoscaler request CPU and memory in every container (none runs BestEffort)", () => {
-        for (const key of SIZED) {
-            const spec = pods.get(key)!.spec;
-            for (const c of spec.containers as { name: string; resources?: { requests?: Record<string, string> } }[]) {
-                expect({ pod: key, container: c.name, cpu: Boolean(c.resources?.requests?.cpu), memory: Boolean(c.resources?.requests?.memory) }).toEqual({ pod: key, container: c.name, cpu: true, memory: true });
+    it("the hub, proxy, autohttps (Traefik and secret-sync) and autoscaler request CPU and memory in every container (none runs BestEffort)", () => {
+        for (const [variant, rendered] of Object.entries(variants())) {
+            for (const key of SIZED.filter((k) => rendered.has(k))) {
+                for (const c of rendered.get(key)!.spec.containers as { name: string; resources?: { requests?: Record<string, string> } }[]) {
+                    expect({ variant, pod: key, container: c.name, cpu: Boolean(c.resources?.requests?.cpu), memory: Boolean(c.resources?.requests?.memory) }).toEqual({ variant, pod: key, container: c.name, cpu: true, memory: true });
+                }
             }
         }
+        expect((letsencrypt.pods.get(AUTOHTTPS)!.spec.containers as { name: string }[]).map((c) => c.name).sort()).toEqual(["secret-sync", "traefik"]);
         expect(pods.get("jupyterhub/Deployment/hub")!.shape.requests).toMatchObject({ cpuMillis: 200, memoryBytes: 512 * 2 ** 20 });
     });
 
-    it("the system pool's workloads (hub, proxy, autohttps, autoscaler, Calico's operator, runner managers) fit one system node together, with their requests", () => {
-        const onSystem = [...pods].filter(([key, p]) => MEANT[key]!.on.includes("system") && !p.daemonSet && p.kind !== "Job");
+    /** The system pool's workloads of a variant (every replica, no DaemonSet or Job) and the runner managers. */
+    const systemWorkloads = (variant: keyof ReturnType<typeof variants>): PodShape[] => {
+        const onSystem = [...variants()[variant]].filter(([key, p]) => MEANT[key]!.on.includes("system") && !p.daemonSet && p.kind !== "Job");
         const managers = ["cpu", "gpu"].map((k) => runnerManager(resources, k));
         for (const m of managers) landsOnlyOn(m, pool("system"), [...pool("user"), ...gpuNodes]);
-        const all = [...onSystem.map(([, p]) => ({ ...p.shape, requests: Array.from({ length: p.replicas ?? 1 }, () => p.shape.requests).reduce(addResources, NO_RESOURCES) })), ...managers];
-        expect(all.length).toBe(7);
+        return [...onSystem.map(([key, p]) => ({ ...p.shape, name: key, requests: Array.from({ length: p.replicas ?? 1 }, () => p.shape.requests).reduce(addResources, NO_RESOURCES) })), ...managers];
+    };
+    const together = (variant: keyof ReturnType<typeof variants>): PodShape => {
+        const all = systemWorkloads(variant);
+        return { ...all[0]!, name: `the system workloads together (${variant})`, requests: all.map((p) => p.requests).reduce(addResources, NO_RESOURCES) };
+    };
+
+    it.each([
+        ["https: acm", "hub, proxy, autoscaler, Calico's operator, runner managers", 6],
+        ["https: letsencrypt", "the same and autohttps", 7],
+    ] as const)("with %s, the system pool's workloads (%s) fit one system node together, with their requests", (variant, _names, count) => {
+        expect(systemWorkloads(variant).length).toBe(count);
         // All of them on one system node (a zone's last one), after its DaemonSets.
-        const together: PodShape = { ...all[0]!, name: "the system workloads together", requests: all.map((p) => p.requests).reduce(addResources, NO_RESOURCES) };
-        expect(together.requests.cpuMillis).toBeGreaterThanOrEqual(510);
-        for (const n of pool("system")) expect(checkFit(together, n)).toEqual({ fits: true, reasons: [] });
+        const all = together(variant);
+        expect(all.requests.cpuMillis).toBeGreaterThanOrEqual(400);
+        for (const n of pool("system")) expect(checkFit(all, n)).toEqual({ fits: true, reasons: [] });
+    });
+
+    it("letsencrypt's system workloads are acm's and autohttps's requests more", () => {
+        expect(together("https: letsencrypt").requests).toEqual(addResources(together("https: acm").requests, letsencrypt.pods.get(AUTOHTTPS)!.shape.requests));
+        expect(letsencrypt.pods.get(AUTOHTTPS)!.shape.requests.cpuMillis).toBeGreaterThan(0);
     });
 });

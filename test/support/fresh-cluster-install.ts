@@ -20,9 +20,7 @@ import { RecordedResource } from "../../infra/plan/mock-runtime";
 import { CrdManifest, FakeExistingObject, startFakeKubeApi } from "./fake-kube-api";
 import { HelmTools } from "./helm-binary";
 import { BUILTIN_NAMESPACES } from "./kube-builtin-apis";
-import { chartPackage, RegisteredRelease, registeredReleases, RELEASE_TYPE } from "./registered-releases";
-
-export const CHART_V4_TYPE = "kubernetes:helm.sh/v4:Chart";
+import { CHART_TYPE, chartPackage, RegisteredRelease, registeredReleases, RELEASE_TYPE } from "./registered-releases";
 
 /** A Kubernetes object as a manifest holds it. */
 interface KubeObject {
@@ -121,7 +119,7 @@ async function objectsOf(tools: HelmTools, home: string, r: RecordedResource, ku
         const object = { ...r.inputs, ...typed, metadata: { ...meta } } as KubeObject;
         return { objects: [object], namespaces: typed.kind === "Namespace" ? [meta.name] : [] };
     }
-    if (r.type === CHART_V4_TYPE || r.type === RELEASE_TYPE) {
+    if (r.type === CHART_TYPE || r.type === RELEASE_TYPE) {
         const chart = String(r.inputs.chart);
         const version = String(r.inputs.version);
         const file = chartPackage(chart, version);

@@ -1,9 +1,9 @@
 /**
- * The Helm releases a program registers, rendered by the real Helm (test/support/helm-binary.ts)
- * from the packaged charts in ../shared/reference/charts: chart, version, release name,
- * namespace and values exactly as registered, for the cluster's Kubernetes version. The
- * rendered objects are the oracle for placement, network, secret and schema checks: what the
- * chart does with the values, not a model of it.
+ * The Helm releases and v4 Charts a program registers, rendered by the real Helm
+ * (test/support/helm-binary.ts) from the packaged charts in ../shared/reference/charts: chart,
+ * version, release name, namespace and values exactly as registered, for the cluster's
+ * Kubernetes version. The rendered objects are the oracle for placement, network, secret and
+ * schema checks: what the chart does with the values, not a model of it.
  *
  * Each render is cached for the test file (Jest gives each file its own module registry), so a
  * chart is rendered once per file and values.
@@ -18,7 +18,7 @@ import { parse, parseAllDocuments } from "yaml";
 import { ClusterConfig, KUBERNETES_VERSIONS } from "../../infra/config/schema";
 import { RecordedResource } from "../../infra/plan/mock-runtime";
 import { HelmTools, helmToolsOrSkip } from "./helm-binary";
-import { CHARTS_DIR, chartPackage, RegisteredRelease, registeredReleases } from "./registered-releases";
+import { CHARTS_DIR, chartPackage, RegisteredRelease, registeredCharts, registeredReleases } from "./registered-releases";
 
 /** A rendered Kubernetes object, as Helm printed it. */
 export interface KubeObject {
@@ -58,7 +58,7 @@ export function renderKubeVersion(cluster: ClusterConfig): string {
     return `${cluster.mode === "eks" ? cluster.kubernetesVersion : KUBERNETES_VERSIONS[0]}.0`;
 }
 
-/** The Helm arguments that reproduce a registered release (`helm template`, not install). */
+/** The Helm arguments that reproduce a registered release or v4 Chart (`helm template`, not install). */
 export function templateArgs(release: RegisteredRelease, chartFile: string, kubeVersion: string, valuesFile: string): string[] {
     return [
         "template",
@@ -68,9 +68,10 @@ export function templateArgs(release: RegisteredRelease, chartFile: string, kube
         release.namespace,
         "--kube-version",
         kubeVersion,
-        // A Release installs the chart's crds/ unless skipCrds; it never installs test hooks.
+        // Both install the chart's crds/ unless skipCrds. A Release runs hooks but never test
+        // hooks; a v4 Chart renders no hook (chart.go: DisableHooks).
         ...(release.skipCrds ? [] : ["--include-crds"]),
-        "--skip-tests",
+        ...(release.installedAs === "Chart" ? ["--no-hooks"] : ["--skip-tests"]),
         "--values",
         valuesFile,
     ];
@@ -147,7 +148,7 @@ const cache = new Map<string, Pick<RenderedRelease, "objects" | "ofKinds">>();
 export function renderRelease(tools: HelmTools, release: RegisteredRelease, kubeVersion: string): RenderedRelease {
     const chartFile = chartPackage(release.chart, release.version);
     if (!chartFile) throw new Error(`${release.resourceName}: no package ${release.chart}-${release.version}.tgz in ${CHARTS_DIR}`);
-    const key = JSON.stringify([chartFile, release.releaseName, release.namespace, release.skipCrds, kubeVersion, release.values]);
+    const key = JSON.stringify([release.installedAs, chartFile, release.releaseName, release.namespace, release.skipCrds, kubeVersion, release.values]);
     let lazy = cache.get(key);
     if (!lazy) {
         lazy = lazyObjects(helmTemplate(tools, release, chartFile, kubeVersion));
@@ -172,15 +173,15 @@ export interface StackRender {
 }
 
 /**
- * Renders every release among `resources` that has a package; a release of a chart in
- * UNPACKAGED_CHARTS is returned in `notRendered` (and printed by name), any other missing
+ * Renders every release and v4 Chart among `resources` that has a package; a release of a chart
+ * in UNPACKAGED_CHARTS is returned in `notRendered` (and printed by name), any other missing
  * package throws.
  */
 export function renderReleases(tools: HelmTools, resources: readonly RecordedResource[], cluster: ClusterConfig): StackRender {
     const kubeVersion = renderKubeVersion(cluster);
     const rendered: RenderedRelease[] = [];
     const notRendered: { release: RegisteredRelease; why: string }[] = [];
-    for (const release of registeredReleases(resources)) {
+    for (const release of [...registeredReleases(resources), ...registeredCharts(resources)]) {
         const unpackaged = UNPACKAGED_CHARTS[release.chart];
         if (unpackaged !== undefined && !chartPackage(release.chart, release.version)) {
             console.warn(`NOT RENDERED: ${release.resourceName} (${release.chart} ${release.version}) — ${unpackaged}.`);
@@ -240,36 +241,4 @@ export function packagedChart(chartFile: string): { name: string; version: strin
     if (!chartYaml) throw new Error(`${chartFile} has no Chart.yaml`);
     const chart = parse(Buffer.from(chartYaml[1]).toString("utf8")) as { name: string; version: string };
     return { name: chart.name, version: String(chart.version) };
-}
-
-/** A kind of custom resource: `operator.tigera.io` `Installation`. */
-export interface CustomKind {
-    readonly group: string;
-    readonly kind: string;
-}
-
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-
-/**
- * The CRDs for `kinds` in the chart packages none of `rendered` is: a CRD chart installed beside
- * its operator defines the operator's custom resources (tigera-operator ships none since v3.32;
- * crd.projectcalico.org.v1 holds them). Only packages whose files name such a CRD are rendered
- * (with the chart's defaults), and only the documents that define one are parsed (a CRD chart
- * renders megabytes).
- */
-export function packagedCrds(tools: HelmTools, rendered: readonly RenderedRelease[], kubeVersion: string, kinds: readonly CustomKind[]): KubeObject[] {
-    if (kinds.length === 0) return [];
-    const done = new Set(rendered.map((r) => r.chartFile));
-    const defines = (text: string) => /^kind: CustomResourceDefinition$/m.test(text) && kinds.some((k) => new RegExp(`^\\s+group: ${escape(k.group)}\\s*$`, "m").test(text) && new RegExp(`^\\s+kind: ${escape(k.kind)}\\s*$`, "m").test(text));
-    return fs
-        .readdirSync(CHARTS_DIR)
-        .filter((f) => f.endsWith(".tgz"))
-        .map((f) => path.join(CHARTS_DIR, f))
-        .filter((file) => !done.has(file) && defines(Buffer.from(gunzipSync(fs.readFileSync(file))).toString("latin1")))
-        .flatMap((file) => {
-            const name = path.basename(file, ".tgz");
-            const release: RegisteredRelease = { resourceName: `package ${name}`, urn: "", releaseName: "crds", namespace: "default", chart: name, version: "", repo: undefined, values: {}, skipCrds: false, dependencies: [] };
-            const docs = helmTemplate(tools, release, file, kubeVersion).split(/^---\s*$/m).filter(defines);
-            return parseObjects(docs.join("\n---\n")).filter((o) => o.kind === "CustomResourceDefinition");
-        });
 }

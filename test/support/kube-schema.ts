@@ -220,11 +220,6 @@ export function crdChecks(crds: readonly KubeObject[]): Map<string, Check> {
 /** ObjectMeta, for custom resources' metadata. */
 const objectMetaCheck: Check = strictly((data) => modelProblems(ObjectMeta as unknown as ModelClass, data));
 
-/** Whether kubernetes-models has a schema for the kind (otherwise it needs its CRD). */
-export function isBuiltInKind(apiVersion: string, kind: string): boolean {
-    return builtInCheck(apiVersion, kind) !== undefined;
-}
-
 /** The CRDs among rendered objects. */
 export function crdsAmong(objects: readonly KubeObject[]): KubeObject[] {
     return objects.filter((o) => o.apiVersion === "apiextensions.k8s.io/v1" && o.kind === "CustomResourceDefinition");
@@ -237,6 +232,6 @@ export function crdsAmong(objects: readonly KubeObject[]): KubeObject[] {
 export function schemaProblems(o: KubeObject, crds: ReadonlyMap<string, Check>): string[] {
     const label = `${o.kind}/${o.metadata?.name}`;
     const check = builtInCheck(o.apiVersion, o.kind) ?? crds.get(`${o.apiVersion}/${o.kind}`);
-    if (!check) return [`${label}: no schema for ${o.apiVersion} ${o.kind} (not a Kubernetes ${SCHEMA_PACKAGE.kubernetesVersion} kind, and no packaged chart defines its CRD)`];
+    if (!check) return [`${label}: no schema for ${o.apiVersion} ${o.kind} (not a Kubernetes ${SCHEMA_PACKAGE.kubernetesVersion} kind, and no CRD given defines it)`];
     return check(o).map((p) => `${label} ${p}`);
 }

@@ -15,6 +15,15 @@ export const OAUTH_SECRET = "gloas-known-oauth-secret-1f2e3d";
 /** The hub certificate's ARN with `https: acm` (the HubCertificate's output in the program). */
 export const TEST_CERTIFICATE_ARN = "arn:aws:acm:us-west-2:123456789012:certificate/0f0e0d0c-0b0a-0908-0706-050403020100";
 
+/**
+ * A stack file's YAML with the hub's HTTPS switched from `acm` to `letsencrypt`: Traefik's
+ * autohttps pod gets the certificate (and the Route 53 zone, acm-only, goes).
+ */
+export function withLetsEncrypt(yaml: string): string {
+    if (!/^ {4}https: acm$/m.test(yaml)) throw new Error("the stack file has no `https: acm` to switch to letsencrypt");
+    return yaml.replace(/^ {4}https: acm$/m, "    https: letsencrypt\n    letsEncryptEmail: ml-platform@example.com").replace(/\n\s*route53Zone: .*/, "");
+}
+
 /** The EKS mode's placements, with one GPU per node and four in all. */
 function eksPlacements(): { gpu: GpuPlacement; system: SystemPlacement; user: SystemPlacement } {
     return { gpu: { ...poolPlacement("gpu"), resourceName: NVIDIA_GPU_RESOURCE, gpusPerNode: 1, maxGpus: 4 }, system: poolPlacement("system"), user: poolPlacement("user") };

@@ -1,10 +1,11 @@
 import { TeamMember } from "../../infra/config/schema";
+import { BOOTSTRAP_IMAGE } from "../../infra/environment/image/files";
 import { RecordedResource } from "../../infra/plan/mock-runtime";
 import { userClaimName, userNamespace } from "../../infra/workspaces/kubespawner-slug";
 import { memberProfiles } from "../../infra/workspaces/member-manifests";
 import { stackConfig } from "../cluster/fixtures";
 import { descendantsOf, ofType, one, runComponents } from "../harness";
-import { hubFor, OAUTH_SECRET, TEST_CERTIFICATE_ARN } from "./fixtures";
+import { hubFor, OAUTH_SECRET, TEST_CERTIFICATE_ARN, withLetsEncrypt } from "./fixtures";
 
 const config = stackConfig("dev");
 
@@ -77,10 +78,21 @@ describe("JupyterHub (dev stack)", () => {
     });
 
     it("runs every server on the environment image, with a timeout for a cold GPU start", () => {
-        expect(values.singleuser.image).toEqual({ name: "registry.example.com/ml/pytorch-cuda", tag: "v2.8", pullSecrets: ["environment-image-pull"] });
+        // The dev stack names no image: it runs the bootstrap image, by digest, until the team's own is built.
+        expect(config.image.reference).toBe(BOOTSTRAP_IMAGE);
+        expect(values.singleuser.image).toEqual({ name: "quay.io/jupyter/pytorch-notebook", tag: `${config.image.tag}@${config.image.digest}`, pullSecrets: ["environment-image-pull"] });
+        // z2jh hands KubeSpawner `name:tag` (files/hub/jupyterhub_config.py, singleuser.image), so the digest stays on.
         expect(`${values.singleuser.image.name}:${values.singleuser.image.tag}`).toBe(config.image.reference);
         expect(values.singleuser.startTimeout).toBe(1200);
         expect(values.hub.config.KubeSpawner.http_timeout).toBe(120);
+    });
+
+    it("runs the team's own image once the stack names it, from its private registry with the pull secret", async () => {
+        const own = `registry.example.com/ml/pytorch-cuda:v2.8@sha256:${"ab".repeat(32)}`;
+        const named = stackConfig("dev", (y) => y.replace("  ml-team-env:environment:\n", `  ml-team-env:environment:\n    image: ${own}\n`));
+        expect(named.image.reference).toBe(own);
+        const v = one((await runComponents(() => hubFor(named))).resources, "kubernetes:helm.sh/v3:Release").inputs.values;
+        expect(v.singleuser.image).toEqual({ name: "registry.example.com/ml/pytorch-cuda", tag: `v2.8@sha256:${"ab".repeat(32)}`, pullSecrets: ["environment-image-pull"] });
     });
 
     it("offers profiles per member from a hook, not from a list in the values; GPU and CPU profiles carry their pool's placement", () => {
@@ -120,7 +132,7 @@ describe("JupyterHub (dev stack)", () => {
     });
 
     it("with https: letsencrypt, runs Traefik on system nodes and says what to do when the record is late", async () => {
-        const letsencrypt = stackConfig("dev", (y) => y.replace("https: acm", "https: letsencrypt\n    letsEncryptEmail: ml-platform@example.com").replace(/\n\s*route53Zone: .*/, ""));
+        const letsencrypt = stackConfig("dev", withLetsEncrypt);
         const { resources } = await runComponents(() => hubFor(letsencrypt));
         const v = one(resources, "kubernetes:helm.sh/v3:Release").inputs.values;
         expect(v.proxy.https).toEqual({ enabled: true, type: "letsencrypt", hosts: ["notebooks.dev.example.com"], letsencrypt: { contactEmail: "ml-platform@example.com" } });

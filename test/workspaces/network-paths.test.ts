@@ -3,28 +3,39 @@
  * exist: the ones the real Helm renders from the hub release (test/support/helm-render.ts) and
  * the package's own in each member namespace. The chart's pods carry the labels and named ports
  * their rendered templates give them. A notebook reaches the hub API, DNS and the internet; the
- * hub and proxy reach it; the internet reaches the proxy through autohttps; another member's
- * notebook cannot reach it, either way.
+ * hub and proxy reach it; the internet reaches the proxy (with `https: acm` through the network
+ * load balancer, which ends TLS; with `letsencrypt` through autohttps); another member's notebook
+ * cannot reach it, either way.
  */
 import { RecordedResource } from "../../infra/plan/mock-runtime";
 import { hubConnectUrl } from "../../infra/workspaces/hub-values";
 import { userNamespace } from "../../infra/workspaces/kubespawner-slug";
 import { stackConfig } from "../cluster/fixtures";
 import { ofType, runComponents } from "../harness";
-import { KubeObject, renderKubeVersion, renderRelease, renderToolsOrSkip } from "../support/helm-render";
+import { KubeObject, renderedObject, renderKubeVersion, renderRelease, renderToolsOrSkip } from "../support/helm-render";
 import { notebookPodLabels, renderedHubValues } from "../support/kubespawner-pod";
 import { allowed, Endpoint, Policy } from "../support/network-policy";
 import { RegisteredRelease, registeredReleases } from "../support/registered-releases";
 import { namedPorts, renderedPod, renderedPods } from "../support/rendered-pods";
-import { hubFor } from "./fixtures";
+import { hubFor, withLetsEncrypt } from "./fixtures";
 
 const tools = renderToolsOrSkip("network paths under the chart's rendered NetworkPolicies");
-/** What the paths need of the render: the policies, the pods' templates, the hub's values. */
-const KINDS = ["NetworkPolicy", "Deployment", "Secret"];
+/** What the paths need of the render: the policies, the pods' templates, the hub's values, the Services. */
+const KINDS = ["NetworkPolicy", "Deployment", "Secret", "Service"];
 
 /** The NetworkPolicies among rendered objects, in the release's namespace (z2jh's templates name none). */
 function renderedPolicies(objects: readonly KubeObject[], namespace: string): Policy[] {
     return objects.filter((o) => o.kind === "NetworkPolicy").map((o) => ({ name: `${o.metadata.namespace ?? namespace}/${o.metadata.name}`, namespace: o.metadata.namespace ?? namespace, spec: o.spec }));
+}
+
+/** The package's own NetworkPolicies among a run's resources. */
+function ownPolicies(resources: readonly RecordedResource[]): Policy[] {
+    return ofType(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy").map((r) => ({ name: `${r.inputs.metadata.namespace}/${r.inputs.metadata.name}`, namespace: r.inputs.metadata.namespace, spec: r.inputs.spec }));
+}
+
+/** Whether a Service's selector picks a pod with these labels. */
+function selects(service: KubeObject, labels: Readonly<Record<string, string>> = {}): boolean {
+    return Object.entries(service.spec.selector as Record<string, string>).every(([k, v]) => labels[k] === v);
 }
 
 /** Connections from one member's notebook to another's that the policies allow (none should be). */
@@ -37,11 +48,14 @@ function crossMemberPaths(policies: readonly Policy[], notebooks: readonly Endpo
     const kubeVersion = renderKubeVersion(config.cluster);
     let resources: RecordedResource[];
     let release: RegisteredRelease;
+    let objects: KubeObject[];
     let values: Record<string, any>;
     let own: Policy[];
     let policies: Policy[];
     const [alice, bob] = config.team.members;
-    let pods: { hub: Endpoint; proxy: Endpoint; autohttps: Endpoint; alice: Endpoint; bob: Endpoint };
+    let pods: { hub: Endpoint; proxy: Endpoint; alice: Endpoint; bob: Endpoint };
+    /** The same hub with `https: letsencrypt`: its render, every policy, and its autohttps and proxy pods. */
+    let letsencrypt: { objects: KubeObject[]; policies: Policy[]; autohttps: Endpoint; proxy: Endpoint };
     const dns: Endpoint = { name: "coredns", namespace: "kube-system", namespaceLabels: { "kubernetes.io/metadata.name": "kube-system" }, labels: { "k8s-app": "kube-dns" }, ip: "10.0.0.10" };
     const internet: Endpoint = { name: "pypi.org", ip: "151.101.0.223" };
     const browser: Endpoint = { name: "a browser", ip: "203.0.113.7" };
@@ -49,8 +63,8 @@ function crossMemberPaths(policies: readonly Policy[], notebooks: readonly Endpo
     const node: Endpoint = { name: "a node", ip: "10.0.1.200" };
 
     /** The pod of a rendered chart workload as an endpoint: its template's labels and named ports. */
-    const chartPod = (objects: readonly KubeObject[], workload: string, ip: string): Endpoint => {
-        const pod = renderedPod(renderedPods(objects), workload);
+    const chartPod = (rendered: readonly KubeObject[], workload: string, ip: string): Endpoint => {
+        const pod = renderedPod(renderedPods(rendered), workload);
         const ns = release.namespace;
         return { name: pod.name, namespace: ns, namespaceLabels: { "kubernetes.io/metadata.name": ns }, labels: pod.labels, ports: namedPorts(pod), ip };
     };
@@ -63,21 +77,30 @@ function crossMemberPaths(policies: readonly Policy[], notebooks: readonly Endpo
     beforeAll(async () => {
         resources = (await runComponents(() => hubFor(config))).resources;
         [release] = registeredReleases(resources) as [RegisteredRelease];
-        const objects = renderRelease(tools!, release, kubeVersion).ofKinds(KINDS);
+        objects = renderRelease(tools!, release, kubeVersion).ofKinds(KINDS);
         values = renderedHubValues(objects);
-        own = ofType(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy").map((r) => ({ name: `${r.inputs.metadata.namespace}/${r.inputs.metadata.name}`, namespace: r.inputs.metadata.namespace, spec: r.inputs.spec }));
+        own = ownPolicies(resources);
         policies = [...renderedPolicies(objects, release.namespace), ...own];
         pods = {
             hub: chartPod(objects, "Deployment/hub", "10.0.3.10"),
             proxy: chartPod(objects, "Deployment/proxy", "10.0.3.11"),
-            autohttps: chartPod(objects, "Deployment/autohttps", "10.0.3.12"),
             alice: notebook(alice!.username, "10.0.1.5"),
             bob: notebook(bob!.username, "10.0.2.7"),
         };
+        const leResources = (await runComponents(() => hubFor(stackConfig("dev", withLetsEncrypt)))).resources;
+        const [leRelease] = registeredReleases(leResources) as [RegisteredRelease];
+        const leObjects = renderRelease(tools!, leRelease, kubeVersion).ofKinds(KINDS);
+        letsencrypt = {
+            objects: leObjects,
+            policies: [...renderedPolicies(leObjects, leRelease.namespace), ...ownPolicies(leResources)],
+            autohttps: chartPod(leObjects, "Deployment/autohttps", "10.0.3.12"),
+            proxy: chartPod(leObjects, "Deployment/proxy", "10.0.3.11"),
+        };
     });
 
-    it("evaluates the chart's own policies as rendered: hub, proxy, autohttps and singleuser", () => {
-        expect(renderedPolicies(renderRelease(tools!, release, kubeVersion).ofKinds(KINDS), release.namespace).map((p) => p.name)).toEqual(["jupyterhub/hub", "jupyterhub/autohttps", "jupyterhub/proxy", "jupyterhub/singleuser"]);
+    it("evaluates the chart's own policies as rendered: hub, proxy and singleuser (with https: letsencrypt, autohttps too)", () => {
+        expect(renderedPolicies(objects, release.namespace).map((p) => p.name)).toEqual(["jupyterhub/hub", "jupyterhub/proxy", "jupyterhub/singleuser"]);
+        expect(renderedPolicies(letsencrypt.objects, release.namespace).map((p) => p.name)).toEqual(["jupyterhub/hub", "jupyterhub/autohttps", "jupyterhub/proxy", "jupyterhub/singleuser"]);
     });
 
     it("the notebook reaches the hub API at its cluster-internal name, on 8081", () => {
@@ -98,9 +121,35 @@ function crossMemberPaths(policies: readonly Policy[], notebooks: readonly Endpo
         expect(allowed(policies, pods.hub, pods.alice, 8888).ok).toBe(true);
     });
 
-    it("a browser reaches autohttps on HTTPS, and autohttps reaches the proxy", () => {
-        expect(allowed(policies, browser, pods.autohttps, pods.autohttps.ports!.https!)).toEqual({ ok: true, why: "allowed" });
-        expect(allowed(policies, pods.autohttps, pods.proxy, pods.proxy.ports!.http!)).toEqual({ ok: true, why: "allowed" });
+    it("with https: acm, the load balancer's TLS port reaches the proxy's plain-HTTP port, and no plain-HTTP port is open", () => {
+        expect(renderedPods(objects).map((p) => p.workload)).not.toContain("Deployment/autohttps");
+        // The service controller makes the load balancer's TLS listener on the Service port named https.
+        const service = renderedObject(objects, "Service", "proxy-public");
+        expect([service.spec.type, service.metadata.annotations?.["service.beta.kubernetes.io/aws-load-balancer-ssl-ports"]]).toEqual(["LoadBalancer", "https"]);
+        expect(service.spec.ports).toEqual([{ name: "https", port: 443, targetPort: "http" }]);
+        expect(selects(service, pods.proxy.labels)).toBe(true);
+        const target = pods.proxy.ports![service.spec.ports[0].targetPort]!;
+        expect(target).toBe(8000);
+        // The NLB keeps the browser's address to the node port; kube-proxy (externalTrafficPolicy
+        // Cluster) may forward it from the node's address instead: the proxy admits both.
+        expect(allowed(policies, browser, pods.proxy, target)).toEqual({ ok: true, why: "allowed" });
+        expect(allowed(policies, node, pods.proxy, target)).toEqual({ ok: true, why: "allowed" });
+        // It is the chart's rule opening those ports to every source (proxy.chp.networkPolicy.allowedIngressPorts) that admits them.
+        const withoutOpenPorts = policies.map((p) => (p.name === "jupyterhub/proxy" ? { ...p, spec: { ...p.spec, ingress: p.spec.ingress!.filter((r) => r.from !== undefined) } } : p));
+        expect(allowed(withoutOpenPorts, browser, pods.proxy, target)).toEqual({ ok: false, why: "ingress of proxy denied by jupyterhub/proxy" });
+    });
+
+    it("with https: letsencrypt, a browser reaches autohttps on HTTPS (and HTTP, for the ACME challenge), and autohttps reaches the proxy", () => {
+        const { autohttps, proxy } = letsencrypt;
+        const service = renderedObject(letsencrypt.objects, "Service", "proxy-public");
+        expect(service.spec.ports).toEqual([
+            { name: "https", port: 443, targetPort: "https" },
+            { name: "http", port: 80, targetPort: "http" },
+        ]);
+        expect([selects(service, autohttps.labels), selects(service, proxy.labels)]).toEqual([true, false]);
+        expect(allowed(letsencrypt.policies, browser, autohttps, autohttps.ports!.https!)).toEqual({ ok: true, why: "allowed" });
+        expect(allowed(letsencrypt.policies, browser, autohttps, autohttps.ports!.http!)).toEqual({ ok: true, why: "allowed" });
+        expect(allowed(letsencrypt.policies, autohttps, proxy, proxy.ports!.http!)).toEqual({ ok: true, why: "allowed" });
     });
 
     it("another member's notebook cannot reach it, in either direction, on any port", () => {
