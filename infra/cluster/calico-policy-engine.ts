@@ -22,10 +22,10 @@ export const CALICO_CRDS_CHART = { chart: "crd.projectcalico.org.v1", version: T
  *
  * Placement: the operator Deployment and its pre-delete Job take `nodeSelector` (merged over the
  * chart's `kubernetes.io/os: linux`; its default tolerations of every taint stay, so the operator
- * also runs while nodes are still tainted not-ready), and the operator puts every non-DaemonSet
- * pod it makes (kube-controllers, Typha) on `controlPlaneNodeSelector` with
- * `controlPlaneTolerations` (Installation API: "applied to all resources created by the operator
- * excluding daemonsets"). All on system nodes, so none holds a GPU or user node up.
+ * also runs while nodes are still tainted not-ready), and the operator puts kube-controllers on
+ * `controlPlaneNodeSelector` with `controlPlaneTolerations`. Typha it places itself: operator
+ * v1.42.3 (the chart's) gives it no node selector from the Installation and tolerates every taint
+ * (tigera/operator pkg/render/typha.go), so Typha may run on any node.
  *
  * `manageCRDs: false`: the CRD chart owns the CRDs (`-manage-crds=false` on the operator, the
  * chart's values.yaml: "you must manage these resources out-of-band"), so one field manager
@@ -64,7 +64,7 @@ export function retainOnDelete(args: pulumi.ResourceTransformArgs): pulumi.Resou
 
 export interface CalicoPolicyEngineArgs {
     readonly provider: k8s.Provider;
-    /** Where the operator, kube-controllers and Typha run: the system nodes. */
+    /** Where the operator and kube-controllers run: the system nodes. */
     readonly placement: SystemPlacement;
 }
 

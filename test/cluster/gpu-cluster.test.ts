@@ -211,7 +211,7 @@ describe("GpuCluster (EKS mode, dev stack)", () => {
         expect(release.inputs.values.manageCRDs).toBe(false);
     });
 
-    it("puts Calico's operator, kube-controllers and Typha on the system nodes", () => {
+    it("puts Calico's operator and kube-controllers on the system nodes", () => {
         const values = one(resources, "kubernetes:helm.sh/v3:Release", "dev-cluster-calico").inputs.values;
         expect(values.nodeSelector).toEqual({ "kubernetes.io/os": "linux", "ml-team-env/pool": "system" });
         expect(values.installation.controlPlaneNodeSelector).toEqual({ "ml-team-env/pool": "system" });
