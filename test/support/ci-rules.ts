@@ -1,0 +1,71 @@
+/**
+ * The pipeline's expected jobs per source, and GitLab's rule semantics by the audit's own
+ * evaluator (infra/audit/ci-config.ts), shared by the fast structure tests and the slow ones
+ * that check both against gitlab-ci-local.
+ */
+import { evaluateRuleIf, evaluateRules, PipelineContext, VarValue } from "../../infra/audit/ci-config";
+import { IMAGE_JOB } from "../../infra/ci/image-jobs";
+import { JOB } from "../../infra/ci/pipeline";
+import { SourceName, Vars } from "./gitlab-ci-local";
+
+// --- GitLab rules, by the audit's evaluator with every variable known --------------------------
+
+/**
+ * The expressions the generator writes: `$VAR`, `$VAR == "x"`, `$VAR != "x"`, `$VAR =~ /re/`,
+ * joined by `&&` and `||`. The audit's evaluator reads more; this guard keeps a new kind of
+ * expression in the pipeline from passing here before it is examined.
+ */
+const GENERATED_CMP = String.raw`\$[A-Za-z_][A-Za-z0-9_]*(?:\s*(?:==|!=)\s*"[^"]*"|\s*=~\s*/(?:\\.|[^/\\])*/)?`;
+const GENERATED_RULE = new RegExp(`^\\s*${GENERATED_CMP}(?:\\s*(?:&&|\\|\\|)\\s*${GENERATED_CMP})*\\s*$`);
+
+export function knownContext(expressions: readonly string[], vars: Vars): PipelineContext {
+    const ctx: Record<string, VarValue> = {};
+    for (const e of expressions) {
+        for (const m of e.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)) ctx[m[1]!] = vars[m[1]!] === undefined ? null : { value: vars[m[1]!]! };
+    }
+    return ctx;
+}
+
+export function ruleIfs(rules: readonly { if?: unknown }[]): string[] {
+    return rules.flatMap((r) => {
+        if (r.if === undefined) return [];
+        if (typeof r.if !== "string" || !GENERATED_RULE.test(r.if)) throw new Error(`cannot read rule '${String(r.if)}'`);
+        return [r.if];
+    });
+}
+
+export function evaluate(expression: string, vars: Vars): boolean {
+    const v = evaluateRuleIf(expression, knownContext(ruleIfs([{ if: expression }]), vars));
+    if (v === undefined) throw new Error(`cannot read rule '${expression}'`);
+    return v;
+}
+
+/** GitLab's rule semantics, by the audit's evaluator; with every variable known it must decide. */
+export function included(rules: readonly { if?: unknown; when?: unknown }[], vars: Vars): boolean {
+    const outcome = evaluateRules(rules, knownContext(ruleIfs(rules), vars));
+    if (outcome.included === undefined) throw new Error(`rules undecided with every variable known: ${JSON.stringify(rules)}`);
+    return outcome.included;
+}
+
+/** The jobs the evaluator says run, taking `changes` as true, as the listing below does. */
+export function jobsByEvaluator(pipeline: Record<string, any>, vars: Vars): string[] {
+    const assumeChanged = (rules: Record<string, unknown>[]) => rules.map(({ changes: _changed, ...r }) => r);
+    return Object.entries(pipeline)
+        .filter(([name, job]) => !name.startsWith(".") && typeof job === "object" && job !== null && "script" in job)
+        .filter(([, job]) => included(assumeChanged(job.rules ?? [{}]), vars))
+        .map(([name]) => name)
+        .sort();
+}
+
+export const IMAGE_JOBS = [IMAGE_JOB.build, IMAGE_JOB.contract, IMAGE_JOB.contractGpu];
+/** Which jobs each source runs (image jobs: when the definition changed, which the listing assumes). */
+export const EXPECTED_JOBS: Record<SourceName, readonly string[]> = {
+    mergeRequest: [...IMAGE_JOBS, JOB.mergeTarget, JOB.styleCheck, JOB.unitTests, JOB.smokeTrain],
+    pushToMain: [...IMAGE_JOBS, JOB.styleCheck, JOB.unitTests, JOB.smokeTrain, JOB.hotfixBackport],
+    pushToDevelop: [...IMAGE_JOBS, JOB.styleCheck, JOB.unitTests, JOB.smokeTrain],
+    experimentPush: [...IMAGE_JOBS, JOB.experimentSmoke, JOB.experimentTrain],
+    runPipelineOnFeature: [...IMAGE_JOBS, JOB.styleCheck, JOB.unitTests, JOB.smokeTrain],
+    releaseTag: [...IMAGE_JOBS, JOB.releaseCheck, JOB.unitTests, JOB.releaseModel, JOB.release],
+    schedule: [JOB.staleBranches],
+};
+
