@@ -11,7 +11,8 @@ import { AuditTarget, defaultTarget, targetFromConfig } from "../audit/expected"
 import { AUDIT_FORMATS, AuditFormat, formatReport } from "../audit/format";
 import { AuditAccessError } from "../audit/read";
 import { gitlabSchema } from "../config/schema";
-import { formatConfigErrors, gitlabUrlProblem } from "../config/validate";
+import { parseGitLabUrl } from "../config/gitlab-url";
+import { formatConfigErrors } from "../config/validate";
 import { RetryPolicy } from "../gitlab/client";
 import { validateStackFile } from "../plan/stack-file";
 import { CliIo, CommandSpec, readStackOrUsage, runCli, runCommand, UsageError, USAGE_EXIT } from "./args";
@@ -72,13 +73,11 @@ function resolve(flags: Readonly<Record<string, string>>, io: CliIo): Resolved {
     if (!flags.url || !flags.project) {
         throw new UsageError(`${flags.url ? "--url needs --project GROUP/NAME" : flags.project ? "--project needs --url URL" : "missing --stack NAME (or --url URL with --project GROUP/NAME)"}\nusage: npm run audit -- ${AUDIT_COMMAND.synopsis[0]}\n       npm run audit -- ${AUDIT_COMMAND.synopsis[1]}`);
     }
-    const url = gitlabSchema.shape.url.safeParse(flags.url);
-    if (!url.success) throw new UsageError(`--url ${flags.url}: must be the GitLab base URL, e.g. https://gitlab.com`);
-    const problem = gitlabUrlProblem(flags.url);
-    if (problem) throw new UsageError(`--url ${flags.url} ${problem}`);
+    const url = parseGitLabUrl(flags.url);
+    if (!url.ok) throw new UsageError(`--url ${flags.url} ${url.problem}`);
     const projectPath = gitlabSchema.shape.project.shape.path.safeParse(flags.project);
     if (!projectPath.success) throw new UsageError(`--project ${flags.project}: must be a full project path 'group[/subgroup]/name'`);
-    return { url: flags.url.replace(/\/+$/, ""), project: flags.project, target: defaultTarget() };
+    return { url: url.url, project: flags.project, target: defaultTarget() };
 }
 
 /** The command: exit 0 (clean), 1 (a mandatory rule fails), 2 (usage or connection error). */

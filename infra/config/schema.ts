@@ -8,6 +8,7 @@
  */
 import { z } from "zod";
 import { PACKAGE_NAME } from "../ci/pipeline";
+import { parseGitLabUrl } from "./gitlab-url";
 import { DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSIONS, KubernetesVersion } from "../cluster/kubernetes-versions";
 
 /** The Pulumi project name, which is also the stack-file key namespace. */
@@ -177,7 +178,16 @@ export const clusterSchema = z.discriminatedUnion("mode", [eksCluster, existingC
 // --- gitlab -------------------------------------------------------------------------
 
 export const gitlabSchema = z.strictObject({
-    url: z.url({ protocol: /^https?$/, error: "must be the GitLab base URL, e.g. https://gitlab.com" }).default("https://gitlab.com"),
+    /** GitLab base URL, `scheme://host[:port]`; a trailing slash is dropped, a path or query refused (config/gitlab-url.ts). */
+    url: z
+        .string({ error: "must be the GitLab base URL, e.g. https://gitlab.com" })
+        .transform((s, ctx) => {
+            const parsed = parseGitLabUrl(s);
+            if (parsed.ok) return parsed.url;
+            ctx.addIssue({ code: "custom", message: parsed.problem });
+            return z.NEVER;
+        })
+        .default("https://gitlab.com"),
     tier: z.enum(["free", "premium", "ultimate"]).default("free"),
     project: z.strictObject(
         {

@@ -156,23 +156,6 @@ function article(t: string): string {
     return /^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`;
 }
 
-/** A GitLab base URL: scheme and host (and port), nothing after. */
-export function gitlabUrlProblem(url: string): string | undefined {
-    let u: URL;
-    try {
-        u = new URL(url);
-    } catch {
-        return undefined; // the schema reports a URL that does not parse
-    }
-    if (u.pathname !== "/" && u.pathname !== "") {
-        return /\/api\/v\d/.test(u.pathname)
-            ? `is GitLab's API address; give its base URL (${u.origin}): the API path is added by the client, so every call would go to ${u.pathname.replace(/\/$/, "")}/api/v4`
-            : `must be the GitLab base URL without a path (${u.origin}); a GitLab under a relative path is not supported`;
-    }
-    if (u.search || u.hash) return `must be the GitLab base URL without a query or fragment (${u.origin})`;
-    return undefined;
-}
-
 /**
  * Validates the `ml-team-env:*` namespace of a stack file. `raw` maps the keys without the
  * namespace prefix (`cluster`, `team`, ...) to their YAML values.
@@ -255,12 +238,6 @@ export function validateStackConfig(raw: Record<string, unknown>, options: Valid
         const pools = clusterPools(cluster, environment);
         if (jupyterhub) checkWorkloadsFit(profileWorkloads(jupyterhub.profiles), pools, ctx);
         if (runners?.enabled) checkWorkloadsFit(jobWorkloads(runners), pools, ctx);
-    }
-
-    // GitLab.
-    if (gitlab) {
-        const problem = gitlabUrlProblem(gitlab.url);
-        if (problem) err(["gitlab", "url"], problem);
     }
 
     // Notebook profiles.

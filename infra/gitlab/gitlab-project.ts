@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AccessLevel, BranchModel, branchNameRegex, enforcementReport, GitLabTier, RuleEnforcement, tierAtLeast } from "../branch-model/branch-model";
+import { gitlabBaseUrl } from "../config/gitlab-url";
 import { TeamMember } from "../config/schema";
 import { RetryPolicy } from "./client";
 import { ApprovalRule } from "./providers/approval-rule";
@@ -96,7 +97,7 @@ export class GitLabProject extends pulumi.ComponentResource {
     constructor(name: string, args: GitLabProjectArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ml-team-env:gitlab:GitLabProject", name, {}, opts);
         const model = args.branchModel;
-        const common = { gitlabUrl: args.url, ...(args.retry ? { retry: args.retry } : {}) };
+        const common = { gitlabUrl: gitlabBaseUrl(args.url, "GitLabProject url"), ...(args.retry ? { retry: args.retry } : {}) };
 
         const project = new GitLabProjectResource(
             `${name}-project`,

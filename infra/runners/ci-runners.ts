@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ClusterHandle } from "../cluster/cluster-handle";
 import { EnvironmentImage } from "../environment/environment-image";
 import { createImagePullSecret, imagePullSecretFor } from "../environment/image-pull-secret";
+import { gitlabBaseUrl } from "../config/gitlab-url";
 import { RetryPolicy } from "../gitlab/client";
 import { Runner } from "../gitlab/providers/runner";
 import { JobSize, RUNNER_CHART, RUNNER_SECRET_KEYS, runnerChartValues } from "./runner-values";
@@ -48,6 +49,7 @@ export class CiRunners extends pulumi.ComponentResource {
 
     constructor(name: string, args: CiRunnersArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ml-team-env:runners:CiRunners", name, {}, opts);
+        const gitlabUrl = gitlabBaseUrl(args.gitlabUrl, "CiRunners gitlabUrl");
         const provider = args.cluster.provider;
         const inCluster = { parent: this, provider };
         const ns = new k8s.core.v1.Namespace(name, { metadata: { name: args.namespace ?? "gitlab-runners" } }, inCluster);
@@ -62,7 +64,7 @@ export class CiRunners extends pulumi.ComponentResource {
             const runner = new Runner(
                 `${name}-${k.kind}`,
                 {
-                    gitlabUrl: args.gitlabUrl,
+                    gitlabUrl,
                     projectId: args.projectId,
                     description: `ml-team-env ${k.kind} runner (${pulumi.getStack()})`,
                     tagList: [...k.tags],
@@ -88,7 +90,7 @@ export class CiRunners extends pulumi.ComponentResource {
                     namespace: ns.metadata.name,
                     values: ns.metadata.name.apply((namespace) =>
                         runnerChartValues({
-                            gitlabUrl: args.gitlabUrl,
+                            gitlabUrl,
                             tokenSecretName: `gitlab-runner-${k.kind}-token`,
                             concurrent: args.concurrent,
                             managerPlacement: args.cluster.systemPlacement,

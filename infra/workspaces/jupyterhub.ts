@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ClusterHandle } from "../cluster/cluster-handle";
+import { gitlabBaseUrl } from "../config/gitlab-url";
 import { NotebookProfile, TeamMember } from "../config/schema";
 import { EnvironmentImage } from "../environment/environment-image";
 import { createImagePullSecret, imagePullSecretFor } from "../environment/image-pull-secret";
@@ -105,7 +106,7 @@ export class JupyterHub extends pulumi.ComponentResource {
                 host: args.host,
                 https: args.https,
                 hubNamespace,
-                gitlabUrl: args.gitlabUrl,
+                gitlabUrl: gitlabBaseUrl(args.gitlabUrl, "JupyterHub gitlabUrl"),
                 oauthClientId: args.oauthClientId,
                 idleTimeoutMinutes: args.idleTimeoutMinutes ?? 60,
                 storageGiB,
