@@ -17,12 +17,11 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { parse } from "yaml";
 import { PROJECT } from "../config/schema";
 import { addMember, listMembers } from "../onboarding/stack-members";
 import { runWithMocks } from "../plan/mock-runtime";
 import { diffPlans, Plan, PlannedResource, planStack } from "../plan/plan";
-import { StackFileConfig, stackFilePath, stackFileToConfig } from "../plan/stack-file";
+import { parseStackYaml, StackFileConfig, stackFilePath, stackFileToConfig } from "../plan/stack-file";
 import { CliIo, CommandSpec, readStackOrUsage, runCli, runCommand, UsageError } from "./args";
 
 export const BENCH_COMMAND: CommandSpec = {
@@ -69,7 +68,7 @@ async function timedPlan(stack: string, file: string | StackFileConfig): Promise
     global.gc?.();
     const heap0 = process.memoryUsage().heapUsed;
     const t0 = process.hrtime.bigint();
-    const result = await planStack(stack, typeof file === "string" ? stackFileToConfig(parse(file)) : file);
+    const result = await planStack(stack, typeof file === "string" ? stackFileToConfig(parseStackYaml(file)) : file);
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
     if (!result.ok) throw new Error(`stack ${stack} is invalid: ${result.errors.map((e) => e.key).join(", ")}`);
     return { plan: result.plan, ms, heapMiB: (process.memoryUsage().heapUsed - heap0) / 2 ** 20 };

@@ -22,6 +22,15 @@ export function stackFilePath(stack: string, root = process.cwd()): string {
     return path.join(root, "stacks", `Pulumi.${stack}.yaml`);
 }
 
+/**
+ * Parses a stack file's text as the Pulumi CLI does: it reads stack files with gopkg.in/yaml.v2
+ * (pulumi/pulumi sdk/go/common/encoding/marshal.go), which applies YAML merge keys (`<<: *anchor`);
+ * the `yaml` package leaves them as a literal `<<` key unless asked.
+ */
+export function parseStackYaml(text: string): unknown {
+    return parse(text, { merge: true });
+}
+
 /** Turns a parsed stack file into runtime config. Pure. */
 export function stackFileToConfig(doc: unknown, project = PROJECT): StackFileConfig {
     const config: Record<string, string> = {};
@@ -51,7 +60,7 @@ export function readStackFile(stack: string, root = process.cwd()): StackFileCon
     }
     let doc: unknown;
     try {
-        doc = parse(fs.readFileSync(file, "utf8"));
+        doc = parseStackYaml(fs.readFileSync(file, "utf8"));
     } catch (e) {
         throw new Error(`${path.relative(root, file)} is not valid YAML: ${(e as Error).message}`);
     }
