@@ -92,6 +92,7 @@ export class TeamEnvironment extends pulumi.ComponentResource {
                 schedules: pipeline?.schedule ? [pipeline.schedule] : [],
                 jobTokenPush: pipeline?.schedule !== undefined,
                 ciJobsDeployed: pipeline !== undefined,
+                ...(config.gitlab.project.takeOverFrom ? { takeOverFrom: config.gitlab.project.takeOverFrom } : {}),
             },
             { parent: this },
         );
@@ -110,6 +111,7 @@ export class TeamEnvironment extends pulumi.ComponentResource {
                     cpuJob: config.runners.cpuJob,
                     gpuJob: config.runners.gpuJob,
                     tokenRotation: config.runners.tokenRotation,
+                    owner: gitlab.owner,
                     ...(secrets.registryDockerConfigJson ? { registryDockerConfigJson: secrets.registryDockerConfigJson } : {}),
                 },
                 { parent: this },

@@ -203,6 +203,11 @@ export const gitlabSchema = z.strictObject({
             description: z.string().default("ML team repository managed by ml-team-env"),
             /** Delete the repository on `pulumi destroy`. Data loss: off unless set. @default false */
             deleteOnDestroy: z.boolean().default(false),
+            /**
+             * Take the project over from the stack recorded as its manager (its CI/CD variable
+             * ML_TEAM_ENV_STACK), when that stack is gone: the recorded value, exactly. @default none
+             */
+            takeOverFrom: nonEmpty("the recorded stack, e.g. acme/ml-team-env/dev#1a2b3c4d").optional(),
         },
         { error: "is required: { path: group/name }" },
     ),

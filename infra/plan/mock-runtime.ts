@@ -47,6 +47,8 @@ export interface RecordedResource {
 export interface MockRunOptions {
     readonly project: string;
     readonly stack: string;
+    /** The Pulumi organization. @default "organization" (what the CLI reports on a self-managed backend) */
+    readonly organization?: string;
     /** Stack config, keys fully qualified (`ml-team-env:team`), values as Pulumi stores them. */
     readonly config?: Record<string, string>;
     /** Config keys to treat as secrets. */
@@ -168,9 +170,10 @@ export async function runWithMocks<T>(program: () => T | Promise<T>, options: Mo
         call: (args) => cloud.call(args),
     };
     // setMocks switches on the features mocks support; then our recording monitor replaces its monitor.
-    await pulumi.runtime.setMocks(mocks, options.project, options.stack, preview);
+    const organization = options.organization ?? "organization";
+    await pulumi.runtime.setMocks(mocks, options.project, options.stack, preview, organization);
     const monitor = new RecordingMonitor(mocks);
-    settings.setMockOptions(monitor, options.project, options.stack, preview);
+    settings.setMockOptions(monitor, options.project, options.stack, preview, organization);
     pulumi.runtime.setAllConfig(options.config ?? {}, [...(options.secretConfigKeys ?? [])]);
 
     let result: T | undefined;

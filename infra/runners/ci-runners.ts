@@ -5,6 +5,7 @@ import { EnvironmentImage } from "../environment/environment-image";
 import { createImagePullSecret, imagePullSecretFor } from "../environment/image-pull-secret";
 import { gitlabBaseUrl } from "../config/gitlab-url";
 import { RetryPolicy } from "../gitlab/client";
+import { stackPath } from "../gitlab/gitlab-project";
 import { Runner } from "../gitlab/providers/runner";
 import { JobSize, RUNNER_CHART, RUNNER_SECRET_KEYS, runnerChartValues } from "./runner-values";
 import { chartSource } from "../charts/pinned-chart";
@@ -33,6 +34,12 @@ export interface CiRunnersArgs {
     readonly namespace?: string;
     /** `.dockerconfigjson` for a private image registry (a Pulumi secret). @default none */
     readonly registryDockerConfigJson?: pulumi.Input<string>;
+    /**
+     * The stack in the runners' descriptions, which is how a runner whose create answer was lost is
+     * recognised and removed: another stack's runners never match. @default `<organization>/<project>/<stack>`
+     * (pass `GitLabProject.owner` to tell apart two stacks of the same name)
+     */
+    readonly owner?: pulumi.Input<string>;
     /** Client retry policy (tests shorten it). @default DEFAULT_RETRY */
     readonly retry?: Partial<RetryPolicy>;
 }
@@ -50,6 +57,7 @@ export class CiRunners extends pulumi.ComponentResource {
     constructor(name: string, args: CiRunnersArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ml-team-env:runners:CiRunners", name, {}, opts);
         const gitlabUrl = gitlabBaseUrl(args.gitlabUrl, "CiRunners gitlabUrl");
+        const owner = args.owner ?? stackPath();
         const provider = args.cluster.provider;
         const inCluster = { parent: this, provider };
         const ns = new k8s.core.v1.Namespace(name, { metadata: { name: args.namespace ?? "gitlab-runners" } }, inCluster);
@@ -66,7 +74,7 @@ export class CiRunners extends pulumi.ComponentResource {
                 {
                     gitlabUrl,
                     projectId: args.projectId,
-                    description: `ml-team-env ${k.kind} runner (${pulumi.getStack()})`,
+                    description: pulumi.interpolate`ml-team-env ${k.kind} runner (${owner})`,
                     tagList: [...k.tags],
                     runUntagged: k.runUntagged,
                     locked: true,

@@ -30,6 +30,7 @@ import { registerPremiumRoutes } from "./premium";
 import { registerProjectRoutes } from "./projects";
 import { registerProtectedRefRoutes } from "./protected-refs";
 import { registerRepositoryRoutes } from "./repository";
+import { registerVariableRoutes } from "./variables";
 
 export * from "./model";
 
@@ -230,6 +231,7 @@ export async function startGitLabEmulator(options: EmulatorOptions = {}): Promis
     registerProtectedRefRoutes(core);
     registerPremiumRoutes(core);
     registerCiRoutes(core);
+    registerVariableRoutes(core);
     registerGroupAndApplicationRoutes(core);
 
     async function readBody(req: IncomingMessage): Promise<Record<string, any>> {

@@ -135,6 +135,20 @@ export interface ProjectState {
     files: Map<string, Map<string, string>>;
     mergeRequests: { id: number; iid: number; state: string; source_branch: string; target_branch: string; title: string; web_url: string }[];
     schedules: Map<number, ScheduleState>;
+    /** Project CI/CD variables by key (one environment scope, `*`, is modelled); made on first use. */
+    variables?: Map<string, VariableState>;
+}
+
+/** A project CI/CD variable (app/models/ci/variable.rb; the API's entity is lib/api/entities/ci/variable.rb). */
+export interface VariableState {
+    key: string;
+    value: string;
+    variable_type: "env_var" | "file";
+    protected: boolean;
+    masked: boolean;
+    raw: boolean;
+    environment_scope: string;
+    description: string | null;
 }
 
 export interface UserState {

@@ -41,10 +41,11 @@ function projectJson(core: EmulatorCore, p: ProjectState): Record<string, unknow
         files: _f,
         mergeRequests: _mr,
         schedules: _s,
+        variables: _v,
         marked_for_deletion_at,
         ...rest
     } = p;
-    void [_b, _t, _pb, _pt, _m, _pr, _ar, _as, _f, _mr, _s];
+    void [_b, _t, _pb, _pt, _m, _pr, _ar, _as, _f, _mr, _s, _v];
     // marked_for_deletion_at/_on are exposed by the EE entity (ee/lib/ee/api/entities/project.rb).
     const deletion = core.edition.ee ? { marked_for_deletion_at, marked_for_deletion_on: marked_for_deletion_at?.slice(0, 10) ?? null } : {};
     return { ...rest, ...deletion };
