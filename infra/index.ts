@@ -11,6 +11,7 @@ export const branchRules = outputs.branchRules;
 export const clusterName = outputs.clusterName;
 export const kubeconfig = outputs.kubeconfig;
 export const gitlabProjectUrl = outputs.gitlabProjectUrl;
+export const gitlabProjectOwner = outputs.gitlabProjectOwner;
 export const jupyterhubUrl = outputs.jupyterhubUrl;
 export const jupyterhubDnsRecord = outputs.jupyterhubDnsRecord;
 export const memberNamespaces = outputs.memberNamespaces;

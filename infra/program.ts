@@ -16,6 +16,7 @@ export function teamEnvironmentProgram() {
         clusterName: env.clusterName,
         kubeconfig: env.kubeconfig,
         gitlabProjectUrl: env.gitlabProjectUrl,
+        gitlabProjectOwner: env.gitlabProjectOwner,
         jupyterhubUrl: env.jupyterhubUrl,
         jupyterhubDnsRecord: env.jupyterhubDnsRecord,
         memberNamespaces: env.memberNamespaces,

@@ -13,8 +13,10 @@ import { ImagePrePuller } from "./environment/image-pre-puller";
 import { prePullPools } from "./environment/pre-puller-spec";
 import { JupyterHub } from "./workspaces/jupyterhub";
 import { HubHttps } from "./workspaces/hub-values";
-import { TeamSecrets } from "./config/load";
-import { TeamConfig } from "./config/validate";
+import { placeholderSecret, TeamSecrets } from "./config/load";
+import { SECRET_KEYS } from "./config/schema";
+import { ClusterTeamConfig, hasCluster, TeamConfig } from "./config/validate";
+import { ChangeGuard } from "./stack/change-guard";
 
 /** The team pipeline and its schedule from the validated config. */
 export function teamPipelineFor(config: TeamConfig): { text: string; schedule?: ProjectSchedule } {
@@ -35,7 +37,7 @@ export function teamPipelineFor(config: TeamConfig): { text: string; schedule?: 
 }
 
 /** The hub's HTTPS setup from the validated config (validation has required what each mode needs). */
-export function hubHttps(config: TeamConfig): HubHttps {
+export function hubHttps(config: Pick<ClusterTeamConfig, "jupyterhub">): HubHttps {
     const hub = config.jupyterhub;
     return hub.https === "letsencrypt"
         ? { mode: "letsencrypt", contactEmail: hub.letsEncryptEmail! }
@@ -54,25 +56,35 @@ export class TeamEnvironment extends pulumi.ComponentResource {
     readonly image: pulumi.Output<string>;
     /** Who enforces each rule of the branch model on the configured GitLab tier. */
     readonly branchRules: pulumi.Output<RuleEnforcement[]>;
-    /** The cluster's name. */
-    readonly clusterName: pulumi.Output<string>;
-    /** kubeconfig of the cluster (a secret). */
-    readonly kubeconfig: pulumi.Output<string>;
     /** The GitLab project's web URL. */
     readonly gitlabProjectUrl: pulumi.Output<string>;
-    /** The hub's URL. */
-    readonly jupyterhubUrl: pulumi.Output<string>;
-    /** The DNS record to make so the hub's host reaches it. */
-    readonly jupyterhubDnsRecord: pulumi.Output<string>;
-    /** Each member's notebook namespace. */
-    readonly memberNamespaces: pulumi.Output<Record<string, string>>;
+    /** The stack recorded in the project as its manager. */
+    readonly gitlabProjectOwner: pulumi.Output<string>;
+    /** The cluster's name (absent in `cluster.mode: none`). */
+    readonly clusterName?: pulumi.Output<string>;
+    /** kubeconfig of the cluster, a secret (absent in `cluster.mode: none`). */
+    readonly kubeconfig?: pulumi.Output<string>;
+    /** The hub's URL (absent in `cluster.mode: none`). */
+    readonly jupyterhubUrl?: pulumi.Output<string>;
+    /** The DNS record to make so the hub's host reaches it (absent in `cluster.mode: none`). */
+    readonly jupyterhubDnsRecord?: pulumi.Output<string>;
+    /** Each member's notebook namespace (absent in `cluster.mode: none`). */
+    readonly memberNamespaces?: pulumi.Output<Record<string, string>>;
 
     constructor(name: string, args: TeamEnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ml-team-env:index:TeamEnvironment", name, {}, opts);
         const { config, secrets } = args;
-        const cluster = createCluster(`${name}-cluster`, config, secrets, { parent: this });
-        this.clusterName = cluster.clusterName;
-        this.kubeconfig = cluster.kubeconfig;
+        // First: the values whose change `pulumi up` must refuse, checked against the last deployment's
+        // in the preview `pulumi up` runs before it changes anything (change-guard.ts).
+        new ChangeGuard(
+            `${name}-change-guard`,
+            {
+                clusterMode: config.cluster.mode,
+                ...(config.cluster.confirmModeChangeFrom ? { confirmModeChangeFrom: config.cluster.confirmModeChangeFrom } : {}),
+                ...(config.jupyterhub ? { storageGiB: config.jupyterhub.storageGiB } : {}),
+            },
+            { parent: this },
+        );
 
         const pipeline = config.ci.pipeline ? teamPipelineFor(config) : undefined;
         const gitlab = new GitLabProject(
@@ -92,74 +104,83 @@ export class TeamEnvironment extends pulumi.ComponentResource {
                 schedules: pipeline?.schedule ? [pipeline.schedule] : [],
                 jobTokenPush: pipeline?.schedule !== undefined,
                 ciJobsDeployed: pipeline !== undefined,
+                stack: config.stack,
                 ...(config.gitlab.project.takeOverFrom ? { takeOverFrom: config.gitlab.project.takeOverFrom } : {}),
             },
             { parent: this },
         );
-        if (config.runners.enabled) {
-            new CiRunners(
-                `${name}-runners`,
-                {
-                    cluster,
-                    gitlabUrl: config.gitlab.url,
-                    projectId: gitlab.projectId,
-                    image: config.image,
-                    concurrent: config.runners.concurrent,
-                    cpuTags: config.runners.cpuTags,
-                    gpuTags: config.runners.gpuTags,
-                    gpusPerJob: config.runners.gpusPerJob,
-                    cpuJob: config.runners.cpuJob,
-                    gpuJob: config.runners.gpuJob,
-                    tokenRotation: config.runners.tokenRotation,
-                    owner: gitlab.owner,
-                    ...(secrets.registryDockerConfigJson ? { registryDockerConfigJson: secrets.registryDockerConfigJson } : {}),
-                },
-                { parent: this },
-            );
-        }
-
-        const hubConfig = config.jupyterhub;
-        const hub = new JupyterHub(
-            `${name}-jupyterhub`,
-            {
-                cluster,
-                image: config.image,
-                host: hubConfig.host,
-                https: hubHttps(config),
-                gitlabUrl: config.gitlab.url,
-                gitlabProjectId: gitlab.projectId,
-                oauthClientId: hubConfig.oauthClientId,
-                oauthClientSecret: secrets.jupyterhubOAuthClientSecret,
-                idleTimeoutMinutes: hubConfig.idleTimeoutMinutes,
-                storageGiB: hubConfig.storageGiB,
-                profiles: hubConfig.profiles,
-                members: config.team.members,
-                ...(secrets.registryDockerConfigJson ? { registryDockerConfigJson: secrets.registryDockerConfigJson } : {}),
-            },
-            { parent: this },
-        );
-
-        const prePull = prePullPools(config.environment, { gpu: cluster.gpuPlacement, user: cluster.userPlacement });
-        if (Object.keys(prePull).length > 0) {
-            // In the hub's namespace: it exists in both cluster modes and holds the pull Secret.
-            new ImagePrePuller(`${name}-image-pre-puller`, { image: config.image, pools: prePull, provider: cluster.provider, namespace: hub.namespace }, { parent: this });
-        }
-
         this.image = pulumi.output(config.image.reference);
         this.branchRules = gitlab.enforcement;
         this.gitlabProjectUrl = gitlab.webUrl;
-        this.jupyterhubUrl = hub.url;
-        this.jupyterhubDnsRecord = hub.dnsRecord;
-        this.memberNamespaces = hub.memberNamespaces;
+        this.gitlabProjectOwner = gitlab.owner;
+
+        if (hasCluster(config)) {
+            Object.assign(this, clusterParts(name, config, secrets, gitlab, { parent: this }));
+        }
         this.registerOutputs({
             image: this.image,
             branchRules: this.branchRules,
+            gitlabProjectUrl: this.gitlabProjectUrl,
+            gitlabProjectOwner: this.gitlabProjectOwner,
             clusterName: this.clusterName,
             kubeconfig: this.kubeconfig,
-            gitlabProjectUrl: this.gitlabProjectUrl,
             jupyterhubUrl: this.jupyterhubUrl,
             jupyterhubDnsRecord: this.jupyterhubDnsRecord,
             memberNamespaces: this.memberNamespaces,
         });
     }
+}
+
+/** The parts that run on a cluster: the cluster itself, the runners, the hub with a workspace per member, the image pre-puller. */
+function clusterParts(name: string, config: ClusterTeamConfig, secrets: TeamSecrets, gitlab: GitLabProject, opts: pulumi.ComponentResourceOptions) {
+    const cluster = createCluster(`${name}-cluster`, config, secrets, opts);
+    if (config.runners.enabled) {
+        new CiRunners(
+            `${name}-runners`,
+            {
+                cluster,
+                gitlabUrl: config.gitlab.url,
+                projectId: gitlab.projectId,
+                image: config.image,
+                concurrent: config.runners.concurrent,
+                cpuTags: config.runners.cpuTags,
+                gpuTags: config.runners.gpuTags,
+                gpusPerJob: config.runners.gpusPerJob,
+                cpuJob: config.runners.cpuJob,
+                gpuJob: config.runners.gpuJob,
+                tokenRotation: config.runners.tokenRotation,
+                owner: gitlab.owner,
+                ...(secrets.registryDockerConfigJson ? { registryDockerConfigJson: secrets.registryDockerConfigJson } : {}),
+            },
+            opts,
+        );
+    }
+
+    const hubConfig = config.jupyterhub;
+    const hub = new JupyterHub(
+        `${name}-jupyterhub`,
+        {
+            cluster,
+            image: config.image,
+            host: hubConfig.host,
+            https: hubHttps(config),
+            gitlabUrl: config.gitlab.url,
+            gitlabProjectId: gitlab.projectId,
+            oauthClientId: hubConfig.oauthClientId,
+            oauthClientSecret: secrets.jupyterhubOAuthClientSecret ?? placeholderSecret(SECRET_KEYS.jupyterhubOAuthClientSecret),
+            idleTimeoutMinutes: hubConfig.idleTimeoutMinutes,
+            storageGiB: hubConfig.storageGiB,
+            profiles: hubConfig.profiles,
+            members: config.team.members,
+            ...(secrets.registryDockerConfigJson ? { registryDockerConfigJson: secrets.registryDockerConfigJson } : {}),
+        },
+        opts,
+    );
+
+    const prePull = prePullPools(config.environment, { gpu: cluster.gpuPlacement, user: cluster.userPlacement });
+    if (Object.keys(prePull).length > 0) {
+        // In the hub's namespace: it exists in both cluster modes and holds the pull Secret.
+        new ImagePrePuller(`${name}-image-pre-puller`, { image: config.image, pools: prePull, provider: cluster.provider, namespace: hub.namespace }, opts);
+    }
+    return { clusterName: cluster.clusterName, kubeconfig: cluster.kubeconfig, jupyterhubUrl: hub.url, jupyterhubDnsRecord: hub.dnsRecord, memberNamespaces: hub.memberNamespaces };
 }

@@ -4,12 +4,12 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { TeamSecrets } from "../config/load";
-import { TeamConfig } from "../config/validate";
+import { ClusterTeamConfig } from "../config/validate";
 import { ClusterHandle } from "./cluster-handle";
 import { ExistingCluster } from "./existing-cluster";
 import { GpuCluster } from "./gpu-cluster";
 
-export function createCluster(name: string, config: TeamConfig, secrets: TeamSecrets, opts?: pulumi.ComponentResourceOptions): ClusterHandle & pulumi.ComponentResource {
+export function createCluster(name: string, config: ClusterTeamConfig, secrets: TeamSecrets, opts?: pulumi.ComponentResourceOptions): ClusterHandle & pulumi.ComponentResource {
     if (config.cluster.mode === "eks") {
         return new GpuCluster(
             name,

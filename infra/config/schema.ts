@@ -121,8 +121,19 @@ export { KUBERNETES_VERSIONS, type KubernetesVersion } from "../cluster/kubernet
 /** CloudWatch Logs' allowed retention periods in days (0 = never expire). */
 export const LOG_RETENTION_DAYS = [0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
+/** The cluster modes: create EKS, use an existing cluster, or none (the GitLab part alone). */
+export const CLUSTER_MODES = ["eks", "existing", "none"] as const;
+
+/**
+ * The mode this stack leaves, confirmed: the members' home volumes stay in the old cluster, so a
+ * change of `mode` on a deployed stack is refused unless this names the old mode (docs/cluster.md
+ * "Changing the cluster mode"). @default none
+ */
+const confirmModeChangeFrom = z.enum(CLUSTER_MODES, { error: `must be the mode this stack leaves: ${CLUSTER_MODES.join(", ")}` }).optional();
+
 const eksCluster = z.strictObject({
     mode: z.literal("eks"),
+    confirmModeChangeFrom,
     /** Checked against the list of AWS regions by validation (with a suggestion). */
     region: z.string({ error: "is required: the AWS region, e.g. us-west-2" }),
     kubernetesVersion: z
@@ -152,6 +163,7 @@ const eksCluster = z.strictObject({
 
 const existingCluster = z.strictObject({
     mode: z.literal("existing"),
+    confirmModeChangeFrom,
     /** Labels that select the GPU nodes (e.g. `nvidia.com/gpu.present: "true"`). */
     gpuNodeSelector: labelMap.refine((m) => Object.keys(m).length > 0, { error: "needs at least one label that selects the GPU nodes" }),
     /** Taints the GPU nodes carry; GPU pods tolerate them. */
@@ -168,10 +180,16 @@ const existingCluster = z.strictObject({
     userNodeSelector: labelMap.default({}),
 });
 
-export const clusterSchema = z.discriminatedUnion("mode", [eksCluster, existingCluster], {
+/** No cluster: the GitLab project with its branch model (and pipeline), no hub, no runners. */
+const noCluster = z.strictObject({
+    mode: z.literal("none"),
+    confirmModeChangeFrom,
+});
+
+export const clusterSchema = z.discriminatedUnion("mode", [eksCluster, existingCluster, noCluster], {
     error: (iss) =>
         iss.code === "invalid_union" && "discriminator" in iss
-            ? "must be 'eks' (create an EKS cluster) or 'existing' (use a cluster from the kubeconfig secret)"
+            ? "must be 'eks' (create an EKS cluster), 'existing' (use a cluster from the kubeconfig secret) or 'none' (the GitLab project alone)"
             : undefined,
 });
 
@@ -353,7 +371,8 @@ export const stackConfigSchema = z.strictObject({
     cluster: clusterSchema,
     gitlab: gitlabSchema,
     branchModel: branchModelSchema.default({}),
-    jupyterhub: jupyterhubSchema,
+    /** Required unless `cluster.mode` is `none`, which has no hub. */
+    jupyterhub: jupyterhubSchema.optional(),
     runners: runnersSchema.default(runnersSchema.parse({})),
     ci: ciSchema.default(ciSchema.parse({})),
     team: teamSchema,
@@ -364,6 +383,7 @@ export type StackConfig = z.output<typeof stackConfigSchema>;
 export type ClusterConfig = z.output<typeof clusterSchema>;
 export type EksClusterConfig = Extract<ClusterConfig, { mode: "eks" }>;
 export type ExistingClusterConfig = Extract<ClusterConfig, { mode: "existing" }>;
+export type ClusterMode = ClusterConfig["mode"];
 export type GitLabConfig = z.output<typeof gitlabSchema>;
 export type JupyterHubConfig = z.output<typeof jupyterhubSchema>;
 export type NotebookProfile = z.output<typeof profileSchema>;

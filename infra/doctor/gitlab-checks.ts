@@ -51,10 +51,10 @@ function scopeRefusal(f: Fetched<unknown> | undefined): boolean {
 }
 
 /** All GitLab checks, in the order they are printed. */
-export function gitlabChecks(facts: GitLabFacts, gitlab: GitLabConfig, jupyterhub: JupyterHubConfig, today: Date): CheckResult[] {
+export function gitlabChecks(facts: GitLabFacts, gitlab: GitLabConfig, jupyterhub: JupyterHubConfig | undefined, today: Date): CheckResult[] {
     const token = checkToken(facts, today);
     if (!facts.user.ok) return [token, ...LATER_CHECKS.map(([id, title]) => result(id, title, "skipped", "the token does not work, so nothing else could be read"))];
-    return [token, checkScopes(facts), checkRole(facts, gitlab), checkTier(facts, gitlab.tier), checkOAuthApplication(facts, jupyterhub)];
+    return [token, checkScopes(facts), checkRole(facts, gitlab), checkTier(facts, gitlab.tier), jupyterhub ? checkOAuthApplication(facts, jupyterhub) : result("oauth-application", "OAuth application", "skipped", "cluster.mode none has no hub, so no login to check")];
 }
 
 /** The token works (`GET /user`), whose it is, when it expires. */

@@ -10,6 +10,7 @@ import { keptOnDelete, kindOf } from "./key-settings";
 import { UNKNOWN } from "./mock-runtime";
 import type { Plan, PlannedResource } from "./plan";
 import { isComponent, settingPieces } from "./render";
+import { CHANGE_GUARD_KIND, ChangeGuardInputs, GuardFailure, guardFailures } from "../stack/change-guard";
 
 /** One changed value: `before`/`after` undefined when the key is absent on that side. */
 export interface KeyChange {
@@ -41,6 +42,8 @@ export interface PlanDiff {
      * `name key`: offline they cannot be compared, so a config change may reach them unseen.
      */
     readonly uncompared: readonly string[];
+    /** Changes `pulumi up` refuses (the change guard's check), which the resource list alone shows as updates. */
+    readonly refused: readonly GuardFailure[];
 }
 
 /** The changed leaves between two values, as dotted paths. Lists of scalars change as a whole. */
@@ -100,11 +103,13 @@ export function diffPlans(before: Plan, after: Plan): PlanDiff {
     const now = new Map(after.resources.map((r) => [r.urn, r]));
     const changed: ChangedResource[] = [];
     const uncompared: string[] = [];
+    const refused: GuardFailure[] = [];
     for (const r of after.resources) {
         const prev = old.get(r.urn);
         if (!prev) continue;
         const changes = resourceChanges(prev, r);
         if (changes.length > 0) changed.push({ ...r, before: prev, changes });
+        if (changes.length > 0 && kindOf(r) === CHANGE_GUARD_KIND) refused.push(...guardFailures(prev.inputs, r.inputs as unknown as ChangeGuardInputs));
         for (const [k, v] of Object.entries(r.inputs)) {
             if (v === UNKNOWN && prev.inputs[k] === UNKNOWN && !/(Ids?|Arns?|Names?|^id|^arn|^name|^url|^role)$/i.test(k)) uncompared.push(`${r.name} ${k}`);
         }
@@ -120,6 +125,7 @@ export function diffPlans(before: Plan, after: Plan): PlanDiff {
         changed,
         config: before.config && after.config ? diffValues(before.config, after.config) : [],
         uncompared,
+        refused,
     };
 }
 
@@ -174,6 +180,8 @@ export function renderDiff(diff: PlanDiff, options: RenderDiffOptions = {}): str
     for (const r of diff.removed.filter((x) => !x.kept)) entry("-", r);
     for (const r of diff.removed.filter((x) => x.kept)) entry("-", r, [`[kept: ${r.kept}]`]);
     if (lines.length === 0) lines.push("  (no changes to resources)");
+    // First, so no reviewer reads the updates above as harmless.
+    if (diff.refused.length > 0) lines.unshift("  `pulumi up` refuses this change:", ...diff.refused.flatMap((f) => wrapWords(f.reason, "  ✗ ", "    ")), "");
     if (diff.config.length > 0) {
         lines.push("", "  Stack config:");
         for (const c of diff.config) lines.push(...changeLines(c, "    ~ "));

@@ -39,6 +39,8 @@ type Props = Record<string, unknown>;
 export interface ProviderHost {
     /** Sends the engine's Configure: stack config, keys fully qualified. */
     configure(config: Record<string, string>): Promise<void>;
+    /** The engine's Check: the inputs it will use and the failures it shows per property. */
+    check(provider: string, olds: Props, news: Props): Promise<{ inputs: Props; failures: { property: string; reason: string }[] }>;
     create(provider: string, inputs: Props): Promise<{ id: string; outs: Props }>;
     read(provider: string, id: string, props: Props): Promise<{ id: string; props: Props }>;
     diff(provider: string, id: string, olds: Props, news: Props): Promise<{ changes: number; replaces: string[] }>;
@@ -91,6 +93,14 @@ export async function startProviderHost(env: Record<string, string> = {}): Promi
             const req = new providerProto.ConfigureRequest();
             req.setArgs(struct(config));
             await unary("configure", req);
+        },
+        async check(provider, olds, news) {
+            const req = new providerProto.CheckRequest();
+            req.setUrn(urn);
+            req.setOlds(struct(Object.keys(olds).length > 0 ? withProvider(provider, olds) : {}));
+            req.setNews(struct(withProvider(provider, news)));
+            const res = await unary<providerProto.CheckRequest, providerProto.CheckResponse>("check", req);
+            return { inputs: res.getInputs()!.toJavaScript() as Props, failures: res.getFailuresList().map((f) => ({ property: f.getProperty(), reason: f.getReason() })) };
         },
         async create(provider, inputs) {
             const req = new providerProto.CreateRequest();

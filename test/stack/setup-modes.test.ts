@@ -1,0 +1,90 @@
+/**
+ * What a stack sets up (issue 22): the GitLab part alone (`cluster.mode: none`, surprise 7), a
+ * pipeline without the stack's own runners (surprise 4: it committed jobs that waited forever for
+ * runner tags nobody had), the change guard's values, and the plan's word on each.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { validateStackConfig } from "../../infra/config/validate";
+import { diffPlans, renderDiff } from "../../infra/plan/diff";
+import { planStack } from "../../infra/plan/plan";
+import { DYNAMIC_RESOURCE_TYPE } from "../../infra/plan/resource-types";
+import { parseStackYaml, stackFileToConfig } from "../../infra/plan/stack-file";
+import { CHANGE_GUARD_KIND } from "../../infra/stack/change-guard";
+import { ALL_SECRETS, TODAY, validRaw } from "../config/fixtures";
+import { ROOT, runStack } from "../harness";
+
+const devText = fs.readFileSync(path.join(ROOT, "stacks", "Pulumi.dev.yaml"), "utf8");
+
+async function plan(yaml: string, stack = "dev") {
+    const r = await planStack(stack, stackFileToConfig(parseStackYaml(yaml)));
+    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    return r.plan;
+}
+
+const validate = (change: (raw: Record<string, any>) => void) => validateStackConfig(validRaw(change), { stack: "dev", secretsPresent: ALL_SECRETS, today: TODAY });
+const errorsOf = (r: ReturnType<typeof validate>) => (r.ok ? [] : r.errors.map((e) => `${e.key}: ${e.message}`));
+
+describe("cluster.mode none: the GitLab part alone", () => {
+    it("the gitlab-only stack registers the project, its rules, members and pipeline, and nothing on a cluster or in AWS", async () => {
+        const { resources, outputs } = await runStack("gitlab-only");
+        const kinds = new Set(resources.filter((r) => r.type === DYNAMIC_RESOURCE_TYPE).map((r) => r.inputs.kind as string));
+        expect([...kinds].sort()).toEqual(["gitlab:Branch", "gitlab:PipelineSchedule", "gitlab:Project", "gitlab:ProjectMember", "gitlab:ProtectedBranch", "gitlab:ProtectedTag", "gitlab:RepositoryFile", CHANGE_GUARD_KIND].sort());
+        expect(resources.filter((r) => r.custom && /^(aws|kubernetes|pulumi:providers:(aws|kubernetes))/.test(r.type))).toEqual([]);
+        expect(resources.filter((r) => r.inputs.kind === "gitlab:Runner")).toEqual([]);
+        expect(Object.keys(outputs).sort()).toEqual(["branchRules", "gitlabProjectOwner", "gitlabProjectUrl", "image"]);
+        const guard = resources.find((r) => r.inputs.kind === CHANGE_GUARD_KIND)!;
+        expect(guard.inputs).toMatchObject({ clusterMode: "none" });
+        expect(guard.inputs.storageGiB).toBeUndefined();
+        // The pipeline's jobs carry the tags of the runners the team already has.
+        const ci = resources.find((r) => r.inputs.kind === "gitlab:RepositoryFile")!.inputs.content as string;
+        expect(ci).toContain("- saas-linux-small-amd64");
+        expect(ci).toContain("- saas-linux-medium-amd64-gpu-standard");
+    });
+
+    it("needs no OAuth secret and refuses a hub or runners it cannot have", () => {
+        const none = (r: Record<string, any>) => ((r.cluster = { mode: "none" }), delete r.jupyterhub, (r.runners = { cpuTags: ["docker"], gpuTags: ["gpu"] }));
+        const ok = validateStackConfig(validRaw(none), { stack: "dev", secretsPresent: new Set(["gitlabToken"]), deploying: true, today: TODAY });
+        expect(errorsOf(ok)).toEqual([]);
+        expect(ok.ok && ok.config.runners.enabled).toBe(false);
+        expect(errorsOf(validate((r) => (none(r), (r.jupyterhub = validRaw().jupyterhub))))).toEqual([expect.stringMatching(/^ml-team-env:jupyterhub: cluster.mode none has no cluster and so no hub/)]);
+        expect(errorsOf(validate((r) => (none(r), (r.runners.enabled = true))))).toEqual([expect.stringMatching(/^ml-team-env:runners.enabled: cluster.mode none has no cluster to run runners on/)]);
+    });
+
+    it("a hub is required in the other modes, and confirmModeChangeFrom must name another mode", () => {
+        expect(errorsOf(validate((r) => delete r.jupyterhub))).toEqual([expect.stringMatching(/^ml-team-env:jupyterhub: is required: .*or cluster.mode: none/)]);
+        expect(errorsOf(validate((r) => (r.cluster.confirmModeChangeFrom = "eks")))).toEqual([expect.stringMatching(/^ml-team-env:cluster.confirmModeChangeFrom: names the mode this stack is in \(eks\)/)]);
+    });
+});
+
+describe("a pipeline without the stack's own runners", () => {
+    it("runners.enabled: false with the default tags is refused: the jobs would wait for runners nobody has", () => {
+        expect(errorsOf(validate((r) => (r.runners = { enabled: false })))).toEqual([
+            expect.stringMatching(/^ml-team-env:runners.cpuTags: is not set, and runners.enabled is false: the pipeline's CPU jobs .*default tags \[cpu\] .*wait for one forever\. .*or set ci.pipeline: false, or runners.enabled: true$/),
+            expect.stringMatching(/^ml-team-env:runners.gpuTags: is not set, .*GPU jobs .*\[gpu, cuda\]/),
+        ]);
+        expect(errorsOf(validate((r) => ((r.runners = { enabled: false }), (r.ci = { pipeline: false }))))).toEqual([]);
+    });
+
+    it("with the team's own tags, the pipeline carries them and the plan warns where its jobs go", async () => {
+        const text = devText.replace(/ {2}ml-team-env:runners:\n(?: {4}.*\n)+/, "  ml-team-env:runners:\n    enabled: false\n    cpuTags: [docker]\n    gpuTags: [a100]\n");
+        const p = await plan(text);
+        expect(p.warnings).toContainEqual(expect.stringMatching(/runners.enabled is false: the pipeline's jobs go to runners the team already has, tagged \[docker\] \(CPU jobs\) and \[a100\]/));
+        const ci = p.resources.find((r) => r.inputs.kind === "gitlab:RepositoryFile")!.inputs.content as string;
+        expect(ci).toContain("- a100");
+        expect(ci).not.toMatch(/- (cpu|gpu|cuda)\n/);
+        expect(p.resources.filter((r) => r.inputs.kind === "gitlab:Runner")).toEqual([]);
+    });
+});
+
+describe("the offline plan of a refused change", () => {
+    it("`npm run plan -- --diff` says that `pulumi up` refuses a smaller home size, above the claims' updates", async () => {
+        const diff = diffPlans(await plan(devText), await plan(devText.replace("storageGiB: 50", "storageGiB: 30")));
+        expect(diff.refused.map((f) => f.property)).toEqual(["storageGiB"]);
+        const rendered = renderDiff(diff);
+        expect(rendered.split("\n")[0]).toBe("  `pulumi up` refuses this change:");
+        expect(rendered).toMatch(/✗ jupyterhub\.storageGiB went from 50 to 30/);
+        // The claims themselves show as in-place updates: that is what looked harmless.
+        expect(rendered).toMatch(/~ kubernetes:core\/v1:PersistentVolumeClaim/);
+    });
+});
