@@ -64,6 +64,11 @@ export interface MockRunOptions {
      * Needs `preview` (the SDK drops unknowns in an update). @default false: deterministic fake values
      */
     readonly unknownComputed?: boolean;
+    /**
+     * Answers registrations and data-source calls instead of the mock cloud (the local GitLab
+     * apply answers GitLab resources with their real providers). @default a `MockCloud`
+     */
+    readonly cloud?: pulumi.runtime.Mocks;
 }
 
 export interface MockRunResult<T> {
@@ -165,7 +170,7 @@ export async function runWithMocks<T>(program: () => T | Promise<T>, options: Mo
     const preview = options.preview ?? true;
     if (options.unknownComputed && !preview) throw new Error("runWithMocks: unknownComputed needs preview (an update has no unknown values)");
     const cloud = new MockCloud({ unknownComputed: options.unknownComputed ?? false });
-    const mocks: pulumi.runtime.Mocks = {
+    const mocks: pulumi.runtime.Mocks = options.cloud ?? {
         newResource: (args) => cloud.newResource(args),
         call: (args) => cloud.call(args),
     };
