@@ -13,6 +13,7 @@ import { ImagePrePuller } from "./environment/image-pre-puller";
 import { prePullPools } from "./environment/pre-puller-spec";
 import { JupyterHub } from "./workspaces/jupyterhub";
 import { HubHttps } from "./workspaces/hub-values";
+import { effectiveEgress } from "./workspaces/private-egress";
 import { placeholderSecret, TeamSecrets } from "./config/load";
 import { SECRET_KEYS } from "./config/schema";
 import { ClusterTeamConfig, hasCluster, TeamConfig } from "./config/validate";
@@ -172,6 +173,7 @@ function clusterParts(name: string, config: ClusterTeamConfig, secrets: TeamSecr
             storageGiB: hubConfig.storageGiB,
             profiles: hubConfig.profiles,
             members: config.team.members,
+            privateEgress: effectiveEgress(hubConfig.privateEgress, config.gitlab.url),
             ...(secrets.registryDockerConfigJson ? { registryDockerConfigJson: secrets.registryDockerConfigJson } : {}),
         },
         opts,

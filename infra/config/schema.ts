@@ -300,6 +300,22 @@ export const jupyterhubSchema = z.strictObject({
     /** Home volume size per developer. @default 50 */
     storageGiB: posInt("GiB").default(50),
     profiles: z.array(profileSchema).min(1).default(DEFAULT_PROFILES.map((p) => profileSchema.parse(p))),
+    /**
+     * Private destinations notebooks may reach, each on its ports: a self-managed GitLab (for
+     * `git clone`/`push`), an internal package mirror or registry. Every other private address
+     * (other members, nodes) and the metadata service stay closed. GitLab's own address is added
+     * when gitlab.url is a private IP; for a host name, `npm run doctor` resolves it. @default []
+     */
+    privateEgress: z
+        .array(
+            z.strictObject({
+                cidr: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, { error: "must be an IPv4 CIDR such as 10.20.0.0/16 or 10.20.0.5/32" }),
+                ports: z.array(int("a port").min(1).max(65535, { error: "must be a port, 1-65535" })).min(1, { error: "needs at least one port (e.g. [443, 22] for GitLab)" }),
+                protocol: z.enum(["TCP", "UDP"]).default("TCP"),
+                description: z.string().optional(),
+            }),
+        )
+        .default([]),
 });
 
 // --- runners ------------------------------------------------------------------------

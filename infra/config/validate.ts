@@ -7,7 +7,7 @@ import { BranchModel, buildBranchModel } from "../branch-model/branch-model";
 import { EnvironmentImage, parseEnvironmentImage } from "../environment/environment-image";
 import { nearest } from "./nearest";
 import { EksClusterConfig, ExistingClusterConfig, JupyterHubConfig, memberSchema, PROJECT, SECRET_KEYS, SecretKey, StackConfig, stackConfigSchema, TeamMember } from "./schema";
-import { checkClusterParts, checkPipelineRunners } from "./validate-setup";
+import { checkClusterParts, checkPipelineRunners, checkPrivateEgress } from "./validate-setup";
 import { CheckContext, checkEksCluster, checkExistingCluster, checkWorkloadsFit, clusterPools, GpuCapacity, jobWorkloads, profileWorkloads } from "./validate-cluster";
 
 export type { GpuCapacity } from "./validate-cluster";
@@ -232,8 +232,9 @@ export function validateStackConfig(raw: Record<string, unknown>, options: Valid
     const ctx: CheckContext = { err, warn: (m) => warnings.push(m), today: options.today ?? new Date() };
 
     // What the stack sets up: a cluster and hub, or the GitLab part alone; its runners or the team's own.
-    const runners = checkClusterParts({ cluster, jupyterhub, runners: sections.runners, rawRunners: plain.runners }, ctx);
+    const runners = checkClusterParts({ cluster, rawJupyterhub: plain.jupyterhub, runners: sections.runners, rawRunners: plain.runners }, ctx);
     checkPipelineRunners({ runners, ci: sections.ci, rawRunners: plain.runners, clusterMode: cluster?.mode }, ctx);
+    checkPrivateEgress(jupyterhub, cluster, ctx);
 
     // Environment image.
     const parsedImage = environment ? parseEnvironmentImage(environment.image, secretsPresent.has(SECRET_KEYS.registryDockerConfigJson) ? environment.pullSecretName : undefined) : undefined;

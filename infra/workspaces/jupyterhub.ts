@@ -10,6 +10,7 @@ import { HUB_CONFIG_MAP, HUB_PROJECT_ID_KEY, HUB_SECRET, HUB_SECRET_KEYS, HUB_SE
 import { HubHttps, hubValues, JUPYTERHUB_CHART } from "./hub-values";
 import { hubClusterRules } from "./member-manifests";
 import { MemberWorkspace } from "./member-workspace";
+import { EgressDestination } from "./private-egress";
 import { chartSource } from "../charts/pinned-chart";
 
 export interface JupyterHubArgs {
@@ -40,6 +41,11 @@ export interface JupyterHubArgs {
     readonly namespace?: string;
     /** `.dockerconfigjson` for a private image registry (a Pulumi secret). @default none */
     readonly registryDockerConfigJson?: pulumi.Input<string>;
+    /**
+     * Private destinations notebooks may reach, on their ports (a self-managed GitLab, a package
+     * mirror); every other private address stays closed to them. @default none
+     */
+    readonly privateEgress?: readonly EgressDestination[];
 }
 
 /** Where DNS must point for the hub's host, as the stack output states it. */
@@ -145,6 +151,7 @@ export class JupyterHub extends pulumi.ComponentResource {
                         hubNamespace,
                         provider,
                         ...(pullSecret ? { imagePullSecret: pullSecret } : {}),
+                        ...(args.privateEgress ? { privateEgress: args.privateEgress } : {}),
                     },
                     { parent: this, dependsOn: [ns] },
                 ),
