@@ -11,7 +11,7 @@ import { PROJECT } from "../config/schema";
 import { formatConfigErrors } from "../config/validate";
 import { applyLocally, LocalApplyError, LocalState } from "../local-apply/local-engine";
 import { captureConsole } from "../plan/plan";
-import { StackFileConfig, validateStackFile } from "../plan/stack-file";
+import { validateStackFile, withGitLabTarget } from "../plan/stack-file";
 import { CliIo, CommandSpec, readStackOrUsage, runCli, runCommand, UsageError } from "./args";
 
 export const GITLAB_APPLY_COMMAND: CommandSpec = {
@@ -36,13 +36,6 @@ export const GITLAB_APPLY_COMMAND: CommandSpec = {
     examples: ["GITLAB_TOKEN=<the emulator's admin token> npm run gitlab-apply -- --stack gitlab-only --url http://127.0.0.1:8929", "npm run gitlab-apply -- --stack gitlab-only --url http://127.0.0.1:8929 --destroy"],
 };
 
-/** The stack file with `gitlab.url` replaced, as `pulumi config set` would leave it. */
-function withUrl(file: StackFileConfig, url: string): StackFileConfig {
-    const key = `${PROJECT}:gitlab`;
-    const gitlab = JSON.parse(file.config[key] ?? "{}") as Record<string, unknown>;
-    return { ...file, config: { ...file.config, [key]: JSON.stringify({ ...gitlab, url }) } };
-}
-
 function readState(file: string, stack: string): LocalState | undefined {
     if (!fs.existsSync(file)) return undefined;
     const state = JSON.parse(fs.readFileSync(file, "utf8")) as LocalState;
@@ -63,7 +56,7 @@ export async function gitlabApplyMain(argv: readonly string[], io: CliIo): Promi
         if (flags.url) {
             const url = parseGitLabUrl(flags.url);
             if (!url.ok) throw new UsageError(`--url ${flags.url} ${url.problem}`);
-            file = withUrl(file, url.url);
+            file = withGitLabTarget(file, { url: url.url });
         }
         if (!io.env.GITLAB_TOKEN) throw new UsageError("GITLAB_TOKEN is not set: export a token with the api scope (the emulator prints its admin token)");
         const mode = (JSON.parse(file.config[`${PROJECT}:cluster`] ?? "{}") as { mode?: unknown }).mode;

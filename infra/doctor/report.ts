@@ -32,9 +32,12 @@ export interface CheckResult {
 
 /** Everything one run found. */
 export interface DoctorReport {
-    readonly stack: string;
+    /** The stack checked; undefined for a project checked without one (`--url`, `--project`). */
+    readonly stack: string | undefined;
     /** The stack file, relative to the working directory. */
-    readonly stackFile: string;
+    readonly stackFile: string | undefined;
+    /** The project checked without a stack. */
+    readonly project?: string;
     /** Where each group ran against (GitLab URL, AWS region), for the headings. */
     readonly targets: Partial<Record<CheckGroup, string>>;
     readonly checks: readonly CheckResult[];
@@ -69,8 +72,9 @@ export const DOCTOR_FORMAT_VERSION = 1;
 export function reportJson(report: DoctorReport): Record<string, unknown> {
     return {
         formatVersion: DOCTOR_FORMAT_VERSION,
-        stack: report.stack,
-        stackFile: report.stackFile,
+        stack: report.stack ?? null,
+        stackFile: report.stackFile ?? null,
+        ...(report.project !== undefined ? { project: report.project } : {}),
         targets: report.targets,
         exitCode: exitCodeOf(report),
         summary: countByStatus(report.checks),
@@ -87,7 +91,8 @@ const HEADING: Record<CheckGroup, string> = { config: "Config", gitlab: "GitLab"
 
 /** The report as a readable list: a heading per group, a line per check, details and fixes indented under it. */
 export function renderReport(report: DoctorReport): string {
-    const lines: string[] = [`Preflight of stack '${report.stack}' (${report.stackFile}); nothing was changed.`];
+    const what = report.stack !== undefined ? `stack '${report.stack}' (${report.stackFile})` : `${report.project} on ${report.targets.gitlab} (no stack: GitLab only)`;
+    const lines: string[] = [`Preflight of ${what}; nothing was changed.`];
     const groups: CheckGroup[] = ["config", "gitlab", "aws"];
     for (const group of groups) {
         const checks = report.checks.filter((c) => c.group === group);

@@ -82,3 +82,12 @@ export function validateStackFile(stack: string, file: StackFileConfig, options:
     const { raw, secretsPresent, plaintextSecrets, foreignKeys } = namespace;
     return { ...validateStackConfig(raw, { ...options, stack, secretsPresent, plaintextSecrets, foreignKeys }), namespace };
 }
+
+/** The stack file with `gitlab.url` and `gitlab.project.path` replaced where given, as `pulumi config set` would leave it. */
+export function withGitLabTarget(file: StackFileConfig, o: { url?: string; project?: string }): StackFileConfig {
+    if (o.url === undefined && o.project === undefined) return file;
+    const key = `${PROJECT}:gitlab`;
+    const gitlab = JSON.parse(file.config[key] ?? "{}") as Record<string, any>;
+    const next = { ...gitlab, ...(o.url !== undefined ? { url: o.url } : {}), ...(o.project !== undefined ? { project: { ...(gitlab.project ?? {}), path: o.project } } : {}) };
+    return { ...file, config: { ...file.config, [key]: JSON.stringify(next) } };
+}
