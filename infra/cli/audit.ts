@@ -14,6 +14,7 @@ import { gitlabSchema } from "../config/schema";
 import { parseGitLabUrl } from "../config/gitlab-url";
 import { formatConfigErrors } from "../config/validate";
 import { RetryPolicy } from "../gitlab/client";
+import { MAX_LINE, outputWidth } from "../plan/format";
 import { validateStackFile } from "../plan/stack-file";
 import { CliIo, CommandSpec, readStackOrUsage, runCli, runCommand, UsageError, USAGE_EXIT } from "./args";
 
@@ -97,7 +98,8 @@ export async function auditMain(argv: readonly string[], io: CliIo, deps: AuditD
             io.err(`error: ${e instanceof AuditAccessError ? e.message : `the audit failed: ${(e as Error)?.message ?? String(e)}`}\nNothing was audited.`);
             return USAGE_EXIT;
         }
-        const text = formatReport(report, format);
+        // A file gets the default width; a terminal its own.
+        const text = formatReport(report, format, flags.output ? MAX_LINE : outputWidth(io.columns));
         if (flags.output) {
             fs.writeFileSync(path.resolve(io.cwd, flags.output), text);
             io.err(`Audit of ${report.project.path} written to ${flags.output} (${format}): score ${report.score.score}/10, ${report.summary.fail} fail, ${report.summary.warn} warn, ${report.summary.notChecked} not checked.`);

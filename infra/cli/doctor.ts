@@ -6,6 +6,7 @@
 import * as path from "path";
 import { AwsApiFactory, sdkAwsApi } from "../doctor/aws-api";
 import { parseGitLabUrl } from "../config/gitlab-url";
+import { outputWidth } from "../plan/format";
 import { gitlabSchema } from "../config/schema";
 import { runDoctor, runDoctorOnTarget } from "../doctor/doctor";
 import { Resolve } from "../doctor/egress-check";
@@ -70,7 +71,7 @@ export async function doctorMain(argv: readonly string[], io: CliIo, deps: Docto
             io.err(`No stack given: checking ${flags.project} on ${url.url} (GitLab only: no config, secrets, team or AWS).`);
             report = await runDoctorOnTarget({ url: url.url, project: flags.project, env: io.env }, common);
         }
-        io.out(format === "json" ? JSON.stringify(reportJson(report), null, 2) : renderReport(report));
+        io.out(format === "json" ? JSON.stringify(reportJson(report), null, 2) : renderReport(report, outputWidth(io.columns)));
         return exitCodeOf(report);
     });
 }

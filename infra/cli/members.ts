@@ -9,6 +9,7 @@
 import * as fs from "fs";
 import { formatConfigErrors } from "../config/validate";
 import { addMember, MembershipError, NewMember, removeMember } from "../onboarding/stack-members";
+import { outputWidth } from "../plan/format";
 import { diffPlans, diffSummary, Planner, planStack, renderDiff } from "../plan/plan";
 import { parseStackYaml, StackFileConfig, stackFilePath, stackFileToConfig, validateStackFile } from "../plan/stack-file";
 import { CliIo, CommandSpec, helpText, runCli, runCommand, UsageError, USAGE_EXIT } from "./args";
@@ -102,7 +103,7 @@ async function edit(command: "onboard" | "offboard", flags: Readonly<Record<stri
         const diff = diffPlans(planBefore.plan, planAfter.plan);
         io.out(`\nWhat the next \`pulumi up --stack ${stack}\` changes:`);
         // No "not compared" note here: the program's tests show a membership change reaches nothing but the member's resources.
-        io.out(renderDiff(diff));
+        io.out(renderDiff(diff, { width: outputWidth(io.columns) }));
         io.out(`\nChanges: ${diffSummary(diff)}`);
     }
     if (!member) {

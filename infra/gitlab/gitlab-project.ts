@@ -222,10 +222,12 @@ export class GitLabProject extends pulumi.ComponentResource {
             );
         }
         for (const sched of args.schedules ?? []) {
+            // A readable name, short enough for a plan line; the earlier, whole-description name is an alias, so no stack replaces its schedule.
+            const longName = `${name}-schedule-${sched.description.replace(/[^a-z0-9]+/gi, "-").toLowerCase()}`;
             new PipelineSchedule(
-                `${name}-schedule-${sched.description.replace(/[^a-z0-9]+/gi, "-").toLowerCase()}`,
+                `${name}-schedule-${slug(sched.description.replace(/^ml-team-env:\s*/, "")).slice(0, 34).replace(/[-.]+$/, "")}`,
                 { ...onProject, description: pulumi.output(owner).apply((o) => scheduleDescription(sched.description, o)), ref: sched.ref ?? model.defaultBranch, cron: sched.cron, cronTimezone: sched.cronTimezone ?? "UTC", active: true, variables: sched.variables ?? {} },
-                child,
+                { ...child, aliases: [{ name: longName }] },
             );
         }
 
