@@ -107,7 +107,7 @@ async function edit(command: "onboard" | "offboard", flags: Readonly<Record<stri
         io.out(`\nChanges: ${diffSummary(diff)}`);
     }
     if (!member) {
-        io.out(`\n${flags.user}'s GitLab account is not touched (only the project membership goes), and their notebook volume is kept (README: "Offboarding and volumes").`);
+        io.out(`\n${flags.user}'s GitLab account is not touched (only the project membership goes), and their notebook volume is kept (docs/notebooks.md "Offboarding and volumes").`);
     }
     return 0;
 }

@@ -3,9 +3,9 @@
  * SDK's mock runtime, and each resource it registers is answered by its real dynamic provider
  * (check, diff, create, update, delete, as the engine calls them), against a real GitLab or the
  * emulator. What the engine keeps in its state is kept in a JSON file, so a second run updates
- * what changed and deletes what left the program. For trying the package (README "Trying it
- * without the Pulumi CLI"), on `cluster.mode: none` stacks: anything but GitLab resources, the
- * change guard and the owner id needs the Pulumi CLI.
+ * what changed and deletes what left the program. For trying the package on `cluster.mode: none`
+ * stacks (README "Trying it without the Pulumi CLI"): anything but GitLab resources, the change
+ * guard and the owner id needs the Pulumi CLI.
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { randomBytes } from "crypto";

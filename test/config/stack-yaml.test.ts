@@ -40,7 +40,7 @@ function withMergeKeys(): string {
       - <<: *developer
         username: chen.wei
 `;
-    const text = dev.replace(/    profiles:\n(?: {6}.*\n)+/, profiles).replace(/    members:\n(?: {6}.*\n)+/, members);
+    const text = dev.replace(/    profiles:\n(?: {6}.*\n)+/, profiles).replace(/    members:.*\n(?: {6}.*\n)+/, members);
     expect(text).toContain("<<: *base");
     expect(text).toContain("<<: *developer");
     return text;
