@@ -13,6 +13,7 @@ import { parseStackYaml, stackFileToConfig } from "../../infra/plan/stack-file";
 import { CHANGE_GUARD_KIND } from "../../infra/stack/change-guard";
 import { ALL_SECRETS, TODAY, validRaw } from "../config/fixtures";
 import { ROOT, runStack } from "../harness";
+import { runPolicies } from "../policies/policy-harness";
 
 const devText = fs.readFileSync(path.join(ROOT, "stacks", "Pulumi.dev.yaml"), "utf8");
 
@@ -40,6 +41,12 @@ describe("cluster.mode none: the GitLab part alone", () => {
         const ci = resources.find((r) => r.inputs.kind === "gitlab:RepositoryFile")!.inputs.content as string;
         expect(ci).toContain("- saas-linux-small-amd64");
         expect(ci).toContain("- saas-linux-medium-amd64-gpu-standard");
+    });
+
+    it("passes the policy pack: the branch-model policies hold, the workload ones do not apply", async () => {
+        const pack = await runPolicies((await runStack("gitlab-only")).resources);
+        expect(pack.violations).toEqual([]);
+        expect(pack.notApplicable.map((n) => n.policy).sort()).toEqual(["approvals-not-below-model", "environment-image-everywhere", "tokens-and-kubeconfig-are-secrets", "users-volumes-retained"]);
     });
 
     it("needs no OAuth secret and refuses a hub or runners it cannot have", () => {
