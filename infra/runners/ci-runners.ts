@@ -6,7 +6,7 @@ import { createImagePullSecret, imagePullSecretFor } from "../environment/image-
 import { gitlabBaseUrl } from "../config/gitlab-url";
 import { RetryPolicy } from "../gitlab/client";
 import { stackPath } from "../gitlab/gitlab-project";
-import { Runner } from "../gitlab/providers/runner";
+import { Runner, runnerDescription } from "../gitlab/providers/runner";
 import { JobSize, RUNNER_CHART, RUNNER_SECRET_KEYS, runnerChartValues } from "./runner-values";
 import { chartSource } from "../charts/pinned-chart";
 
@@ -74,7 +74,7 @@ export class CiRunners extends pulumi.ComponentResource {
                 {
                     gitlabUrl,
                     projectId: args.projectId,
-                    description: pulumi.interpolate`ml-team-env ${k.kind} runner (${owner})`,
+                    description: pulumi.output(owner).apply((o) => runnerDescription(k.kind, o)),
                     tagList: [...k.tags],
                     runUntagged: k.runUntagged,
                     locked: true,

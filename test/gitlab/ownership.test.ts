@@ -3,24 +3,15 @@
  * the first stack's pipeline merge request and, with the same stack name, deleted its runners).
  * Now the project records which stack manages it (a CI/CD variable), `create` and `adopt` refuse a
  * project another stack manages (naming it, and how to hand it over), and runners, schedules and
- * proposal branches carry the stack, so two stacks never touch each other's objects.
+ * proposal branches carry the stack, so two stacks never touch each other's objects. The refusal
+ * as the engine's provider host returns it: test/gitlab/provider-host.test.ts.
  */
-// The refusal is also checked where `pulumi up` runs it: the real serializer (see test/setup.ts).
-jest.unmock("@pulumi/pulumi/runtime/closure/serializeClosure");
-import { TOKEN_CONFIG_KEY } from "../../infra/gitlab/providers/common";
 import { proposalBranchName, scheduleDescription } from "../../infra/gitlab/gitlab-project";
 import { pipelineScheduleProvider } from "../../infra/gitlab/providers/pipeline-schedule";
 import { projectProvider, ProjectInputs } from "../../infra/gitlab/providers/project";
 import { OWNER_VARIABLE } from "../../infra/gitlab/providers/project-owner";
-import { runnerProvider, RunnerInputs } from "../../infra/gitlab/providers/runner";
-import { CiRunners } from "../../infra/runners/ci-runners";
-import { DYNAMIC_RESOURCE_TYPE } from "../../infra/plan/resource-types";
-import { runComponents } from "../harness";
-import { stackConfig } from "../cluster/fixtures";
-import { createCluster } from "../../infra/cluster";
-import * as pulumi from "@pulumi/pulumi";
+import { runnerDescription, runnerProvider, RunnerInputs } from "../../infra/gitlab/providers/runner";
 import { GitLabEmulator, startGitLabEmulator } from "../support/gitlab-emulator";
-import { failureOf, serializeProvider, startProviderHost } from "../support/provider-host";
 
 const RETRY = { maxAttempts: 2, maxTotalMs: 2_000, fixedWaitMs: 10, baseBackoffMs: 10, timeoutMs: 2_000 };
 const A = "acme/ml-team-env/dev#1a2b3c4d";
@@ -112,39 +103,19 @@ describe("the project records the stack that manages it", () => {
         const read = await projectProvider.read!(created.id, created.outs!);
         expect(read.props).toMatchObject({ owner: B });
     });
-
-    it("the refusal reaches the user intact through the SDK's dynamic-provider host", async () => {
-        const a = project();
-        await projectProvider.create!(a);
-        const host = await startProviderHost();
-        try {
-            await host.configure({ [TOKEN_CONFIG_KEY]: em.adminToken });
-            const failure = await failureOf(host.create(await serializeProvider(projectProvider), { ...a, owner: B }));
-            expect(failure.message).toMatch(/is managed by another ml-team-env stack, acme\/ml-team-env\/dev#1a2b3c4d.*takeOverFrom/);
-        } finally {
-            await host.close();
-        }
-    });
 });
 
 describe("two stacks of the same name never delete or adopt each other's objects", () => {
-    /** The runner inputs `CiRunners` registers for a stack recorded as `owner`. */
-    async function runnersOf(owner: string | undefined, pid: number): Promise<RunnerInputs[]> {
-        const config = stackConfig("onprem");
-        const { resources } = await runComponents(() => {
-            const cluster = createCluster("lab", config, { kubeconfig: pulumi.secret("apiVersion: v1"), jupyterhubOAuthClientSecret: pulumi.secret("x") });
-            const r = config.runners;
-            return new CiRunners("runners", { cluster, gitlabUrl: em.url, projectId: pid, image: config.image, concurrent: r.concurrent, cpuTags: r.cpuTags, gpuTags: r.gpuTags, gpusPerJob: r.gpusPerJob, cpuJob: r.cpuJob, gpuJob: r.gpuJob, ...(owner ? { owner } : {}) });
-        }, "dev");
-        return resources.filter((r) => r.type === DYNAMIC_RESOURCE_TYPE && r.inputs.kind === "gitlab:Runner").map((r) => ({ ...(r.inputs as RunnerInputs), retry: RETRY }));
-    }
+    /** The runners `CiRunners` registers for a stack recorded as `owner` (their descriptions as the component builds them). */
+    const runnersOf = (owner: string, pid: number): RunnerInputs[] =>
+        (["cpu", "gpu"] as const).map((kind) => ({ kind: "gitlab:Runner", gitlabUrl: em.url, providerVersion: "1", retry: RETRY, projectId: pid, description: runnerDescription(kind, owner), tagList: [kind], runUntagged: kind === "cpu", locked: true, accessLevel: "not_protected", maximumTimeout: 3600, rotation: "1" }));
 
     it("runners: the second stack's create removes only its own lost runners, never the first stack's", async () => {
         const a = project();
         const { id } = await projectProvider.create!(a);
         const pid = Number(id);
-        const first = await runnersOf(A, pid);
-        const second = await runnersOf(B, pid);
+        const first = runnersOf(A, pid);
+        const second = runnersOf(B, pid);
         expect(first.map((r) => r.description)).toEqual([`ml-team-env cpu runner (${A})`, `ml-team-env gpu runner (${A})`]);
         for (const r of first) await runnerProvider.create!(r);
         for (const r of second) await runnerProvider.create!(r);
@@ -152,11 +123,6 @@ describe("two stacks of the same name never delete or adopt each other's objects
         // stack's create took the first one's for its own lost runners and deleted them.
         const descriptions = [...em.state.runners.values()].filter((r) => r.project_ids.includes(pid)).map((r) => r.description);
         expect(descriptions.sort()).toEqual([...first, ...second].map((r) => r.description).sort());
-    });
-
-    it("runners of a component given no owner still carry the organization, project and stack", async () => {
-        const [cpu] = await runnersOf(undefined, 1);
-        expect(cpu!.description).toBe("ml-team-env cpu runner (organization/ml-team-env/dev)");
     });
 
     it("schedules: a stack adopts only a schedule that carries its own record", async () => {

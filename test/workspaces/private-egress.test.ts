@@ -11,7 +11,8 @@ import * as path from "path";
 import { validateStackConfig } from "../../infra/config/validate";
 import { RecordedResource } from "../../infra/plan/mock-runtime";
 import { userNamespace } from "../../infra/workspaces/kubespawner-slug";
-import { effectiveEgress, gitlabPorts } from "../../infra/workspaces/private-egress";
+import { memberNetworkPolicy } from "../../infra/workspaces/member-manifests";
+import { EgressDestination, effectiveEgress, gitlabPorts } from "../../infra/workspaces/private-egress";
 import { ALL_SECRETS, TODAY, validRaw } from "../config/fixtures";
 import { ofType, ROOT, runStackYaml } from "../harness";
 import { allowed, Endpoint, Policy } from "../support/network-policy";
@@ -27,6 +28,11 @@ function stack(url: string, privateEgress: string): string {
 async function memberPolicies(yaml: string): Promise<Policy[]> {
     const { resources } = await runStackYaml("onprem", yaml);
     return ofType(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy").map((r: RecordedResource) => ({ name: `${r.inputs.metadata.namespace}/${r.inputs.metadata.name}`, namespace: r.inputs.metadata.namespace, spec: r.inputs.spec }));
+}
+
+/** The same members' policies, as the program makes them (memberNetworkPolicy), for other private destinations. */
+function sameShape(policies: Policy[], egress: EgressDestination[]): Policy[] {
+    return policies.map((p) => ({ ...p, spec: memberNetworkPolicy("jupyterhub", egress) as Policy["spec"] }));
 }
 
 const notebook = (username: string, ip: string): Endpoint => {
@@ -46,6 +52,11 @@ describe("a notebook and a private GitLab (onprem stack, the package's member po
     let withGitLab: Policy[];
     beforeAll(async () => {
         withGitLab = await memberPolicies(stack("https://10.20.0.5", MIRROR));
+    });
+
+    it("the program registers, in each member namespace, the policy memberNetworkPolicy makes for the destinations in effect", () => {
+        expect(withGitLab.map((p) => p.name).sort()).toEqual(["dana", "eli", "farah_k", "gus"].map((u) => `${userNamespace("jupyterhub", u)}/member-isolation`).sort());
+        for (const p of withGitLab) expect(p.spec).toEqual(memberNetworkPolicy("jupyterhub", effectiveEgress([{ cidr: "10.30.0.0/24", ports: [443], protocol: "TCP", description: "package mirror" }], "https://10.20.0.5")));
     });
 
     it("reaches GitLab's address from gitlab.url on HTTPS and SSH (clone and push), without listing it", () => {
@@ -68,14 +79,14 @@ describe("a notebook and a private GitLab (onprem stack, the package's member po
         expect(allowed(withGitLab, alice, metadata, 80).ok).toBe(false);
     });
 
-    it("a listed range that covers the members' pods opens egress only: the other member's ingress still refuses", async () => {
-        const wide = await memberPolicies(stack("https://gitlab.lab.example.org", "    privateEgress:\n      - cidr: 10.0.0.0/8\n        ports: [8888, 443]\n"));
+    it("a listed range that covers the members' pods opens egress only: the other member's ingress still refuses", () => {
+        const wide = sameShape(withGitLab, [{ cidr: "10.0.0.0/8", ports: [8888, 443] }]);
         expect(allowed(wide, alice, bob, 8888)).toMatchObject({ ok: false, why: expect.stringMatching(/^ingress of eli's notebook denied/) });
         expect(allowed(wide, alice, gitlab, 443).ok).toBe(true);
     });
 
-    it("without it (GitLab by host name, nothing listed) the notebook cannot reach GitLab: what doctor warns about", async () => {
-        const closed = await memberPolicies(stack("https://gitlab.lab.example.org", ""));
+    it("without it (GitLab by host name, nothing listed) the notebook cannot reach GitLab: what doctor warns about", () => {
+        const closed = sameShape(withGitLab, effectiveEgress([], "https://gitlab.lab.example.org"));
         expect(allowed(closed, alice, gitlab, 443)).toMatchObject({ ok: false, why: expect.stringMatching(/^egress of dana's notebook denied/) });
     });
 });
