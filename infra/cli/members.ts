@@ -9,7 +9,7 @@
 import * as fs from "fs";
 import { formatConfigErrors } from "../config/validate";
 import { addMember, MembershipError, NewMember, removeMember } from "../onboarding/stack-members";
-import { outputWidth } from "../plan/format";
+import { outputWidth, wrapWords } from "../plan/format";
 import { diffPlans, diffSummary, Planner, planStack, renderDiff } from "../plan/plan";
 import { parseStackYaml, StackFileConfig, stackFilePath, stackFileToConfig, validateStackFile } from "../plan/stack-file";
 import { CliIo, CommandSpec, helpText, runCli, runCommand, UsageError, USAGE_EXIT } from "./args";
@@ -107,7 +107,8 @@ async function edit(command: "onboard" | "offboard", flags: Readonly<Record<stri
         io.out(`\nChanges: ${diffSummary(diff)}`);
     }
     if (!member) {
-        io.out(`\n${flags.user}'s GitLab account is not touched (only the project membership goes), and their notebook volume is kept (docs/notebooks.md "Offboarding and volumes").`);
+        const note = `${flags.user}'s GitLab account is not touched (only the project membership goes), and their notebook volume is kept (docs/notebooks.md "Offboarding and volumes").`;
+        io.out(`\n${wrapWords(note, "", "", outputWidth(io.columns)).join("\n")}`);
     }
     return 0;
 }
