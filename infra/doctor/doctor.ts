@@ -14,7 +14,7 @@ import { gitlabSchema } from "../config/schema";
 import { withGitLabTarget } from "../plan/stack-file";
 import { checkNotebookReach, Resolve } from "./egress-check";
 import { checkRole, checkScopes, checkTier, checkToken, gitlabChecks, noTokenChecks } from "./gitlab-checks";
-import { checkMemberAccounts } from "./member-checks";
+import { checkMemberAccounts, checkProjectOwner } from "./member-checks";
 import { GitLabUnreachableError, readGitLabFacts } from "./gitlab-facts";
 import { CheckResult, DoctorReport } from "./report";
 
@@ -105,6 +105,8 @@ export async function runDoctor(input: DoctorInput, deps: DoctorDeps): Promise<D
             });
             checks.push(...gitlabChecks(facts, config.gitlab, config.jupyterhub, today));
             if (facts.user.ok) checks.push(checkMemberAccounts(facts, config.team.members));
+            const owner = checkProjectOwner(facts, stack, config.gitlab.project.path);
+            if (owner) checks.push(owner);
         } catch (e) {
             if (!(e instanceof GitLabUnreachableError)) throw e;
             gitlabUnreachable = e.message;

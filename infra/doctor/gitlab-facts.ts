@@ -6,6 +6,7 @@
  */
 import { createGitLabClient, GitLabApi, RetryPolicy } from "../gitlab/client";
 import { fetched, Fetched as AnyFetched, projectRef, rest } from "../gitlab/providers/common";
+import { OWNER_VARIABLE } from "../gitlab/providers/project-owner";
 
 /** One GitLab answer: the value, or the status and message of the failure (always a status: no answer stops the preflight). */
 export type Fetched<T> = AnyFetched<T, number>;
@@ -90,6 +91,8 @@ export interface GitLabFacts {
     readonly applications?: Fetched<readonly ApplicationFacts[]>;
     /** The team's accounts, when usernames were given. */
     readonly memberAccounts?: Fetched<readonly MemberAccountFacts[]>;
+    /** The stack the project is recorded as managed by (its CI/CD variable), null when none; read when the project exists. */
+    readonly ownerRecord?: Fetched<string | null>;
 }
 
 /** GitLab did not answer (connection refused, timeouts, 5xx after the retries): the preflight cannot go on. */
@@ -179,12 +182,14 @@ export async function readGitLabFacts(o: GitLabFactsOptions): Promise<GitLabFact
         : undefined;
 
     const memberAccounts = o.usernames && o.usernames.length > 0 ? await readMemberAccounts(api, o.url, o.usernames) : undefined;
+    const ownerRecord = project.ok ? await readOwnerRecord(api, o.url, project.value.id) : undefined;
 
     return {
         url: o.url,
         user,
         token,
         ...(memberAccounts ? { memberAccounts } : {}),
+        ...(ownerRecord ? { ownerRecord } : {}),
         metadata,
         project,
         ...(projectAccess ? { projectAccess } : {}),
@@ -218,4 +223,10 @@ async function readMemberAccounts(api: GitLabApi, url: string, usernames: readon
         out.push(account ? { username, found: true, ...(account.state ? { state: account.state } : {}) } : { username, found: false });
     }
     return { ok: true, value: out };
+}
+
+/** The project's owner record: null when the variable is not there (404), a failure when it cannot be read (403 below Maintainer). */
+async function readOwnerRecord(api: GitLabApi, url: string, projectId: number): Promise<Fetched<string | null>> {
+    const v = await fetchOne(api, url, `projects/${projectId}/variables/${OWNER_VARIABLE}`, (b) => (typeof b?.value === "string" ? (b.value as string) : null));
+    return !v.ok && v.status === 404 && /Variable/.test(v.message) ? { ok: true, value: null } : v;
 }

@@ -31,3 +31,24 @@ export function checkMemberAccounts(facts: GitLabFacts, members: readonly Pick<T
         fix: "correct the usernames in team.members (GitLab usernames, not names or emails), or have an administrator unblock the users; `npm run offboard -- --stack NAME --user USERNAME` removes an entry",
     };
 }
+
+/**
+ * Whether another stack manages the project already: `pulumi up` refuses a project recorded as
+ * another stack's. Doctor knows the stack's name, not the id its state keeps, so a record of the
+ * same name is taken as this stack's (a same-named stack of another backend is refused by `up`).
+ */
+export function checkProjectOwner(facts: GitLabFacts, stack: string, path: string): CheckResult | undefined {
+    const base = { id: "gitlab.project-owner", group: "gitlab" as const, title: "managed by" };
+    const record = facts.ownerRecord;
+    if (!record) return undefined;
+    if (!record.ok) return { ...base, status: "skipped", summary: `could not read the project's CI/CD variable ML_TEAM_ENV_STACK (${record.status}: reading it needs Maintainer)` };
+    if (record.value === null) return { ...base, status: "ok", summary: `no stack manages ${path} yet: this one will record itself` };
+    const name = record.value.split("#")[0]!;
+    if (name.endsWith(`/${stack}`)) return { ...base, status: "ok", summary: `${path} is recorded as managed by ${record.value}, a stack named ${stack}` };
+    return {
+        ...base,
+        status: "problem",
+        summary: `${path} is managed by another stack, ${record.value}: \`pulumi up\` would refuse it`,
+        fix: `run \`pulumi destroy\` in that stack to hand the project over, or, if it is gone, set gitlab.project.takeOverFrom: "${record.value}" (README "One stack per project")`,
+    };
+}

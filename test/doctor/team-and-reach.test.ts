@@ -7,6 +7,7 @@
 import { doctorMain } from "../../infra/cli/doctor";
 import { OAUTH_SECRET_UNCHECKED } from "../../infra/doctor/gitlab-checks";
 import { Resolve } from "../../infra/doctor/egress-check";
+import { gitlabRequest } from "../support/emulator-http";
 import { GitLabEmulator, Role, startGitLabEmulator } from "../support/gitlab-emulator";
 import { capture, noAwsCredentials, stackRaw, writeStack } from "./fixtures";
 
@@ -61,6 +62,20 @@ describe("the team's GitLab accounts", () => {
     it("all accounts there: ok", async () => {
         const r = await doctor(["--stack", "t"], { token: em.adminToken, change: (raw) => (raw.team.members = [{ username: "alice", role: "maintainer" }, { username: "maint", role: "developer" }]) });
         expect(r.byId["gitlab.member-accounts"]).toMatchObject({ status: "ok", summary: "all 2 members' usernames exist and are active (alice, maint)" });
+    });
+});
+
+describe("which stack manages the project", () => {
+    it("another stack's record is a problem with the hand-over; one of this stack's name, or none, is fine", async () => {
+        const created = await gitlabRequest(em.url, em.adminToken, "POST", "/projects", { name: "managed", namespace_id: [...em.state.groups.values()][0]!.id });
+        const pid = (created.json as { id: number }).id;
+        const on = (raw: Record<string, any>) => (raw.gitlab.project.path = "ml-team/managed");
+        expect((await doctor(["--stack", "t"], { token: em.adminToken, change: on })).byId["gitlab.project-owner"]).toMatchObject({ status: "ok", summary: "no stack manages ml-team/managed yet: this one will record itself" });
+        await gitlabRequest(em.url, em.adminToken, "POST", `/projects/${pid}/variables`, { key: "ML_TEAM_ENV_STACK", value: "acme/ml-team-env/prod#1a2b3c4d" });
+        const other = await doctor(["--stack", "t"], { token: em.adminToken, change: on });
+        expect(other.byId["gitlab.project-owner"]).toMatchObject({ status: "problem", summary: "ml-team/managed is managed by another stack, acme/ml-team-env/prod#1a2b3c4d: `pulumi up` would refuse it", fix: expect.stringContaining('gitlab.project.takeOverFrom: "acme/ml-team-env/prod#1a2b3c4d"') });
+        await gitlabRequest(em.url, em.adminToken, "PUT", `/projects/${pid}/variables/ML_TEAM_ENV_STACK`, { value: "acme/ml-team-env/t#1a2b3c4d" });
+        expect((await doctor(["--stack", "t"], { token: em.adminToken, change: on })).byId["gitlab.project-owner"]!.status).toBe("ok");
     });
 });
 
