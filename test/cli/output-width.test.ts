@@ -25,9 +25,9 @@ describe("output width", () => {
         expect(outputWidth(400)).toBe(200);
     });
 
-    // (The plan at 100 columns, without a terminal: test/plan/plan.test.ts.)
+    // (The dev and onprem plans at 100 and 80 columns: test/plan/plan.test.ts.)
     it.each([
-        ["dev", 80, 80],
+        ["gitlab-only", undefined, 100],
         ["gitlab-only", 72, 80],
     ] as const)("npm run plan -- --stack %s with a %s-column terminal: no line is longer than %s", async (stack, columns, width) => {
         // A resource name is never split: at 72 columns the gitlab-only stack's longest name overflows, and nothing else.

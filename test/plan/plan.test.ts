@@ -94,6 +94,8 @@ describe("the offline plan", () => {
         expect(text).toMatch(/Resources by type:/);
         expect(text).toMatch(/ml-team-env:index:TeamEnvironment\s+/);
         for (const line of lines(text)) expect(line.length).toBeLessThanOrEqual(MAX_LINE);
+        // An 80-column terminal (the CLI passes its width): every line fits it too.
+        for (const line of lines(renderPlan(plan, 80))) expect(line.length).toBeLessThanOrEqual(80);
         expect(text).not.toMatch(/\.\.\./);
     });
 

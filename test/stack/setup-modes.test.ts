@@ -15,14 +15,14 @@ import { ALL_SECRETS, TODAY, validRaw } from "../config/fixtures";
 import { ROOT, runStack } from "../harness";
 import { runPolicies } from "../policies/policy-harness";
 
-const devText = fs.readFileSync(path.join(ROOT, "stacks", "Pulumi.dev.yaml"), "utf8");
-/** The dev stack without runners of its own: the pipeline's jobs go to the team's runners. */
-const ownRunners = devText.replace(/ {2}ml-team-env:runners:\n(?: {4}.*\n)+/, "  ml-team-env:runners:\n    enabled: false\n    cpuTags: [docker]\n    gpuTags: [a100]\n");
+const onpremText = fs.readFileSync(path.join(ROOT, "stacks", "Pulumi.onprem.yaml"), "utf8");
+/** The onprem stack without runners of its own: the pipeline's jobs go to the team's runners. */
+const ownRunners = onpremText.replace(/ {2}ml-team-env:runners:\n(?: {4}.*\n)+/, "  ml-team-env:runners:\n    enabled: false\n    cpuTags: [docker]\n    gpuTags: [a100]\n");
 
-/** The offline plan of a dev stack file's text, once per text. */
+/** The offline plan of an onprem stack file's text, once per text. */
 const plans = new Map<string, ReturnType<typeof planOf>>();
 async function planOf(yaml: string) {
-    const r = await planStack("dev", stackFileToConfig(parseStackYaml(yaml)));
+    const r = await planStack("onprem", stackFileToConfig(parseStackYaml(yaml)));
     if (!r.ok) throw new Error(JSON.stringify(r.errors));
     return r.plan;
 }
@@ -96,11 +96,11 @@ describe("a pipeline without the stack's own runners", () => {
 describe("the offline plan of a refused change", () => {
     it("`npm run plan -- --diff` says that `pulumi up` refuses a smaller home size, above the claims' updates", async () => {
         // (On the stack without runners: the plan above is the one before, and the home size is what changes.)
-        const diff = diffPlans(await plan(ownRunners), await plan(ownRunners.replace("storageGiB: 50", "storageGiB: 30")));
+        const diff = diffPlans(await plan(ownRunners), await plan(ownRunners.replace("storageGiB: 100", "storageGiB: 30")));
         expect(diff.refused.map((f) => f.property)).toEqual(["storageGiB"]);
         const rendered = renderDiff(diff);
         expect(rendered.split("\n")[0]).toBe("  `pulumi up` refuses this change:");
-        expect(rendered).toMatch(/✗ jupyterhub\.storageGiB went from 50 to 30/);
+        expect(rendered).toMatch(/✗ jupyterhub\.storageGiB went from 100 to 30/);
         // The claims themselves show as in-place updates: that is what looked harmless.
         expect(rendered).toMatch(/~ kubernetes:core\/v1:PersistentVolumeClaim/);
     });
