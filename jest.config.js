@@ -13,6 +13,8 @@ module.exports = {
     // (jest.slow.config.js), their own CI step, so `npm test` stays under a minute.
     testPathIgnorePatterns: ["/node_modules/", "\\.slow\\.test\\.ts$"],
     transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
+    // The package by its name, as examples/ import it (there `npm install` links it: file:../..).
+    moduleNameMapper: { "^ml-team-env$": "<rootDir>/infra/lib.ts" },
     // Pulumi logs config advice through console.warn; tests assert on results, not on that noise.
     setupFiles: ["<rootDir>/test/setup.ts"],
     // Each test file runs in its own module registry, so the mock runtime state does not leak; two cores here.

@@ -1,16 +1,9 @@
 /**
  * The Pulumi program `pulumi up` runs (Pulumi.yaml `main`). The offline plan runs the same
- * `teamEnvironmentProgram` under the SDK's mock runtime.
+ * `teamEnvironmentProgram` under the SDK's mock runtime. The stack outputs are the properties of
+ * the exported object: image, branchRules, gitlabProjectUrl, gitlabProjectOwner, and with a
+ * cluster clusterName, kubeconfig, jupyterhubUrl, jupyterhubDnsRecord, memberNamespaces.
  */
 import { teamEnvironmentProgram } from "./program";
 
-const outputs = teamEnvironmentProgram();
-
-export const image = outputs.image;
-export const branchRules = outputs.branchRules;
-export const clusterName = outputs.clusterName;
-export const kubeconfig = outputs.kubeconfig;
-export const gitlabProjectUrl = outputs.gitlabProjectUrl;
-export const jupyterhubUrl = outputs.jupyterhubUrl;
-export const jupyterhubDnsRecord = outputs.jupyterhubDnsRecord;
-export const memberNamespaces = outputs.memberNamespaces;
+export = teamEnvironmentProgram();

@@ -48,6 +48,9 @@ export { GitLabProject, type GitLabProjectArgs, type ProjectFile, type ProjectSc
 export { DEFAULT_BRANCH_MODEL, buildBranchModel, branchNameRegex, enforcementReport, type BranchModel, type RuleEnforcement } from "./branch-model/branch-model";
 export { Runner, type RunnerArgs } from "./gitlab/providers/runner";
 
+// The stack's guard against changes `pulumi up` must refuse (a smaller home size, an unconfirmed cluster-mode change).
+export { ChangeGuard, type ChangeGuardArgs, guardFailures } from "./stack/change-guard";
+
 // CI.
 export { CiRunners, type CiRunnersArgs } from "./runners/ci-runners";
 export { teamPipeline, staleBranchSchedule, type TeamPipelineArgs } from "./ci/pipeline";

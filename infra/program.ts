@@ -6,19 +6,24 @@
 import { loadTeamConfig } from "./config/load";
 import { TeamEnvironment } from "./team-environment";
 
-/** Builds the stack and returns its outputs. */
+/**
+ * Builds the stack and returns its outputs: only those its mode has (a GitLab-only stack has no
+ * cluster or hub), since Pulumi warns about every undefined stack output.
+ */
 export function teamEnvironmentProgram() {
     const { config, secrets } = loadTeamConfig();
     const env = new TeamEnvironment(config.stack, { config, secrets });
-    return {
+    const outputs = {
         image: env.image,
         branchRules: env.branchRules,
+        gitlabProjectUrl: env.gitlabProjectUrl,
+        gitlabProjectOwner: env.gitlabProjectOwner,
         clusterName: env.clusterName,
         kubeconfig: env.kubeconfig,
-        gitlabProjectUrl: env.gitlabProjectUrl,
         jupyterhubUrl: env.jupyterhubUrl,
         jupyterhubDnsRecord: env.jupyterhubDnsRecord,
         memberNamespaces: env.memberNamespaces,
         coldStart: env.coldStart,
     };
+    return Object.fromEntries(Object.entries(outputs).filter(([, v]) => v !== undefined)) as Partial<typeof outputs> & Pick<typeof outputs, "image" | "branchRules" | "gitlabProjectUrl" | "gitlabProjectOwner">;
 }

@@ -4,9 +4,8 @@
  */
 import { PROJECT } from "../infra/config/schema";
 import { MockRunResult, RecordedResource, runWithMocks } from "../infra/plan/mock-runtime";
-import { readStackFile, stackFileToConfig } from "../infra/plan/stack-file";
+import { parseStackYaml, readStackFile, stackFileToConfig } from "../infra/plan/stack-file";
 import { teamEnvironmentProgram } from "../infra/program";
-import { parse } from "yaml";
 import * as path from "path";
 
 export const ROOT = path.join(__dirname, "..");
@@ -19,7 +18,7 @@ export async function runStack(stack: string, extraConfig: Record<string, string
 
 /** Runs `infra/index.ts` with a stack file given as YAML text. */
 export async function runStackYaml(stack: string, yamlText: string, captureFailure = false): Promise<MockRunResult<ReturnType<typeof teamEnvironmentProgram>>> {
-    const file = stackFileToConfig(parse(yamlText));
+    const file = stackFileToConfig(parseStackYaml(yamlText));
     return runProgramWithConfig(stack, file.config, file.secretKeys, captureFailure);
 }
 

@@ -1,10 +1,11 @@
 /**
  * A team's own Pulumi program that uses ml-team-env as a library: the GitLab project with the
  * branch model as code, and JupyterHub with a workspace per member, on a Kubernetes cluster the
- * team already runs. Its config is its own (`team-notebooks:*`), not ml-team-env's stack schema.
+ * team already runs. Its config is its own (`team-notebooks:*`, see Pulumi.lab.yaml), not
+ * ml-team-env's stack schema. README.md here says how to run it.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_BRANCH_MODEL, ExistingCluster, GitLabProject, JupyterHub, parseEnvironmentImage, schema } from "../../infra/lib";
+import { DEFAULT_BRANCH_MODEL, ExistingCluster, GitLabProject, JupyterHub, parseEnvironmentImage, schema } from "ml-team-env";
 
 export function gitlabAndHubProgram() {
     const config = new pulumi.Config("team-notebooks");

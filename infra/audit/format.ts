@@ -3,7 +3,7 @@
  * pipeline's test report: one test case per rule, a failure per failing rule) and Markdown
  * (an issue or a merge request comment). Pure functions of the report.
  */
-import { wrapWords } from "../plan/format";
+import { MAX_LINE, wrapWords } from "../plan/format";
 import { AuditReport } from "./audit";
 import { AuditRow } from "./compare";
 import { tierText } from "./server-tier";
@@ -13,8 +13,8 @@ export const AUDIT_FORMATS = ["text", "json", "junit", "markdown"] as const;
 /** One of `AUDIT_FORMATS`. */
 export type AuditFormat = (typeof AUDIT_FORMATS)[number];
 
-/** Renders the report in a format. */
-export function formatReport(report: AuditReport, format: AuditFormat): string {
+/** Renders the report in a format; the text table in lines of at most `width`. */
+export function formatReport(report: AuditReport, format: AuditFormat, width = MAX_LINE): string {
     switch (format) {
         case "json":
             return formatJson(report);
@@ -23,7 +23,7 @@ export function formatReport(report: AuditReport, format: AuditFormat): string {
         case "markdown":
             return formatMarkdown(report);
         default:
-            return formatText(report);
+            return formatText(report, width);
     }
 }
 
@@ -74,30 +74,49 @@ function wrapCell(text: string, width: number): string[] {
     return out;
 }
 
-/** The terminal table, with each finding's why under its row. */
-export function formatText(report: AuditReport): string {
+/**
+ * The widths of the table's columns for a line of `width`: status, level and enforcer keep theirs,
+ * rule, expected and actual share the rest (up to their natural widths, at least 10 each).
+ */
+export function columnWidths(width: number): { rule: number; expected: number; actual: number; enforcedBy: number; status: number; level: number } {
+    const fixed = { enforcedBy: 11, status: 11, level: 9 };
+    const natural = { rule: 34, expected: 26, actual: 34 };
+    const gaps = 2 * 5;
+    const room = Math.max(30, width - gaps - fixed.enforcedBy - fixed.status - fixed.level);
+    const total = natural.rule + natural.expected + natural.actual;
+    if (room >= total) return { ...natural, ...fixed };
+    const share = (n: number) => Math.max(10, Math.floor((room * n) / total));
+    const rule = share(natural.rule);
+    const expected = share(natural.expected);
+    return { rule, expected, actual: Math.max(10, room - rule - expected), ...fixed };
+}
+
+/** The terminal table, with each finding's why under its row, in lines of at most `width` (the terminal's, or 100). */
+export function formatText(report: AuditReport, width = MAX_LINE): string {
     const head = [
         `ml-team-env audit of ${report.project.path} (${report.project.webUrl})`,
         `Compared with ${report.model.description}.`,
         `Server: ${serverLine(report)}.`,
         "",
-    ];
+    ].flatMap((l) => (l ? wrapWords(l, "", "  ", width) : [l]));
+    const w = columnWidths(width);
     const columns = [
-        { title: "RULE", width: 34, cell: (r: AuditRow) => r.rule },
-        { title: "EXPECTED", width: 26, cell: (r: AuditRow) => r.expected },
-        { title: "ACTUAL", width: 34, cell: (r: AuditRow) => r.actual },
-        { title: "ENFORCED BY", width: 11, cell: (r: AuditRow) => r.enforcedBy },
-        { title: "STATUS", width: 11, cell: (r: AuditRow) => r.status },
-        { title: "LEVEL", width: 9, cell: (r: AuditRow) => level(r) },
+        { title: "RULE", width: w.rule, cell: (r: AuditRow) => r.rule },
+        { title: "EXPECTED", width: w.expected, cell: (r: AuditRow) => r.expected },
+        { title: "ACTUAL", width: w.actual, cell: (r: AuditRow) => r.actual },
+        { title: "ENFORCED BY", width: w.enforcedBy, cell: (r: AuditRow) => r.enforcedBy },
+        { title: "STATUS", width: w.status, cell: (r: AuditRow) => r.status },
+        { title: "LEVEL", width: w.level, cell: (r: AuditRow) => level(r) },
     ];
     const lines: string[] = [columns.map((c) => c.title.padEnd(c.width)).join("  ").trimEnd()];
     for (const r of report.rows) {
         const cells = columns.map((c) => wrapCell(c.cell(r), c.width));
         const height = Math.max(...cells.map((c) => c.length));
         for (let i = 0; i < height; i++) lines.push(columns.map((c, j) => (cells[j]![i] ?? "").padEnd(c.width)).join("  ").trimEnd());
-        if (r.why && r.status !== "pass") lines.push(...wrapWords(r.why, "    ↳ ", "      ", 130));
+        if (r.why && r.status !== "pass") lines.push(...wrapCell(r.why, width - 6).map((l, i) => (i === 0 ? "    ↳ " : "      ") + l));
     }
-    return [...head, ...lines, "", ...scoreLines(report, (m) => (m ? "✓" : "✗"), "  "), "", resultLine(report)].join("\n") + "\n";
+    const tail = [...scoreLines(report, (m) => (m ? "✓" : "✗"), "  "), "", resultLine(report)].flatMap((l) => (l ? wrapWords(l, l.match(/^ */)![0], `${l.match(/^ */)![0]}    `, width) : [l]));
+    return [...head, ...lines, "", ...tail].join("\n") + "\n";
 }
 
 /** The report as JSON: the report object itself, with `formatVersion`. */

@@ -52,6 +52,8 @@ export interface CliIo {
     readonly env: Readonly<Record<string, string | undefined>>;
     /** Directory the stack files are under (`stacks/`). */
     readonly cwd: string;
+    /** The terminal's width when stdout is one; text is laid out for it (`outputWidth`), else for 100 columns. */
+    readonly columns?: number;
 }
 
 export const processIo: CliIo = {
@@ -59,6 +61,7 @@ export const processIo: CliIo = {
     err: (text) => void process.stderr.write(text.endsWith("\n") ? text : `${text}\n`),
     env: process.env,
     cwd: process.cwd(),
+    ...(process.stdout.isTTY && process.stdout.columns ? { columns: process.stdout.columns } : {}),
 };
 
 /**

@@ -13,8 +13,10 @@ import { AuditTarget, defaultTarget, ExpectedTeam, targetFromConfig } from "../a
 import { AUDIT_FORMATS, AuditFormat, formatReport } from "../audit/format";
 import { AuditAccessError } from "../audit/read";
 import { gitlabSchema, memberSchema, PROJECT } from "../config/schema";
-import { formatConfigErrors, gitlabUrlProblem } from "../config/validate";
+import { parseGitLabUrl } from "../config/gitlab-url";
+import { formatConfigErrors } from "../config/validate";
 import { RetryPolicy } from "../gitlab/client";
+import { MAX_LINE, outputWidth } from "../plan/format";
 import { validateStackFile } from "../plan/stack-file";
 import { CliIo, CommandSpec, readStackOrUsage, runCli, runCommand, UsageError, USAGE_EXIT } from "./args";
 
@@ -104,14 +106,12 @@ function resolve(flags: Readonly<Record<string, string>>, io: CliIo): Resolved {
     if (!flags.url || !flags.project) {
         throw new UsageError(`${flags.url ? "--url needs --project GROUP/NAME" : flags.project ? "--project needs --url URL" : "missing --stack NAME (or --url URL with --project GROUP/NAME)"}\nusage: npm run audit -- ${AUDIT_COMMAND.synopsis[0]}\n       npm run audit -- ${AUDIT_COMMAND.synopsis[1]}`);
     }
-    const url = gitlabSchema.shape.url.safeParse(flags.url);
-    if (!url.success) throw new UsageError(`--url ${flags.url}: must be the GitLab base URL, e.g. https://gitlab.com`);
-    const problem = gitlabUrlProblem(flags.url);
-    if (problem) throw new UsageError(`--url ${flags.url} ${problem}`);
+    const url = parseGitLabUrl(flags.url);
+    if (!url.ok) throw new UsageError(`--url ${flags.url} ${url.problem}`);
     const projectPath = gitlabSchema.shape.project.shape.path.safeParse(flags.project);
     if (!projectPath.success) throw new UsageError(`--project ${flags.project}: must be a full project path 'group[/subgroup]/name'`);
     const team = flags.members ? readTeamFile(flags.members, io) : undefined;
-    return { url: flags.url.replace(/\/+$/, ""), project: flags.project, target: defaultTarget(team) };
+    return { url: url.url, project: flags.project, target: defaultTarget(team) };
 }
 
 /** The command: exit 0 (clean), 1 (a mandatory rule fails), 2 (usage or connection error). */
@@ -131,7 +131,8 @@ export async function auditMain(argv: readonly string[], io: CliIo, deps: AuditD
             io.err(`error: ${e instanceof AuditAccessError ? e.message : `the audit failed: ${(e as Error)?.message ?? String(e)}`}\nNothing was audited.`);
             return USAGE_EXIT;
         }
-        const text = formatReport(report, format);
+        // A file gets the default width; a terminal its own.
+        const text = formatReport(report, format, flags.output ? MAX_LINE : outputWidth(io.columns));
         if (flags.output) {
             fs.writeFileSync(path.resolve(io.cwd, flags.output), text);
             io.err(`Audit of ${report.project.path} written to ${flags.output} (${format}): score ${report.score.score}/10, ${report.summary.fail} fail, ${report.summary.warn} warn, ${report.summary.notChecked} not checked, ${report.summary.pending} pending.`);

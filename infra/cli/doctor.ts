@@ -5,7 +5,11 @@
  */
 import * as path from "path";
 import { AwsApiFactory, sdkAwsApi } from "../doctor/aws-api";
-import { runDoctor } from "../doctor/doctor";
+import { parseGitLabUrl } from "../config/gitlab-url";
+import { outputWidth } from "../plan/format";
+import { gitlabSchema } from "../config/schema";
+import { runDoctor, runDoctorOnTarget } from "../doctor/doctor";
+import { Resolve } from "../doctor/egress-check";
 import { EXIT_OK, EXIT_PROBLEM, EXIT_UNREACHABLE, exitCodeOf, renderReport, reportJson } from "../doctor/report";
 import { RetryPolicy } from "../gitlab/client";
 import { stackFilePath } from "../plan/stack-file";
@@ -15,12 +19,15 @@ export const DOCTOR_COMMAND: CommandSpec = {
     name: "doctor",
     summary:
         "Preflight before the first `pulumi up --stack NAME`: the stack config validates and the secrets `pulumi up` needs are set; the GitLab token (GITLAB_TOKEN) works, has the api scope " +
-        "and a role that can do what the stack does, the GitLab tier is gitlab.tier, and the OAuth application has the hub's redirect URI; for cluster.mode eks, the AWS credentials " +
+        "and a role that can do what the stack does, the GitLab tier is gitlab.tier, every member's username exists and is not blocked, the OAuth application has the hub's redirect URI " +
+        "(what no token can check is said, with how to check it by hand), notebooks may reach the address GitLab's host resolves to; for cluster.mode eks, the AWS credentials " +
         "(the SDK's default chain), the region and its zones, the instance types in those zones, and the EC2 vCPU quotas the node pools can reach. Each check says ok, problem, or " +
         "skipped and why. Reads only: nothing is created or changed in GitLab or AWS.",
-    synopsis: ["--stack NAME [--format text|json]"],
+    synopsis: ["--stack NAME [--url URL] [--project GROUP/NAME] [--format text|json]", "--url URL --project GROUP/NAME [--format text|json]"],
     options: [
-        { name: "stack", value: "NAME", description: "check stacks/Pulumi.NAME.yaml", required: true },
+        { name: "stack", value: "NAME", description: "check stacks/Pulumi.NAME.yaml" },
+        { name: "url", value: "URL", description: "GitLab base URL: with --stack, instead of its gitlab.url; alone (with --project), the GitLab checks only" },
+        { name: "project", value: "GROUP/NAME", description: "full project path: with --stack, instead of its gitlab.project.path; alone (with --url), the GitLab checks only" },
         { name: "format", value: "text|json", description: "text (default): a readable list; json: the checks as JSON on stdout (formatVersion, exitCode, summary, checks)" },
     ],
     exitCodes: [
@@ -31,6 +38,7 @@ export const DOCTOR_COMMAND: CommandSpec = {
     examples: [
         "GITLAB_TOKEN=glpat-... npm run doctor -- --stack dev",
         "AWS_PROFILE=ml-admin npm run doctor -- --stack dev",
+        "GITLAB_TOKEN=glpat-... npm run doctor -- --url https://gitlab.example.com --project ml-team/vision-models",
         "npm run --silent doctor -- --stack dev --format json | jq '.checks[] | select(.status == \"problem\")'",
     ],
 };
@@ -40,20 +48,30 @@ export interface DoctorCliDeps {
     readonly aws?: AwsApiFactory;
     readonly gitlabRetry?: Partial<RetryPolicy>;
     readonly today?: Date;
+    readonly resolve?: Resolve;
 }
 
 /** The command's main: exit code 0, 1 or 2 as `--help` documents. */
 export async function doctorMain(argv: readonly string[], io: CliIo, deps: DoctorCliDeps = {}): Promise<number> {
     return runCommand(DOCTOR_COMMAND, argv, io, async (flags) => {
-        const stack = flags.stack!;
         const format = flags.format ?? "text";
         if (format !== "text" && format !== "json") throw new UsageError(`--format must be text or json, not '${format}'`);
-        const file = readStackOrUsage(stack, io);
-        const report = await runDoctor(
-            { stack, file, stackFile: path.relative(io.cwd, stackFilePath(stack, io.cwd)), env: io.env },
-            { aws: deps.aws ?? sdkAwsApi, progress: (line) => io.err(line), ...(deps.gitlabRetry ? { gitlabRetry: deps.gitlabRetry } : {}), ...(deps.today ? { today: deps.today } : {}) },
-        );
-        io.out(format === "json" ? JSON.stringify(reportJson(report), null, 2) : renderReport(report));
+        const url = flags.url === undefined ? undefined : parseGitLabUrl(flags.url);
+        if (url && !url.ok) throw new UsageError(`--url ${flags.url} ${url.problem}`);
+        if (flags.project !== undefined && !gitlabSchema.shape.project.shape.path.safeParse(flags.project).success) throw new UsageError(`--project ${flags.project}: must be a full project path 'group[/subgroup]/name'`);
+        const common = { progress: (line: string) => io.err(line), ...(deps.gitlabRetry ? { gitlabRetry: deps.gitlabRetry } : {}), ...(deps.today ? { today: deps.today } : {}), ...(deps.resolve ? { resolve: deps.resolve } : {}) };
+        let report;
+        if (flags.stack) {
+            const stack = flags.stack;
+            const file = readStackOrUsage(stack, io);
+            const gitlab = { ...(url?.ok ? { url: url.url } : {}), ...(flags.project ? { project: flags.project } : {}) };
+            report = await runDoctor({ stack, file, stackFile: path.relative(io.cwd, stackFilePath(stack, io.cwd)), env: io.env, gitlab }, { aws: deps.aws ?? sdkAwsApi, ...common });
+        } else {
+            if (!url?.ok || !flags.project) throw new UsageError(`${url ? "--url needs --project GROUP/NAME" : flags.project ? "--project needs --url URL" : "missing --stack NAME (or --url URL with --project GROUP/NAME)"}\nusage: npm run doctor -- ${DOCTOR_COMMAND.synopsis[0]}\n       npm run doctor -- ${DOCTOR_COMMAND.synopsis[1]}`);
+            io.err(`No stack given: checking ${flags.project} on ${url.url} (GitLab only: no config, secrets, team or AWS).`);
+            report = await runDoctorOnTarget({ url: url.url, project: flags.project, env: io.env }, common);
+        }
+        io.out(format === "json" ? JSON.stringify(reportJson(report), null, 2) : renderReport(report, outputWidth(io.columns)));
         return exitCodeOf(report);
     });
 }

@@ -7,11 +7,11 @@
  * by planning the stack before and after under the mock runtime.
  */
 import * as fs from "fs";
-import { parse } from "yaml";
 import { formatConfigErrors } from "../config/validate";
 import { addMember, MembershipError, NewMember, removeMember } from "../onboarding/stack-members";
+import { outputWidth, wrapWords } from "../plan/format";
 import { diffPlans, diffSummary, Planner, planStack, renderDiff } from "../plan/plan";
-import { StackFileConfig, stackFilePath, stackFileToConfig, validateStackFile } from "../plan/stack-file";
+import { parseStackYaml, StackFileConfig, stackFilePath, stackFileToConfig, validateStackFile } from "../plan/stack-file";
 import { CliIo, CommandSpec, helpText, runCli, runCommand, UsageError, USAGE_EXIT } from "./args";
 
 const EXIT_CODES: CommandSpec["exitCodes"] = [
@@ -80,7 +80,7 @@ async function edit(command: "onboard" | "offboard", flags: Readonly<Record<stri
     }
 
     // The same validation as `pulumi up`: an edit that breaks the stack is refused, the file untouched.
-    const edited = stackFileToConfig(parse(after));
+    const edited = stackFileToConfig(parseStackYaml(after));
     const result = validateStackFile(stack, edited);
     if (!result.ok) {
         io.err(`refused: the stack file would become invalid, so it was left unchanged.\n${formatConfigErrors(stack, result.errors)}`);
@@ -95,7 +95,7 @@ async function edit(command: "onboard" | "offboard", flags: Readonly<Record<stri
         io.err(`  done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
         return planned;
     };
-    const planBefore = await timed(`planning stack '${stack}' before the change (1/2)`, stackFileToConfig(parse(before)));
+    const planBefore = await timed(`planning stack '${stack}' before the change (1/2)`, stackFileToConfig(parseStackYaml(before)));
     const planAfter = await timed(`planning stack '${stack}' after the change (2/2)`, edited);
     fs.writeFileSync(file, after);
     io.out(`${member ? "Added" : "Removed"} '${flags.user}' ${member ? "to" : "from"} ${file}.`);
@@ -103,11 +103,12 @@ async function edit(command: "onboard" | "offboard", flags: Readonly<Record<stri
         const diff = diffPlans(planBefore.plan, planAfter.plan);
         io.out(`\nWhat the next \`pulumi up --stack ${stack}\` changes:`);
         // No "not compared" note here: the program's tests show a membership change reaches nothing but the member's resources.
-        io.out(renderDiff(diff));
+        io.out(renderDiff(diff, { width: outputWidth(io.columns) }));
         io.out(`\nChanges: ${diffSummary(diff)}`);
     }
     if (!member) {
-        io.out(`\n${flags.user}'s GitLab account is not touched (only the project membership goes), and their notebook volume is kept (README: "Offboarding and volumes").`);
+        const note = `${flags.user}'s GitLab account is not touched (only the project membership goes), and their notebook volume is kept (docs/notebooks.md "Offboarding and volumes").`;
+        io.out(`\n${wrapWords(note, "", "", outputWidth(io.columns)).join("\n")}`);
     }
     return 0;
 }

@@ -6,6 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { formatConfigErrors } from "../config/validate";
+import { outputWidth } from "../plan/format";
 import { diffHasChanges, diffPlans, diffSummary, parsePlanJson, Plan, PlanFileError, planJson, Planner, planStack, renderDiff, renderPlan } from "../plan/plan";
 import { CliIo, CommandSpec, readStackOrUsage, runCli, runCommand, UsageError } from "./args";
 
@@ -79,10 +80,10 @@ export async function planMain(argv: readonly string[], io: CliIo, planner: Plan
             const diff = diffPlans(old, plan);
             changed = diffHasChanges(diff);
             text(`What changed in stack '${stack}' since ${flags.diff} (offline plan; nothing was deployed):\n`);
-            text(renderDiff(diff, { notes: true }));
+            text(renderDiff(diff, { notes: true, width: outputWidth(io.columns) }));
             text(`\nChanges: ${diffSummary(diff)}`);
         } else {
-            text(renderPlan(plan));
+            text(renderPlan(plan, outputWidth(io.columns)));
         }
         if (flags.json) {
             const json = JSON.stringify(planJson(plan), null, 2) + "\n";

@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { TeamSecrets } from "../config/load";
-import { TeamConfig } from "../config/validate";
+import { ClusterTeamConfig } from "../config/validate";
 import { ClusterHandle } from "./cluster-handle";
 import { ExistingCluster } from "./existing-cluster";
 import { GpuCluster } from "./gpu-cluster";
@@ -13,7 +13,7 @@ import { PULL_THROUGH_UPSTREAMS } from "../environment/pull-through-cache";
 import { parseEnvironmentImage } from "../environment/environment-image";
 
 /** The pull-through cache the config asks for: the upstream of the image as the stack file writes it. */
-function pullThroughFor(config: TeamConfig) {
+function pullThroughFor(config: ClusterTeamConfig) {
     if (config.cluster.mode !== "eks" || !config.cluster.imagePullThroughCache || !config.image.upstreamReference) return undefined;
     const written = parseEnvironmentImage(config.image.upstreamReference);
     const upstream = written.ok ? PULL_THROUGH_UPSTREAMS[written.image.registry] : undefined;
@@ -22,7 +22,7 @@ function pullThroughFor(config: TeamConfig) {
     return { upstream, accountId, ...(credentialArn ? { credentialArn } : {}) };
 }
 
-export function createCluster(name: string, config: TeamConfig, secrets: TeamSecrets, opts?: pulumi.ComponentResourceOptions): ClusterHandle & pulumi.ComponentResource {
+export function createCluster(name: string, config: ClusterTeamConfig, secrets: TeamSecrets, opts?: pulumi.ComponentResourceOptions): ClusterHandle & pulumi.ComponentResource {
     if (config.cluster.mode === "eks") {
         return new GpuCluster(
             name,

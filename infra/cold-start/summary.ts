@@ -4,7 +4,7 @@
  * `pulumi stack output` show both. Pure.
  */
 import { warmCapacityMonthlyCost, WarmSchedule } from "../cluster/warm-capacity";
-import type { TeamConfig } from "../config/validate";
+import type { ClusterTeamConfig } from "../config/validate";
 import { coldStartBudget, formatDuration } from "./budget";
 import { gp3ExtraUsdPerHour, GP3 } from "./gp3";
 import { nodeImageSettings, PoolImageSettings } from "./node-image-settings";
@@ -20,7 +20,7 @@ function warmCost(w: WarmSchedule | undefined, zones: number, types: readonly st
 }
 
 /** Undefined for an existing cluster (its nodes are not the package's). */
-export function coldStartSummary(config: TeamConfig): Record<string, string> | undefined {
+export function coldStartSummary(config: ClusterTeamConfig): Record<string, string> | undefined {
     if (config.cluster.mode !== "eks") return undefined;
     const c = config.cluster;
     const s = nodeImageSettings(c, { registry: config.image.registry, sizeGiB: config.environment.imageSizeGiB }, config.jupyterhub.idleTimeoutMinutes);

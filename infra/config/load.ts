@@ -16,8 +16,8 @@ export interface TeamSecrets {
     readonly gitlabToken?: pulumi.Output<string>;
     /** kubeconfig of an existing cluster (`cluster.mode: existing`). */
     readonly kubeconfig?: pulumi.Output<string>;
-    /** GitLab OAuth application secret for the hub's login. */
-    readonly jupyterhubOAuthClientSecret: pulumi.Output<string>;
+    /** GitLab OAuth application secret for the hub's login (absent in `cluster.mode: none`, which has no hub). */
+    readonly jupyterhubOAuthClientSecret?: pulumi.Output<string>;
     /** `.dockerconfigjson` for a private environment-image registry. */
     readonly registryDockerConfigJson?: pulumi.Output<string>;
     /** The pipeline's bot token, with `ci.tracking.botToken: stack-secret`. */
@@ -71,7 +71,7 @@ export function loadTeamConfig(): { config: TeamConfig; secrets: TeamSecrets } {
         secrets: {
             gitlabToken: optional(SECRET_KEYS.gitlabToken),
             kubeconfig: result.config.cluster.mode === "existing" ? required(SECRET_KEYS.kubeconfig) : undefined,
-            jupyterhubOAuthClientSecret: required(SECRET_KEYS.jupyterhubOAuthClientSecret),
+            jupyterhubOAuthClientSecret: result.config.jupyterhub ? required(SECRET_KEYS.jupyterhubOAuthClientSecret) : undefined,
             registryDockerConfigJson: optional(SECRET_KEYS.registryDockerConfigJson),
             ciBotToken: optional(SECRET_KEYS.ciBotToken),
         },

@@ -10,6 +10,7 @@ import { z } from "zod";
 import { slugPatternProblem } from "../branch-model/branch-model";
 import { GLAB_IMAGE, MODEL_NAME } from "../ci/pipeline";
 import { BOOTSTRAP_IMAGE, BUILDAH_IMAGE } from "../environment/image/files";
+import { parseGitLabUrl } from "./gitlab-url";
 import { DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSIONS, KubernetesVersion } from "../cluster/kubernetes-versions";
 import { diskPerformanceKeys, imageCacheSchema, imageSizeSchema, pullThroughCacheSchema, warmCapacitySchema } from "./schema-cold-start";
 
@@ -139,8 +140,19 @@ export { KUBERNETES_VERSIONS, type KubernetesVersion } from "../cluster/kubernet
 /** CloudWatch Logs' allowed retention periods in days (0 = never expire). */
 export const LOG_RETENTION_DAYS = [0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
+/** The cluster modes: create EKS, use an existing cluster, or none (the GitLab part alone). */
+export const CLUSTER_MODES = ["eks", "existing", "none"] as const;
+
+/**
+ * The mode this stack leaves, confirmed: the members' home volumes stay in the old cluster, so a
+ * change of `mode` on a deployed stack is refused unless this names the old mode (docs/cluster.md
+ * "Changing the cluster mode"). @default none
+ */
+const confirmModeChangeFrom = z.enum(CLUSTER_MODES, { error: `must be the mode this stack leaves: ${CLUSTER_MODES.join(", ")}` }).optional();
+
 const eksCluster = z.strictObject({
     mode: z.literal("eks"),
+    confirmModeChangeFrom,
     /** Checked against the list of AWS regions by validation (with a suggestion). */
     region: z.string({ error: "is required: the AWS region, e.g. us-west-2" }),
     kubernetesVersion: z
@@ -177,6 +189,7 @@ const eksCluster = z.strictObject({
 
 const existingCluster = z.strictObject({
     mode: z.literal("existing"),
+    confirmModeChangeFrom,
     /** Labels that select the GPU nodes (e.g. `nvidia.com/gpu.present: "true"`). */
     gpuNodeSelector: labelMap.refine((m) => Object.keys(m).length > 0, { error: "needs at least one label that selects the GPU nodes" }),
     /** Taints the GPU nodes carry; GPU pods tolerate them. */
@@ -193,17 +206,32 @@ const existingCluster = z.strictObject({
     userNodeSelector: labelMap.default({}),
 });
 
-export const clusterSchema = z.discriminatedUnion("mode", [eksCluster, existingCluster], {
+/** No cluster: the GitLab project with its branch model (and pipeline), no hub, no runners. */
+const noCluster = z.strictObject({
+    mode: z.literal("none"),
+    confirmModeChangeFrom,
+});
+
+export const clusterSchema = z.discriminatedUnion("mode", [eksCluster, existingCluster, noCluster], {
     error: (iss) =>
         iss.code === "invalid_union" && "discriminator" in iss
-            ? "must be 'eks' (create an EKS cluster) or 'existing' (use a cluster from the kubeconfig secret)"
+            ? "must be 'eks' (create an EKS cluster), 'existing' (use a cluster from the kubeconfig secret) or 'none' (the GitLab project alone)"
             : undefined,
 });
 
 // --- gitlab -------------------------------------------------------------------------
 
 export const gitlabSchema = z.strictObject({
-    url: z.url({ protocol: /^https?$/, error: "must be the GitLab base URL, e.g. https://gitlab.com" }).default("https://gitlab.com"),
+    /** GitLab base URL, `scheme://host[:port]`; a trailing slash is dropped, a path or query refused (config/gitlab-url.ts). */
+    url: z
+        .string({ error: "must be the GitLab base URL, e.g. https://gitlab.com" })
+        .transform((s, ctx) => {
+            const parsed = parseGitLabUrl(s);
+            if (parsed.ok) return parsed.url;
+            ctx.addIssue({ code: "custom", message: parsed.problem });
+            return z.NEVER;
+        })
+        .default("https://gitlab.com"),
     tier: z.enum(["free", "premium", "ultimate"]).default("free"),
     project: z.strictObject(
         {
@@ -219,6 +247,11 @@ export const gitlabSchema = z.strictObject({
             description: z.string().default("ML team repository managed by ml-team-env"),
             /** Delete the repository on `pulumi destroy`. Data loss: off unless set. @default false */
             deleteOnDestroy: z.boolean().default(false),
+            /**
+             * Take the project over from the stack recorded as its manager (its CI/CD variable
+             * ML_TEAM_ENV_STACK), when that stack is gone: the recorded value, exactly. @default none
+             */
+            takeOverFrom: nonEmpty("the recorded stack, e.g. acme/ml-team-env/dev#1a2b3c4d").optional(),
         },
         { error: "is required: { path: group/name }" },
     ),
@@ -317,6 +350,22 @@ export const jupyterhubSchema = z.strictObject({
     /** Home volume size per developer. @default 50 */
     storageGiB: posInt("GiB").default(50),
     profiles: z.array(profileSchema).min(1).default(DEFAULT_PROFILES.map((p) => profileSchema.parse(p))),
+    /**
+     * Private destinations notebooks may reach, each on its ports: a self-managed GitLab (for
+     * `git clone`/`push`), an internal package mirror or registry. Every other private address
+     * (other members, nodes) and the metadata service stay closed. GitLab's own address is added
+     * when gitlab.url is a private IP; for a host name, `npm run doctor` resolves it. @default []
+     */
+    privateEgress: z
+        .array(
+            z.strictObject({
+                cidr: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, { error: "must be an IPv4 CIDR such as 10.20.0.0/16 or 10.20.0.5/32" }),
+                ports: z.array(int("a port").min(1).max(65535, { error: "must be a port, 1-65535" })).min(1, { error: "needs at least one port (e.g. [443, 22] for GitLab)" }),
+                protocol: z.enum(["TCP", "UDP"]).default("TCP"),
+                description: z.string().optional(),
+            }),
+        )
+        .default([]),
 });
 
 // --- runners ------------------------------------------------------------------------
@@ -430,7 +479,8 @@ export const stackConfigSchema = z.strictObject({
     cluster: clusterSchema,
     gitlab: gitlabSchema,
     branchModel: branchModelSchema.default({}),
-    jupyterhub: jupyterhubSchema,
+    /** Required unless `cluster.mode` is `none`, which has no hub. */
+    jupyterhub: jupyterhubSchema.optional(),
     runners: runnersSchema.default(runnersSchema.parse({})),
     ci: ciSchema.default(ciSchema.parse({})),
     team: teamSchema,
@@ -441,6 +491,7 @@ export type StackConfig = z.output<typeof stackConfigSchema>;
 export type ClusterConfig = z.output<typeof clusterSchema>;
 export type EksClusterConfig = Extract<ClusterConfig, { mode: "eks" }>;
 export type ExistingClusterConfig = Extract<ClusterConfig, { mode: "existing" }>;
+export type ClusterMode = ClusterConfig["mode"];
 export type GitLabConfig = z.output<typeof gitlabSchema>;
 export type JupyterHubConfig = z.output<typeof jupyterhubSchema>;
 export type NotebookProfile = z.output<typeof profileSchema>;

@@ -13,7 +13,7 @@ export interface HubHttpsContext {
 }
 
 /** Checks `jupyterhub.https` and the keys it needs against the cluster mode. */
-export function checkHubHttps(hub: JupyterHubConfig, https: "acm" | "letsencrypt" | "ingress", clusterMode: "eks" | "existing" | undefined, ctx: HubHttpsContext): void {
+export function checkHubHttps(hub: JupyterHubConfig, https: "acm" | "letsencrypt" | "ingress", clusterMode: "eks" | "existing" | "none" | undefined, ctx: HubHttpsContext): void {
     if (https === "acm" && clusterMode === "existing") {
         ctx.err(["jupyterhub", "https"], "acm puts an ACM certificate on the AWS load balancer of an EKS cluster this stack makes; on an existing cluster use https: ingress (or letsencrypt)");
     }

@@ -6,10 +6,11 @@ import { z } from "zod";
 import { BranchModel, buildBranchModel } from "../branch-model/branch-model";
 import { EnvironmentImage, parseEnvironmentImage } from "../environment/environment-image";
 import { nearest } from "./nearest";
-import { memberSchema, PROJECT, SECRET_KEYS, SecretKey, StackConfig, stackConfigSchema, TeamMember } from "./schema";
+import { EksClusterConfig, ExistingClusterConfig, JupyterHubConfig, memberSchema, PROJECT, SECRET_KEYS, SecretKey, StackConfig, stackConfigSchema, TeamMember } from "./schema";
 import { checkCi } from "./validate-ci";
 import { checkColdStart, imageAsPulled } from "./validate-cold-start";
 import { checkHubHttps } from "./validate-hub";
+import { checkClusterParts, checkPipelineRunners, checkPrivateEgress } from "./validate-setup";
 import { CheckContext, checkEksCluster, checkExistingCluster, checkWorkloadsFit, clusterPools, GpuCapacity, jobWorkloads, profileWorkloads } from "./validate-cluster";
 
 export type { GpuCapacity } from "./validate-cluster";
@@ -33,6 +34,14 @@ export interface TeamConfig extends Omit<StackConfig, "branchModel"> {
     readonly gpuCapacity: GpuCapacity;
     /** Which secret keys the stack file sets. */
     readonly secretsPresent: ReadonlySet<SecretKey>;
+}
+
+/** A config with a cluster and its hub: every cluster mode but `none`. */
+export type ClusterTeamConfig = TeamConfig & { readonly cluster: EksClusterConfig | ExistingClusterConfig; readonly jupyterhub: JupyterHubConfig };
+
+/** Whether the stack has a cluster and a hub (`cluster.mode` is not `none`). */
+export function hasCluster(config: TeamConfig): config is ClusterTeamConfig {
+    return config.cluster.mode !== "none" && config.jupyterhub !== undefined;
 }
 
 /**
@@ -159,23 +168,6 @@ function article(t: string): string {
     return /^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`;
 }
 
-/** A GitLab base URL: scheme and host (and port), nothing after. */
-export function gitlabUrlProblem(url: string): string | undefined {
-    let u: URL;
-    try {
-        u = new URL(url);
-    } catch {
-        return undefined; // the schema reports a URL that does not parse
-    }
-    if (u.pathname !== "/" && u.pathname !== "") {
-        return /\/api\/v\d/.test(u.pathname)
-            ? `is GitLab's API address; give its base URL (${u.origin}): the API path is added by the client, so every call would go to ${u.pathname.replace(/\/$/, "")}/api/v4`
-            : `must be the GitLab base URL without a path (${u.origin}); a GitLab under a relative path is not supported`;
-    }
-    if (u.search || u.hash) return `must be the GitLab base URL without a query or fragment (${u.origin})`;
-    return undefined;
-}
-
 /**
  * Validates the `ml-team-env:*` namespace of a stack file. `raw` maps the keys without the
  * namespace prefix (`cluster`, `team`, ...) to their YAML values.
@@ -239,8 +231,13 @@ export function validateStackConfig(raw: Record<string, unknown>, options: Valid
         if (parsed.success) (sections as Record<string, unknown>)[k] = parsed.data;
         else for (const issue of parsed.error.issues) errors.push(...describeIssue({ ...issue, path: [k, ...issue.path] } as z.core.$ZodIssue, plain));
     }
-    const { environment, cluster, gitlab, jupyterhub, runners, team } = sections;
+    const { environment, cluster, gitlab, jupyterhub, team } = sections;
     const ctx: CheckContext = { err, warn: (m) => warnings.push(m), today: options.today ?? new Date(), deploying: options.deploying ?? false };
+
+    // What the stack sets up: a cluster and hub, or the GitLab part alone; its runners or the team's own.
+    const runners = checkClusterParts({ cluster, rawJupyterhub: plain.jupyterhub, runners: sections.runners, rawRunners: plain.runners }, ctx);
+    checkPipelineRunners({ runners, ci: sections.ci, rawRunners: plain.runners, clusterMode: cluster?.mode }, ctx);
+    checkPrivateEgress(jupyterhub, cluster, ctx);
 
     // Environment image.
     const parsedImage = environment ? parseEnvironmentImage(environment.image, secretsPresent.has(SECRET_KEYS.registryDockerConfigJson) ? environment.pullSecretName : undefined) : undefined;
@@ -253,21 +250,15 @@ export function validateStackConfig(raw: Record<string, unknown>, options: Valid
     else if (cluster?.mode === "existing") {
         capacity = checkExistingCluster(cluster);
         needSecret(SECRET_KEYS.kubeconfig, "cluster.mode 'existing' reaches the cluster through it", "pulumi config set --secret kubeconfig < path/to/kubeconfig");
-    }
+    } else if (cluster?.mode === "none") capacity = { gpusPerNode: 0, maxNodes: 0, maxGpus: 0 };
     // How nodes get the image: through the ECR pull-through cache when set, and how fast (volume, parallel pulls, cache, warm nodes).
     let image = parsedImage?.ok ? parsedImage.image : undefined;
     if (cluster?.mode === "eks" && image) image = imageAsPulled(cluster, image, ctx);
     if (cluster?.mode === "eks" && environment) checkColdStart(cluster, environment, image, jupyterhub?.idleTimeoutMinutes ?? 60, ctx);
-    if (cluster && environment) {
+    if (cluster && cluster.mode !== "none" && environment) {
         const pools = clusterPools(cluster, environment);
         if (jupyterhub) checkWorkloadsFit(profileWorkloads(jupyterhub.profiles), pools, ctx);
         if (runners?.enabled) checkWorkloadsFit(jobWorkloads(runners), pools, ctx);
-    }
-
-    // GitLab.
-    if (gitlab) {
-        const problem = gitlabUrlProblem(gitlab.url);
-        if (problem) err(["gitlab", "url"], problem);
     }
 
     // Notebook profiles.
@@ -302,7 +293,8 @@ export function validateStackConfig(raw: Record<string, unknown>, options: Valid
         // GitLab usernames are case-insensitive.
         if (seen.has(lower)) err(["team", "members", i, "username"], `duplicates team.members[${seen.get(lower)}]: each member appears once`);
         else seen.set(lower, i);
-        if (capacity && m.gpus > capacity.maxGpus) {
+        // Without a cluster a member's GPUs are never used: no check.
+        if (capacity && cluster?.mode !== "none" && m.gpus > capacity.maxGpus) {
             err(["team", "members", i, "gpus"], `is more than the GPU pool can ever offer one member (${capacity.maxGpus} = ${capacity.maxNodes} node(s) × ${capacity.gpusPerNode} GPU(s) in the zone of their volume); lower it or grow the pool`);
         }
         if (jupyterhub) {
@@ -329,16 +321,17 @@ export function validateStackConfig(raw: Record<string, unknown>, options: Valid
         const message = "is not set and neither is GITLAB_TOKEN: the GitLab resources need a token with api scope. Export GITLAB_TOKEN or run `pulumi config set --secret gitlabToken`";
         missingSecret(SECRET_KEYS.gitlabToken, message, `${PROJECT}:${SECRET_KEYS.gitlabToken} ${message}`);
     }
-    needSecret(SECRET_KEYS.jupyterhubOAuthClientSecret, "JupyterHub's GitLab login needs the OAuth application's secret", "pulumi config set --secret jupyterhubOAuthClientSecret");
+    if (cluster?.mode !== "none") needSecret(SECRET_KEYS.jupyterhubOAuthClientSecret, "JupyterHub's GitLab login needs the OAuth application's secret", "pulumi config set --secret jupyterhubOAuthClientSecret");
 
-    if (errors.length > 0 || !image || !environment || !cluster || !gitlab || !jupyterhub || !runners || !sections.ci || !team || !capacity) return { ok: false, errors, warnings, missingSecrets };
+    if (errors.length > 0 || !image || !environment || !cluster || !gitlab || (!jupyterhub && cluster.mode !== "none") || !runners || !sections.ci || !team || !capacity) return { ok: false, errors, warnings, missingSecrets };
     return {
         ok: true,
         warnings,
         missingSecrets,
         config: {
             ...(sections as StackConfig),
-            jupyterhub: { ...jupyterhub, https },
+            runners,
+            jupyterhub: jupyterhub ? { ...jupyterhub, https } : undefined,
             stack: options.stack,
             image,
             branchModel: buildBranchModel(sections.branchModel),

@@ -34,7 +34,7 @@ function check(id: string, title: string, status: CheckResult["status"], summary
 /** Runs the AWS checks for a stack's cluster config. */
 export async function runAwsChecks(cluster: ClusterConfig, factory: AwsApiFactory, progress: (line: string) => void = () => undefined): Promise<CheckResult[]> {
     if (cluster.mode !== "eks") {
-        return [check("cluster", "cluster", "skipped", "cluster.mode is 'existing': the stack creates no AWS resources, so there is nothing to check in AWS")];
+        return [check("cluster", "cluster", "skipped", `cluster.mode is '${cluster.mode}': the stack creates no AWS resources, so there is nothing to check in AWS`)];
     }
     progress(`checking AWS in ${cluster.region}...`);
     return eksChecks(cluster, factory(cluster.region));

@@ -9,7 +9,12 @@ import { RetryPolicy } from "../gitlab/client";
 import { StackFileConfig, validateStackFile } from "../plan/stack-file";
 import { AwsApiFactory } from "./aws-api";
 import { runAwsChecks } from "./aws-preflight";
-import { gitlabChecks, noTokenChecks } from "./gitlab-checks";
+import * as dns from "dns/promises";
+import { gitlabSchema } from "../config/schema";
+import { withGitLabTarget } from "../plan/stack-file";
+import { checkNotebookReach, Resolve } from "./egress-check";
+import { checkRole, checkScopes, checkTier, checkToken, gitlabChecks, noTokenChecks } from "./gitlab-checks";
+import { checkMemberAccounts, checkProjectOwner } from "./member-checks";
 import { GitLabUnreachableError, readGitLabFacts } from "./gitlab-facts";
 import { checkInheritedRoles, readInheritedRoles } from "./inherited-roles";
 import { CheckResult, DoctorReport } from "./report";
@@ -22,6 +27,15 @@ export interface DoctorInput {
     /** The stack file's path as shown to the user. */
     readonly stackFile: string;
     /** Where GITLAB_TOKEN is read from. */
+    readonly env: Readonly<Record<string, string | undefined>>;
+    /** Check this GitLab and project instead of the stack's (`--url`, `--project`). @default the stack's */
+    readonly gitlab?: { readonly url?: string; readonly project?: string };
+}
+
+/** A GitLab project without a stack (`--url`, `--project`): only what GitLab says is checked. */
+export interface DoctorTargetInput {
+    readonly url: string;
+    readonly project: string;
     readonly env: Readonly<Record<string, string | undefined>>;
 }
 
@@ -36,7 +50,11 @@ export interface DoctorDeps {
     readonly progress?: (line: string) => void;
     /** How the image registry is reached (tests point it at a local registry). @default HTTPS to the image's registry */
     readonly registry?: Omit<ReadManifestOptions, "dockerConfigJson">;
+    /** Resolves GitLab's host name for the notebooks' reach. @default the system resolver (IPv4) */
+    readonly resolve?: Resolve;
 }
+
+const systemResolve: Resolve = async (host) => (await dns.lookup(host, { all: true, family: 4 })).map((a) => a.address);
 
 function configError(e: ConfigError): string {
     return `${e.key}${e.value === undefined ? "" : ` = ${JSON.stringify(e.value)}`}: ${e.message}`;
@@ -44,7 +62,8 @@ function configError(e: ConfigError): string {
 
 /** Runs every check and returns the report; stops after the config check when the config is invalid. */
 export async function runDoctor(input: DoctorInput, deps: DoctorDeps): Promise<DoctorReport> {
-    const { stack, file, stackFile, env } = input;
+    const { stack, stackFile, env } = input;
+    const file = withGitLabTarget(input.file, input.gitlab ?? {});
     const progress = deps.progress ?? (() => undefined);
     const today = deps.today ?? new Date();
     const preview = validateStackFile(stack, file, { gitlabTokenInEnv: Boolean(env.GITLAB_TOKEN), today, deploying: false });
@@ -90,13 +109,23 @@ export async function runDoctor(input: DoctorInput, deps: DoctorDeps): Promise<D
     } else {
         progress(`checking GitLab at ${config.gitlab.url}...`);
         try {
-            const facts = await readGitLabFacts({ url: config.gitlab.url, token, projectPath: config.gitlab.project.path, mode: config.gitlab.project.mode, ...(deps.gitlabRetry ? { retry: deps.gitlabRetry } : {}) });
+            const facts = await readGitLabFacts({
+                url: config.gitlab.url,
+                token,
+                projectPath: config.gitlab.project.path,
+                mode: config.gitlab.project.mode,
+                usernames: config.team.members.map((m) => m.username),
+                ...(deps.gitlabRetry ? { retry: deps.gitlabRetry } : {}),
+            });
             checks.push(...gitlabChecks(facts, config.gitlab, config.jupyterhub, today));
             if (facts.user.ok) {
+                checks.push(checkMemberAccounts(facts, config.team.members));
                 const projectPath = config.gitlab.project.path;
                 const roles = await readInheritedRoles({ url: config.gitlab.url, token, namespacePath: projectPath.slice(0, projectPath.lastIndexOf("/")), members: config.team.members, ...(deps.gitlabRetry ? { retry: deps.gitlabRetry } : {}) });
                 checks.push(checkInheritedRoles(roles, config.team.members));
             }
+            const owner = checkProjectOwner(facts, stack, config.gitlab.project.path);
+            if (owner) checks.push(owner);
         } catch (e) {
             if (!(e instanceof GitLabUnreachableError)) throw e;
             gitlabUnreachable = e.message;
@@ -104,8 +133,32 @@ export async function runDoctor(input: DoctorInput, deps: DoctorDeps): Promise<D
         }
     }
 
+    // Needs no token: where the GitLab host resolves, against what notebooks may reach.
+    checks.push(await checkNotebookReach(config.gitlab.url, config.jupyterhub, deps.resolve ?? systemResolve));
+
     checks.push(...(await runAwsChecks(config.cluster, deps.aws, progress)));
     return report(checks, { targets, ...(gitlabUnreachable !== undefined ? { gitlabUnreachable } : {}) });
+}
+
+/**
+ * The GitLab checks alone, for a project without a stack: the token, its scopes, the role on the
+ * project (or its group), the tier reported (there is no gitlab.tier to compare).
+ */
+export async function runDoctorOnTarget(input: DoctorTargetInput, deps: Omit<DoctorDeps, "aws">): Promise<DoctorReport> {
+    const today = deps.today ?? new Date();
+    const gitlab = gitlabSchema.parse({ url: input.url, project: { path: input.project } });
+    const report = (checks: CheckResult[], extra: Partial<DoctorReport> = {}): DoctorReport => ({ stack: undefined, stackFile: undefined, project: input.project, targets: { gitlab: gitlab.url }, checks, ...extra });
+    const token = input.env.GITLAB_TOKEN;
+    if (!token) return report(noTokenChecks("GITLAB_TOKEN is not set", "export GITLAB_TOKEN=<a token with the api scope> (Edit profile → Access tokens) and run doctor again"));
+    deps.progress?.(`checking GitLab at ${gitlab.url}...`);
+    try {
+        const facts = await readGitLabFacts({ url: gitlab.url, token, projectPath: gitlab.project.path, mode: "create", ...(deps.gitlabRetry ? { retry: deps.gitlabRetry } : {}) });
+        if (!facts.user.ok) return report([checkToken(facts, today)]);
+        return report([checkToken(facts, today), checkScopes(facts), checkRole(facts, gitlab), checkTier(facts, undefined)]);
+    } catch (e) {
+        if (!(e instanceof GitLabUnreachableError)) throw e;
+        return report([{ id: "gitlab.reachable", group: "gitlab", title: "reachable", status: "problem", summary: e.message, fix: `check --url (${gitlab.url}), the network and any proxy; then run doctor again` }], { gitlabUnreachable: e.message });
+    }
 }
 
 /**

@@ -51,10 +51,10 @@ function scopeRefusal(f: Fetched<unknown> | undefined): boolean {
 }
 
 /** All GitLab checks, in the order they are printed. */
-export function gitlabChecks(facts: GitLabFacts, gitlab: GitLabConfig, jupyterhub: JupyterHubConfig, today: Date): CheckResult[] {
+export function gitlabChecks(facts: GitLabFacts, gitlab: GitLabConfig, jupyterhub: JupyterHubConfig | undefined, today: Date): CheckResult[] {
     const token = checkToken(facts, today);
     if (!facts.user.ok) return [token, ...LATER_CHECKS.map(([id, title]) => result(id, title, "skipped", "the token does not work, so nothing else could be read"))];
-    return [token, checkScopes(facts), checkRole(facts, gitlab), checkTier(facts, gitlab.tier), checkOAuthApplication(facts, jupyterhub)];
+    return [token, checkScopes(facts), checkRole(facts, gitlab), checkTier(facts, gitlab.tier), jupyterhub ? checkOAuthApplication(facts, jupyterhub) : result("oauth-application", "OAuth application", "skipped", "cluster.mode none has no hub, so no login to check")];
 }
 
 /** The token works (`GET /user`), whose it is, when it expires. */
@@ -208,7 +208,7 @@ function mismatchEffect(configured: GitLabTier, actual: GitLabTier): string {
 }
 
 /** The tier GitLab really has against `gitlab.tier`. */
-export function checkTier(facts: GitLabFacts, configured: GitLabTier): CheckResult {
+export function checkTier(facts: GitLabFacts, configured: GitLabTier | undefined): CheckResult {
     const m = facts.metadata;
     if (!m || !m.ok) return result("tier", "tier", "skipped", `could not read GET /metadata${m && !m.ok ? ` (${m.status}: ${m.message})` : ""}, so the edition is unknown`);
     let actual: GitLabTier | undefined;
@@ -226,19 +226,21 @@ export function checkTier(facts: GitLabFacts, configured: GitLabTier): CheckResu
             actual = tierFromPlan(plan);
             source = `the plan of ${ns!.fullPath} is '${plan}'`;
             if (/trial/.test(plan)) details.push("a trial: when it ends the group falls back to Free and the Premium rules stop being enforced");
-            if (actual === undefined) return result("tier", "tier", "skipped", `${source}, a plan doctor does not know`, { fix: `set gitlab.tier to the tier that plan is (${configured} now)` });
+            if (actual === undefined) return result("tier", "tier", "skipped", `${source}, a plan doctor does not know`, { fix: `set gitlab.tier to the tier that plan is (${configured ?? "not set"} now)` });
         } else if (lic?.ok) {
             actual = lic.value === null || lic.value.expired ? "free" : tierFromPlan(lic.value.plan);
             source = lic.value === null ? "the instance has no licence" : `the licence is '${lic.value.plan}'${lic.value.expired ? ", expired" : ""}`;
-            if (actual === undefined) return result("tier", "tier", "skipped", `${source}, a plan doctor does not know`, { fix: `set gitlab.tier to the tier that licence is (${configured} now)` });
+            if (actual === undefined) return result("tier", "tier", "skipped", `${source}, a plan doctor does not know`, { fix: `set gitlab.tier to the tier that licence is (${configured ?? "not set"} now)` });
         } else {
             const selfManaged = ns?.plan === "default" ? " This is a self-managed GitLab (the group's plan reads 'default'): its licence decides the tier, and only an administrator can read it." : "";
             const adminMode = lic && !lic.ok && lic.status === 403 ? " GitLab refused GET /license to this administrator: with Admin Mode on, the token needs the admin_mode scope." : "";
             return result("tier", "tier", "skipped", `could not determine the tier (needs group Owner or admin): an Enterprise Edition ${m.value.version} shows the group's plan only to its Owners and the licence only to administrators.${selfManaged}${adminMode}`, {
-                fix: `check by hand that the tier is ${configured} (gitlab.tier), or run doctor with an Owner's or an administrator's token`,
+                fix: `check by hand that the tier is ${configured ?? "the one you expect"} (gitlab.tier), or run doctor with an Owner's or an administrator's token`,
             });
         }
     }
+    // Without a stack (`--url`/`--project`) there is no gitlab.tier to compare: the tier is reported.
+    if (configured === undefined) return result("tier", "tier", "ok", `${actual} (${source}); no stack, so there is no gitlab.tier to compare`, { details });
     if (actual === configured) return result("tier", "tier", "ok", `${actual}, as gitlab.tier says (${source})`, { details });
     return result("tier", "tier", "problem", `gitlab.tier is ${configured} but this GitLab is ${actual} (${source}): ${mismatchEffect(configured, actual!)}`, {
         details,
@@ -251,27 +253,36 @@ export function redirectUris(callbackUrl: string): string[] {
     return callbackUrl.split(/\s+/).filter(Boolean);
 }
 
+/**
+ * What no token can check about the application: GitLab shows its secret only when it is made, so
+ * whether jupyterhubOAuthClientSecret matches is never known before the first login. Said once, in
+ * this check's details, whatever else the check found.
+ */
+export const OAUTH_SECRET_UNCHECKED =
+    "not checkable by anyone: whether jupyterhubOAuthClientSecret is this application's secret (GitLab never shows it again); a login that fails with invalid_client means it is not: renew the secret in the application and `pulumi config set --secret jupyterhubOAuthClientSecret`";
+
 /** The hub's OAuth application exists with the redirect URI and scopes the login needs (admins only can list applications). */
 export function checkOAuthApplication(facts: GitLabFacts, jupyterhub: JupyterHubConfig): CheckResult {
     const url = oauthCallbackUrl(jupyterhub.host);
     const id = jupyterhub.oauthClientId;
     const byHand = `in GitLab, open the application whose id is ${id} (the group's or your user's Applications page, or Admin → Applications) and check: redirect URI ${url}, confidential, scopes ${OAUTH_SCOPES.join(" ")}`;
     const apps = facts.applications;
-    if (!apps) return result("oauth-application", "OAuth application", "skipped", `only administrators can list OAuth applications (GET /applications, lib/api/applications.rb): the hub needs redirect URI ${url}`, { fix: byHand });
+    const secret = [OAUTH_SECRET_UNCHECKED];
+    if (!apps) return result("oauth-application", "OAuth application", "skipped", `only administrators can list OAuth applications (GET /applications, lib/api/applications.rb): the hub needs redirect URI ${url}`, { fix: byHand, details: secret });
     if (!apps.ok) {
         const adminMode = apps.status === 403 ? " (with Admin Mode on, the token needs the admin_mode scope)" : "";
-        return result("oauth-application", "OAuth application", "skipped", `GET /applications answered ${apps.status}${adminMode}: the hub needs redirect URI ${url}`, { fix: byHand });
+        return result("oauth-application", "OAuth application", "skipped", `GET /applications answered ${apps.status}${adminMode}: the hub needs redirect URI ${url}`, { fix: byHand, details: secret });
     }
     const app: ApplicationFacts | undefined = apps.value.find((a) => a.applicationId === id);
     if (!app) {
-        return result("oauth-application", "OAuth application", "skipped", `${id} is not among the ${apps.value.length} instance-wide applications; group and user applications are not listed by the API, so if it is one of those check it by hand, and if not, jupyterhub.oauthClientId is wrong`, { fix: byHand });
+        return result("oauth-application", "OAuth application", "skipped", `${id} is not among the ${apps.value.length} instance-wide applications; group and user applications are not listed by the API, so if it is one of those check it by hand, and if not, jupyterhub.oauthClientId is wrong`, { fix: byHand, details: secret });
     }
     const problems: string[] = [];
     const uris = redirectUris(app.callbackUrl);
     if (!uris.includes(url)) problems.push(`its redirect URI is ${uris.join(", ") || "empty"}, not ${url}: GitLab refuses the hub's login with an invalid redirect URI error`);
     const missing = app.scopes ? OAUTH_SCOPES.filter((s) => !app.scopes!.includes(s)) : [];
     if (missing.length > 0) problems.push(`it lacks the scope${missing.length > 1 ? "s" : ""} ${missing.join(", ")} the hub asks for: GitLab refuses the login with invalid_scope`);
-    const details = app.confidential === false ? ["it is not confidential: the hub keeps its secret server-side, so make it confidential"] : [];
+    const details = [...(app.confidential === false ? ["it is not confidential: the hub keeps its secret server-side, so make it confidential"] : []), ...secret];
     if (problems.length > 0) return result("oauth-application", "OAuth application", "problem", `application ${id} ('${app.name}'): ${problems.join("; ")}`, { details, fix: `edit the application in Admin → Applications: redirect URI ${url}, scopes ${OAUTH_SCOPES.join(" ")}` });
     return result("oauth-application", "OAuth application", "ok", `application ${id} ('${app.name}') has redirect URI ${url}${app.scopes ? ` and scopes ${app.scopes.join(" ")}` : ""}`, { details });
 }

@@ -6,6 +6,7 @@
  */
 import { createGitLabClient, GitLabApi, RetryPolicy } from "../gitlab/client";
 import { fetched, Fetched as AnyFetched, projectRef, rest } from "../gitlab/providers/common";
+import { OWNER_VARIABLE } from "../gitlab/providers/project-owner";
 
 /** One GitLab answer: the value, or the status and message of the failure (always a status: no answer stops the preflight). */
 export type Fetched<T> = AnyFetched<T, number>;
@@ -58,6 +59,14 @@ export interface ApplicationFacts {
     readonly scopes?: readonly string[];
 }
 
+/** A team member's GitLab account (`GET /users?username=`), or that none was found. */
+export interface MemberAccountFacts {
+    readonly username: string;
+    readonly found: boolean;
+    /** `active`, `blocked`, `banned`, … (lib/api/entities/user_basic.rb); shown to everyone, but blocked and banned users are listed only to administrators. */
+    readonly state?: string;
+}
+
 /** The licence (`GET /license`): null when the instance has none. */
 export interface LicenseFacts {
     readonly plan: string;
@@ -80,6 +89,10 @@ export interface GitLabFacts {
     readonly groupAccess?: Fetched<number>;
     readonly license?: Fetched<LicenseFacts | null>;
     readonly applications?: Fetched<readonly ApplicationFacts[]>;
+    /** The team's accounts, when usernames were given. */
+    readonly memberAccounts?: Fetched<readonly MemberAccountFacts[]>;
+    /** The stack the project is recorded as managed by (its CI/CD variable), null when none; read when the project exists. */
+    readonly ownerRecord?: Fetched<string | null>;
 }
 
 /** GitLab did not answer (connection refused, timeouts, 5xx after the retries): the preflight cannot go on. */
@@ -102,6 +115,8 @@ export interface GitLabFactsOptions {
     readonly token: string;
     readonly projectPath: string;
     readonly mode: "create" | "adopt";
+    /** The team's GitLab usernames, to look up. @default none */
+    readonly usernames?: readonly string[];
     readonly retry?: Partial<RetryPolicy>;
 }
 
@@ -166,10 +181,15 @@ export async function readGitLabFacts(o: GitLabFactsOptions): Promise<GitLabFact
           )
         : undefined;
 
+    const memberAccounts = o.usernames && o.usernames.length > 0 ? await readMemberAccounts(api, o.url, o.usernames) : undefined;
+    const ownerRecord = project.ok ? await readOwnerRecord(api, o.url, project.value.id) : undefined;
+
     return {
         url: o.url,
         user,
         token,
+        ...(memberAccounts ? { memberAccounts } : {}),
+        ...(ownerRecord ? { ownerRecord } : {}),
         metadata,
         project,
         ...(projectAccess ? { projectAccess } : {}),
@@ -182,9 +202,31 @@ export async function readGitLabFacts(o: GitLabFactsOptions): Promise<GitLabFact
 }
 
 /** One GET; a GitLab refusal becomes a failed `Fetched`, no answer at all a `GitLabUnreachableError`. */
-async function fetchOne<T>(api: GitLabApi, url: string, endpoint: string, map: (body: any) => T): Promise<Fetched<T>> {
-    const f = await fetched(async () => map(await rest<unknown>(api, "get", endpoint)));
+async function fetchOne<T>(api: GitLabApi, url: string, endpoint: string, map: (body: any) => T, query?: Record<string, unknown>): Promise<Fetched<T>> {
+    const f = await fetched(async () => map(await rest<unknown>(api, "get", endpoint, query)));
     if (f.ok) return f;
     if (f.status === undefined || f.status >= 500) throw new GitLabUnreachableError(url, f.message);
     return { ok: false, status: f.status, message: f.message };
+}
+
+/**
+ * Each username's account. `GET /users?username=` matches case-insensitively and, for anyone but
+ * an administrator, leaves out blocked, banned and LDAP-blocked users (app/finders/users_finder.rb
+ * base_scope: User.without_forbidden_states; app/models/user.rb FORBIDDEN_SEARCH_STATES).
+ */
+async function readMemberAccounts(api: GitLabApi, url: string, usernames: readonly string[]): Promise<Fetched<MemberAccountFacts[]>> {
+    const out: MemberAccountFacts[] = [];
+    for (const username of usernames) {
+        const list = await fetchOne(api, url, "users", (l) => (Array.isArray(l) ? (l as { username: string; state?: string }[]) : []), { username });
+        if (!list.ok) return list;
+        const account = list.value.find((u) => u.username.toLowerCase() === username.toLowerCase());
+        out.push(account ? { username, found: true, ...(account.state ? { state: account.state } : {}) } : { username, found: false });
+    }
+    return { ok: true, value: out };
+}
+
+/** The project's owner record: null when the variable is not there (404), a failure when it cannot be read (403 below Maintainer). */
+async function readOwnerRecord(api: GitLabApi, url: string, projectId: number): Promise<Fetched<string | null>> {
+    const v = await fetchOne(api, url, `projects/${projectId}/variables/${OWNER_VARIABLE}`, (b) => (typeof b?.value === "string" ? (b.value as string) : null));
+    return !v.ok && v.status === 404 && /Variable/.test(v.message) ? { ok: true, value: null } : v;
 }

@@ -2,7 +2,7 @@
  * Doctor's image check: the pinned environment image's manifest, read from its registry, and
  * how long a cold GPU node takes to pull an image of that real size (the cold-start budget).
  */
-import { TeamConfig } from "../config/validate";
+import { hasCluster, TeamConfig } from "../config/validate";
 import { coldStartBudget } from "../cold-start/budget";
 import { DEFAULT_IMAGE_GIB } from "../cold-start/figures";
 import { nodeImageSettings } from "../cold-start/node-image-settings";
@@ -32,7 +32,7 @@ export async function imageCheck(config: TeamConfig, env: Readonly<Record<string
     // The manifest has no unpacked size: keep the configured one, or scale the default ratio.
     const unpackedGiB = configured?.unpacked ?? (compressedGiB * DEFAULT_IMAGE_GIB.unpacked) / DEFAULT_IMAGE_GIB.compressed;
     const details = [`${f.layers} layers${f.multiPlatform ? " (linux/amd64 of a multi-platform index)" : ""}${f.digest ? `, ${f.digest}` : ""}${f.reference !== config.image.reference ? `; read upstream as ${f.reference}` : ""}`];
-    if (config.cluster.mode === "eks") {
+    if (hasCluster(config) && config.cluster.mode === "eks") {
         const c = config.cluster;
         const settings = nodeImageSettings(c, { registry: config.image.registry, sizeGiB: { compressed: compressedGiB, unpacked: unpackedGiB } }, config.jupyterhub.idleTimeoutMinutes);
         const input = stackBudgetInput(c, settings);

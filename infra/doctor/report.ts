@@ -4,7 +4,7 @@
  * Pure: no I/O here.
  */
 import { USAGE_EXIT } from "../cli/args";
-import { wrapWords } from "../plan/format";
+import { MAX_LINE, wrapWords } from "../plan/format";
 
 /** `ok`: checked and fine. `problem`: `pulumi up` would fail or do the wrong thing. `skipped`: not checked, and why. */
 export type CheckStatus = "ok" | "problem" | "skipped";
@@ -32,9 +32,12 @@ export interface CheckResult {
 
 /** Everything one run found. */
 export interface DoctorReport {
-    readonly stack: string;
+    /** The stack checked; undefined for a project checked without one (`--url`, `--project`). */
+    readonly stack: string | undefined;
     /** The stack file, relative to the working directory. */
-    readonly stackFile: string;
+    readonly stackFile: string | undefined;
+    /** The project checked without a stack. */
+    readonly project?: string;
     /** Where each group ran against (GitLab URL, AWS region), for the headings. */
     readonly targets: Partial<Record<CheckGroup, string>>;
     readonly checks: readonly CheckResult[];
@@ -69,8 +72,9 @@ export const DOCTOR_FORMAT_VERSION = 1;
 export function reportJson(report: DoctorReport): Record<string, unknown> {
     return {
         formatVersion: DOCTOR_FORMAT_VERSION,
-        stack: report.stack,
-        stackFile: report.stackFile,
+        stack: report.stack ?? null,
+        stackFile: report.stackFile ?? null,
+        ...(report.project !== undefined ? { project: report.project } : {}),
         targets: report.targets,
         exitCode: exitCodeOf(report),
         summary: countByStatus(report.checks),
@@ -79,15 +83,14 @@ export function reportJson(report: DoctorReport): Record<string, unknown> {
     };
 }
 
-/** Line width of the text report: narrower than the plan's, as it is read in a terminal. */
-const WIDTH = 100;
 
 const MARK: Record<CheckStatus, string> = { ok: "✓", problem: "✗", skipped: "-" };
 const HEADING: Record<CheckGroup, string> = { config: "Config", image: "Environment image", gitlab: "GitLab", aws: "AWS" };
 
 /** The report as a readable list: a heading per group, a line per check, details and fixes indented under it. */
-export function renderReport(report: DoctorReport): string {
-    const lines: string[] = [`Preflight of stack '${report.stack}' (${report.stackFile}); nothing was changed.`];
+export function renderReport(report: DoctorReport, width = MAX_LINE): string {
+    const what = report.stack !== undefined ? `stack '${report.stack}' (${report.stackFile})` : `${report.project} on ${report.targets.gitlab} (no stack: GitLab only)`;
+    const lines: string[] = wrapWords(`Preflight of ${what}; nothing was changed.`, "", "  ", width);
     const groups: CheckGroup[] = ["config", "image", "gitlab", "aws"];
     for (const group of groups) {
         const checks = report.checks.filter((c) => c.group === group);
@@ -97,9 +100,9 @@ export function renderReport(report: DoctorReport): string {
         for (const c of checks) {
             // Skipped is said in words too: a dash alone reads as a bullet.
             const label = c.status === "skipped" ? `${c.title}: skipped:` : `${c.title}:`;
-            lines.push(...wrapWords(`${label} ${c.summary}`, `  ${MARK[c.status]} `, "      ", WIDTH));
-            for (const d of c.details ?? []) lines.push(...wrapWords(d, "      · ", "        ", WIDTH));
-            if (c.fix) lines.push(...wrapWords(c.fix, "      fix: ", "           ", WIDTH));
+            lines.push(...wrapWords(`${label} ${c.summary}`, `  ${MARK[c.status]} `, "      ", width));
+            for (const d of c.details ?? []) lines.push(...wrapWords(d, "      · ", "        ", width));
+            if (c.fix) lines.push(...wrapWords(c.fix, "      fix: ", "           ", width));
             // Never wrapped: a wrapped command does not paste.
             if (c.command) lines.push(`      $ ${c.command}`);
         }
@@ -114,6 +117,6 @@ export function renderReport(report: DoctorReport): string {
               : n.skipped > 0
                 ? "Nothing wrong in what could be checked; see the skipped checks for what was not."
                 : "Nothing wrong found.";
-    lines.push("", `${n.ok} ok, ${n.problem} problem${n.problem === 1 ? "" : "s"}, ${n.skipped} skipped (exit ${code}). ${verdict}`);
+    lines.push("", ...wrapWords(`${n.ok} ok, ${n.problem} problem${n.problem === 1 ? "" : "s"}, ${n.skipped} skipped (exit ${code}). ${verdict}`, "", "", width));
     return lines.join("\n");
 }

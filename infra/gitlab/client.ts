@@ -5,6 +5,7 @@
  * gitlab.com's rate limits nor safe for non-idempotent calls.
  */
 import { Gitlab } from "@gitbeaker/rest";
+import { gitlabBaseUrl } from "../config/gitlab-url";
 import { createRequesterFn, FormattedResponse, RequestHandlerFn } from "@gitbeaker/requester-utils";
 
 export interface RetryPolicy {
@@ -140,7 +141,8 @@ export function createGitLabClient(options: GitLabClientOptions): GitLabApi {
     const policy = { ...DEFAULT_RETRY, ...(options.retry ?? {}) };
     // gitbeaker's own options handler has already built headers, JSON body and query by then.
     const requesterFn = createRequesterFn((_, requestOptions) => Promise.resolve(requestOptions), createRequestHandler(policy));
-    return new Gitlab({ host: options.url, token: options.token, requesterFn });
+    // The one URL rule (a trailing slash would send every call to //api/v4 and get 404s).
+    return new Gitlab({ host: gitlabBaseUrl(options.url), token: options.token, requesterFn });
 }
 
 /** The token for provider calls: `GITLAB_TOKEN`, else the one configured at provider start. */

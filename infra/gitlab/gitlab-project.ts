@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import { AccessLevel, BranchModel, branchNameRegex, enforcementReport, GitLabTier, PACKAGE_PROPOSAL_PREFIX, RuleEnforcement, tierAtLeast } from "../branch-model/branch-model";
+import { gitlabBaseUrl } from "../config/gitlab-url";
 import { TeamMember } from "../config/schema";
 import { RetryPolicy } from "./client";
 import { ApprovalRule } from "./providers/approval-rule";
@@ -85,16 +87,41 @@ export interface GitLabProjectArgs {
     readonly botToken?:
         | { readonly mode: "project-access-token"; readonly expiresInDays: number; readonly rotation: string }
         | { readonly mode: "stack-secret"; readonly value: pulumi.Input<string> };
+    /**
+     * The stack recorded in the project as its manager (a project another stack manages is
+     * refused). @default `<organization>/<project>/<stack>#<8 random hex digits kept in the stack's state>`
+     */
+    readonly owner?: pulumi.Input<string>;
+    /** Take the project over from this recorded owner (a stack that is gone). @default none */
+    readonly takeOverFrom?: string;
+    /** The stack's name in the names of what the project holds for it (proposal branches). @default pulumi.getStack() */
+    readonly stack?: string;
     /** Client retry policy (tests shorten it). @default DEFAULT_RETRY */
     readonly retry?: Partial<RetryPolicy>;
 }
 
+/** `organization/project/stack`: the stack, as the Pulumi CLI names it. */
+export function stackPath(): string {
+    return `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`;
+}
+
+/** A branch name part: lowercase letters, digits, '.', '_' and '-' (the naming rule's slug). */
+function slug(s: string): string {
+    return s.replace(/[^a-z0-9._-]+/gi, "-").replace(/^[-.]+|-+$/g, "").toLowerCase();
+}
+
 /**
- * The branch the package proposes files for `target` on. It satisfies the naming rule, and its
- * `feature/ml-team-env-` prefix is how the audit recognises the package's own merge requests.
+ * The branch a stack proposes `what` on: `feature/ml-team-env-<stack>-<what>`. The naming rule
+ * accepts it, the audit recognises the package's merge requests by the `feature/ml-team-env-`
+ * prefix, and two stacks never share (and so never replace) one.
  */
-export function proposalBranchName(target: string): string {
-    return `${PACKAGE_PROPOSAL_PREFIX}setup-${target.replace(/[^a-z0-9._-]+/gi, "-").toLowerCase()}`;
+export function proposalBranchName(stack: string, what: string): string {
+    return `${PACKAGE_PROPOSAL_PREFIX}${slug(stack)}-${slug(what)}`;
+}
+
+/** A schedule's description with the stack's record in it: a stack adopts only its own schedule by description. */
+export function scheduleDescription(description: string, owner: string): string {
+    return `${description} [${owner}]`;
 }
 
 /** Where the package proposes its files; the audit tells the package's open proposals from anyone else's by it. */
@@ -119,13 +146,18 @@ export function premiumResources(tier: GitLabTier, model: BranchModel): { pushRu
 export class GitLabProject extends pulumi.ComponentResource {
     readonly projectId: pulumi.Output<number>;
     readonly webUrl: pulumi.Output<string>;
+    /** The stack recorded in the project as its manager. */
+    readonly owner: pulumi.Output<string>;
     /** Each rule of the model with who enforces it on this tier (GitLab, CI or nobody). */
     readonly enforcement: pulumi.Output<RuleEnforcement[]>;
 
     constructor(name: string, args: GitLabProjectArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ml-team-env:gitlab:GitLabProject", name, {}, opts);
         const model = args.branchModel;
-        const common = { gitlabUrl: args.url, ...(args.retry ? { retry: args.retry } : {}) };
+        const stack = args.stack ?? pulumi.getStack();
+        // Kept in state: two stacks of the same name (two backends) still differ.
+        const owner = args.owner ?? pulumi.interpolate`${stackPath()}#${new random.RandomId(`${name}-owner-id`, { byteLength: 4 }, { parent: this }).hex}`;
+        const common = { gitlabUrl: gitlabBaseUrl(args.url, "GitLabProject url"), ...(args.retry ? { retry: args.retry } : {}) };
 
         const project = new GitLabProjectResource(
             `${name}-project`,
@@ -141,6 +173,8 @@ export class GitLabProject extends pulumi.ComponentResource {
                 deleteSourceBranch: model.mergeRequests.deleteSourceBranch,
                 jobTokenPush: args.jobTokenPush ?? false,
                 deleteOnDestroy: args.deleteOnDestroy ?? false,
+                owner,
+                ...(args.takeOverFrom ? { takeOverFrom: args.takeOverFrom } : {}),
             },
             { parent: this },
         );
@@ -207,7 +241,7 @@ export class GitLabProject extends pulumi.ComponentResource {
                     seeds: files.filter((f) => f.ownership === "seed").map(({ path, content }) => ({ path, content })),
                     branches,
                     mode: args.fileCommit ?? "merge-request",
-                    proposalBranches: Object.fromEntries(branches.map((b) => [b, proposalBranchName(b)])),
+                    proposalBranches: Object.fromEntries(branches.map((b) => [b, proposalBranchName(stack, `setup-${b}`)])),
                     commitMessage: args.filesCommitMessage ?? "ml-team-env: the team's pipeline and starter project",
                 },
                 { ...child, dependsOn: [develop, ...protections.values()] },
@@ -225,10 +259,12 @@ export class GitLabProject extends pulumi.ComponentResource {
             );
         }
         for (const sched of args.schedules ?? []) {
+            // A readable name, short enough for a plan line; the earlier, whole-description name is an alias, so no stack replaces its schedule.
+            const longName = `${name}-schedule-${sched.description.replace(/[^a-z0-9]+/gi, "-").toLowerCase()}`;
             new PipelineSchedule(
-                `${name}-schedule-${sched.description.replace(/[^a-z0-9]+/gi, "-").toLowerCase()}`,
-                { ...onProject, description: sched.description, ref: sched.ref ?? model.defaultBranch, cron: sched.cron, cronTimezone: sched.cronTimezone ?? "UTC", active: true, variables: sched.variables ?? {} },
-                child,
+                `${name}-schedule-${slug(sched.description.replace(/^ml-team-env:\s*/, "")).slice(0, 34).replace(/[-.]+$/, "")}`,
+                { ...onProject, description: pulumi.output(owner).apply((o) => scheduleDescription(sched.description, o)), ref: sched.ref ?? model.defaultBranch, cron: sched.cron, cronTimezone: sched.cronTimezone ?? "UTC", active: true, variables: sched.variables ?? {} },
+                { ...child, aliases: [{ name: longName }] },
             );
         }
 
@@ -238,8 +274,9 @@ export class GitLabProject extends pulumi.ComponentResource {
         }
 
         this.projectId = projectId;
+        this.owner = pulumi.output(owner);
         this.webUrl = project.webUrl;
         this.enforcement = pulumi.output(enforcementReport(model, args.tier, { ciJobsDeployed: args.ciJobsDeployed ?? false }));
-        this.registerOutputs({ projectId: this.projectId, webUrl: this.webUrl, enforcement: this.enforcement });
+        this.registerOutputs({ projectId: this.projectId, webUrl: this.webUrl, owner: this.owner, enforcement: this.enforcement });
     }
 }

@@ -21,7 +21,7 @@ export class MembershipError extends Error {}
 const TEAM_KEY = `${PROJECT}:team`;
 
 function membersSeq(text: string): { seq: YAMLSeq; usernames: string[] } {
-    const doc = parseDocument(text);
+    const doc = parseDocument(text, { merge: true });
     if (doc.errors.length > 0) throw new MembershipError(`the stack file is not valid YAML: ${doc.errors[0]!.message}`);
     const seq = doc.getIn(["config", TEAM_KEY, "members"], true);
     if (!isSeq(seq)) throw new MembershipError(`the stack file has no '${TEAM_KEY}: members:' list; add one (see stacks/Pulumi.dev.yaml)`);

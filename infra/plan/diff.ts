@@ -5,11 +5,12 @@
  * config keys that changed. Used by `npm run plan -- --diff OLD.json` and by onboarding.
  */
 import { isDeepStrictEqual } from "util";
-import { fill, formatValue, isPlainObject, isScalar, joinPath, MAX_LINE, wrapWords } from "./format";
+import { fill, formatValue, headLines, isPlainObject, isScalar, joinPath, MAX_LINE, wrapWords } from "./format";
 import { keptOnDelete, kindOf } from "./key-settings";
 import { UNKNOWN } from "./mock-runtime";
 import type { Plan, PlannedResource } from "./plan";
 import { isComponent, settingPieces } from "./render";
+import { CHANGE_GUARD_KIND, ChangeGuardInputs, GuardFailure, guardFailures } from "../stack/change-guard";
 
 /** One changed value: `before`/`after` undefined when the key is absent on that side. */
 export interface KeyChange {
@@ -41,6 +42,8 @@ export interface PlanDiff {
      * `name key`: offline they cannot be compared, so a config change may reach them unseen.
      */
     readonly uncompared: readonly string[];
+    /** Changes `pulumi up` refuses (the change guard's check), which the resource list alone shows as updates. */
+    readonly refused: readonly GuardFailure[];
 }
 
 /** The changed leaves between two values, as dotted paths. Lists of scalars change as a whole. */
@@ -100,11 +103,13 @@ export function diffPlans(before: Plan, after: Plan): PlanDiff {
     const now = new Map(after.resources.map((r) => [r.urn, r]));
     const changed: ChangedResource[] = [];
     const uncompared: string[] = [];
+    const refused: GuardFailure[] = [];
     for (const r of after.resources) {
         const prev = old.get(r.urn);
         if (!prev) continue;
         const changes = resourceChanges(prev, r);
         if (changes.length > 0) changed.push({ ...r, before: prev, changes });
+        if (changes.length > 0 && kindOf(r) === CHANGE_GUARD_KIND) refused.push(...guardFailures(prev.inputs, r.inputs as unknown as ChangeGuardInputs));
         for (const [k, v] of Object.entries(r.inputs)) {
             if (v === UNKNOWN && prev.inputs[k] === UNKNOWN && !/(Ids?|Arns?|Names?|^id|^arn|^name|^url|^role)$/i.test(k)) uncompared.push(`${r.name} ${k}`);
         }
@@ -120,6 +125,7 @@ export function diffPlans(before: Plan, after: Plan): PlanDiff {
         changed,
         config: before.config && after.config ? diffValues(before.config, after.config) : [],
         uncompared,
+        refused,
     };
 }
 
@@ -141,42 +147,48 @@ export function diffSummary(diff: PlanDiff): string {
 const MAX_CHANGES_SHOWN = 25;
 
 /** One change as lines: `path: old → new`, or the path then the values on their own lines when long. */
-function changeLines(c: KeyChange, indent: string): string[] {
+function changeLines(c: KeyChange, indent: string, width: number): string[] {
     const show = (v: unknown, max: number) => (v === undefined ? "(absent)" : formatValue(v, max));
     const one = `${indent}${c.path}: ${show(c.before, 60)} → ${show(c.after, 60)}`;
-    if (one.length <= MAX_LINE) return [one];
-    const room = MAX_LINE - indent.length - 6;
-    return [...wrapWords(`${c.path}:`, indent, indent + "  "), `${indent}    ${show(c.before, room)}`, `${indent}  → ${show(c.after, room)}`];
+    if (one.length <= width) return [one];
+    const room = width - indent.length - 6;
+    return [...wrapWords(`${c.path}:`, indent, indent + "  ", width), `${indent}    ${show(c.before, room)}`, `${indent}  → ${show(c.after, room)}`];
 }
 
 export interface RenderDiffOptions {
     /** When the config changed, add a note naming the inputs that could not be compared offline (`uncompared`). @default false */
     readonly notes?: boolean;
+    /** Longest line. @default MAX_LINE */
+    readonly width?: number;
 }
 
 /** The diff as lines a reviewer reads: `+` added, `~` changed (with its keys), `-` removed, `-` … `[kept]`. */
 export function renderDiff(diff: PlanDiff, options: RenderDiffOptions = {}): string {
     const lines: string[] = [];
+    const width = options.width ?? MAX_LINE;
     const entry = (sign: string, r: PlannedResource, suffix: string[] = [], withSettings = true) => {
-        const head = `  ${sign} ${kindOf(r)}  ${r.name}`;
         const indent = "        ";
-        const pieces = withSettings ? settingPieces(r, MAX_LINE - indent.length) : [];
+        const heads = headLines(`  ${sign} `, kindOf(r), r.name, indent, width);
+        const head = heads.at(-1)!;
+        const pieces = withSettings ? settingPieces(r, width - indent.length) : [];
         const all = [...pieces, ...suffix];
         const joined = `${head}${all.length ? `  ${all.join("  ")}` : ""}`;
-        lines.push(...(joined.length <= MAX_LINE ? [joined] : [head, ...fill(all, indent)]));
+        lines.push(...heads.slice(0, -1), ...(joined.length <= width ? [joined] : [head, ...fill(all, indent, width)]));
     };
     for (const r of diff.added) entry("+", r);
     for (const r of diff.changed) {
         entry("~", r, [], false);
-        for (const c of r.changes.slice(0, MAX_CHANGES_SHOWN)) lines.push(...changeLines(c, "      "));
+        for (const c of r.changes.slice(0, MAX_CHANGES_SHOWN)) lines.push(...changeLines(c, "      ", width));
         if (r.changes.length > MAX_CHANGES_SHOWN) lines.push(`      (and ${r.changes.length - MAX_CHANGES_SHOWN} more changed keys: compare the --json files)`);
     }
     for (const r of diff.removed.filter((x) => !x.kept)) entry("-", r);
     for (const r of diff.removed.filter((x) => x.kept)) entry("-", r, [`[kept: ${r.kept}]`]);
     if (lines.length === 0) lines.push("  (no changes to resources)");
+    // First, so no reviewer reads the updates above as harmless.
+    if (diff.refused.length > 0) lines.unshift("  `pulumi up` refuses this change:", ...diff.refused.flatMap((f) => wrapWords(f.reason, "  ✗ ", "    ", width)), "");
     if (diff.config.length > 0) {
         lines.push("", "  Stack config:");
-        for (const c of diff.config) lines.push(...changeLines(c, "    ~ "));
+        for (const c of diff.config) lines.push(...changeLines(c, "    ~ ", width));
         const blind = options.notes ? diff.uncompared : [];
         if (blind.length > 0) {
             lines.push(
@@ -184,6 +196,7 @@ export function renderDiff(diff: PlanDiff, options: RenderDiffOptions = {}): str
                     `Known only after deploy in both plans, so not compared (a config change may still reach them): ${blind.slice(0, 8).join(", ")}${blind.length > 8 ? `, and ${blind.length - 8} more` : ""}.`,
                     "  note: ",
                     "        ",
+                    width,
                 ),
             );
         }

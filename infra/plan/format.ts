@@ -5,8 +5,21 @@
  */
 import { REDACTED, UNKNOWN } from "./mock-runtime";
 
-/** No plan line is longer than this (the tree prefix included). */
-export const MAX_LINE = 160;
+/**
+ * Line width of the plan and the other commands' text when the terminal's is unknown (a pipe, a
+ * file, CI): no line is longer (the tree prefix included). With a terminal, its width is used
+ * (`outputWidth`).
+ */
+export const MAX_LINE = 100;
+
+/** The narrowest and widest the commands lay text out for. */
+const WIDTH_RANGE = { min: 60, max: 200 } as const;
+
+/** The width to lay text out for: the terminal's when known (kept between 60 and 200), else `MAX_LINE`. */
+export function outputWidth(columns: number | undefined): number {
+    if (!columns || !Number.isFinite(columns)) return MAX_LINE;
+    return Math.min(WIDTH_RANGE.max, Math.max(WIDTH_RANGE.min, Math.floor(columns)));
+}
 
 /** Paths (dotted, `[i]` for list items) of every unknown inside a value. */
 export function unknownPaths(v: unknown, path = "", into: string[] = []): string[] {
@@ -120,6 +133,16 @@ export function layout(head: string, pieces: readonly string[], contIndent: stri
     const single = `${head}${pieces.length > 0 ? `  (${pieces.join("  ")})` : ""}${suffix ? `  ${suffix}` : ""}`;
     if (single.length <= width) return [single];
     return [head, ...fill(all, contIndent, width)];
+}
+
+/**
+ * A resource's head line (`<prefix><kind>  <name>`), as one line when it fits `width`, else the
+ * kind on its line and the name on the next (after `contIndent`): the last line is where its
+ * settings go.
+ */
+export function headLines(prefix: string, kind: string, name: string, contIndent: string, width = MAX_LINE): string[] {
+    const one = `${prefix}${kind}  ${name}`;
+    return one.length <= width ? [one] : [`${prefix}${kind}`, `${contIndent}${name}`];
 }
 
 /** Fills pieces into lines of at most `width` characters, each starting with `indent`. */

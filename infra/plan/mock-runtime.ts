@@ -47,6 +47,8 @@ export interface RecordedResource {
 export interface MockRunOptions {
     readonly project: string;
     readonly stack: string;
+    /** The Pulumi organization. @default "organization" (what the CLI reports on a self-managed backend) */
+    readonly organization?: string;
     /** Stack config, keys fully qualified (`ml-team-env:team`), values as Pulumi stores them. */
     readonly config?: Record<string, string>;
     /** Config keys to treat as secrets. */
@@ -62,6 +64,11 @@ export interface MockRunOptions {
      * Needs `preview` (the SDK drops unknowns in an update). @default false: deterministic fake values
      */
     readonly unknownComputed?: boolean;
+    /**
+     * Answers registrations and data-source calls instead of the mock cloud (the local GitLab
+     * apply answers GitLab resources with their real providers). @default a `MockCloud`
+     */
+    readonly cloud?: pulumi.runtime.Mocks;
 }
 
 export interface MockRunResult<T> {
@@ -163,14 +170,15 @@ export async function runWithMocks<T>(program: () => T | Promise<T>, options: Mo
     const preview = options.preview ?? true;
     if (options.unknownComputed && !preview) throw new Error("runWithMocks: unknownComputed needs preview (an update has no unknown values)");
     const cloud = new MockCloud({ unknownComputed: options.unknownComputed ?? false });
-    const mocks: pulumi.runtime.Mocks = {
+    const mocks: pulumi.runtime.Mocks = options.cloud ?? {
         newResource: (args) => cloud.newResource(args),
         call: (args) => cloud.call(args),
     };
     // setMocks switches on the features mocks support; then our recording monitor replaces its monitor.
-    await pulumi.runtime.setMocks(mocks, options.project, options.stack, preview);
+    const organization = options.organization ?? "organization";
+    await pulumi.runtime.setMocks(mocks, options.project, options.stack, preview, organization);
     const monitor = new RecordingMonitor(mocks);
-    settings.setMockOptions(monitor, options.project, options.stack, preview);
+    settings.setMockOptions(monitor, options.project, options.stack, preview, organization);
     pulumi.runtime.setAllConfig(options.config ?? {}, [...(options.secretConfigKeys ?? [])]);
 
     let result: T | undefined;

@@ -114,7 +114,7 @@ export async function planStack(stack: string, file: StackFileConfig): Promise<P
  * Pulumi's log under mocks writes to the console (info to stdout). The plan collects those
  * lines to print them once, and keeps stdout clean for `--json -`.
  */
-async function captureConsole<T>(into: string[], fn: () => Promise<T>): Promise<T> {
+export async function captureConsole<T>(into: string[], fn: () => Promise<T>): Promise<T> {
     const saved = { warn: console.warn, error: console.error, log: console.log, info: console.info };
     const collect = (...args: unknown[]) => {
         const line = args.map(String).join(" ");

@@ -3,7 +3,7 @@
  * line, a count by type, the stack outputs and the warnings. No line is longer than
  * `MAX_LINE`; values are shown whole or summarised, never cut.
  */
-import { fill, formatValue, layout, MAX_LINE, Token, tokenText, unknownPaths, wrapWords } from "./format";
+import { fill, formatValue, headLines, layout, MAX_LINE, Token, tokenText, unknownPaths, wrapWords } from "./format";
 import { keptOnDelete, keySettingTokens, kindOf } from "./key-settings";
 import { UNKNOWN } from "./mock-runtime";
 import type { Plan, PlannedResource } from "./plan";
@@ -57,10 +57,10 @@ export function isComponent(r: PlannedResource): boolean {
     return r.custom === false;
 }
 
-/** Renders the plan as a tree by component, a summary, a count by type, and the stack outputs. */
-export function renderPlan(plan: Plan): string {
+/** Renders the plan as a tree by component, a summary, a count by type, and the stack outputs, in lines of at most `width`. */
+export function renderPlan(plan: Plan, width = MAX_LINE): string {
     const lines: string[] = [];
-    const para = (text: string) => lines.push(...wrapWords(text, "", ""));
+    const para = (text: string) => lines.push(...wrapWords(text, "", "", width));
     para(`Offline plan for stack '${plan.stack}': what \`pulumi up --stack ${plan.stack}\` would create.`);
     para(`NOTHING WAS DEPLOYED: this ran the real program under the Pulumi SDK's mock runtime, as a preview of a new stack.`);
     para(`Values only the cloud can compute are shown as ${UNKNOWN}; secrets as [secret].`);
@@ -81,32 +81,32 @@ export function renderPlan(plan: Plan): string {
             const childIndent = indent + (last ? "   " : "│  ");
             const hasChildren = (children.get(r.urn) ?? []).length > 0;
             const contIndent = childIndent + (hasChildren ? "│" : " ") + "     ";
-            const head = `${indent}${last ? "└─ " : "├─ "}${kindOf(r)}  ${r.name}`;
+            const heads = headLines(`${indent}${last ? "└─ " : "├─ "}`, kindOf(r), r.name, contIndent, width);
             const kept = keptOnDelete(r) && !isComponent(r) ? "[kept if removed]" : undefined;
-            lines.push(...layout(head, settingPieces(r, MAX_LINE - contIndent.length), contIndent, kept));
+            lines.push(...heads.slice(0, -1), ...layout(heads.at(-1)!, settingPieces(r, width - contIndent.length), contIndent, kept, width));
             walk(r.urn, childIndent);
         });
     };
     walk(undefined, "");
     lines.push("");
     const summary = planSummary(plan);
-    lines.push(summary.length <= MAX_LINE ? summary : summary.replace(/; /g, ";\n  "));
+    lines.push(...(summary.length <= width ? [summary] : summary.split("; ").flatMap((part, i) => wrapWords(part + (i < summary.split("; ").length - 1 ? ";" : ""), i === 0 ? "" : "  ", "    ", width))));
     lines.push("");
     lines.push("Resources by type:");
     const counts = new Map<string, number>();
     for (const r of plan.resources) counts.set(kindOf(r), (counts.get(kindOf(r)) ?? 0) + 1);
-    const width = Math.max(...[...counts.keys()].map((k) => k.length), 5);
+    const typeWidth = Math.max(...[...counts.keys()].map((k) => k.length), 5);
     for (const [type, n] of [...counts.entries()].sort((a, b) => a[0].localeCompare(b[0]))) {
-        lines.push(`  ${type.padEnd(width)}  ${n}`);
+        lines.push(`  ${type.padEnd(typeWidth)}  ${n}`);
     }
-    lines.push(`  ${"total".padEnd(width)}  ${plan.resources.length}`);
+    lines.push(`  ${"total".padEnd(typeWidth)}  ${plan.resources.length}`);
     lines.push("");
     lines.push("Stack outputs:");
-    for (const [k, v] of Object.entries(plan.outputs)) lines.push(...renderOutput(k, v));
+    for (const [k, v] of Object.entries(plan.outputs)) lines.push(...renderOutput(k, v, width));
     if (plan.warnings.length > 0) {
         lines.push("");
         lines.push("Warnings:");
-        for (const w of plan.warnings) lines.push(...wrapWords(w, "  ! ", "    "));
+        for (const w of plan.warnings) lines.push(...wrapWords(w, "  ! ", "    ", width));
     }
     lines.push("");
     lines.push("Nothing was deployed.");
@@ -117,26 +117,26 @@ export function renderPlan(plan: Plan): string {
 const MAX_OUTPUT_ENTRIES = 20;
 
 /** One stack output: scalars inline, lists of records one record per line, maps one entry per line. */
-function renderOutput(key: string, v: unknown): string[] {
-    const flat = `  ${key}: ${formatValue(v, MAX_LINE - key.length - 4)}`;
+function renderOutput(key: string, v: unknown, width: number): string[] {
+    const flat = `  ${key}: ${formatValue(v, width - key.length - 4)}`;
     // Scalars, and lists or maps short enough to read on one line.
-    if (v === null || typeof v !== "object" || !formatValue(v, MAX_LINE - key.length - 4).startsWith("(")) return [flat];
+    if (v === null || typeof v !== "object" || !formatValue(v, width - key.length - 4).startsWith("(")) return [flat];
     if (Array.isArray(v)) {
         const out = [`  ${key}:`];
         for (const item of v) {
             if (item !== null && typeof item === "object" && !Array.isArray(item)) {
-                const pieces = Object.entries(item as Record<string, unknown>).map(([ik, iv]) => tokenText({ label: ik, value: iv }, MAX_LINE - 6));
-                const [first, ...rest] = fill(pieces, "", MAX_LINE - 6);
+                const pieces = Object.entries(item as Record<string, unknown>).map(([ik, iv]) => tokenText({ label: ik, value: iv }, width - 6));
+                const [first, ...rest] = fill(pieces, "", width - 6);
                 out.push(`    - ${first ?? ""}`, ...rest.map((l) => `      ${l}`));
             } else {
-                out.push(`    - ${formatValue(item, MAX_LINE - 6)}`);
+                out.push(`    - ${formatValue(item, width - 6)}`);
             }
         }
         return out;
     }
     const entries = Object.entries(v as Record<string, unknown>);
     const out = [`  ${key}:`];
-    for (const [ek, ev] of entries.slice(0, MAX_OUTPUT_ENTRIES)) out.push(`    ${ek}: ${formatValue(ev, MAX_LINE - ek.length - 6)}`);
+    for (const [ek, ev] of entries.slice(0, MAX_OUTPUT_ENTRIES)) out.push(`    ${ek}: ${formatValue(ev, width - ek.length - 6)}`);
     if (entries.length > MAX_OUTPUT_ENTRIES) out.push(`    (and ${entries.length - MAX_OUTPUT_ENTRIES} more entries: see --json)`);
     return out;
 }

@@ -22,6 +22,15 @@ export function stackFilePath(stack: string, root = process.cwd()): string {
     return path.join(root, "stacks", `Pulumi.${stack}.yaml`);
 }
 
+/**
+ * Parses a stack file's text as the Pulumi CLI does: it reads stack files with gopkg.in/yaml.v2
+ * (pulumi/pulumi sdk/go/common/encoding/marshal.go), which applies YAML merge keys (`<<: *anchor`);
+ * the `yaml` package leaves them as a literal `<<` key unless asked.
+ */
+export function parseStackYaml(text: string): unknown {
+    return parse(text, { merge: true });
+}
+
 /** Turns a parsed stack file into runtime config. Pure. */
 export function stackFileToConfig(doc: unknown, project = PROJECT): StackFileConfig {
     const config: Record<string, string> = {};
@@ -51,7 +60,7 @@ export function readStackFile(stack: string, root = process.cwd()): StackFileCon
     }
     let doc: unknown;
     try {
-        doc = parse(fs.readFileSync(file, "utf8"));
+        doc = parseStackYaml(fs.readFileSync(file, "utf8"));
     } catch (e) {
         throw new Error(`${path.relative(root, file)} is not valid YAML: ${(e as Error).message}`);
     }
@@ -72,4 +81,13 @@ export function validateStackFile(stack: string, file: StackFileConfig, options:
     const namespace = namespaceConfig(file.config, (k) => file.secretKeys.includes(k));
     const { raw, secretsPresent, plaintextSecrets, foreignKeys } = namespace;
     return { ...validateStackConfig(raw, { ...options, stack, secretsPresent, plaintextSecrets, foreignKeys }), namespace };
+}
+
+/** The stack file with `gitlab.url` and `gitlab.project.path` replaced where given, as `pulumi config set` would leave it. */
+export function withGitLabTarget(file: StackFileConfig, o: { url?: string; project?: string }): StackFileConfig {
+    if (o.url === undefined && o.project === undefined) return file;
+    const key = `${PROJECT}:gitlab`;
+    const gitlab = JSON.parse(file.config[key] ?? "{}") as Record<string, any>;
+    const next = { ...gitlab, ...(o.url !== undefined ? { url: o.url } : {}), ...(o.project !== undefined ? { project: { ...(gitlab.project ?? {}), path: o.project } } : {}) };
+    return { ...file, config: { ...file.config, [key]: JSON.stringify(next) } };
 }

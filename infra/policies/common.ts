@@ -23,7 +23,7 @@ export const TYPES = {
     storageClass: "kubernetes:storage.k8s.io/v1:StorageClass",
 } as const;
 
-/** Component types of the program (README "Layout"), by which workloads are found in the resource tree. */
+/** Component types of the program (infra/lib.ts), by which workloads are found in the resource tree. */
 export const COMPONENTS = {
     imagePrePuller: "ml-team-env:environment:ImagePrePuller",
 } as const;

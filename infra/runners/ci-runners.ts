@@ -3,8 +3,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { ClusterHandle } from "../cluster/cluster-handle";
 import { EnvironmentImage } from "../environment/environment-image";
 import { createImagePullSecret, imagePullSecretFor } from "../environment/image-pull-secret";
+import { gitlabBaseUrl } from "../config/gitlab-url";
 import { RetryPolicy } from "../gitlab/client";
-import { Runner } from "../gitlab/providers/runner";
+import { stackPath } from "../gitlab/gitlab-project";
+import { Runner, runnerDescription } from "../gitlab/providers/runner";
 import { JobSize, RUNNER_CHART, RUNNER_SECRET_KEYS, runnerChartValues } from "./runner-values";
 import { chartSource } from "../charts/pinned-chart";
 import { RUNNER_MAX_TIMEOUT_SECONDS } from "./runner-limits";
@@ -36,6 +38,12 @@ export interface CiRunnersArgs {
     readonly registryDockerConfigJson?: pulumi.Input<string>;
     /** Private networks job pods may reach besides DNS and public addresses (a GitLab or registry on a private network). @default [] */
     readonly jobEgressCidrs?: readonly string[];
+    /**
+     * The stack in the runners' descriptions, which is how a runner whose create answer was lost is
+     * recognised and removed: another stack's runners never match. @default `<organization>/<project>/<stack>`
+     * (pass `GitLabProject.owner` to tell apart two stacks of the same name)
+     */
+    readonly owner?: pulumi.Input<string>;
     /** Client retry policy (tests shorten it). @default DEFAULT_RETRY */
     readonly retry?: Partial<RetryPolicy>;
 }
@@ -52,6 +60,8 @@ export class CiRunners extends pulumi.ComponentResource {
 
     constructor(name: string, args: CiRunnersArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ml-team-env:runners:CiRunners", name, {}, opts);
+        const gitlabUrl = gitlabBaseUrl(args.gitlabUrl, "CiRunners gitlabUrl");
+        const owner = args.owner ?? stackPath();
         const provider = args.cluster.provider;
         const inCluster = { parent: this, provider };
         const ns = new k8s.core.v1.Namespace(name, { metadata: { name: args.namespace ?? "gitlab-runners" } }, inCluster);
@@ -67,9 +77,9 @@ export class CiRunners extends pulumi.ComponentResource {
             const runner = new Runner(
                 `${name}-${k.kind}`,
                 {
-                    gitlabUrl: args.gitlabUrl,
+                    gitlabUrl,
                     projectId: args.projectId,
-                    description: `ml-team-env ${k.kind} runner (${pulumi.getStack()})`,
+                    description: pulumi.output(owner).apply((o) => runnerDescription(k.kind, o)),
                     tagList: [...k.tags],
                     runUntagged: k.runUntagged,
                     locked: true,
@@ -93,7 +103,7 @@ export class CiRunners extends pulumi.ComponentResource {
                     namespace: ns.metadata.name,
                     values: ns.metadata.name.apply((namespace) =>
                         runnerChartValues({
-                            gitlabUrl: args.gitlabUrl,
+                            gitlabUrl,
                             tokenSecretName: `gitlab-runner-${k.kind}-token`,
                             concurrent: args.concurrent,
                             managerPlacement: args.cluster.systemPlacement,

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ClusterHandle } from "../cluster/cluster-handle";
+import { gitlabBaseUrl } from "../config/gitlab-url";
 import { NotebookProfile, TeamMember } from "../config/schema";
 import { EnvironmentImage } from "../environment/environment-image";
 import { createImagePullSecret, imagePullSecretFor } from "../environment/image-pull-secret";
@@ -9,6 +10,7 @@ import { HUB_CONFIG_MAP, HUB_PROJECT_ID_KEY, HUB_SECRET, HUB_SECRET_KEYS, HUB_SE
 import { HubHttps, hubValues, JUPYTERHUB_CHART } from "./hub-values";
 import { hubClusterRules } from "./member-manifests";
 import { MemberWorkspace } from "./member-workspace";
+import { EgressDestination } from "./private-egress";
 import { chartSource } from "../charts/pinned-chart";
 import { dnsInstructions } from "../https/dns-instructions";
 
@@ -40,6 +42,11 @@ export interface JupyterHubArgs {
     readonly namespace?: string;
     /** `.dockerconfigjson` for a private image registry (a Pulumi secret). @default none */
     readonly registryDockerConfigJson?: pulumi.Input<string>;
+    /**
+     * Private destinations notebooks may reach, on their ports (a self-managed GitLab, a package
+     * mirror); every other private address stays closed to them. @default none
+     */
+    readonly privateEgress?: readonly EgressDestination[];
 }
 
 /**
@@ -104,7 +111,7 @@ export class JupyterHub extends pulumi.ComponentResource {
                 host: args.host,
                 https,
                 hubNamespace,
-                gitlabUrl: args.gitlabUrl,
+                gitlabUrl: gitlabBaseUrl(args.gitlabUrl, "JupyterHub gitlabUrl"),
                 oauthClientId: args.oauthClientId,
                 idleTimeoutMinutes: args.idleTimeoutMinutes ?? 60,
                 storageGiB,
@@ -143,6 +150,7 @@ export class JupyterHub extends pulumi.ComponentResource {
                         hubNamespace,
                         provider,
                         ...(pullSecret ? { imagePullSecret: pullSecret } : {}),
+                        ...(args.privateEgress ? { privateEgress: args.privateEgress } : {}),
                     },
                     { parent: this, dependsOn: [ns] },
                 ),

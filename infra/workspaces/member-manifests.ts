@@ -7,6 +7,7 @@ import { NVIDIA_GPU_RESOURCE } from "../cluster/gpu-placement";
 import { NotebookProfile, TeamMember } from "../config/schema";
 import { HUB_API_PORT } from "./hub-values";
 import { MEMBER_CONFIG_MAP, NOTEBOOK_PORT, SINGLEUSER_ACCESS_LABEL } from "./hub-objects";
+import { EgressDestination, egressRules, METADATA_ADDRESS, PRIVATE_RANGES } from "./private-egress";
 
 type PolicyRule = k8s.types.input.rbac.v1.PolicyRule;
 type NetworkPolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
@@ -31,18 +32,16 @@ export function memberLimitRange(): k8s.types.input.core.v1.LimitRangeItem[] {
     return [{ type: "Container", default: { cpu: "1", memory: "2Gi" }, defaultRequest: { cpu: "250m", memory: "512Mi" } }];
 }
 
-/** Private address ranges (RFC 1918): pod and node addresses; a notebook reaches none of them but the hub and DNS. */
-export const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
-/** The cloud metadata address: node credentials live there. */
-export const METADATA_ADDRESS = "169.254.169.254/32";
+export { METADATA_ADDRESS, PRIVATE_RANGES } from "./private-egress";
 
 /**
  * The member namespace's NetworkPolicy. Ingress: only the hub and proxy pods (labelled by the
  * chart for notebook access), on the notebook port — so another member's pod cannot connect.
  * Egress: the hub API, cluster DNS, and the internet (pip, datasets), but no private address
- * (other members' pods, nodes) and not the metadata service.
+ * (other members' pods, nodes) and not the metadata service — except the private destinations
+ * the team lists (a self-managed GitLab, a package mirror), on their ports only.
  */
-export function memberNetworkPolicy(hubNamespace: string): NetworkPolicySpec {
+export function memberNetworkPolicy(hubNamespace: string, privateEgress: readonly EgressDestination[] = []): NetworkPolicySpec {
     return {
         podSelector: {},
         policyTypes: ["Ingress", "Egress"],
@@ -62,6 +61,7 @@ export function memberNetworkPolicy(hubNamespace: string): NetworkPolicySpec {
                 ],
             },
             { to: [{ ipBlock: { cidr: "0.0.0.0/0", except: [...PRIVATE_RANGES, METADATA_ADDRESS] } }] },
+            ...egressRules(privateEgress),
         ],
     };
 }

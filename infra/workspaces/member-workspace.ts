@@ -4,6 +4,7 @@ import { NotebookProfile, TeamMember } from "../config/schema";
 import { createImagePullSecret, ImagePullSecret } from "../environment/image-pull-secret";
 import { HUB_SERVICE_ACCOUNT, MEMBER_CONFIG_MAP, WORKSPACE_LABEL } from "./hub-objects";
 import { userClaimName, userNamespace, usernameSlug } from "./kubespawner-slug";
+import { EgressDestination } from "./private-egress";
 import { hubRoleRules, memberConfigMapData, memberLimitRange, memberNetworkPolicy, memberQuota } from "./member-manifests";
 
 export interface MemberWorkspaceArgs {
@@ -21,6 +22,8 @@ export interface MemberWorkspaceArgs {
     readonly provider: k8s.Provider;
     /** Image pull Secret to create in the namespace, when the registry is private. @default none */
     readonly imagePullSecret?: ImagePullSecret;
+    /** Private destinations the notebook may reach (a self-managed GitLab, a mirror), on their ports. @default none */
+    readonly privateEgress?: readonly EgressDestination[];
 }
 
 /**
@@ -57,7 +60,7 @@ export class MemberWorkspace extends pulumi.ComponentResource {
         );
         new k8s.core.v1.ResourceQuota(`${name}-quota`, { metadata: { ...meta, name: "member-quota" }, spec: { hard: memberQuota(args.member.gpus, args.storageGiB) } }, inCluster);
         new k8s.core.v1.LimitRange(`${name}-defaults`, { metadata: { ...meta, name: "member-defaults" }, spec: { limits: memberLimitRange() } }, inCluster);
-        new k8s.networking.v1.NetworkPolicy(`${name}-isolation`, { metadata: { ...meta, name: "member-isolation" }, spec: memberNetworkPolicy(args.hubNamespace) }, inCluster);
+        new k8s.networking.v1.NetworkPolicy(`${name}-isolation`, { metadata: { ...meta, name: "member-isolation" }, spec: memberNetworkPolicy(args.hubNamespace, args.privateEgress) }, inCluster);
         new k8s.core.v1.ConfigMap(`${name}-profiles`, { metadata: { ...meta, name: MEMBER_CONFIG_MAP }, data: memberConfigMapData(args.member, args.profiles) }, inCluster);
         const role = new k8s.rbac.v1.Role(`${name}-hub`, { metadata: { ...meta, name: "jupyterhub-spawner" }, rules: hubRoleRules() }, inCluster);
         new k8s.rbac.v1.RoleBinding(

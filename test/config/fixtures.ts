@@ -1,8 +1,8 @@
 import { SECRET_KEYS, SecretKey } from "../../infra/config/schema";
 
-/** A valid stack config (the `ml-team-env:*` namespace without the prefix), fresh each call. */
-export function validRaw(): Record<string, any> {
-    return {
+/** A valid stack config (the `ml-team-env:*` namespace without the prefix), fresh each call, with `change` applied. */
+export function validRaw(change: (raw: Record<string, any>) => void = () => undefined): Record<string, any> {
+    const raw: Record<string, any> = {
         environment: { image: "registry.example.com/ml/pytorch-cuda:v2.8" },
         cluster: {
             mode: "eks",
@@ -20,6 +20,8 @@ export function validRaw(): Record<string, any> {
             ],
         },
     };
+    change(raw);
+    return raw;
 }
 
 export const ALL_SECRETS: ReadonlySet<SecretKey> = new Set(Object.values(SECRET_KEYS));

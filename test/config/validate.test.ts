@@ -25,13 +25,13 @@ describe("a valid config", () => {
         expect(c.cluster.supportType).toBe("STANDARD");
         expect(c.cluster.logRetentionDays).toBe(30);
         expect(c.cluster.userNodePool.instanceTypes).toEqual(["m6i.xlarge"]);
-        expect(c.jupyterhub.https).toBe("acm");
+        expect(c.jupyterhub!.https).toBe("acm");
         expect(c.cluster.gpuNodePool.amiType).toBe("AL2023_x86_64_NVIDIA");
         expect(c.cluster.gpuNodePool.diskSizeGiB).toBe(200);
         expect(c.gpuCapacity).toEqual({ gpusPerNode: 1, maxNodes: 4, maxGpus: 4 });
         expect(c.image.tag).toBe("v2.8");
-        expect(c.jupyterhub.idleTimeoutMinutes).toBe(60);
-        expect(c.jupyterhub.profiles.map((p) => p.name)).toEqual(["cpu", "gpu-1"]);
+        expect(c.jupyterhub!.idleTimeoutMinutes).toBe(60);
+        expect(c.jupyterhub!.profiles.map((p) => p.name)).toEqual(["cpu", "gpu-1"]);
         expect(c.branchModel.defaultBranch).toBe("main");
         expect(c.gitlab.project.deleteOnDestroy).toBe(false);
         // A tag without digest is allowed, with advice.
@@ -53,7 +53,7 @@ const BAD: Array<[string, (raw: Record<string, any>) => void, string, RegExp]> =
     ["unknown role", (r) => (r.team.members[1].role = "owner"), "ml-team-env:team.members[1].role", /must be one of: developer, maintainer/],
     ["no maintainer", (r) => (r.team.members[0].role = "developer"), "ml-team-env:team.members", /has no maintainer/],
     ["no members", (r) => (r.team.members = []), "ml-team-env:team.members", /at least one member/],
-    ["unknown cluster mode", (r) => (r.cluster.mode = "gke"), "ml-team-env:cluster.mode", /must be 'eks' .* or 'existing'/],
+    ["unknown cluster mode", (r) => (r.cluster.mode = "gke"), "ml-team-env:cluster.mode", /must be 'eks' .*, 'existing' .* or 'none'/],
     ["missing GitLab project", (r) => delete r.gitlab.project, "ml-team-env:gitlab.project", /is required/],
     ["GitLab project without a group", (r) => (r.gitlab.project.path = "vision-models"), "ml-team-env:gitlab.project.path", /group\[\/subgroup\]\/name/],
     ["unknown GitLab tier", (r) => (r.gitlab.tier = "gold"), "ml-team-env:gitlab.tier", /must be one of: free, premium, ultimate/],

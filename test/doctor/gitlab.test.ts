@@ -23,6 +23,8 @@ beforeAll(async () => {
         }
         em.addUser("reader");
         em.addGroupMember("ml-team", "reader", Role.Owner);
+        // The stack's team (test/config/fixtures.ts): doctor checks their accounts exist.
+        for (const member of ["alice", "bob", "chen.wei"]) em.addUser(member);
         emulators.set(mode, em);
     }
 });

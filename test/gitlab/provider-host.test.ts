@@ -26,6 +26,7 @@ import { protectedTagProvider } from "../../infra/gitlab/providers/protected-tag
 import { pushRulesProvider } from "../../infra/gitlab/providers/push-rules";
 import { repositoryFilesProvider } from "../../infra/gitlab/providers/repository-files";
 import { runnerProvider } from "../../infra/gitlab/providers/runner";
+import { CHANGE_GUARD_KIND, changeGuardProvider } from "../../infra/stack/change-guard";
 import { gitlabRequest } from "../support/emulator-http";
 import { GitLabEmulator, ProjectState, Role, startGitLabEmulator } from "../support/gitlab-emulator";
 import { failureOf, ProviderHost, serializeProvider, startProviderHost } from "../support/provider-host";
@@ -333,5 +334,47 @@ describe("a member whose group role is above the stack's", () => {
         } finally {
             em.state.groups.forEach((g) => g.members.delete(userId("dana")));
         }
+    });
+});
+
+/**
+ * What `pulumi up` refuses (issue 22), as the host hands it to the engine: a project another stack
+ * manages (surprise 1), and the change guard's Check (surprise 3: a smaller home size, a cluster
+ * mode changed without confirmation, which the plan had shown as harmless updates).
+ */
+describe("refusals the engine shows", () => {
+    const guard = (o: { clusterMode: string; storageGiB?: number; confirmModeChangeFrom?: string }) => ({ kind: CHANGE_GUARD_KIND, providerVersion: "1", ...o });
+
+    it("Project: another stack's project is refused, naming that stack and how to hand it over", async () => {
+        const provider = await serializeProvider(projectProvider);
+        const project = { ...base(), kind: "gitlab:Project", path: "ml-team/owned", mode: "create", visibility: "private", description: "", defaultBranch: "main", pipelineMustSucceed: true, allDiscussionsResolved: true, deleteSourceBranch: true, jobTokenPush: false, deleteOnDestroy: false };
+        await host.create(provider, { ...project, owner: "acme/ml-team-env/dev#1a2b3c4d" });
+        const failure = await failureOf(host.create(provider, { ...project, mode: "adopt", owner: "lab/ml-team-env/dev#5e6f7a8b" }));
+        expect(failure.message).toMatch(/ml-team\/owned is managed by another ml-team-env stack, acme\/ml-team-env\/dev#1a2b3c4d .*run `pulumi destroy` in that stack.*gitlab\.project\.takeOverFrom: "acme\/ml-team-env\/dev#1a2b3c4d"/);
+    });
+
+    it("ChangeGuard: a smaller jupyterhub.storageGiB, with the reason and the way out; growing and a first deployment pass", async () => {
+        const provider = await serializeProvider(changeGuardProvider);
+        const { failures } = await host.check(provider, guard({ clusterMode: "eks", storageGiB: 50 }), guard({ clusterMode: "eks", storageGiB: 40 }));
+        expect(failures).toEqual([
+            {
+                property: "storageGiB",
+                reason: expect.stringMatching(/jupyterhub\.storageGiB went from 50 to 40: Kubernetes cannot shrink a volume claim .*Set it back to 50 or more\. To give homes less room, .*docs\/notebooks\.md "Home volumes"/),
+            },
+        ]);
+        expect((await host.check(provider, guard({ clusterMode: "eks", storageGiB: 50 }), guard({ clusterMode: "eks", storageGiB: 80 }))).failures).toEqual([]);
+        expect((await host.check(provider, {}, guard({ clusterMode: "eks", storageGiB: 10 }))).failures).toEqual([]);
+    });
+
+    it("ChangeGuard: a change of cluster.mode, unless cluster.confirmModeChangeFrom names the mode left; the values are kept for the next Check", async () => {
+        const provider = await serializeProvider(changeGuardProvider);
+        const refused = await host.check(provider, guard({ clusterMode: "existing", storageGiB: 50 }), guard({ clusterMode: "eks", storageGiB: 50 }));
+        expect(refused.failures).toEqual([{ property: "clusterMode", reason: expect.stringMatching(/cluster\.mode changes from existing to eks: the members' home volumes stay in the existing cluster .*cluster\.confirmModeChangeFrom: existing \(docs\/cluster\.md "Changing the cluster mode"\)/) }]);
+        expect((await host.check(provider, guard({ clusterMode: "existing" }), guard({ clusterMode: "eks", confirmModeChangeFrom: "none" }))).failures.map((f) => f.property)).toEqual(["clusterMode"]);
+        expect((await host.check(provider, guard({ clusterMode: "existing", storageGiB: 50 }), guard({ clusterMode: "eks", storageGiB: 50, confirmModeChangeFrom: "existing" }))).failures).toEqual([]);
+        const created = await host.create(provider, guard({ clusterMode: "eks", storageGiB: 50 }));
+        expect(created.outs).toMatchObject({ clusterMode: "eks", storageGiB: 50 });
+        expect(await host.diff(provider, created.id, created.outs, guard({ clusterMode: "eks", storageGiB: 60 }))).toEqual({ changes: 2, replaces: [] });
+        expect(await host.update(provider, created.id, created.outs, guard({ clusterMode: "eks", storageGiB: 60 }))).toMatchObject({ storageGiB: 60 });
     });
 });

@@ -97,7 +97,9 @@ describe("the offline plan", () => {
         expect(text).toMatch(/NOTHING WAS DEPLOYED/);
         expect(text).toMatch(/Resources by type:/);
         expect(text).toMatch(/ml-team-env:index:TeamEnvironment\s+/);
-        for (const line of lines(text)) expect(line.length).toBeLessThanOrEqual(160);
+        for (const line of lines(text)) expect(line.length).toBeLessThanOrEqual(MAX_LINE);
+        // An 80-column terminal (the CLI passes its width): every line fits it too.
+        for (const line of lines(renderPlan(plan, 80))) expect(line.length).toBeLessThanOrEqual(80);
         expect(text).not.toMatch(/\.\.\./);
     });
 
@@ -113,13 +115,22 @@ describe("the offline plan", () => {
 
     it("has a summary line: how many to create, and how many would be kept if removed", () => {
         const text = renderPlan(dev);
-        const summary = lines(text).find((l) => l.startsWith("Plan: "));
+        const at = lines(text).findIndex((l) => l.startsWith("Plan: "));
+        // Wrapped to the line width: the summary runs to the next blank line.
+        const summary = lines(text).slice(at, lines(text).indexOf("", at)).map((l) => l.trim()).join(" ");
         expect(summary).toMatch(new RegExp(`^Plan: ${dev.resources.length} to create \\(\\d+ resources, \\d+ components\\); \\d+ of them kept if later removed from the program`));
         // The members' namespaces are retainOnDelete; the GitLab project and branch are never deleted by their providers.
         const aliceNs = find(dev, "kubernetes:core/v1:Namespace", (i) => nsOf(i) === "jupyterhub-alice");
         expect(aliceNs.retainOnDelete).toBe(true);
-        expect(lines(text).find((l) => l.includes(`kubernetes:core/v1:Namespace  ${aliceNs.name}`))).toContain("[kept if removed]");
-        expect(lines(text).find((l) => l.includes(`gitlab:Branch  ${find(dev, "gitlab:Branch").name}`))).toContain("[kept if removed]");
+        // The resource's line, or the lines its settings wrap onto, up to the next resource.
+        const entry = (needle: string) => {
+            const all = lines(text);
+            const at = all.findIndex((l) => l.includes(needle));
+            const end = all.findIndex((l, i) => i > at && /[├└]─ /.test(l));
+            return all.slice(at, end).join("\n");
+        };
+        expect(entry(`kubernetes:core/v1:Namespace  ${aliceNs.name}`)).toContain("[kept if removed]");
+        expect(entry(`gitlab:Branch  ${find(dev, "gitlab:Branch").name}`)).toContain("[kept if removed]");
     });
 
     it("shows the settings that matter per kind: a protected branch's push level, a member's whole GPU quota", () => {
@@ -244,7 +255,7 @@ describe("what changed between two plans", () => {
         expect(diff.config.map((c) => c.path)).toEqual(["ml-team-env:team.members[username=carol]"]);
         const text = renderDiff(diff);
         expect(text).toContain(`  + gitlab:ProjectMember  ${find(onboarded, "gitlab:ProjectMember", (i) => i.username === "carol").name}  username=carol  role=developer`);
-        for (const line of lines(text)) expect(line.length).toBeLessThanOrEqual(160);
+        for (const line of lines(text)) expect(line.length).toBeLessThanOrEqual(MAX_LINE);
     });
 
     it("a hub setting change shows in the hub's Helm release with the key path, or is named as not comparable offline", () => {
@@ -285,7 +296,7 @@ describe("what changed between two plans", () => {
         const membership = diff.removed.find((r) => displayType(r) === "gitlab:ProjectMember");
         expect(membership?.inputs.username).toBe("carol");
         expect(membership?.kept).toBeUndefined();
-        expect(renderDiff(diff)).toContain(`  - kubernetes:core/v1:Namespace  ${ns!.name}  jupyterhub-carol  [kept: retainOnDelete`);
+        expect(renderDiff(diff, { width: 160 })).toContain(`  - kubernetes:core/v1:Namespace  ${ns!.name}  jupyterhub-carol  [kept: retainOnDelete`);
     });
 });
 

@@ -127,6 +127,8 @@ describe("CI runners (dev stack)", () => {
         const byName = Object.fromEntries(runners.map((r) => [r.name, r.inputs]));
         expect(byName["dev-runners-gpu"]).toMatchObject({ tagList: ["gpu", "cuda"], runUntagged: false, locked: true, accessLevel: "not_protected" });
         expect(byName["dev-runners-cpu"]).toMatchObject({ tagList: ["cpu"], runUntagged: true, locked: true });
+        // The stack recorded as the project's manager, so another stack's lost-runner clean-up never takes these.
+        expect(byName["dev-runners-gpu"]!.description).toMatch(/^ml-team-env gpu runner \(organization\/ml-team-env\/dev#[0-9a-f]{8}\)$/);
     });
 
     it("keeps the runner token a secret: Secret data is secret, nothing prints it, the values only name the Secret", () => {

@@ -39,7 +39,7 @@ type Props = Record<string, unknown>;
 export interface ProviderHost {
     /** Sends the engine's Configure: stack config, keys fully qualified. */
     configure(config: Record<string, string>): Promise<void>;
-    /** The engine's Check: the inputs as the provider takes them, and its failures (property and reason). */
+    /** The engine's Check: the inputs it will use and the failures it shows per property. */
     check(provider: string, olds: Props, news: Props): Promise<{ inputs: Props; failures: { property: string; reason: string }[] }>;
     create(provider: string, inputs: Props): Promise<{ id: string; outs: Props }>;
     read(provider: string, id: string, props: Props): Promise<{ id: string; props: Props }>;
@@ -97,7 +97,7 @@ export async function startProviderHost(env: Record<string, string> = {}): Promi
         async check(provider, olds, news) {
             const req = new providerProto.CheckRequest();
             req.setUrn(urn);
-            req.setOlds(struct(withProvider(provider, olds)));
+            req.setOlds(struct(Object.keys(olds).length > 0 ? withProvider(provider, olds) : {}));
             req.setNews(struct(withProvider(provider, news)));
             const res = await unary<providerProto.CheckRequest, providerProto.CheckResponse>("check", req);
             return { inputs: res.getInputs()!.toJavaScript() as Props, failures: res.getFailuresList().map((f) => ({ property: f.getProperty(), reason: f.getReason() })) };

@@ -4,7 +4,7 @@ import { ClusterHandle } from "../../infra/cluster/cluster-handle";
 import { GpuPlacement, NVIDIA_GPU_RESOURCE, SystemPlacement } from "../../infra/cluster/gpu-placement";
 import { poolPlacement } from "../../infra/cluster/node-pools";
 import { existingPlacements } from "../../infra/cluster/existing-cluster";
-import { TeamConfig } from "../../infra/config/validate";
+import { ClusterTeamConfig } from "../../infra/config/validate";
 import { hubHttps } from "../../infra/team-environment";
 import { hubValues } from "../../infra/workspaces/hub-values";
 import { JupyterHub } from "../../infra/workspaces/jupyterhub";
@@ -44,7 +44,7 @@ export function testCluster(): ClusterHandle {
 }
 
 /** The hub for a validated stack config, on a hand-made cluster. */
-export function hubFor(config: TeamConfig, members = config.team.members): JupyterHub {
+export function hubFor(config: ClusterTeamConfig, members = config.team.members): JupyterHub {
     const hub = config.jupyterhub;
     return new JupyterHub("hub", {
         cluster: testCluster(),

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { ownershipRefusal, readOwner, releaseOwner, writeOwner } from "./project-owner";
 import { clientFor, configureToken, diffResult, getIfPresent, GitLabResourceInputs, hasStatus, isNotFound, projectRef, PROVIDER_VERSION, rest, TokenHolder } from "./common";
 
 export interface ProjectInputs extends GitLabResourceInputs {
@@ -16,6 +17,13 @@ export interface ProjectInputs extends GitLabResourceInputs {
     readonly jobTokenPush: boolean;
     /** Delete the repository when the resource is deleted. Off: the repository is the team's. */
     readonly deleteOnDestroy: boolean;
+    /**
+     * The stack that manages the project, recorded in it (project-owner.ts). A project recorded
+     * as another stack's is refused. `GitLabProject` always sets it; without it nothing is recorded.
+     */
+    readonly owner?: string;
+    /** Take the project over from this recorded owner (a stack that is gone). */
+    readonly takeOverFrom?: string;
 }
 
 export interface ProjectOutputs extends ProjectInputs {
@@ -88,7 +96,16 @@ async function converge(api: ReturnType<typeof clientFor>, want: ProjectInputs, 
     return Object.keys(body).length === 0 ? live : rest<ProjectJson>(api, "put", `projects/${live.id}`, body);
 }
 
-const UPDATABLE = ["visibility", "description", "defaultBranch", "pipelineMustSucceed", "allDiscussionsResolved", "deleteSourceBranch", "jobTokenPush", "deleteOnDestroy", "providerVersion", "mode"] as const;
+const UPDATABLE = ["visibility", "description", "defaultBranch", "pipelineMustSucceed", "allDiscussionsResolved", "deleteSourceBranch", "jobTokenPush", "deleteOnDestroy", "providerVersion", "mode", "owner", "takeOverFrom"] as const;
+
+/** Refuses a project another stack manages; records this stack as its manager. */
+async function claim(api: ReturnType<typeof clientFor>, want: ProjectInputs, projectId: number, previousOwner?: string): Promise<void> {
+    if (want.owner === undefined) return;
+    const recorded = await readOwner(api, projectId);
+    const refusal = ownershipRefusal({ path: want.path, recorded, owner: want.owner, ...(previousOwner ? { previousOwner } : {}), ...(want.takeOverFrom ? { takeOverFrom: want.takeOverFrom } : {}) });
+    if (refusal) throw new Error(refusal);
+    await writeOwner(api, projectId, want.owner, recorded);
+}
 
 /** Creates or adopts a project and keeps its merge settings; never deletes it unless told to. */
 export const projectProvider: pulumi.dynamic.ResourceProvider<ProjectInputs, ProjectOutputs> & TokenHolder = {
@@ -102,7 +119,10 @@ export const projectProvider: pulumi.dynamic.ResourceProvider<ProjectInputs, Pro
         const api = clientFor(inputs, this as TokenHolder);
         // Read before create: an earlier attempt may have created it already.
         let project = await getIfPresent<ProjectJson>(api, `projects/${projectRef(inputs.path)}`);
-        if (!project) {
+        const existed = project !== undefined;
+        // An existing project is checked (and claimed) before anything in it is changed.
+        if (project) await claim(api, inputs, project.id);
+        else {
             if (inputs.mode === "adopt") throw new Error(`gitlab.project.mode is 'adopt' but there is no project at ${inputs.path}; create it, fix the path, or use mode 'create'`);
             const group = inputs.path.slice(0, inputs.path.lastIndexOf("/"));
             const name = inputs.path.slice(inputs.path.lastIndexOf("/") + 1);
@@ -118,6 +138,7 @@ export const projectProvider: pulumi.dynamic.ResourceProvider<ProjectInputs, Pro
             }
         }
         project = await converge(api, inputs, project);
+        if (!existed) await claim(api, inputs, project.id);
         return { id: String(project.id), outs: fromLive(inputs, project) };
     },
     async read(id, props) {
@@ -127,17 +148,24 @@ export const projectProvider: pulumi.dynamic.ResourceProvider<ProjectInputs, Pro
         // project from the state would make the next `up` create a new, empty one beside the
         // team's. The error names gitlab.project.path and the token's access instead.
         const project = await rest<ProjectJson>(api, "get", `projects/${id}`);
-        return { id, props: fromLive(props!, project) };
+        // The live record, so a refresh shows a project another stack has taken.
+        const { owner: _kept, ...live } = fromLive(props!, project);
+        const owner = props!.owner === undefined ? undefined : await readOwner(api, id);
+        return { id, props: owner === undefined ? live : { ...live, owner } };
     },
-    async update(id, _olds, news) {
+    async update(id, olds, news) {
         const api = clientFor(news, this as TokenHolder);
         const live = await rest<ProjectJson>(api, "get", `projects/${id}`);
+        await claim(api, news, live.id, olds.owner);
         return { outs: fromLive(news, await converge(api, news, live)) };
     },
     async delete(id, props) {
-        // The repository is the team's work: only an explicit opt-in deletes it.
-        if (!props.deleteOnDestroy) return;
         const api = clientFor(props, this as TokenHolder);
+        // The repository is the team's work: only an explicit opt-in deletes it. A kept one is handed back.
+        if (!props.deleteOnDestroy) {
+            if (props.owner !== undefined) await releaseOwner(api, id, props.owner);
+            return;
+        }
         try {
             // Since GitLab 18.0 this marks the project for deletion (restorable for a retention
             // period) and frees its path; an already-marked project answers 400.

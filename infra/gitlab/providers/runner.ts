@@ -1,6 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { clientFor, configureToken, deleteIfPresent, diffResult, GitLabResourceInputs, hasStatus, projectRef, PROVIDER_VERSION, readGone, readOwn, rest, TokenHolder } from "./common";
 
+/**
+ * A runner's description: the package, the kind and the stack recorded as the project's manager.
+ * A runner whose create answer was lost is recognised by it (below), so another stack's never match.
+ */
+export function runnerDescription(kind: string, owner: string): string {
+    return `ml-team-env ${kind} runner (${owner})`;
+}
+
 export interface RunnerInputs extends GitLabResourceInputs {
     readonly projectId: number;
     /** Shown in GitLab's runner list; also how an orphan from a lost answer is recognised. */

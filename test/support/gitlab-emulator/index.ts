@@ -273,6 +273,7 @@ export async function startGitLabEmulator(options: EmulatorOptions = {}): Promis
     registerProtectedRefRoutes(core);
     registerPremiumRoutes(core);
     registerCiRoutes(core);
+    registerVariableRoutes(core);
     registerGroupAndApplicationRoutes(core);
     const tokenHelpers = registerAccessTokenRoutes(core);
     registerVariableRoutes(core);

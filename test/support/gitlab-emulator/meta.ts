@@ -16,9 +16,12 @@ export function registerMetaRoutes(core: EmulatorCore): void {
         "/users",
         (ctx) => {
             // lib/api/users.rb `get`: UsersFinder#by_username → User.by_username, an `iwhere`
-            // (case-insensitive) match (app/finders/users_finder.rb, app/models/user.rb).
+            // (case-insensitive) match (app/finders/users_finder.rb, app/models/user.rb). Its
+            // base_scope is User.without_forbidden_states for anyone but an administrator: blocked,
+            // banned and ldap_blocked users are not listed to them (User::FORBIDDEN_SEARCH_STATES).
             const username = ctx.query.get("username");
-            const list = [...state.users.values()].filter((u) => !username || u.username.toLowerCase() === username.toLowerCase());
+            const admin = core.user(ctx.userId).is_admin;
+            const list = [...state.users.values()].filter((u) => (!username || u.username.toLowerCase() === username.toLowerCase()) && (admin || !["blocked", "banned", "ldap_blocked"].includes(u.state)));
             return [200, core.paginate(ctx, list)];
         },
         { scopes: readUser },

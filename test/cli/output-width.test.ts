@@ -1,0 +1,75 @@
+/**
+ * Issue 22, surprise 9: the plan wrapped at 160 columns and the audit table was 130 wide, so most
+ * lines overflowed an 80-column terminal. Text now fits 100 columns, or the terminal's width when
+ * stdout is one (CliIo.columns), for the plan, its diff, the audit table and doctor.
+ */
+import { runAudit } from "../../infra/audit/audit";
+import { defaultTarget } from "../../infra/audit/expected";
+import { columnWidths, formatText } from "../../infra/audit/format";
+import { planMain } from "../../infra/cli/plan";
+import { doctorMain } from "../../infra/cli/doctor";
+import { MAX_LINE, outputWidth } from "../../infra/plan/format";
+import { projectProvider } from "../../infra/gitlab/providers/project";
+import { capture, noAwsCredentials, stackRaw, writeStack } from "../doctor/fixtures";
+import { ROOT } from "../harness";
+import { startGitLabEmulator } from "../support/gitlab-emulator";
+
+const longest = (text: string) => Math.max(...text.split("\n").map((l) => l.length));
+
+describe("output width", () => {
+    it("is 100 columns unless the terminal says otherwise (kept between 60 and 200)", () => {
+        expect(MAX_LINE).toBe(100);
+        expect(outputWidth(undefined)).toBe(100);
+        expect(outputWidth(80)).toBe(80);
+        expect(outputWidth(20)).toBe(60);
+        expect(outputWidth(400)).toBe(200);
+    });
+
+    // (The dev and onprem plans at 100 and 80 columns: test/plan/plan.test.ts.)
+    it.each([
+        ["gitlab-only", undefined, 100],
+        ["gitlab-only", 72, 80],
+    ] as const)("npm run plan -- --stack %s with a %s-column terminal: no line is longer than %s", async (stack, columns, width) => {
+        // A resource name is never split: at 72 columns the gitlab-only stack's longest name overflows, and nothing else.
+        const io = Object.assign(capture(ROOT), columns ? { columns } : {});
+        expect(await planMain(["--stack", stack], io)).toBe(0);
+        expect(io.stdout).toMatch(/Nothing was deployed\./);
+        expect(longest(io.stdout)).toBeLessThanOrEqual(width);
+    });
+
+    it("doctor's report fits the terminal too", async () => {
+        const io = Object.assign(capture(writeStack("t", stackRaw())), { columns: 70 });
+        await doctorMain(["--stack", "t"], io, { aws: noAwsCredentials, resolve: async () => ["35.231.145.151"] });
+        expect(io.stdout).toMatch(/Preflight of stack/);
+        const wrapped = io.stdout.split("\n").filter((l) => !l.startsWith("      $ "));
+        expect(Math.max(...wrapped.map((l) => l.length))).toBeLessThanOrEqual(70);
+    });
+
+    describe("the audit table", () => {
+        let text: (width?: number) => string;
+        beforeAll(async () => {
+            const em = await startGitLabEmulator({ mode: "ee-free" });
+            em.addGroup("ml-team");
+            const saved = process.env.GITLAB_TOKEN;
+            process.env.GITLAB_TOKEN = em.adminToken;
+            await projectProvider.create!({ kind: "gitlab:Project", gitlabUrl: em.url, providerVersion: "1", path: "ml-team/bare", mode: "create", visibility: "private", description: "", defaultBranch: "main", pipelineMustSucceed: false, allDiscussionsResolved: false, deleteSourceBranch: false, jobTokenPush: false, deleteOnDestroy: false });
+            process.env.GITLAB_TOKEN = saved;
+            const report = await runAudit({ url: em.url, token: em.adminToken, project: "ml-team/bare", target: defaultTarget() });
+            await em.close();
+            text = (width) => formatText(report, width);
+        });
+
+        it("fits 100 columns by default and 80 in an 80-column terminal, findings and score included", () => {
+            expect(longest(text())).toBeLessThanOrEqual(100);
+            expect(longest(text(80))).toBeLessThanOrEqual(80);
+            expect(text(80)).toMatch(/↳ /);
+            expect(text(80)).toMatch(/Score: \d+\/10/);
+        });
+
+        it("uses its natural column widths when there is room", () => {
+            expect(columnWidths(200)).toEqual({ rule: 34, expected: 26, actual: 34, enforcedBy: 11, status: 11, level: 9 });
+            const w = columnWidths(100);
+            expect(w.rule + w.expected + w.actual + w.enforcedBy + w.status + w.level + 10).toBeLessThanOrEqual(100);
+        });
+    });
+});
