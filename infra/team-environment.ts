@@ -23,7 +23,6 @@ import { botTokenMode } from "./config/validate-ci";
 import { TeamConfig } from "./config/validate";
 import { coldStartSummary } from "./cold-start/summary";
 import { ClusterHandle } from "./cluster/cluster-handle";
-import { allGpuNodes } from "./cluster/gpu-placement";
 import { dnsInstructions } from "./https/dns-instructions";
 import { HubCertificate } from "./https/hub-certificate";
 import { HubDnsRecord } from "./https/hub-dns-record";
@@ -219,8 +218,7 @@ export class TeamEnvironment extends pulumi.ComponentResource {
         );
 
         // The GPU pre-puller runs on every GPU pool's nodes (a sharing pool's too).
-        const gpuNodes = cluster.sharedGpuPlacement ? allGpuNodes([cluster.gpuPlacement, cluster.sharedGpuPlacement]) : cluster.gpuPlacement;
-        const prePull = prePullPools(config.environment, { gpu: gpuNodes, user: cluster.userPlacement });
+        const prePull = prePullPools(config.environment, { gpu: cluster.gpuNodesPlacement ?? cluster.gpuPlacement, user: cluster.userPlacement });
         if (Object.keys(prePull).length > 0) {
             // In the hub's namespace: it exists in both cluster modes and holds the pull Secret.
             new ImagePrePuller(`${name}-image-pre-puller`, { image: config.image, pools: prePull, provider: cluster.provider, namespace: hub.namespace }, { parent: this });

@@ -6,7 +6,7 @@ import { CalicoPolicyEngine } from "./calico-policy-engine";
 import { ClusterAutoscaler } from "./cluster-autoscaler";
 import { ClusterHandle } from "./cluster-handle";
 import { ClusterNetwork } from "./cluster-network";
-import { GpuPlacement, NVIDIA_GPU_RESOURCE, SystemPlacement } from "./gpu-placement";
+import { allGpuNodes, GpuPlacement, NVIDIA_GPU_RESOURCE, SystemPlacement } from "./gpu-placement";
 import { MANAGED_POLICIES, secretsKeyPolicy, serviceTrustPolicy } from "./iam-policies";
 import { eksKubeconfig } from "./kubeconfig";
 import { PoolRole, poolLabels, poolPlacement, poolTaints } from "./node-pools";
@@ -84,6 +84,7 @@ export class GpuCluster extends pulumi.ComponentResource implements ClusterHandl
     readonly provider: k8s.Provider;
     readonly gpuPlacement: GpuPlacement;
     readonly sharedGpuPlacement?: GpuPlacement;
+    readonly gpuNodesPlacement?: SystemPlacement;
     readonly systemPlacement: SystemPlacement;
     readonly userPlacement: SystemPlacement;
     readonly userStorageClassName: pulumi.Output<string>;
@@ -298,11 +299,15 @@ export class GpuCluster extends pulumi.ComponentResource implements ClusterHandl
             const replicas = shared.sharing.replicasPerGpu;
             const gpus = args.sharedGpusPerNode ?? 0;
             this.sharedGpuPlacement = { ...poolPlacement("gpu-shared"), resourceName: NVIDIA_GPU_RESOURCE, gpusPerNode: gpus * replicas, maxGpus: gpus * replicas * shared.maxSize, replicasPerGpu: replicas };
+            const nodesOf = (role: PoolRole, types: readonly string[]) => ({ nodeSelector: poolLabels(role, types), tolerations: poolPlacement(role).tolerations });
+            this.gpuNodesPlacement = allGpuNodes([nodesOf("gpu", gpu.instanceTypes), nodesOf("gpu-shared", shared.instanceTypes)]);
         }
         // Bottlerocket's NVIDIA variants run their own plugin; the package's serves the other pools.
-        const pluginPlacements = [...(amiShipsDevicePlugin(gpu.amiType) ? [] : [this.gpuPlacement]), ...(this.sharedGpuPlacement ? [this.sharedGpuPlacement] : [])];
+        const ownPlugin = !amiShipsDevicePlugin(gpu.amiType);
+        const pluginPlacements = [...(ownPlugin ? [this.gpuPlacement] : []), ...(this.sharedGpuPlacement ? [this.sharedGpuPlacement] : [])];
         if (pluginPlacements.length > 0) {
-            new NvidiaDevicePlugin(`${name}-nvidia-device-plugin`, { placements: pluginPlacements, provider: this.provider }, { parent: this });
+            const nodes = pluginPlacements.length > 1 ? this.gpuNodesPlacement! : pluginPlacements[0]!;
+            new NvidiaDevicePlugin(`${name}-nvidia-device-plugin`, { placements: pluginPlacements, nodes, provider: this.provider }, { parent: this });
         }
 
         this.userStorageClassName = storage.userStorageClassName;

@@ -50,8 +50,9 @@ export const NVIDIA_GPU_RESOURCE = "nvidia.com/gpu";
 export const GPU_TAINT: Taint = { key: NVIDIA_GPU_RESOURCE, value: "true", effect: "NoSchedule" };
 
 /**
- * Where every GPU node is, whichever pool: the labels all the placements share and all their
- * tolerations (the device plugin and the GPU pre-puller run on each GPU node).
+ * Where every GPU node is, whichever pool, from each pool's node labels and tolerations: the
+ * labels they all carry and all their tolerations (the device plugin and the GPU pre-puller run
+ * on each GPU node).
  */
 export function allGpuNodes(placements: readonly SystemPlacement[]): SystemPlacement {
     const [first, ...rest] = placements;

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { allGpuNodes, GpuPlacement, podPlacement } from "./gpu-placement";
+import { GpuPlacement, podPlacement, SystemPlacement } from "./gpu-placement";
 import { devicePluginConfigMap, devicePluginConfigs, EXCLUSIVE_CONFIG } from "./device-plugin-config";
 import { chartSource } from "../charts/pinned-chart";
 
@@ -14,12 +14,14 @@ export const DEVICE_PLUGIN_CHART = { chart: "nvidia-device-plugin", version: "0.
  * Helm merges maps, so an affinity left out keeps that default. This sets the affinity to the
  * placement's labels instead (a list replaces the default list), so it holds on every version.
  *
- * It runs on the nodes of every placement given. With a pool that time-slices its GPUs, it gets
- * its configs (`device-plugin-config.ts`): each node takes the one its
- * `nvidia.com/device-plugin.config` label names, whole GPUs where it has none.
+ * It serves the pools of the placements given, running where `nodes` says (the one pool's
+ * placement by default). With a pool that time-slices its GPUs, it gets its configs
+ * (`device-plugin-config.ts`): each node takes the one its `nvidia.com/device-plugin.config`
+ * label names, whole GPUs where it has none.
  */
-export function devicePluginValues(placements: readonly GpuPlacement[]): Record<string, unknown> {
-    const onGpuNodes = placements.length === 1 ? placements[0]! : allGpuNodes(placements);
+export function devicePluginValues(placements: readonly GpuPlacement[], nodes?: SystemPlacement): Record<string, unknown> {
+    const onGpuNodes = nodes ?? placements[0];
+    if (!onGpuNodes || (placements.length > 1 && !nodes)) throw new Error("devicePluginValues: give the nodes of every GPU pool it serves");
     const shared = placements.find((p) => p.replicasPerGpu !== undefined);
     const { nodeSelector, tolerations } = podPlacement(onGpuNodes);
     return {
@@ -41,6 +43,8 @@ export function devicePluginValues(placements: readonly GpuPlacement[]): Record<
 export interface NvidiaDevicePluginArgs {
     /** Where the GPU nodes it serves are: one placement per pool (a time-slicing pool's among them). */
     readonly placements: readonly GpuPlacement[];
+    /** Where all those pools' nodes are. @default the one placement's */
+    readonly nodes?: SystemPlacement;
     /** The cluster's provider. */
     readonly provider: k8s.Provider;
     /** @default "kube-system" */
@@ -57,7 +61,7 @@ export class NvidiaDevicePlugin extends pulumi.ComponentResource {
                 name: "nvidia-device-plugin",
                 ...chartSource(DEVICE_PLUGIN_CHART),
                 namespace: args.namespace ?? "kube-system",
-                values: devicePluginValues(args.placements),
+                values: devicePluginValues(args.placements, args.nodes),
             },
             { parent: this, provider: args.provider },
         );
