@@ -271,6 +271,24 @@ export function checkWorkloadsFit(workloads: readonly Workload[], pools: readonl
     }
 }
 
+/**
+ * Whether a node of the sharing pool holds as many of a shared-GPU profile's pods as it has
+ * slices: otherwise CPU or memory runs out first and slices sit idle (a warning, not an error).
+ */
+export function checkSlicesFit(profiles: readonly NotebookProfile[], pools: readonly NodePoolShape[], slicesPerNode: number, ctx: CheckContext): void {
+    const pool = poolFor(pools, "gpu-shared");
+    if (!pool) return;
+    const free = freeResources(pool.node);
+    profiles.forEach((p, i) => {
+        if (!p.sharedGpu) return;
+        const requests = requestsOf(p.cpu, p.memoryGiB, 0);
+        const fit = Math.floor(Math.min(free.cpuMillis / requests.cpuMillis, free.memoryBytes / requests.memoryBytes));
+        if (fit > 0 && fit < slicesPerNode) {
+            ctx.warn(`jupyterhub.profiles[${i}] (${p.name}): a node of the ${pool.node.name} has ${slicesPerNode} GPU slices but room for ${fit} such notebook(s) (${formatCpu(free.cpuMillis)}, ${formatBytes(free.memoryBytes)} free): ${slicesPerNode - fit} slice(s) would sit idle. Lower cpu or memoryGiB to about ${formatCpu(Math.floor(free.cpuMillis / slicesPerNode))} and ${formatBytes(Math.floor(free.memoryBytes / slicesPerNode))}, or use fewer replicasPerGpu.`);
+        }
+    });
+}
+
 /** The notebook profiles as workloads. */
 export function profileWorkloads(profiles: readonly NotebookProfile[]): Workload[] {
     return profiles.map((p, i) => ({ path: ["jupyterhub", "profiles", i], what: "a notebook", cpu: p.cpu, memoryGiB: p.memoryGiB, gpus: p.gpus, sharedGpu: p.sharedGpu ?? false, ...(p.shmGiB !== undefined ? { shmGiB: p.shmGiB } : {}) }));

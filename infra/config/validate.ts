@@ -10,7 +10,7 @@ import { memberSchema, NotebookProfile, PROJECT, SECRET_KEYS, SecretKey, StackCo
 import { checkCi } from "./validate-ci";
 import { checkColdStart, imageAsPulled } from "./validate-cold-start";
 import { checkHubHttps } from "./validate-hub";
-import { CheckContext, checkEksCluster, checkExistingCluster, checkWorkloadsFit, clusterPools, GpuCapacity, jobWorkloads, profileWorkloads } from "./validate-cluster";
+import { CheckContext, checkEksCluster, checkExistingCluster, checkSlicesFit, checkWorkloadsFit, clusterPools, GpuCapacity, jobWorkloads, profileWorkloads } from "./validate-cluster";
 
 export type { GpuCapacity } from "./validate-cluster";
 
@@ -261,6 +261,7 @@ export function validateStackConfig(raw: Record<string, unknown>, options: Valid
     if (cluster && environment) {
         const pools = clusterPools(cluster, environment);
         if (jupyterhub) checkWorkloadsFit(profileWorkloads(jupyterhub.profiles), pools, ctx);
+        if (jupyterhub && capacity?.shared) checkSlicesFit(jupyterhub.profiles, pools, capacity.shared.gpusPerNode * capacity.shared.replicasPerGpu, ctx);
         if (runners?.enabled) checkWorkloadsFit(jobWorkloads(runners), pools, ctx);
     }
 

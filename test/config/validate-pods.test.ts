@@ -2,7 +2,11 @@
  * Validation of what pods get beyond CPU and memory: /dev/shm inside each notebook's and CI
  * job's memory, and GPUs shared by time-slicing on a pool that offers them.
  */
+import * as fs from "fs";
+import * as path from "path";
 import { validateStackConfig } from "../../infra/config/validate";
+import { stackConfig } from "../cluster/fixtures";
+import { ROOT } from "../harness";
 import { ALL_SECRETS, TODAY, validRaw } from "./fixtures";
 
 function validate(mutate: (raw: Record<string, any>) => void) {
@@ -121,5 +125,34 @@ describe("GPUs shared by time-slicing", () => {
             r.jupyterhub.profiles[1].memoryGiB = 15;
         });
         expect(errors["ml-team-env:jupyterhub.profiles[1].memoryGiB"]).toMatch(/a node of the gpu-shared pool \(g6.xlarge\) leaves at most/);
+    });
+});
+
+describe("the dev stack's commented GPU-sharing example", () => {
+    /** The dev stack with the example's commented sharing lines turned on. */
+    const EXAMPLE = ["sharedGpuNodePool:", "  instanceTypes: [g6.xlarge]", "  maxSize: 1 # per zone", "  sharing:", "- name: gpu-shared", "  displayName: A slice", "  description: Shares", "  cpu: 0.8", "  memoryGiB: 3.5", "  gpus: 1", "  sharedGpu: true", "sharedGpus: 1", "shmGiB: 4"];
+    const uncommented = () =>
+        fs
+            .readFileSync(path.join(ROOT, "stacks/Pulumi.dev.yaml"), "utf8")
+            .split("\n")
+            .map((line) => {
+                const m = /^(\s*)# (.*)$/.exec(line);
+                return m && EXAMPLE.some((e) => m[2]!.startsWith(e)) ? `${m[1]}${m[2]}` : line;
+            })
+            .join("\n");
+
+    it("turned on, validates: four slices of the profile fit a g6.xlarge, bob gets one, the GPU profile's /dev/shm is 4 GiB", () => {
+        const warnings: string[] = [];
+        const config = stackConfig("dev", uncommented, warnings);
+        expect(config.cluster.mode === "eks" && config.cluster.sharedGpuNodePool).toEqual({ instanceTypes: ["g6.xlarge"], capacityType: "ON_DEMAND", minSize: 0, desiredSize: 0, maxSize: 1, diskSizeGiB: 200, sharing: { strategy: "time-slicing", replicasPerGpu: 4 } });
+        expect(config.jupyterhub.profiles.map((p) => [p.name, p.sharedGpu ?? false, p.shmGiB])).toEqual([["cpu", false, undefined], ["gpu-1", false, 4], ["gpu-shared", true, undefined]]);
+        expect(config.team.members.find((m) => m.username === "bob")!.sharedGpus).toBe(1);
+        expect(warnings.filter((w) => /slice/.test(w))).toEqual([]);
+    });
+
+    it("warns when a node's CPU or memory runs out before its slices do", () => {
+        const warnings: string[] = [];
+        stackConfig("dev", () => uncommented().replace("#   cpu: 0.8", "#   cpu: 1.5").replace("  cpu: 0.8 #", "  cpu: 1.5 #"), warnings);
+        expect(warnings.find((w) => /slice/.test(w))).toMatch(/jupyterhub.profiles\[2\] \(gpu-shared\): a node of the gpu-shared pool \(g6.xlarge\) has 4 GPU slices but room for 2 such notebook\(s\).*2 slice\(s\) would sit idle/);
     });
 });

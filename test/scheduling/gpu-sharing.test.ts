@@ -29,7 +29,7 @@ const tools = renderToolsOrSkip("GPU sharing: the device plugin's config and pla
 export function sharingStackYaml(): string {
     const doc = parse(fs.readFileSync(path.join(ROOT, "stacks/Pulumi.dev.yaml"), "utf8"));
     doc.config["ml-team-env:cluster"].sharedGpuNodePool = { instanceTypes: ["g6.xlarge"], maxSize: 2, sharing: { replicasPerGpu: 4 } };
-    doc.config["ml-team-env:jupyterhub"].profiles.push({ name: "gpu-shared", displayName: "A quarter of an L4", cpu: 2, memoryGiB: 8, gpus: 1, sharedGpu: true });
+    doc.config["ml-team-env:jupyterhub"].profiles.push({ name: "gpu-shared", displayName: "A quarter of an L4", cpu: 0.8, memoryGiB: 3.5, gpus: 1, sharedGpu: true });
     doc.config["ml-team-env:team"].members[1].sharedGpus = 1;
     return stringify(doc);
 }
@@ -128,8 +128,8 @@ function advertised(node: RecordedNode, configs: Readonly<Record<string, DeviceP
         // Placed on a whole-GPU node by hand, the slice would fit by resources: only the pool label keeps it off.
         const misplaced = { ...pod("gpu-shared"), nodeSelector: { "ml-team-env/pool": "gpu" } };
         expect(checkFit(misplaced, on("gpu")[0]!).fits).toBe(true);
-        // Its /dev/shm, like every profile's: a quarter of its 8 GiB.
-        expect(notebookPodVolumes(profiles.find((p) => p.slug === "gpu-shared")!, hubValues).volumes.find((v) => v.name === "shm")).toEqual({ name: "shm", emptyDir: { medium: "Memory", sizeLimit: "2048Mi" } });
+        // Its /dev/shm, like every profile's: a quarter of its 3.5 GiB.
+        expect(notebookPodVolumes(profiles.find((p) => p.slug === "gpu-shared")!, hubValues).volumes.find((v) => v.name === "shm")).toEqual({ name: "shm", emptyDir: { medium: "Memory", sizeLimit: "896Mi" } });
     });
 
     it("counts a member's slices in their quota and offers them the shared profile; others are not offered it", () => {
