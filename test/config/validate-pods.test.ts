@@ -130,7 +130,7 @@ describe("GPUs shared by time-slicing", () => {
 
 describe("the dev stack's commented GPU-sharing example", () => {
     /** The dev stack with the example's commented sharing lines turned on. */
-    const EXAMPLE = ["sharedGpuNodePool:", "  instanceTypes: [g6.xlarge]", "  maxSize: 1 # per zone", "  sharing:", "- name: gpu-shared", "  displayName: A slice", "  description: Shares", "  cpu: 0.8", "  memoryGiB: 3.5", "  gpus: 1", "  sharedGpu: true", "sharedGpus: 1", "shmGiB: 4"];
+    const EXAMPLE = ["sharedGpuNodePool:", "  instanceTypes: [g6.xlarge]", "  maxSize: 1 # per zone", "  sharing:", "- name: gpu-shared", "  displayName: A slice", "  description: Shares", "  cpu: 0.8", "  memoryGiB: 3.5", "  gpus: 1", "  sharedGpu: true", "shmGiB: 4"];
     const uncommented = () =>
         fs
             .readFileSync(path.join(ROOT, "stacks/Pulumi.dev.yaml"), "utf8")
@@ -139,7 +139,8 @@ describe("the dev stack's commented GPU-sharing example", () => {
                 const m = /^(\s*)# (.*)$/.exec(line);
                 return m && EXAMPLE.some((e) => m[2]!.startsWith(e)) ? `${m[1]}${m[2]}` : line;
             })
-            .join("\n");
+            .join("\n")
+            .replace("        gpus: 1\n      - username: chen.wei", "        gpus: 1\n        sharedGpus: 1\n      - username: chen.wei");
 
     it("turned on, validates: four slices of the profile fit a g6.xlarge, bob gets one, the GPU profile's /dev/shm is 4 GiB", () => {
         const warnings: string[] = [];

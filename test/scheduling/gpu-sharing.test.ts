@@ -13,6 +13,7 @@ import { DEVICE_PLUGIN_CONFIG_LABEL, DevicePluginConfig, EXCLUSIVE_CONFIG, parse
 import { INSTANCE_TYPES } from "../../infra/cluster/instance-types";
 import { RecordedResource } from "../../infra/plan/mock-runtime";
 import { checkFit } from "../../infra/scheduling/fit";
+import { clusterPools } from "../../infra/config/validate-cluster";
 import { stackConfig } from "../cluster/fixtures";
 import { ofType, ROOT, runStackYaml } from "../harness";
 import { HelmTools } from "../support/helm-binary";
@@ -108,6 +109,14 @@ function advertised(node: RecordedNode, configs: Readonly<Record<string, DeviceP
         const unlabelled = { ...shared[0]!, labels: Object.fromEntries(Object.entries(shared[0]!.labels).filter(([k]) => k !== DEVICE_PLUGIN_CONFIG_LABEL)) };
         expect(advertised(unlabelled, configs, EXCLUSIVE_CONFIG)).toBe(1);
         expect(advertised(unlabelled, configs, EXCLUSIVE_CONFIG)).not.toBe(templateGpus(resources, shared[0]!.group));
+    });
+
+    it("config validation's model of the sharing pool's node agrees with the node group and the plugin's config", () => {
+        const model = clusterPools(config.cluster, config.environment).find((p) => p.role === "gpu-shared")!.node;
+        const { name: _n, group: _g, pool: _p, ...recorded } = smallestNodeOfPool(nodes, "gpu-shared");
+        const { name: _m, ...modelled } = model;
+        // The chart's device plugin DaemonSet is counted on the recorded node, the model budgets the package's own.
+        expect({ ...recorded, daemonSetRequests: undefined }).toEqual({ ...modelled, daemonSetRequests: undefined });
     });
 
     it("the device plugin and the GPU pre-puller run on both GPU pools, nowhere else", () => {
