@@ -122,7 +122,8 @@ export function clusterParts(name: string, config: ClusterTeamConfig, secrets: T
         opts,
     );
 
-    const prePull = prePullPools(config.environment, { gpu: cluster.gpuPlacement, user: cluster.userPlacement });
+    // The GPU pre-puller runs on every GPU pool's nodes (a sharing pool's too).
+    const prePull = prePullPools(config.environment, { gpu: cluster.gpuNodesPlacement ?? cluster.gpuPlacement, user: cluster.userPlacement });
     if (Object.keys(prePull).length > 0) {
         // In the hub's namespace: it exists in both cluster modes and holds the pull Secret.
         new ImagePrePuller(`${name}-image-pre-puller`, { image: config.image, pools: prePull, provider: cluster.provider, namespace: hub.namespace }, opts);

@@ -12,6 +12,10 @@ export interface ClusterHandle {
     readonly provider: k8s.Provider;
     /** How a pod lands on a GPU node. */
     readonly gpuPlacement: GpuPlacement;
+    /** How a pod lands on a node whose GPUs are time-sliced (one `nvidia.com/gpu` is a slice), where the cluster has such a pool. */
+    readonly sharedGpuPlacement?: GpuPlacement;
+    /** Where every GPU node is, for DaemonSets on all of them (the GPU pre-puller). @default gpuPlacement */
+    readonly gpuNodesPlacement?: SystemPlacement;
     /** Where the hub, proxy, runner managers and add-ons run. */
     readonly systemPlacement: SystemPlacement;
     /** Where CPU notebooks and CPU CI jobs run (never the system nodes on EKS). */

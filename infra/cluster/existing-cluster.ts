@@ -60,7 +60,7 @@ export class ExistingCluster extends pulumi.ComponentResource implements Cluster
         this.userStorageClassName = pulumi.output(args.cluster.storageClassName);
         this.clusterName = pulumi.output(name);
         if (args.cluster.installDevicePlugin) {
-            new NvidiaDevicePlugin(`${name}-nvidia-device-plugin`, { placement: this.gpuPlacement, provider: this.provider }, { parent: this });
+            new NvidiaDevicePlugin(`${name}-nvidia-device-plugin`, { placements: [this.gpuPlacement], provider: this.provider }, { parent: this });
         }
         this.registerOutputs({ clusterName: this.clusterName, kubeconfig: this.kubeconfig });
     }

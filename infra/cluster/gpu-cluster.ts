@@ -6,10 +6,10 @@ import { CalicoPolicyEngine } from "./calico-policy-engine";
 import { ClusterAutoscaler } from "./cluster-autoscaler";
 import { ClusterHandle } from "./cluster-handle";
 import { ClusterNetwork } from "./cluster-network";
-import { GpuPlacement, NVIDIA_GPU_RESOURCE, SystemPlacement } from "./gpu-placement";
+import { allGpuNodes, GpuPlacement, NVIDIA_GPU_RESOURCE, SystemPlacement } from "./gpu-placement";
 import { MANAGED_POLICIES, secretsKeyPolicy, serviceTrustPolicy } from "./iam-policies";
 import { eksKubeconfig } from "./kubeconfig";
-import { poolLabels, poolPlacement, poolTaints } from "./node-pools";
+import { PoolRole, poolLabels, poolPlacement, poolTaints } from "./node-pools";
 import { NvidiaDevicePlugin } from "./nvidia-device-plugin";
 import { ServiceAccountRole } from "./service-account-role";
 import { StorageClasses } from "./storage-classes";
@@ -31,6 +31,9 @@ export function poolImageArgs(amiType: string, s: PoolImageSettings) {
         ...(s.warmCapacity ? { warmCapacity: s.warmCapacity } : {}),
     };
 }
+
+/** The AMI of the pool that time-slices its GPUs: one whose device plugin is this package's (Helm), so it takes the sharing config. */
+export const SHARED_GPU_AMI_TYPE = "AL2023_x86_64_NVIDIA";
 
 /** The access policy that makes a principal cluster admin under access entries. */
 export const CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
@@ -57,6 +60,8 @@ export interface GpuClusterArgs {
     readonly cluster: EksClusterConfig;
     /** GPUs on one GPU node (validated config: `gpuCapacity.gpusPerNode`). */
     readonly gpusPerNode: number;
+    /** GPUs on one node of `cluster.sharedGpuNodePool`, when there is one (validated config: `gpuCapacity.shared`). */
+    readonly sharedGpusPerNode?: number;
     /** Tags for every AWS resource, nodes and their volumes included. @default {} */
     readonly tags?: Record<string, string>;
     /**
@@ -78,6 +83,8 @@ export interface GpuClusterArgs {
 export class GpuCluster extends pulumi.ComponentResource implements ClusterHandle {
     readonly provider: k8s.Provider;
     readonly gpuPlacement: GpuPlacement;
+    readonly sharedGpuPlacement?: GpuPlacement;
+    readonly gpuNodesPlacement?: SystemPlacement;
     readonly systemPlacement: SystemPlacement;
     readonly userPlacement: SystemPlacement;
     readonly userStorageClassName: pulumi.Output<string>;
@@ -174,7 +181,7 @@ export class GpuCluster extends pulumi.ComponentResource implements ClusterHandl
         const nodeRole = new aws.iam.Role(`${name}-node`, { assumeRolePolicy: JSON.stringify(serviceTrustPolicy("ec2.amazonaws.com")) }, inAws);
         const nodePolicies = MANAGED_POLICIES.node.map((policyArn, i) => new aws.iam.RolePolicyAttachment(`${name}-node-${i}`, { role: nodeRole.name, policyArn }, inAws));
         const beforeNodes = { dependsOn: [...nodePolicies, vpcCni, kubeProxy] };
-        const pool = (role: "system" | "user" | "gpu", instanceTypes: readonly string[]) => ({
+        const pool = (role: PoolRole, instanceTypes: readonly string[]) => ({
             clusterName: cluster.name,
             nodeRoleArn: nodeRole.arn,
             instanceTypes,
@@ -226,6 +233,29 @@ export class GpuCluster extends pulumi.ComponentResource implements ClusterHandl
             },
             { ...childOpts, ...beforeNodes },
         );
+        // The pool that time-slices its GPUs: AL2023 (the device plugin this package runs takes its
+        // config), the GPU pool's image volume and pull settings, no warm capacity or image cache.
+        const shared = c.sharedGpuNodePool;
+        if (shared) {
+            const { warmCapacity: _warm, imageCache: _cache, ...image } = nodeImage.gpu;
+            new ZonalNodePool(
+                `${name}-gpu-shared`,
+                {
+                    ...pool("gpu-shared", shared.instanceTypes),
+                    subnetIds: privateSubnetIds,
+                    amiType: SHARED_GPU_AMI_TYPE,
+                    gpusPerNode: args.sharedGpusPerNode ?? 0,
+                    replicasPerGpu: shared.sharing.replicasPerGpu,
+                    capacityType: shared.capacityType,
+                    minSize: shared.minSize,
+                    desiredSize: shared.desiredSize,
+                    maxSize: shared.maxSize,
+                    diskSizeGiB: shared.diskSizeGiB,
+                    ...poolImageArgs(SHARED_GPU_AMI_TYPE, { ...image, diskSizeGiB: shared.diskSizeGiB, fastImagePull: gpu.fastImagePull }),
+                },
+                { ...childOpts, ...beforeNodes },
+            );
+        }
 
         // Add-ons that run as pods wait for nodes, or they sit degraded and fail the update.
         const coredns = addon("coredns", {}, [systemNodes]);
@@ -265,8 +295,19 @@ export class GpuCluster extends pulumi.ComponentResource implements ClusterHandl
             { clusterName: args.clusterName, region: c.region, kubernetesVersion: c.kubernetesVersion, ...irsa, placement: this.systemPlacement, provider: this.provider },
             { ...childOpts, dependsOn: [systemNodes] },
         );
-        if (!amiShipsDevicePlugin(gpu.amiType)) {
-            new NvidiaDevicePlugin(`${name}-nvidia-device-plugin`, { placement: this.gpuPlacement, provider: this.provider }, { parent: this });
+        if (shared) {
+            const replicas = shared.sharing.replicasPerGpu;
+            const gpus = args.sharedGpusPerNode ?? 0;
+            this.sharedGpuPlacement = { ...poolPlacement("gpu-shared"), resourceName: NVIDIA_GPU_RESOURCE, gpusPerNode: gpus * replicas, maxGpus: gpus * replicas * shared.maxSize, replicasPerGpu: replicas };
+            const nodesOf = (role: PoolRole, types: readonly string[]) => ({ nodeSelector: poolLabels(role, types), tolerations: poolPlacement(role).tolerations });
+            this.gpuNodesPlacement = allGpuNodes([nodesOf("gpu", gpu.instanceTypes), nodesOf("gpu-shared", shared.instanceTypes)]);
+        }
+        // Bottlerocket's NVIDIA variants run their own plugin; the package's serves the other pools.
+        const ownPlugin = !amiShipsDevicePlugin(gpu.amiType);
+        const pluginPlacements = [...(ownPlugin ? [this.gpuPlacement] : []), ...(this.sharedGpuPlacement ? [this.sharedGpuPlacement] : [])];
+        if (pluginPlacements.length > 0) {
+            const nodes = pluginPlacements.length > 1 ? this.gpuNodesPlacement! : pluginPlacements[0]!;
+            new NvidiaDevicePlugin(`${name}-nvidia-device-plugin`, { placements: pluginPlacements, nodes, provider: this.provider }, { parent: this });
         }
 
         this.userStorageClassName = storage.userStorageClassName;

@@ -28,8 +28,10 @@ export interface GpuPlacement {
     readonly resourceName: string;
     /** GPUs on one node of the pool: the most a single pod can request. */
     readonly gpusPerNode: number;
-    /** GPUs the pool can ever offer at its maximum size. */
+    /** GPUs the pool can ever offer at its maximum size (time-sliced replicas, on a sharing pool). */
     readonly maxGpus: number;
+    /** On a pool that time-slices its GPUs: pods one GPU serves, each asking for one `nvidia.com/gpu`. @default none (whole GPUs) */
+    readonly replicasPerGpu?: number;
 }
 
 /**
@@ -46,6 +48,20 @@ export const NVIDIA_GPU_RESOURCE = "nvidia.com/gpu";
 
 /** The taint that keeps non-GPU pods off EKS GPU nodes. */
 export const GPU_TAINT: Taint = { key: NVIDIA_GPU_RESOURCE, value: "true", effect: "NoSchedule" };
+
+/**
+ * Where every GPU node is, whichever pool, from each pool's node labels and tolerations: the
+ * labels they all carry and all their tolerations (the device plugin and the GPU pre-puller run
+ * on each GPU node).
+ */
+export function allGpuNodes(placements: readonly SystemPlacement[]): SystemPlacement {
+    const [first, ...rest] = placements;
+    if (!first) throw new Error("allGpuNodes: no GPU placement");
+    const nodeSelector = Object.fromEntries(Object.entries(first.nodeSelector).filter(([k, v]) => rest.every((p) => p.nodeSelector[k] === v)));
+    if (Object.keys(nodeSelector).length === 0) throw new Error("allGpuNodes: the GPU pools share no label; a DaemonSet for all of them would select every node");
+    const tolerations = [...new Map(placements.flatMap((p) => p.tolerations).map((t) => [JSON.stringify(t), t])).values()];
+    return { nodeSelector, tolerations };
+}
 
 /** The toleration that matches a taint exactly. */
 export function tolerationFor(taint: Taint): Toleration {

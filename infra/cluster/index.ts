@@ -30,6 +30,7 @@ export function createCluster(name: string, config: ClusterTeamConfig, secrets: 
                 clusterName: `${config.stack}-ml-team`,
                 cluster: config.cluster,
                 gpusPerNode: config.gpuCapacity.gpusPerNode,
+                ...(config.gpuCapacity.shared ? { sharedGpusPerNode: config.gpuCapacity.shared.gpusPerNode } : {}),
                 tags: { "ml-team-env/stack": config.stack },
                 nodeImage: nodeImageSettings(config.cluster, { registry: config.image.registry, sizeGiB: config.environment.imageSizeGiB }, config.jupyterhub.idleTimeoutMinutes),
                 ...(pullThroughFor(config) ? { imagePullThroughCache: pullThroughFor(config)! } : {}),

@@ -9,12 +9,18 @@ import { addResources, NO_RESOURCES, NodeShape, NodeTaint, PodSpecLike, podFromS
 import { cpuMillis, memoryBytes } from "../scheduling/quantity";
 import { acceleratorLabelFor, allocatableOf, INSTANCE_TYPES, smallestInstanceType } from "./instance-types";
 import { GPU_TAINT, NVIDIA_GPU_RESOURCE, SystemPlacement, Taint, tolerationFor } from "./gpu-placement";
+import { DEVICE_PLUGIN_CONFIG_LABEL, TIME_SLICED_CONFIG } from "./device-plugin-config";
 
 /** The label every node of a pool carries, naming the pool. */
 export const POOL_LABEL = "ml-team-env/pool";
 
-/** What a pool is for. */
-export type PoolRole = "system" | "user" | "gpu";
+/** What a pool is for: `gpu-shared` is the GPU pool whose GPUs are time-sliced. */
+export type PoolRole = "system" | "user" | "gpu" | "gpu-shared";
+
+/** Whether a pool's nodes carry GPUs. */
+export function isGpuRole(role: PoolRole): boolean {
+    return role === "gpu" || role === "gpu-shared";
+}
 
 /**
  * The taint that keeps everything but user pods (CPU notebooks, CPU CI jobs) off the user pool.
@@ -34,6 +40,10 @@ export function poolLabels(role: PoolRole, instanceTypes: readonly string[]): Re
             // nvidia.com/gpu.present: the device plugin chart's default node affinity matches it;
             // nodeadm sets it only from kubelet 1.35, so the node group sets it on every version.
             return { [POOL_LABEL]: "gpu", "k8s.amazonaws.com/accelerator": acceleratorLabelFor(instanceTypes), "nvidia.com/gpu.present": "true" };
+        case "gpu-shared":
+            // The device plugin's config-manager reads DEVICE_PLUGIN_CONFIG_LABEL when the node joins:
+            // set by the node group, the node advertises its replicas from its first report.
+            return { [POOL_LABEL]: "gpu-shared", "k8s.amazonaws.com/accelerator": acceleratorLabelFor(instanceTypes), "nvidia.com/gpu.present": "true", [DEVICE_PLUGIN_CONFIG_LABEL]: TIME_SLICED_CONFIG };
     }
 }
 
@@ -46,7 +56,7 @@ export const KUBELET_LABELS: Readonly<Record<string, string>> = { "kubernetes.io
 
 /** Taints of a pool's nodes: GPU and user pools keep other pods off; the system pool takes all. */
 export function poolTaints(role: PoolRole): Taint[] {
-    return role === "gpu" ? [GPU_TAINT] : role === "user" ? [USER_TAINT] : [];
+    return isGpuRole(role) ? [GPU_TAINT] : role === "user" ? [USER_TAINT] : [];
 }
 
 /** Where a pod meant for an EKS pool goes: the pool's label, and a toleration for each of its taints. */
@@ -77,8 +87,11 @@ function daemonSetRequests(role: PoolRole, options: NodePoolOptions): Resources 
     return (options.daemonSets?.[role] ?? []).map((spec) => podFromSpec(`${role} DaemonSet`, spec).requests).reduce(addResources, ADDON_DAEMONSET_BUDGET);
 }
 
-/** The node an EKS pool's smallest instance type makes (undefined when the type is unknown). */
-export function eksNodeShape(role: PoolRole, instanceTypes: readonly string[], options: NodePoolOptions = {}): NodeShape | undefined {
+/**
+ * The node an EKS pool's smallest instance type makes (undefined when the type is unknown). A
+ * sharing pool's node advertises each GPU `replicasPerGpu` times.
+ */
+export function eksNodeShape(role: PoolRole, instanceTypes: readonly string[], options: NodePoolOptions = {}, replicasPerGpu = 1): NodeShape | undefined {
     const type = smallestInstanceType(instanceTypes);
     if (!type) return undefined;
     const info = INSTANCE_TYPES[type]!;
@@ -87,20 +100,22 @@ export function eksNodeShape(role: PoolRole, instanceTypes: readonly string[], o
         name: `${role} pool (${type})`,
         labels: { ...KUBELET_LABELS, ...poolLabels(role, instanceTypes) },
         taints: poolTaints(role),
-        allocatable: { cpuMillis: alloc.cpuMillis, memoryBytes: alloc.memoryBytes, pods: alloc.pods, extended: info.gpus > 0 ? { [NVIDIA_GPU_RESOURCE]: info.gpus } : {} },
+        allocatable: { cpuMillis: alloc.cpuMillis, memoryBytes: alloc.memoryBytes, pods: alloc.pods, extended: info.gpus > 0 ? { [NVIDIA_GPU_RESOURCE]: info.gpus * replicasPerGpu } : {} },
         daemonSetRequests: daemonSetRequests(role, options),
     };
 }
 
 /** The pools of an EKS cluster (a pool whose instance type is unknown is left out: validation names it). */
 export function eksNodePools(c: EksClusterConfig, options: NodePoolOptions = {}): NodePoolShape[] {
-    const pools: [PoolRole, readonly string[]][] = [
-        ["system", c.systemNodeGroup.instanceTypes],
-        ["user", c.userNodePool.instanceTypes],
-        ["gpu", c.gpuNodePool.instanceTypes],
+    const shared = c.sharedGpuNodePool;
+    const pools: [PoolRole, readonly string[], number][] = [
+        ["system", c.systemNodeGroup.instanceTypes, 1],
+        ["user", c.userNodePool.instanceTypes, 1],
+        ["gpu", c.gpuNodePool.instanceTypes, 1],
+        ...(shared ? [["gpu-shared", shared.instanceTypes, shared.sharing.replicasPerGpu] as [PoolRole, readonly string[], number]] : []),
     ];
-    return pools.flatMap(([role, types]) => {
-        const node = eksNodeShape(role, types, options);
+    return pools.flatMap(([role, types, replicas]) => {
+        const node = eksNodeShape(role, types, options, replicas);
         return node ? [{ role, node }] : [];
     });
 }

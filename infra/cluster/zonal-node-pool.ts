@@ -16,12 +16,12 @@ export function eksTaintEffect(effect: Taint["effect"]): "NO_SCHEDULE" | "PREFER
  * them on managed node groups' groups itself, and tagging them too would hand them to Pulumi,
  * which would delete EKS's own tags on a rename.
  */
-export function autoscalerTemplateTags(labels: Record<string, string>, taints: readonly Taint[], gpusPerNode: number): Record<string, string> {
+export function autoscalerTemplateTags(labels: Record<string, string>, taints: readonly Taint[], advertisedGpus: number): Record<string, string> {
     const prefix = "k8s.io/cluster-autoscaler/node-template";
     const tags: Record<string, string> = {};
     for (const [k, v] of Object.entries(labels)) tags[`${prefix}/label/${k}`] = v;
     for (const t of taints) tags[`${prefix}/taint/${t.key}`] = `${t.value}:${t.effect}`;
-    if (gpusPerNode > 0) tags[`${prefix}/resources/${NVIDIA_GPU_RESOURCE}`] = String(gpusPerNode);
+    if (advertisedGpus > 0) tags[`${prefix}/resources/${NVIDIA_GPU_RESOURCE}`] = String(advertisedGpus);
     return tags;
 }
 
@@ -47,6 +47,8 @@ export interface ZonalNodePoolArgs {
     readonly taints?: readonly Taint[];
     /** GPUs per node, for the autoscaler's template. @default 0 */
     readonly gpusPerNode?: number;
+    /** Pods each GPU serves, where the pool time-slices its GPUs (the device plugin advertises GPUs × replicas). @default 1 */
+    readonly replicasPerGpu?: number;
     /** @default "ON_DEMAND" */
     readonly capacityType?: "ON_DEMAND" | "SPOT";
     /** Fewest nodes per zone; 0 lets an idle pool cost nothing. @default 0 */
@@ -86,7 +88,7 @@ export class ZonalNodePool extends pulumi.ComponentResource {
             nodeLaunchTemplateArgs({ amiType: args.amiType, volume: { sizeGiB: args.diskSizeGiB, ...args.imageVolume }, tags: { ...tags, Name: name }, ...(args.userData ? { userData: args.userData } : {}) }),
             { parent: this },
         );
-        const templateTags = autoscalerTemplateTags(args.labels, taints, args.gpusPerNode ?? 0);
+        const templateTags = autoscalerTemplateTags(args.labels, taints, (args.gpusPerNode ?? 0) * (args.replicasPerGpu ?? 1));
         const groups: pulumi.Input<string>[][] = args.spanZones ? [[...args.subnetIds]] : args.subnetIds.map((id) => [id]);
         this.nodeGroupNames = groups.map((subnetIds, zone) => {
             const group = new aws.eks.NodeGroup(

@@ -129,6 +129,37 @@ export const gpuNodePoolSchema = z.strictObject({
     warmCapacity: warmCapacitySchema.optional(),
 });
 
+/**
+ * How a GPU pool shares its GPUs: time-slicing through the NVIDIA device plugin's config
+ * (api/config/v1 `sharing.timeSlicing`, v0.20.0). Each GPU is advertised `replicasPerGpu` times
+ * as `nvidia.com/gpu`; pods on one GPU take turns on its compute and share its memory, with no
+ * isolation of either (README "Pods PyTorch can train in").
+ */
+export const gpuSharingSchema = z.strictObject({
+    /** The one strategy offered: time-slicing (MIG needs partitions made on the node, which this package does not do). */
+    strategy: z
+        .custom<"time-slicing">((v) => v === "time-slicing", { error: "must be 'time-slicing' (MIG needs the GPU partitioned on the node, which this package does not do; README \"Sharing GPUs\")" })
+        .default("time-slicing"),
+    /** Pods one GPU serves at once; the device plugin refuses fewer than 2 (api/config/v1/replicas.go). */
+    replicasPerGpu: int("pods per GPU").min(2, { error: "must be 2 or more: the device plugin refuses fewer replicas (use gpuNodePool for whole GPUs)" }),
+});
+
+/**
+ * A second GPU pool whose GPUs are shared (time-sliced): light notebooks on a fraction of a GPU
+ * each. AL2023 nodes (the package runs the device plugin there); the image volume and pull
+ * settings are the GPU pool's.
+ */
+export const sharedGpuNodePoolSchema = z.strictObject({
+    instanceTypes: z.array(nonEmpty("EC2 GPU instance type")).min(1).default(["g5.xlarge"]),
+    capacityType: z.enum(["ON_DEMAND", "SPOT"]).default("ON_DEMAND"),
+    minSize: nodeGroupSizes.minSize.default(0),
+    desiredSize: nodeGroupSizes.desiredSize.default(0),
+    /** Per availability zone, as for gpuNodePool. */
+    maxSize: nodeGroupSizes.maxSize.default(1),
+    diskSizeGiB: int("root volume size in GiB").min(100, { error: "must be at least 100 GiB: CUDA images are large" }).default(200),
+    sharing: gpuSharingSchema,
+});
+
 const existingVpc = z.strictObject({
     id: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, { error: "must be a VPC id such as vpc-0abc1234" }),
     privateSubnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, { error: "must be a subnet id such as subnet-0abc1234" })).min(2, { error: "needs at least 2 private subnets in different availability zones" }),
@@ -183,6 +214,8 @@ const eksCluster = z.strictObject({
     systemNodeGroup: systemNodeGroupSchema.default(systemNodeGroupSchema.parse({})),
     userNodePool: userNodePoolSchema.default(userNodePoolSchema.parse({})),
     gpuNodePool: gpuNodePoolSchema.default(gpuNodePoolSchema.parse({})),
+    /** A GPU pool whose GPUs are time-sliced between pods, for profiles with `sharedGpu: true`. @default none */
+    sharedGpuNodePool: sharedGpuNodePoolSchema.optional(),
     /** Pull the environment image from a public registry through an ECR pull-through cache (layers over the S3 gateway endpoint). */
     imagePullThroughCache: pullThroughCacheSchema.optional(),
 });
@@ -305,6 +338,14 @@ export const profileSchema = z.strictObject({
     cpu: z.number().positive({ error: "must be more than 0 (CPU cores)" }).default(2),
     memoryGiB: z.number().positive({ error: "must be more than 0 (GiB)" }).default(8),
     gpus: nonNegInt("GPUs of this server").default(0),
+    /** One time-sliced GPU on cluster.sharedGpuNodePool instead of whole GPUs on gpuNodePool (needs gpus: 1). @default false */
+    sharedGpu: z.boolean().optional(),
+    /**
+     * Size of the memory-backed /dev/shm (PyTorch DataLoader workers pass batches through it).
+     * Counted inside memoryGiB: what a notebook writes there is charged to its memory limit.
+     * @default a quarter of memoryGiB
+     */
+    shmGiB: z.number().positive({ error: "must be more than 0 (GiB of /dev/shm)" }).optional(),
     default: z.boolean().default(false),
 });
 
@@ -375,6 +416,8 @@ const jobSize = (cpu: number, memoryGiB: number) =>
         .strictObject({
             cpu: z.number().positive({ error: "must be more than 0 (CPU cores)" }),
             memoryGiB: z.number().positive({ error: "must be more than 0 (GiB)" }),
+            /** Memory-backed /dev/shm of the job pod, inside memoryGiB. @default a quarter of memoryGiB */
+            shmGiB: z.number().positive({ error: "must be more than 0 (GiB of /dev/shm)" }).optional(),
         })
         .default({ cpu, memoryGiB });
 
@@ -465,6 +508,8 @@ export const memberSchema = z.strictObject({
     }),
     role: z.enum(["developer", "maintainer"], { error: "must be 'developer' or 'maintainer'" }),
     gpus: nonNegInt("GPUs this member may use at once; 0 for CPU only").default(0),
+    /** Time-sliced GPUs (cluster.sharedGpuNodePool) this member may use at once, besides `gpus`. @default 0 */
+    sharedGpus: nonNegInt("shared GPUs this member may use at once").optional(),
     /** Notebook profiles this member may start; when absent, every profile their GPU quota allows. */
     profiles: z.array(z.string().regex(PROFILE_SLUG)).optional(),
 });
@@ -501,3 +546,5 @@ export type TeamMember = z.output<typeof memberSchema>;
 export type EnvironmentConfig = z.output<typeof environmentSchema>;
 export type TrackingConfig = z.output<typeof trackingSchema>;
 export type BranchModelConfig = z.output<typeof branchModelSchema>;
+export type SharedGpuNodePoolConfig = z.output<typeof sharedGpuNodePoolSchema>;
+export type GpuSharingConfig = z.output<typeof gpuSharingSchema>;

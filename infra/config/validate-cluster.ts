@@ -12,6 +12,7 @@ import { eksNodePools, existingNodePools, NodePoolShape, poolFor, poolPlacement,
 import { prePullerPodSpec, prePullPools } from "../environment/pre-puller-spec";
 import { freeResources, PodSpecLike } from "../scheduling/fit";
 import { formatBytes, formatCpu } from "../scheduling/quantity";
+import { shmProblem } from "../scheduling/shared-memory";
 import { nearest } from "./nearest";
 import { EksClusterConfig, EnvironmentConfig, ExistingClusterConfig, NotebookProfile, RunnersConfig } from "./schema";
 
@@ -73,14 +74,16 @@ export interface GpuCapacity {
     /** Most GPU nodes in one zone. */
     readonly maxNodes: number;
     readonly maxGpus: number;
+    /** The pool that time-slices its GPUs, when there is one: GPUs per node, replicas per GPU, most slices in one zone. */
+    readonly shared?: { readonly gpusPerNode: number; readonly replicasPerGpu: number; readonly maxSlices: number };
 }
 
 /** The DaemonSets this package runs per EKS pool (for what they take from each node). */
-export function packageDaemonSets(environment: EnvironmentConfig): { gpu: PodSpecLike[]; user: PodSpecLike[] } {
+export function packageDaemonSets(environment: EnvironmentConfig): { gpu: PodSpecLike[]; "gpu-shared": PodSpecLike[]; user: PodSpecLike[] } {
     const pools = prePullPools(environment, { gpu: poolPlacement("gpu"), user: poolPlacement("user") });
-    // Requests do not depend on the image; any reference will do.
+    // Requests do not depend on the image; any reference will do. The GPU pre-puller runs on every GPU pool.
     const prePuller = (placement: SystemPlacement | undefined): PodSpecLike[] => (placement ? [prePullerPodSpec({ reference: "image" }, placement) as PodSpecLike] : []);
-    return { gpu: prePuller(pools.gpu), user: prePuller(pools.user) };
+    return { gpu: prePuller(pools.gpu), "gpu-shared": prePuller(pools.gpu), user: prePuller(pools.user) };
 }
 
 /** Instance types this package has no data for: an error each, with the nearest known type. */
@@ -128,7 +131,8 @@ export function subnetProblems(c: EksClusterConfig): string[] {
     const needed =
         Math.ceil(c.systemNodeGroup.maxSize / c.availabilityZoneCount) * addressesPerNode(c.systemNodeGroup.instanceTypes) +
         c.userNodePool.maxSize * addressesPerNode(c.userNodePool.instanceTypes) +
-        c.gpuNodePool.maxSize * addressesPerNode(c.gpuNodePool.instanceTypes);
+        c.gpuNodePool.maxSize * addressesPerNode(c.gpuNodePool.instanceTypes) +
+        (c.sharedGpuNodePool ? c.sharedGpuNodePool.maxSize * addressesPerNode(c.sharedGpuNodePool.instanceTypes) : 0);
     if (needed > usable) problems.push(`its private subnets would be /${privatePrefix} with ${usable} usable addresses, but a zone's nodes at their maximum sizes need about ${needed} (one per pod)`);
     return problems.length > 0 ? [`${problems.join(", and ")}; use /${Math.min(prefix, 20)} or larger`] : [];
 }
@@ -186,6 +190,7 @@ export function checkEksCluster(c: EksClusterConfig, ctx: CheckContext): GpuCapa
     checkSizes(c.gpuNodePool, ["cluster", "gpuNodePool"], ctx);
     checkInstanceTypes(c.systemNodeGroup.instanceTypes, ["cluster", "systemNodeGroup", "instanceTypes"], false, ctx);
     checkInstanceTypes(c.userNodePool.instanceTypes, ["cluster", "userNodePool", "instanceTypes"], false, ctx);
+    const shared = checkSharedGpuPool(c, ctx);
     const pool = c.gpuNodePool;
     // An unknown GPU type is one error; the capacity checks that would follow from it are not made.
     if (!checkInstanceTypes(pool.instanceTypes, ["cluster", "gpuNodePool", "instanceTypes"], true, ctx)) return undefined;
@@ -197,7 +202,26 @@ export function checkEksCluster(c: EksClusterConfig, ctx: CheckContext): GpuCapa
     if (pool.gpusPerNode !== undefined && known.gpus !== pool.gpusPerNode) {
         ctx.err(["cluster", "gpuNodePool", "gpusPerNode"], `says ${pool.gpusPerNode} but ${pool.instanceTypes.join(", ")} carry ${known.gpus} GPU(s) per node; remove it (it is derived) or fix it`);
     }
-    return { gpusPerNode: known.gpus, maxNodes: pool.maxSize, maxGpus: known.gpus * pool.maxSize };
+    return { gpusPerNode: known.gpus, maxNodes: pool.maxSize, maxGpus: known.gpus * pool.maxSize, ...(shared ? { shared } : {}) };
+}
+
+/**
+ * The pool that time-slices its GPUs: known GPU types of one GPU count, sizes in order. Its
+ * capacity, or undefined when there is no such pool or it cannot be read.
+ */
+function checkSharedGpuPool(c: EksClusterConfig, ctx: CheckContext): GpuCapacity["shared"] {
+    const shared = c.sharedGpuNodePool;
+    if (!shared) return undefined;
+    const path = ["cluster", "sharedGpuNodePool"];
+    checkSizes(shared, path, ctx);
+    if (!checkInstanceTypes(shared.instanceTypes, [...path, "instanceTypes"], true, ctx)) return undefined;
+    const known = gpusPerNodeFor(shared.instanceTypes);
+    if (!known.ok) {
+        ctx.err([...path, "instanceTypes"], `${known.reason}: one pool's types must carry the same GPU count, or the autoscaler's template node lies`);
+        return undefined;
+    }
+    const replicasPerGpu = shared.sharing.replicasPerGpu;
+    return { gpusPerNode: known.gpus, replicasPerGpu, maxSlices: known.gpus * replicasPerGpu * shared.maxSize };
 }
 
 export function checkExistingCluster(c: ExistingClusterConfig): GpuCapacity {
@@ -217,6 +241,10 @@ export interface Workload {
     readonly cpu: number;
     readonly memoryGiB: number;
     readonly gpus: number;
+    /** It asks for a time-sliced GPU (lands on the sharing pool). @default false */
+    readonly sharedGpu?: boolean;
+    /** Its /dev/shm size, when configured (checked against memoryGiB). */
+    readonly shmGiB?: number;
 }
 
 /**
@@ -227,7 +255,9 @@ export interface Workload {
  */
 export function checkWorkloadsFit(workloads: readonly Workload[], pools: readonly NodePoolShape[], ctx: CheckContext): void {
     for (const w of workloads) {
-        const pool = poolFor(pools, w.gpus > 0 ? "gpu" : "user");
+        const shm = shmProblem(w.memoryGiB, w.shmGiB);
+        if (shm) ctx.err([...w.path, "shmGiB"], shm);
+        const pool = poolFor(pools, w.sharedGpu ? "gpu-shared" : w.gpus > 0 ? "gpu" : "user");
         if (!pool || !Number.isFinite(pool.node.allocatable.cpuMillis)) continue;
         // Only size is checked here: the pool is chosen by role, and GPU counts are checked against capacity elsewhere.
         const requests = requestsOf(w.cpu, w.memoryGiB, w.gpus);
@@ -241,15 +271,33 @@ export function checkWorkloadsFit(workloads: readonly Workload[], pools: readonl
     }
 }
 
+/**
+ * Whether a node of the sharing pool holds as many of a shared-GPU profile's pods as it has
+ * slices: otherwise CPU or memory runs out first and slices sit idle (a warning, not an error).
+ */
+export function checkSlicesFit(profiles: readonly NotebookProfile[], pools: readonly NodePoolShape[], slicesPerNode: number, ctx: CheckContext): void {
+    const pool = poolFor(pools, "gpu-shared");
+    if (!pool) return;
+    const free = freeResources(pool.node);
+    profiles.forEach((p, i) => {
+        if (!p.sharedGpu) return;
+        const requests = requestsOf(p.cpu, p.memoryGiB, 0);
+        const fit = Math.floor(Math.min(free.cpuMillis / requests.cpuMillis, free.memoryBytes / requests.memoryBytes));
+        if (fit > 0 && fit < slicesPerNode) {
+            ctx.warn(`jupyterhub.profiles[${i}] (${p.name}): a node of the ${pool.node.name} has ${slicesPerNode} GPU slices but room for ${fit} such notebook(s) (${formatCpu(free.cpuMillis)}, ${formatBytes(free.memoryBytes)} free): ${slicesPerNode - fit} slice(s) would sit idle. Lower cpu or memoryGiB to about ${formatCpu(Math.floor(free.cpuMillis / slicesPerNode))} and ${formatBytes(Math.floor(free.memoryBytes / slicesPerNode))}, or use fewer replicasPerGpu.`);
+        }
+    });
+}
+
 /** The notebook profiles as workloads. */
 export function profileWorkloads(profiles: readonly NotebookProfile[]): Workload[] {
-    return profiles.map((p, i) => ({ path: ["jupyterhub", "profiles", i], what: "a notebook", cpu: p.cpu, memoryGiB: p.memoryGiB, gpus: p.gpus }));
+    return profiles.map((p, i) => ({ path: ["jupyterhub", "profiles", i], what: "a notebook", cpu: p.cpu, memoryGiB: p.memoryGiB, gpus: p.gpus, sharedGpu: p.sharedGpu ?? false, ...(p.shmGiB !== undefined ? { shmGiB: p.shmGiB } : {}) }));
 }
 
 /** The CI job pods as workloads. */
 export function jobWorkloads(runners: RunnersConfig): Workload[] {
     return [
-        { path: ["runners", "cpuJob"], what: "a CPU CI job", cpu: runners.cpuJob.cpu, memoryGiB: runners.cpuJob.memoryGiB, gpus: 0 },
-        { path: ["runners", "gpuJob"], what: "a GPU CI job", cpu: runners.gpuJob.cpu, memoryGiB: runners.gpuJob.memoryGiB, gpus: runners.gpusPerJob },
+        { path: ["runners", "cpuJob"], what: "a CPU CI job", ...runners.cpuJob, gpus: 0 },
+        { path: ["runners", "gpuJob"], what: "a GPU CI job", ...runners.gpuJob, gpus: runners.gpusPerJob },
     ];
 }

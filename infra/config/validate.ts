@@ -6,12 +6,12 @@ import { z } from "zod";
 import { BranchModel, buildBranchModel } from "../branch-model/branch-model";
 import { EnvironmentImage, parseEnvironmentImage } from "../environment/environment-image";
 import { nearest } from "./nearest";
-import { EksClusterConfig, ExistingClusterConfig, JupyterHubConfig, memberSchema, PROJECT, SECRET_KEYS, SecretKey, StackConfig, stackConfigSchema, TeamMember } from "./schema";
+import { EksClusterConfig, ExistingClusterConfig, JupyterHubConfig, memberSchema, NotebookProfile, PROJECT, SECRET_KEYS, SecretKey, StackConfig, stackConfigSchema, TeamMember } from "./schema";
 import { checkCi } from "./validate-ci";
 import { checkColdStart, imageAsPulled } from "./validate-cold-start";
 import { checkHubHttps } from "./validate-hub";
 import { checkClusterParts, checkPipelineRunners, checkPrivateEgress } from "./validate-setup";
-import { CheckContext, checkEksCluster, checkExistingCluster, checkWorkloadsFit, clusterPools, GpuCapacity, jobWorkloads, profileWorkloads } from "./validate-cluster";
+import { CheckContext, checkEksCluster, checkExistingCluster, checkSlicesFit, checkWorkloadsFit, clusterPools, GpuCapacity, jobWorkloads, profileWorkloads } from "./validate-cluster";
 
 export type { GpuCapacity } from "./validate-cluster";
 
@@ -258,6 +258,7 @@ export function validateStackConfig(raw: Record<string, unknown>, options: Valid
     if (cluster && cluster.mode !== "none" && environment) {
         const pools = clusterPools(cluster, environment);
         if (jupyterhub) checkWorkloadsFit(profileWorkloads(jupyterhub.profiles), pools, ctx);
+        if (jupyterhub && capacity?.shared) checkSlicesFit(jupyterhub.profiles, pools, capacity.shared.gpusPerNode * capacity.shared.replicasPerGpu, ctx);
         if (runners?.enabled) checkWorkloadsFit(jobWorkloads(runners), pools, ctx);
     }
 
@@ -267,7 +268,8 @@ export function validateStackConfig(raw: Record<string, unknown>, options: Valid
     profiles.forEach((p, i) => {
         if (profileNames.has(p.name)) err(["jupyterhub", "profiles", i, "name"], `duplicates profile ${profileNames.get(p.name)}: profile names must be unique`);
         else profileNames.set(p.name, i);
-        if (capacity && capacity.gpusPerNode > 0 && p.gpus > capacity.gpusPerNode) {
+        if (p.sharedGpu) checkSharedGpuProfile(p, i, cluster?.mode, capacity, err);
+        else if (capacity && capacity.gpusPerNode > 0 && p.gpus > capacity.gpusPerNode) {
             err(["jupyterhub", "profiles", i, "gpus"], `asks for ${p.gpus} GPUs but a GPU node has ${capacity.gpusPerNode}: a notebook server cannot span nodes`);
         }
     });
@@ -297,11 +299,19 @@ export function validateStackConfig(raw: Record<string, unknown>, options: Valid
         if (capacity && cluster?.mode !== "none" && m.gpus > capacity.maxGpus) {
             err(["team", "members", i, "gpus"], `is more than the GPU pool can ever offer one member (${capacity.maxGpus} = ${capacity.maxNodes} node(s) × ${capacity.gpusPerNode} GPU(s) in the zone of their volume); lower it or grow the pool`);
         }
+        const sharedGpus = m.sharedGpus ?? 0;
+        if (sharedGpus > 0 && capacity && !capacity.shared) {
+            err(["team", "members", i, "sharedGpus"], "needs a pool that time-slices its GPUs: add cluster.sharedGpuNodePool (EKS), or set it to 0");
+        } else if (capacity?.shared && sharedGpus > capacity.shared.maxSlices) {
+            const s = capacity.shared;
+            err(["team", "members", i, "sharedGpus"], `is more than the shared GPU pool can ever offer one member (${s.maxSlices} = ${s.maxSlices / (s.gpusPerNode * s.replicasPerGpu)} node(s) × ${s.gpusPerNode} GPU(s) × ${s.replicasPerGpu} replicas in the zone of their volume); lower it or grow the pool`);
+        }
         if (jupyterhub) {
             m.profiles?.forEach((name, j) => {
                 const idx = profileNames.get(name);
                 if (idx === undefined) err(["team", "members", i, "profiles", j], `is not a profile in jupyterhub.profiles (${[...profileNames.keys()].join(", ")})`);
-                else if (profiles[idx]!.gpus > m.gpus) err(["team", "members", i, "profiles", j], `needs ${profiles[idx]!.gpus} GPU(s) but this member's quota (gpus) is ${m.gpus}`);
+                else if (profiles[idx]!.sharedGpu && profiles[idx]!.gpus > sharedGpus) err(["team", "members", i, "profiles", j], `needs a shared GPU but this member's quota of shared GPUs (sharedGpus) is ${sharedGpus}`);
+                else if (!profiles[idx]!.sharedGpu && profiles[idx]!.gpus > m.gpus) err(["team", "members", i, "profiles", j], `needs ${profiles[idx]!.gpus} GPU(s) but this member's quota (gpus) is ${m.gpus}`);
             });
         }
     });
@@ -339,6 +349,13 @@ export function validateStackConfig(raw: Record<string, unknown>, options: Valid
             secretsPresent,
         },
     };
+}
+
+/** A profile that asks for a time-sliced GPU: one slice, on a cluster with a pool that offers them. */
+function checkSharedGpuProfile(p: NotebookProfile, i: number, mode: "eks" | "existing" | "none" | undefined, capacity: GpuCapacity | undefined, err: (path: Path, message: string) => void): void {
+    if (p.gpus !== 1) err(["jupyterhub", "profiles", i, "gpus"], "must be 1 with sharedGpu: the device plugin refuses a pod more than one time-sliced GPU (failRequestsGreaterThanOne), and two slices of one GPU are no faster than one");
+    if (mode === "existing") err(["jupyterhub", "profiles", i, "sharedGpu"], "needs a pool that time-slices its GPUs, which this package makes on EKS only (cluster.sharedGpuNodePool); on your own cluster, set it to false");
+    else if (capacity && !capacity.shared) err(["jupyterhub", "profiles", i, "sharedGpu"], "needs a pool that time-slices its GPUs: add cluster.sharedGpuNodePool (README \"Sharing GPUs\"), or set it to false");
 }
 
 /** The `team.members` entries that parse, with their indices (for checks across members when others do not). */

@@ -15,7 +15,8 @@ import { asRecord, COMPONENTS, getPath, hasAncestorOfType, known, TYPES } from "
 
 // --- GPU taint ---------------------------------------------------------------------------
 
-const GPU_POOL: PoolRole = "gpu";
+/** The GPU pools: whole GPUs, and time-sliced ones. */
+const GPU_POOLS: readonly PoolRole[] = ["gpu", "gpu-shared"];
 
 /** Kubernetes spells taint effects `NoSchedule`, the EKS API `NO_SCHEDULE`: compare them spelling-blind. */
 function sameEffect(a: unknown, b: string): boolean {
@@ -30,20 +31,21 @@ function eksSpelling(effect: string): string {
 
 export const gpuPoolsTainted: ResourceValidationPolicy = {
     name: "gpu-pools-tainted",
-    description: `GPU node groups (label ${POOL_LABEL}: ${GPU_POOL}) carry the GPU taint, so only pods that ask for GPUs land on GPU nodes.`,
+    description: `GPU node groups (label ${POOL_LABEL}: ${GPU_POOLS.join(" or ")}) carry the GPU taint, so only pods that ask for GPUs land on GPU nodes.`,
     // Advisory by design: a missing taint costs money (CPU pods hold GPU nodes up, the pool
     // cannot scale to zero) but breaks no rule of access, data or reproducibility.
     enforcementLevel: "advisory",
     severity: "medium",
     validateResource: (args: ResourceValidationArgs, report: ReportViolation) => {
         if (args.type !== TYPES.eksNodeGroup) return;
-        if (getPath(args.props, ["labels", POOL_LABEL]) !== GPU_POOL) return;
+        const pool = GPU_POOLS.find((p) => getPath(args.props, ["labels", POOL_LABEL]) === p);
+        if (!pool) return;
         const taints = (known(() => args.props.taints) ?? []) as Record<string, unknown>[];
-        for (const want of poolTaints(GPU_POOL)) {
+        for (const want of poolTaints(pool)) {
             if (taints.some((t) => t.key === want.key && t.value === want.value && sameEffect(t.effect, want.effect))) continue;
             report(
                 `GPU node group '${args.name}' does not carry the taint ${want.key}=${want.value}:${eksSpelling(want.effect)}, so CPU notebooks, CI jobs and add-ons can land on its GPU nodes, take their CPU and memory from GPU work and keep the pool from scaling to zero. ` +
-                    `Add ${describeTaint(want)} to the node group's taints; the program takes them from poolTaints("${GPU_POOL}") in infra/cluster/node-pools.ts, so undo whatever overrides it.`,
+                    `Add ${describeTaint(want)} to the node group's taints; the program takes them from poolTaints("${pool}") in infra/cluster/node-pools.ts, so undo whatever overrides it.`,
             );
         }
     },

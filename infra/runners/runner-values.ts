@@ -11,6 +11,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import { GpuPlacement, podPlacement, SystemPlacement, Toleration } from "../cluster/gpu-placement";
 import { EnvironmentImage } from "../environment/environment-image";
 import { CI_JOB_LABEL } from "./job-network-policy";
+import { SHM_MOUNT_PATH, SHM_VOLUME, shmSizeLimit } from "../scheduling/shared-memory";
 
 /** The chart, pinned: newest release seen on 2026-11-25 (charts.gitlab.io, 0.92.2 of 2026-09-14, runner 19.3.2). */
 export const RUNNER_CHART = { chart: "gitlab-runner", version: "0.92.2", repo: "https://charts.gitlab.io" } as const;
@@ -39,6 +40,8 @@ export const RUNNER_RBAC_RULES: PolicyRule[] = [
 export interface JobSize {
     readonly cpu: number;
     readonly memoryGiB: number;
+    /** Its memory-backed /dev/shm, inside memoryGiB. @default a quarter of memoryGiB */
+    readonly shmGiB?: number;
 }
 
 export interface RunnerConfigArgs {
@@ -88,6 +91,11 @@ export function runnerConfigToml(a: RunnerConfigArgs): string {
         // What the job pods' NetworkPolicy selects (job-network-policy.ts).
         pod_labels: { [CI_JOB_LABEL.key]: CI_JOB_LABEL.value },
         ...(a.image.pullSecretName ? { image_pull_secrets: [a.image.pullSecretName] } : {}),
+        // A memory-backed /dev/shm for DataLoader workers (the runtime's is 64 MiB): GitLab Runner
+        // v19.3.0 common/config.go KubernetesEmptyDir (`medium`, `size_limit`), made into the pod's
+        // emptyDir and a mount in every container (executors/kubernetes/kubernetes.go
+        // getVolumesForEmptyDirs, getVolumeMounts). Its pages count against the job's memory limit.
+        volumes: { empty_dir: [{ name: SHM_VOLUME, mount_path: SHM_MOUNT_PATH, medium: "Memory", size_limit: shmSizeLimit(a.jobSize.memoryGiB, a.jobSize.shmGiB) }] },
         node_selector: { ...a.placement.nodeSelector },
         node_tolerations: runnerTolerations(a.placement.tolerations),
         ...(gpu

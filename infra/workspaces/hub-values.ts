@@ -11,6 +11,7 @@ import { EnvironmentImage } from "../environment/environment-image";
 import { HUB_CONFIG_MAP, HUB_PROJECT_ID_KEY, HUB_SECRET, HUB_SECRET_KEYS, MEMBER_CONFIG_MAP, NOTEBOOK_PORT, WORKSPACE_LABEL } from "./hub-objects";
 import { HUB_RESOURCES, PROXY_RESOURCES, requestsValue, SECRET_SYNC_RESOURCES, TRAEFIK_RESOURCES, userPoolDefaults } from "./chart-pods";
 import { PVC_NAME_TEMPLATE, USER_NAMESPACE_TEMPLATE } from "./kubespawner-slug";
+import { SHM_MOUNT_PATH, SHM_VOLUME, shmSizeLimit } from "../scheduling/shared-memory";
 
 /** The chart, pinned (jupyterhub/zero-to-jupyterhub-k8s tag 4.4.0: JupyterHub 5.5.0, KubeSpawner 7.0.0, OAuthenticator 17.4.0). */
 export const JUPYTERHUB_CHART = { chart: "jupyterhub", version: "4.4.0", repo: "https://hub.jupyter.org/helm-chart/" } as const;
@@ -69,6 +70,8 @@ export interface HubValuesArgs<Arn = string> {
     readonly profiles: readonly NotebookProfile[];
     readonly image: EnvironmentImage;
     readonly gpuPlacement: GpuPlacement;
+    /** Where `sharedGpu` profiles run: the pool that time-slices its GPUs. @default none */
+    readonly sharedGpuPlacement?: GpuPlacement;
     readonly systemPlacement: SystemPlacement;
     /** Where CPU notebooks run. */
     readonly userPlacement: SystemPlacement;
@@ -166,19 +169,38 @@ c.KubeSpawner.profile_list = member_profiles
 `.trimStart();
 
 /**
- * One profile entry. `cpu` and `memoryGiB` are both requests and limits: what the scheduling
- * check and config validation fit against the node. GPU profiles ask for GPUs and carry the GPU
- * pool's placement; CPU profiles carry the user pool's, so they never take a GPU or system node.
+ * The memory-backed /dev/shm of a profile's pod, as KubeSpawner `volumes` and `volume_mounts`
+ * overrides. Dicts, not lists: z2jh sets both traits as dicts keyed by name (files/hub/
+ * jupyterhub_config.py, "Inject extraVolumes"), and KubeSpawner merges a dict override into a
+ * dict trait but replaces the trait with a list one (spawner.py `_apply_overrides`), which would
+ * drop the home volume. KubeSpawner writes the dicts' values, sorted by key, into the pod.
  */
-export function profileEntry(p: NotebookProfile, gpu: GpuPlacement, user: SystemPlacement): Record<string, unknown> {
-    const placement = p.gpus > 0 ? gpu : user;
+export function shmOverride(p: Pick<NotebookProfile, "memoryGiB" | "shmGiB">): { volumes: Record<string, unknown>; volume_mounts: Record<string, unknown> } {
+    return {
+        volumes: { [SHM_VOLUME]: { name: SHM_VOLUME, emptyDir: { medium: "Memory", sizeLimit: shmSizeLimit(p.memoryGiB, p.shmGiB) } } },
+        volume_mounts: { [SHM_VOLUME]: { name: SHM_VOLUME, mountPath: SHM_MOUNT_PATH } },
+    };
+}
+
+/**
+ * One profile entry. `cpu` and `memoryGiB` are both requests and limits: what the scheduling
+ * check and config validation fit against the node; /dev/shm is inside that memory. GPU
+ * profiles ask for GPUs and carry the GPU pool's placement (the sharing pool's for a
+ * `sharedGpu` profile, where one `nvidia.com/gpu` is a slice); CPU profiles carry the user
+ * pool's, so they never take a GPU or system node.
+ */
+export function profileEntry(p: NotebookProfile, gpu: GpuPlacement, user: SystemPlacement, sharedGpu?: GpuPlacement): Record<string, unknown> {
+    if (p.sharedGpu && !sharedGpu) throw new Error(`profile ${p.name} asks for a shared GPU, but the cluster has no pool that time-slices its GPUs`);
+    const onGpu = p.sharedGpu ? sharedGpu! : gpu;
+    const placement = p.gpus > 0 ? onGpu : user;
     const override: Record<string, unknown> = {
         cpu_guarantee: p.cpu,
         cpu_limit: p.cpu,
         // KubeSpawner's byte specification reads G as 1024³.
         mem_guarantee: `${p.memoryGiB}G`,
         mem_limit: `${p.memoryGiB}G`,
-        ...(p.gpus > 0 ? { extra_resource_limits: { [gpu.resourceName]: String(p.gpus) } } : {}),
+        ...(p.gpus > 0 ? { extra_resource_limits: { [onGpu.resourceName]: String(p.gpus) } } : {}),
+        ...shmOverride(p),
     };
     // An override replaces the chart's value; where the placement says nothing (a cluster
     // without a user pool) the chart's node selector and tolerations stay.
@@ -293,7 +315,7 @@ export function hubValues<Arn = string>(a: HubValuesArgs<Arn>): Record<string, u
         },
         custom: {
             gitlabUrl: a.gitlabUrl,
-            profiles: a.profiles.map((p) => profileEntry(p, a.gpuPlacement, a.userPlacement)),
+            profiles: a.profiles.map((p) => profileEntry(p, a.gpuPlacement, a.userPlacement, a.sharedGpuPlacement)),
             memberConfigMap: MEMBER_CONFIG_MAP,
         },
         proxy: {

@@ -119,6 +119,7 @@ export class JupyterHub extends pulumi.ComponentResource {
                 profiles: args.profiles,
                 image: args.image,
                 gpuPlacement: args.cluster.gpuPlacement,
+                ...(args.cluster.sharedGpuPlacement ? { sharedGpuPlacement: args.cluster.sharedGpuPlacement } : {}),
                 systemPlacement: args.cluster.systemPlacement,
                 userPlacement: args.cluster.userPlacement,
             }),

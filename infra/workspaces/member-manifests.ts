@@ -14,11 +14,15 @@ type NetworkPolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
 
 /**
  * Quota for a member: GPUs as configured (0 means no GPU pod can start), and bounds on
- * CPU, memory and volumes so one namespace cannot starve the cluster.
+ * CPU, memory and volumes so one namespace cannot starve the cluster. A time-sliced GPU is one
+ * `nvidia.com/gpu` of a sharing node, so the quota counts whole GPUs and slices together
+ * (`gpus + sharedGpus`); which of them a member's notebooks take is the profiles the hub offers
+ * them (`memberProfiles`), and the hub is what makes their pods. Memory-backed /dev/shm is
+ * inside each pod's memory limit, so `limits.memory` already counts it.
  */
-export function memberQuota(gpus: number, storageGiB: number): Record<string, string> {
+export function memberQuota(gpus: number, storageGiB: number, sharedGpus = 0): Record<string, string> {
     return {
-        [`requests.${NVIDIA_GPU_RESOURCE}`]: String(gpus),
+        [`requests.${NVIDIA_GPU_RESOURCE}`]: String(gpus + sharedGpus),
         "limits.cpu": "32",
         "limits.memory": "256Gi",
         persistentvolumeclaims: "4",
@@ -96,14 +100,16 @@ export function hubClusterRules(): PolicyRule[] {
 
 /**
  * The profiles a member may start: those their entry lists, or, without a list, every profile
- * their GPU quota allows (a member with `gpus: 0` is never offered a GPU server).
+ * their GPU quotas allow: whole-GPU profiles within `gpus`, time-sliced ones within
+ * `sharedGpus` (a member with neither is never offered a GPU server).
  */
-export function memberProfiles(member: Pick<TeamMember, "gpus" | "profiles">, profiles: readonly NotebookProfile[]): string[] {
+export function memberProfiles(member: Pick<TeamMember, "gpus" | "sharedGpus" | "profiles">, profiles: readonly NotebookProfile[]): string[] {
     const allowed = member.profiles ? new Set(member.profiles) : undefined;
-    return profiles.filter((p) => (allowed ? allowed.has(p.name) : p.gpus <= member.gpus)).map((p) => p.name);
+    const within = (p: NotebookProfile) => p.gpus <= (p.sharedGpu ? (member.sharedGpus ?? 0) : member.gpus);
+    return profiles.filter((p) => (allowed ? allowed.has(p.name) : within(p))).map((p) => p.name);
 }
 
 /** The member ConfigMap's data, as the hub's profile hook reads it. */
-export function memberConfigMapData(member: Pick<TeamMember, "gpus" | "profiles">, profiles: readonly NotebookProfile[]): Record<string, string> {
-    return { profiles: JSON.stringify(memberProfiles(member, profiles)), gpus: String(member.gpus) };
+export function memberConfigMapData(member: Pick<TeamMember, "gpus" | "sharedGpus" | "profiles">, profiles: readonly NotebookProfile[]): Record<string, string> {
+    return { profiles: JSON.stringify(memberProfiles(member, profiles)), gpus: String(member.gpus), ...(member.sharedGpus ? { sharedGpus: String(member.sharedGpus) } : {}) };
 }

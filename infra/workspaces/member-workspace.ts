@@ -9,7 +9,7 @@ import { hubRoleRules, memberConfigMapData, memberLimitRange, memberNetworkPolic
 
 export interface MemberWorkspaceArgs {
     /** The member's stack entry (GitLab username, GPU quota, allowed profiles). */
-    readonly member: Pick<TeamMember, "username" | "gpus" | "profiles">;
+    readonly member: Pick<TeamMember, "username" | "gpus" | "sharedGpus" | "profiles">;
     /** Every notebook profile of the stack (the member is offered those their entry allows). */
     readonly profiles: readonly NotebookProfile[];
     /** Home volume size. */
@@ -58,7 +58,7 @@ export class MemberWorkspace extends pulumi.ComponentResource {
             },
             { ...inCluster, retainOnDelete: true },
         );
-        new k8s.core.v1.ResourceQuota(`${name}-quota`, { metadata: { ...meta, name: "member-quota" }, spec: { hard: memberQuota(args.member.gpus, args.storageGiB) } }, inCluster);
+        new k8s.core.v1.ResourceQuota(`${name}-quota`, { metadata: { ...meta, name: "member-quota" }, spec: { hard: memberQuota(args.member.gpus, args.storageGiB, args.member.sharedGpus) } }, inCluster);
         new k8s.core.v1.LimitRange(`${name}-defaults`, { metadata: { ...meta, name: "member-defaults" }, spec: { limits: memberLimitRange() } }, inCluster);
         new k8s.networking.v1.NetworkPolicy(`${name}-isolation`, { metadata: { ...meta, name: "member-isolation" }, spec: memberNetworkPolicy(args.hubNamespace, args.privateEgress) }, inCluster);
         new k8s.core.v1.ConfigMap(`${name}-profiles`, { metadata: { ...meta, name: MEMBER_CONFIG_MAP }, data: memberConfigMapData(args.member, args.profiles) }, inCluster);

@@ -82,6 +82,27 @@ describe("CI runners (dev stack)", () => {
         for (const n of [node("system"), ...gpuNodes]) expect(checkFit(cpuJob, n).fits).toBe(false);
     });
 
+    it("gives every job pod a memory-backed /dev/shm inside its memory limit, in the keys GitLab Runner reads", () => {
+        // GitLab Runner v19.3.0 common/config.go KubernetesEmptyDir's toml tags.
+        const EMPTY_DIR_KEYS = ["name", "mount_path", "sub_path", "medium", "size_limit", "mount_propagation"];
+        for (const [kind, size] of [["cpu", "1024Mi"], ["gpu", "3072Mi"]] as const) {
+            const k = toml(kind).runners[0].kubernetes;
+            expect(Object.keys(k.volumes)).toEqual(["empty_dir"]);
+            const [shm, ...others] = k.volumes.empty_dir as Record<string, string>[];
+            expect(others).toEqual([]);
+            expect(Object.keys(shm!).filter((key) => !EMPTY_DIR_KEYS.includes(key))).toEqual([]);
+            expect(shm).toEqual({ name: "shm", mount_path: "/dev/shm", medium: "Memory", size_limit: size });
+            // The executor's emptyDir (getVolumesForEmptyDirs): a tmpfs of size_limit, charged to the build container's memory.
+            expect(memoryBytes(shm!.size_limit!)).toBeLessThan(memoryBytes(k.memory_limit));
+        }
+    });
+
+    it("the /dev/shm check fails for a size that does not fit the job", async () => {
+        const yaml = fs.readFileSync(path.join(ROOT, "stacks/Pulumi.dev.yaml"), "utf8").replace("    gpusPerJob: 1\n", "    gpusPerJob: 1\n    cpuJob: { cpu: 1, memoryGiB: 4, shmGiB: 4 }\n");
+        const failed = await runStackYaml("dev", yaml, true);
+        expect(String(failed.failure)).toMatch(/ml-team-env:runners\.cpuJob\.shmGiB = 4\n\s+is 4 GiB but the pod has 4 GiB of memory/);
+    });
+
     it("gives job pods no Kubernetes API token and the label their NetworkPolicy selects", () => {
         for (const kind of ["cpu", "gpu"]) {
             const k = toml(kind).runners[0].kubernetes;

@@ -141,7 +141,7 @@ function runnerManager(resources: readonly RecordedResource[], kind: string): Po
         expect(result.fits).toBe(false);
         expect(result.reasons.join()).toMatch(/required node affinity .*feature\.node\.kubernetes\.io\/pci-10de\.present/);
         // The values as generated now hold on such nodes too.
-        expect(checkFit(pluginWith(devicePluginValues({ ...placement, resourceName: "nvidia.com/gpu", gpusPerNode: 1, maxGpus: 2 })), older, { asDaemonSet: true }).fits).toBe(true);
+        expect(checkFit(pluginWith(devicePluginValues([{ ...placement, resourceName: "nvidia.com/gpu", gpusPerNode: 1, maxGpus: 2 }])), older, { asDaemonSet: true }).fits).toBe(true);
     });
 
     it("the image pre-pullers land on GPU and user nodes respectively, never on system nodes", () => {

@@ -63,3 +63,59 @@ export function notebookPodLabels(values: Record<string, any>): Record<string, s
         component: "singleuser-server",
     };
 }
+
+/** A pod's volumes and the notebook container's mounts, as KubeSpawner writes them. */
+export interface NotebookPodVolumes {
+    readonly volumes: readonly Record<string, any>[];
+    readonly volumeMounts: readonly Record<string, any>[];
+}
+
+/** KubeSpawner 7.0.0 utils.py `recursive_update`: dicts merge key by key, `None` deletes, anything else replaces. */
+function recursiveUpdate(target: Record<string, any>, update: Record<string, any>): void {
+    for (const [k, v] of Object.entries(update)) {
+        if (v !== null && typeof v === "object" && !Array.isArray(v)) {
+            if (!(k in target)) target[k] = {};
+            recursiveUpdate(target[k], v);
+        } else if (v === null) delete target[k];
+        else target[k] = v;
+    }
+}
+
+/**
+ * The volumes of a profile's notebook pod, from the chart values the hub reads:
+ * - z2jh 4.4.0 files/hub/jupyterhub_config.py sets `c.KubeSpawner.volumes` and `volume_mounts`
+ *   as dicts: the home claim under `singleuser.storage.dynamic.volumeNameTemplate` (storage type
+ *   dynamic), then `singleuser.storage.extraVolumes`/`extraVolumeMounts` (a dict is merged in, a
+ *   list entered by name, mounts by `<index>-<name>`);
+ * - KubeSpawner spawner.py `_apply_overrides` merges a profile's dict override into a dict trait
+ *   (`recursive_update`) and replaces the trait with anything else (a list);
+ * - `get_pod_manifest` writes a dict's values sorted by key (`_sorted_dict_values`), a list as is.
+ */
+export function notebookPodVolumes(profile: Record<string, any>, values: Record<string, any>): NotebookPodVolumes {
+    const storage = values.singleuser.storage;
+    let volumes: Record<string, any> | any[] = {};
+    let mounts: Record<string, any> | any[] = {};
+    if (storage.type === "dynamic") {
+        const name = storage.dynamic.volumeNameTemplate;
+        volumes = { [name]: { name, persistentVolumeClaim: { claimName: "{pvc_name}" } } };
+        mounts = { [name]: { mountPath: storage.homeMountPath, name, subPath: storage.dynamic.subPath } };
+    }
+    const extraVolumes = storage.extraVolumes ?? {};
+    if (Array.isArray(extraVolumes)) for (const v of extraVolumes) (volumes as Record<string, any>)[v.name] = v;
+    else Object.assign(volumes, extraVolumes);
+    const extraMounts = storage.extraVolumeMounts ?? {};
+    if (Array.isArray(extraMounts)) extraMounts.forEach((m: Record<string, any>, i: number) => ((mounts as Record<string, any>)[`${i}-${m.name}`] = m));
+    else Object.assign(mounts, extraMounts);
+    const apply = (trait: Record<string, any> | any[], override: unknown) => {
+        if (override === undefined) return trait;
+        if (override !== null && typeof override === "object" && !Array.isArray(override) && !Array.isArray(trait)) {
+            const merged = structuredClone(trait);
+            recursiveUpdate(merged, override as Record<string, any>);
+            return merged;
+        }
+        return override as any[];
+    };
+    const o = profile.kubespawner_override ?? {};
+    const sorted = (t: Record<string, any> | any[]) => (Array.isArray(t) ? t : Object.keys(t).sort().map((k) => t[k]));
+    return { volumes: sorted(apply(volumes, o.volumes)), volumeMounts: sorted(apply(mounts, o.volume_mounts)) };
+}

@@ -32,6 +32,8 @@ def make_loader(examples: int, image_size: int, classes: int, batch_size: int, n
         shuffle=True,
         drop_last=True,
         num_workers=num_workers,
+        # Workers are started once, not at every epoch (the order still comes from `generator`).
+        persistent_workers=num_workers > 0,
         generator=generator,
         worker_init_fn=seed_worker,
     )
