@@ -124,6 +124,11 @@ export function scheduleDescription(description: string, owner: string): string 
     return `${description} [${owner}]`;
 }
 
+/** The branch a stack proposes the team's files for the long-lived branch `target` on. */
+export function filesProposalBranch(stack: string, target: string): string {
+    return proposalBranchName(stack, `setup-${target}`);
+}
+
 /** Where the package proposes its files; the audit tells the package's open proposals from anyone else's by it. */
 export const PROPOSAL_BRANCH_PREFIX = PACKAGE_PROPOSAL_PREFIX;
 
@@ -241,7 +246,7 @@ export class GitLabProject extends pulumi.ComponentResource {
                     seeds: files.filter((f) => f.ownership === "seed").map(({ path, content }) => ({ path, content })),
                     branches,
                     mode: args.fileCommit ?? "merge-request",
-                    proposalBranches: Object.fromEntries(branches.map((b) => [b, proposalBranchName(stack, `setup-${b}`)])),
+                    proposalBranches: Object.fromEntries(branches.map((b) => [b, filesProposalBranch(stack, b)])),
                     commitMessage: args.filesCommitMessage ?? "ml-team-env: the team's pipeline and starter project",
                 },
                 { ...child, dependsOn: [develop, ...protections.values()] },

@@ -10,7 +10,7 @@ import { parseDocument } from "yaml";
 import { AuditReport, runAudit } from "../../infra/audit/audit";
 import { AuditRow } from "../../infra/audit/compare";
 import { AuditTarget, targetFromConfig } from "../../infra/audit/expected";
-import { branchNameRegex, GitLabTier, tierAtLeast } from "../../infra/branch-model/branch-model";
+import { branchNameRegex, GitLabTier } from "../../infra/branch-model/branch-model";
 import { TeamConfig } from "../../infra/config/validate";
 import { accessLevelFor, premiumResources } from "../../infra/gitlab/gitlab-project";
 import { approvalRuleProvider } from "../../infra/gitlab/providers/approval-rule";
@@ -18,15 +18,16 @@ import { branchProvider } from "../../infra/gitlab/providers/branch";
 import { pipelineScheduleProvider } from "../../infra/gitlab/providers/pipeline-schedule";
 import { projectProvider } from "../../infra/gitlab/providers/project";
 import { projectMemberProvider } from "../../infra/gitlab/providers/project-member";
-import { protectedBranchProvider } from "../../infra/gitlab/providers/protected-branch";
 import { protectedTagProvider } from "../../infra/gitlab/providers/protected-tag";
 import { pushRulesProvider } from "../../infra/gitlab/providers/push-rules";
 import { repositoryFilesProvider } from "../../infra/gitlab/providers/repository-files";
 import { stackFileToConfig, validateStackFile } from "../../infra/plan/stack-file";
 import { teamPipelineFor } from "../../infra/team-environment";
 import { gitlabRequest } from "../support/emulator-http";
-import { EmulatorMode, GitLabEmulator, ProjectState, startGitLabEmulator } from "../support/gitlab-emulator";
+import { EmulatorMode, GitLabEmulator, ProjectState } from "../support/gitlab-emulator";
 import { tempStack } from "../support/temp-stack";
+import { protectAsModel } from "../support/model-protections";
+import { providerEmulator } from "../support/provider-emulator";
 import { ROOT } from "../harness";
 
 /** Short retries: an unreachable server fails in well under a second. */
@@ -100,20 +101,7 @@ export async function provision(config: TeamConfig, url: string): Promise<number
     }
     // Cut from main once it holds the pipeline, so merge requests into develop run it too (issue 23).
     await branchProvider.create!({ ...onProject, kind: "gitlab:Branch", branch: model.integrationBranch, ref: model.defaultBranch });
-    const protections = new Map<string, number>();
-    for (const rule of model.protectedBranches) {
-        const pb = await protectedBranchProvider.create!({
-            ...onProject,
-            kind: "gitlab:ProtectedBranch",
-            name: rule.name,
-            pushAccessLevel: rule.pushAccessLevel,
-            mergeAccessLevel: rule.mergeAccessLevel,
-            unprotectAccessLevel: rule.unprotectAccessLevel,
-            allowForcePush: rule.allowForcePush,
-            codeOwnerApprovalRequired: tierAtLeast(tier, "premium") && rule.codeOwnerApprovalRequired,
-        });
-        protections.set(rule.name, pb.outs!.protectedBranchId);
-    }
+    const protections = await protectAsModel(onProject, model, tier);
     for (const tag of model.protectedTags) await protectedTagProvider.create!({ ...onProject, kind: "gitlab:ProtectedTag", name: tag.name, createAccessLevel: tag.createAccessLevel });
     const premium = premiumResources(tier, model);
     if (premium.pushRules) {
@@ -149,24 +137,14 @@ export function cloneProject(em: GitLabEmulator, pid: number, path: string): num
  * `ml-team` group, and GITLAB_TOKEN set to its admin token for the providers.
  */
 export function emulatorSuite(mode: EmulatorMode) {
-    let em!: GitLabEmulator;
-    let saved: string | undefined;
     let seq = 0;
-    beforeAll(async () => {
-        em = await startGitLabEmulator({ mode, adminToken: ADMIN_TOKEN });
-        em.addGroup("ml-team");
-        for (const u of ["alice", "bob", "chen.wei", "mallory", "eve"]) em.addUser(u);
-        saved = process.env.GITLAB_TOKEN;
-        process.env.GITLAB_TOKEN = ADMIN_TOKEN;
-    });
-    afterAll(async () => {
-        if (saved === undefined) delete process.env.GITLAB_TOKEN;
-        else process.env.GITLAB_TOKEN = saved;
-        await em.close();
+    const em = providerEmulator(mode, ADMIN_TOKEN, (e) => {
+        e.addGroup("ml-team");
+        for (const u of ["alice", "bob", "chen.wei", "mallory", "eve"]) e.addUser(u);
     });
     /** A fresh project path in the emulator. */
     const nextPath = () => `ml-team/audit-${mode}-${++seq}`;
-    return { em: () => em, nextPath };
+    return { em, nextPath };
 }
 
 /** A GitLab API call as the admin, for drift made behind the package's back. */

@@ -8,6 +8,9 @@ import { canPushTo } from "./repository";
 
 const ACTIONS = ["create", "update", "delete", "move", "chmod"] as const;
 
+/** A fresh 40-hex-digit commit id. */
+export const commitId = (): string => [0, 1, 2, 3, 4].map(() => Math.random().toString(16).slice(2, 10).padEnd(8, "0")).join("");
+
 export function registerCommitRoutes(core: EmulatorCore): void {
     // `get ':id/repository/commits/:sha/merge_requests'` (lib/api/commits.rb): authorize_read_code!,
     // then the merge requests that contain the commit (MergeRequestsFinder on the commit's sha,
@@ -19,8 +22,6 @@ export function registerCommitRoutes(core: EmulatorCore): void {
         const sha = ctx.params[1]!;
         return [200, core.paginate(ctx, p.mergeRequests.filter((m) => m.merge_commit_sha === sha))];
     });
-
-    const commitId = () => [0, 1, 2, 3, 4].map(() => Math.random().toString(16).slice(2, 10).padEnd(8, "0")).join("");
 
     core.route("POST", "/projects/:id/repository/commits", ({ params, body, userId }: RequestContext) => {
         // Grape: `requires :branch, :commit_message, :actions` (each action `requires :action, :file_path`).

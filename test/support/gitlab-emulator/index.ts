@@ -13,6 +13,7 @@ import { registerCiRoutes } from "./ci";
 import { registerCommitRoutes } from "./commits";
 import { registerGroupAndApplicationRoutes } from "./groups-and-applications";
 import { readBody, send, sendThrottled } from "./http";
+import { MergeHelpers, registerMergeRoutes } from "./merge";
 import { registerMetaRoutes } from "./meta";
 import { registerMlModelPackageRoutes } from "./ml-packages";
 import type { MlRecord } from "./ml-state";
@@ -41,6 +42,7 @@ import { registerVariableRoutes } from "./variables";
 export * from "./model";
 export type { AuthenticateWith } from "./access-tokens";
 export type { MlRecord } from "./ml-state";
+export type { PipelineStatus, PipelineView } from "./merge";
 
 export interface EmulatorOptions {
     /** Edition and tier. @default "ee-premium" */
@@ -128,7 +130,7 @@ export interface EmulatorCore {
     paginate<T>(ctx: Pick<RequestContext, "res" | "query" | "path">, items: readonly T[]): T[];
 }
 
-export interface GitLabEmulator {
+export interface GitLabEmulator extends MergeHelpers {
     readonly url: string;
     readonly adminToken: string;
     readonly mode: EmulatorMode;
@@ -270,6 +272,7 @@ export async function startGitLabEmulator(options: EmulatorOptions = {}): Promis
     registerProjectRoutes(core);
     registerRepositoryRoutes(core);
     registerCommitRoutes(core);
+    const mergeHelpers = registerMergeRoutes(core);
     registerProtectedRefRoutes(core);
     registerPremiumRoutes(core);
     registerCiRoutes(core);
@@ -365,6 +368,7 @@ export async function startGitLabEmulator(options: EmulatorOptions = {}): Promis
         },
         ...tokenHelpers,
         ...mlHelpers,
+        ...mergeHelpers,
         injectFault(routeSpec, fault) {
             const [method, path] = routeSpec.includes(" ") ? (routeSpec.split(" ", 2) as [string, string]) : ["*", routeSpec];
             const pattern = new RegExp("^" + path.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/:[a-z_]+/g, "[^/]+").replace(/\*/g, ".*") + "$");

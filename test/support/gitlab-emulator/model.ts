@@ -147,9 +147,19 @@ export interface ProjectState {
         target_branch: string;
         title: string;
         web_url: string;
-        /** The commit a merge made (tests set it when they merge one). */
+        /** The commit a merge made (set by `PUT .../merge`, or by tests that record one). */
         merge_commit_sha?: string | null;
         description?: string;
+        /**
+         * Delete the source branch on merge unless the merge says otherwise: the create request's
+         * `remove_source_branch`, else the project's remove_source_branch_after_merge
+         * (MergeRequests::BuildService#force_remove_source_branch).
+         */
+        force_remove_source_branch?: boolean;
+        /** What the merge request asked for (MergeService#merge_request_merge_param); null until then. */
+        should_remove_source_branch?: boolean | null;
+        merged_at?: string | null;
+        merge_user?: UserState | null;
     }[];
     schedules: Map<number, ScheduleState>;
 }

@@ -7,13 +7,13 @@ import { AccessEntry, bool, HttpError, notFound, paramError, ProjectState, Role,
  * the quoted name with each `*` as `.*?` (any characters, slashes included), anchored
  * (app/models/protected_ref_matcher.rb `matches?` and `wildcard_regex`).
  */
-function refMatches(pattern: string, ref: string): boolean {
+export function refMatches(pattern: string, ref: string): boolean {
     if (!pattern.includes("*")) return pattern === ref;
     return new RegExp("^" + pattern.split("*").map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*?") + "$").test(ref);
 }
 
 /** Whether any protected-branch rule (a name or a wildcard) covers the branch (ProtectedBranch.protected?). */
-function isProtected(p: ProjectState, branchName: string): boolean {
+export function isProtected(p: ProjectState, branchName: string): boolean {
     return [...p.protectedBranches.keys()].some((k) => refMatches(k, branchName));
 }
 
@@ -186,6 +186,12 @@ export function registerRepositoryRoutes(core: EmulatorCore): void {
             description: String(body.description ?? ""),
             web_url: `${p.web_url}/-/merge_requests/${iid}`,
             merge_commit_sha: null,
+            // The API hands `remove_source_branch` over as force_remove_source_branch; without it the
+            // project's remove_source_branch_after_merge decides (MergeRequests::BuildService#force_remove_source_branch).
+            force_remove_source_branch: body.remove_source_branch === undefined ? p.remove_source_branch_after_merge : bool(body.remove_source_branch),
+            should_remove_source_branch: null,
+            merged_at: null,
+            merge_user: null,
         };
         p.mergeRequests.push(mr);
         return [201, mr];
