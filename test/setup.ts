@@ -12,7 +12,7 @@ console.warn = (...args: unknown[]) => {
  * (plain Node, as in `npm run plan`, takes a fraction); and the serializer's module loads the
  * TypeScript compiler (9 MB of source Jest compiles again for every test file). Files that
  * check the serialized code itself opt back in with `jest.unmock(SERIALIZER)`:
- * test/gitlab/provider-host.test.ts runs the real text in the SDK's provider host,
+ * test/gitlab/provider-host.slow.test.ts runs the real text in the SDK's provider host,
  * test/gitlab/gitlab-project.test.ts checks a component's resources carry it.
  */
 const SERIALIZER = "@pulumi/pulumi/runtime/closure/serializeClosure";

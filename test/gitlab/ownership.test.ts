@@ -4,7 +4,7 @@
  * Now the project records which stack manages it (a CI/CD variable), `create` and `adopt` refuse a
  * project another stack manages (naming it, and how to hand it over), and runners, schedules and
  * proposal branches carry the stack, so two stacks never touch each other's objects. The refusal
- * as the engine's provider host returns it: test/gitlab/provider-host.test.ts.
+ * as the engine's provider host returns it: test/gitlab/provider-host.slow.test.ts.
  */
 import { proposalBranchName, scheduleDescription } from "../../infra/gitlab/gitlab-project";
 import { pipelineScheduleProvider } from "../../infra/gitlab/providers/pipeline-schedule";

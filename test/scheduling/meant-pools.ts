@@ -1,7 +1,7 @@
 /**
  * Where each pod template the charts render is meant to land, and the check that it lands
- * there and nowhere else (test/scheduling/placement.test.ts for the dev stack's node groups,
- * test/charts/rendered-releases.test.ts for the onprem stack's nodes).
+ * there and nowhere else (test/scheduling/placement.slow.test.ts for the dev stack's node groups,
+ * test/charts/rendered-releases.slow.test.ts for the onprem stack's nodes).
  */
 import { checkFit, NodeShape, PodShape } from "../../infra/scheduling/fit";
 import { StackRender } from "../support/helm-render";

@@ -46,7 +46,7 @@ export interface RenderedRelease {
  */
 export const UNPACKAGED_CHARTS: Readonly<Record<string, string>> = {
     "gitlab-runner":
-        "its source lives on GitLab, which these machines cannot reach (../shared/reference/README.md); its config.toml is checked against GitLab Runner's own source (test/runners/ci-runners.test.ts) and its placement from its values (test/scheduling/placement.test.ts)",
+        "its source lives on GitLab, which these machines cannot reach (../shared/reference/README.md); its config.toml is checked against GitLab Runner's own source (test/runners/ci-runners.test.ts) and its placement from its values (test/scheduling/placement.slow.test.ts)",
 };
 
 /**

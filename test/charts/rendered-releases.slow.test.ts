@@ -4,7 +4,7 @@
  * the pinned versions are the packages rendered, the chart accepts the values (Helm applies its
  * values.schema.json), every object passes the Kubernetes schema strictly, no secret of the
  * run is in plain text in any of them, and the onprem hub's pods land where meant (the dev
- * stack's placement is test/scheduling/placement.test.ts). Each check is also shown failing on
+ * stack's placement is test/scheduling/placement.slow.test.ts). Each check is also shown failing on
  * a broken input.
  */
 import { existingNodePools } from "../../infra/cluster/node-pools";
