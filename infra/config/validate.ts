@@ -5,25 +5,18 @@
 import { z } from "zod";
 import { BranchModel, buildBranchModel } from "../branch-model/branch-model";
 import { EnvironmentImage, parseEnvironmentImage } from "../environment/environment-image";
-import { nearest } from "./nearest";
-import { EksClusterConfig, ExistingClusterConfig, JupyterHubConfig, memberSchema, NotebookProfile, PROJECT, SECRET_KEYS, SecretKey, StackConfig, stackConfigSchema, TeamMember } from "./schema";
+import { ConfigError, describeIssue, keyPath, valueAt } from "./config-errors";
+import { EksClusterConfig, ExistingClusterConfig, JupyterHubConfig, PROJECT, SECRET_KEYS, SecretKey, StackConfig, stackConfigSchema } from "./schema";
 import { checkCi } from "./validate-ci";
 import { checkColdStart, imageAsPulled } from "./validate-cold-start";
 import { checkHubHttps } from "./validate-hub";
 import { checkClusterParts, checkPipelineRunners, checkPrivateEgress } from "./validate-setup";
+import { checkMembers, checkProfiles, membersThatParse } from "./validate-team";
 import { CheckContext, checkEksCluster, checkExistingCluster, checkSlicesFit, checkWorkloadsFit, clusterPools, GpuCapacity, jobWorkloads, profileWorkloads } from "./validate-cluster";
 
 export type { GpuCapacity } from "./validate-cluster";
+export { formatConfigErrors, keyPath, type ConfigError } from "./config-errors";
 
-/** One problem in a stack file. */
-export interface ConfigError {
-    /** Stack-file key path, e.g. `ml-team-env:team.members[2].gpus`. */
-    readonly key: string;
-    /** The value found there (`undefined` when missing; never a secret's value). */
-    readonly value: unknown;
-    /** What is wrong and what is allowed. */
-    readonly message: string;
-}
 
 /** A validated stack config with what is derived from it. */
 export interface TeamConfig extends Omit<StackConfig, "branchModel"> {
@@ -76,97 +69,6 @@ export interface ValidateOptions {
 }
 
 type Path = readonly PropertyKey[];
-
-/** `["team","members",2,"gpus"]` → `ml-team-env:team.members[2].gpus`. */
-export function keyPath(path: Path): string {
-    let out = `${PROJECT}:`;
-    path.forEach((p, i) => {
-        if (typeof p === "number") out += `[${p}]`;
-        else out += (i === 0 ? "" : ".") + String(p);
-    });
-    return out;
-}
-
-function valueAt(raw: unknown, path: Path): unknown {
-    let v: unknown = raw;
-    for (const p of path) {
-        if (v === null || typeof v !== "object") return undefined;
-        v = (v as Record<PropertyKey, unknown>)[p as string];
-    }
-    return v;
-}
-
-
-function knownKeysAt(path: Path, raw: unknown): string[] {
-    // Walk the schema along the path to list the keys allowed there; a discriminated union
-    // (cluster `mode`) picks its option by the value at the union's own path.
-    const option = (union: z.ZodDiscriminatedUnion, at: Path) => {
-        const mode = (valueAt(raw, at) as { mode?: unknown } | undefined)?.mode;
-        return (union.options as z.ZodObject[]).find((o) => (o.shape.mode as z.ZodLiteral).value === mode);
-    };
-    let schema: z.ZodType = stackConfigSchema;
-    for (let i = 0; i < path.length; i++) {
-        const p = path[i]!;
-        schema = unwrap(schema);
-        if (schema instanceof z.ZodDiscriminatedUnion) {
-            const match = option(schema, path.slice(0, i));
-            if (!match) return [];
-            schema = match;
-        }
-        if (schema instanceof z.ZodObject) schema = (schema.shape as Record<string, z.ZodType>)[p as string] ?? schema;
-        else if (schema instanceof z.ZodArray) schema = schema.element as z.ZodType;
-    }
-    schema = unwrap(schema);
-    if (schema instanceof z.ZodDiscriminatedUnion) schema = option(schema, path) ?? schema;
-    return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
-}
-
-function unwrap(s: z.ZodType): z.ZodType {
-    let cur: z.ZodType = s;
-    while (cur instanceof z.ZodDefault || cur instanceof z.ZodOptional) cur = cur.unwrap() as z.ZodType;
-    return cur;
-}
-
-function describeIssue(issue: z.core.$ZodIssue, raw: unknown): ConfigError[] {
-    const path = issue.path;
-    const value = valueAt(raw, path);
-    if (issue.code === "unrecognized_keys") {
-        const known = knownKeysAt(path, raw);
-        return issue.keys.map((k) => {
-            const near = nearest(k, known);
-            const hint = near ? `did you mean '${near}'?` : `known keys here: ${known.join(", ")}`;
-            return { key: keyPath([...path, k]), value: valueAt(raw, [...path, k]), message: `is not a setting of ${PROJECT}; ${hint}` };
-        });
-    }
-    if (value === undefined && issue.code === "invalid_type") {
-        const custom = issue.message.startsWith("is required") ? issue.message : `is required (${issue.expected})`;
-        return [{ key: keyPath(path), value, message: custom }];
-    }
-    if (issue.code === "invalid_value") {
-        // YAML reads an unquoted 1.30 as the number 1.3: say so when a number meets a list of strings.
-        const quoteHint = typeof value === "number" && issue.values.every((v) => typeof v === "string") ? ` (quote it in YAML, e.g. "${String(issue.values[0])}")` : "";
-        return [{ key: keyPath(path), value, message: `must be one of: ${issue.values.map(String).join(", ")}${quoteHint}` }];
-    }
-    if (issue.code === "invalid_type") {
-        const msg = issue.message.startsWith("Invalid input") ? `must be ${article(issue.expected)}` : issue.message;
-        return [{ key: keyPath(path), value, message: msg }];
-    }
-    if (issue.code === "invalid_union" && "discriminator" in issue && issue.discriminator) {
-        return [{ key: keyPath(path), value, message: issue.message }];
-    }
-    if (issue.code === "invalid_union") {
-        return [{ key: keyPath(path), value, message: issue.message }];
-    }
-    if (issue.code === "too_small" && issue.origin === "array") {
-        const m = issue.message.startsWith("Too small") ? `needs at least ${String(issue.minimum)} entr${issue.minimum === 1 ? "y" : "ies"}` : issue.message;
-        return [{ key: keyPath(path), value, message: m }];
-    }
-    return [{ key: keyPath(path), value, message: issue.message }];
-}
-
-function article(t: string): string {
-    return /^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`;
-}
 
 /**
  * Validates the `ml-team-env:*` namespace of a stack file. `raw` maps the keys without the
@@ -264,16 +166,7 @@ export function validateStackConfig(raw: Record<string, unknown>, options: Valid
 
     // Notebook profiles.
     const profiles = jupyterhub?.profiles ?? [];
-    const profileNames = new Map<string, number>();
-    profiles.forEach((p, i) => {
-        if (profileNames.has(p.name)) err(["jupyterhub", "profiles", i, "name"], `duplicates profile ${profileNames.get(p.name)}: profile names must be unique`);
-        else profileNames.set(p.name, i);
-        if (p.sharedGpu) checkSharedGpuProfile(p, i, cluster?.mode, capacity, err);
-        else if (capacity && capacity.gpusPerNode > 0 && p.gpus > capacity.gpusPerNode) {
-            err(["jupyterhub", "profiles", i, "gpus"], `asks for ${p.gpus} GPUs but a GPU node has ${capacity.gpusPerNode}: a notebook server cannot span nodes`);
-        }
-    });
-    if (profiles.filter((p) => p.default).length > 1) err(["jupyterhub", "profiles"], "marks more than one profile as default; keep one");
+    const profileNames = checkProfiles(profiles, cluster?.mode, capacity, err);
 
     // How HTTPS reaches the hub.
     const https = jupyterhub?.https ?? (cluster?.mode === "existing" ? "ingress" : "acm");
@@ -289,32 +182,7 @@ export function validateStackConfig(raw: Record<string, unknown>, options: Valid
 
     // Team: the members that parsed are checked even when another member did not.
     const members = team ? team.members.map((member, index) => ({ member, index })) : membersThatParse(plain.team);
-    const seen = new Map<string, number>();
-    members.forEach(({ member: m, index: i }) => {
-        const lower = m.username.toLowerCase();
-        // GitLab usernames are case-insensitive.
-        if (seen.has(lower)) err(["team", "members", i, "username"], `duplicates team.members[${seen.get(lower)}]: each member appears once`);
-        else seen.set(lower, i);
-        // Without a cluster a member's GPUs are never used: no check.
-        if (capacity && cluster?.mode !== "none" && m.gpus > capacity.maxGpus) {
-            err(["team", "members", i, "gpus"], `is more than the GPU pool can ever offer one member (${capacity.maxGpus} = ${capacity.maxNodes} node(s) × ${capacity.gpusPerNode} GPU(s) in the zone of their volume); lower it or grow the pool`);
-        }
-        const sharedGpus = m.sharedGpus ?? 0;
-        if (sharedGpus > 0 && capacity && !capacity.shared) {
-            err(["team", "members", i, "sharedGpus"], "needs a pool that time-slices its GPUs: add cluster.sharedGpuNodePool (EKS), or set it to 0");
-        } else if (capacity?.shared && sharedGpus > capacity.shared.maxSlices) {
-            const s = capacity.shared;
-            err(["team", "members", i, "sharedGpus"], `is more than the shared GPU pool can ever offer one member (${s.maxSlices} = ${s.maxSlices / (s.gpusPerNode * s.replicasPerGpu)} node(s) × ${s.gpusPerNode} GPU(s) × ${s.replicasPerGpu} replicas in the zone of their volume); lower it or grow the pool`);
-        }
-        if (jupyterhub) {
-            m.profiles?.forEach((name, j) => {
-                const idx = profileNames.get(name);
-                if (idx === undefined) err(["team", "members", i, "profiles", j], `is not a profile in jupyterhub.profiles (${[...profileNames.keys()].join(", ")})`);
-                else if (profiles[idx]!.sharedGpu && profiles[idx]!.gpus > sharedGpus) err(["team", "members", i, "profiles", j], `needs a shared GPU but this member's quota of shared GPUs (sharedGpus) is ${sharedGpus}`);
-                else if (!profiles[idx]!.sharedGpu && profiles[idx]!.gpus > m.gpus) err(["team", "members", i, "profiles", j], `needs ${profiles[idx]!.gpus} GPU(s) but this member's quota (gpus) is ${m.gpus}`);
-            });
-        }
-    });
+    checkMembers(members, { profiles: jupyterhub ? profiles : undefined, profileNames, capacity, clusterMode: cluster?.mode }, err);
     if (team && !team.members.some((m) => m.role === "maintainer")) {
         err(["team", "members"], "has no maintainer: at least one member needs role 'maintainer' to merge into main and cut release tags");
     }
@@ -349,30 +217,4 @@ export function validateStackConfig(raw: Record<string, unknown>, options: Valid
             secretsPresent,
         },
     };
-}
-
-/** A profile that asks for a time-sliced GPU: one slice, on a cluster with a pool that offers them. */
-function checkSharedGpuProfile(p: NotebookProfile, i: number, mode: "eks" | "existing" | "none" | undefined, capacity: GpuCapacity | undefined, err: (path: Path, message: string) => void): void {
-    if (p.gpus !== 1) err(["jupyterhub", "profiles", i, "gpus"], "must be 1 with sharedGpu: the device plugin refuses a pod more than one time-sliced GPU (failRequestsGreaterThanOne), and two slices of one GPU are no faster than one");
-    if (mode === "existing") err(["jupyterhub", "profiles", i, "sharedGpu"], "needs a pool that time-slices its GPUs, which this package makes on EKS only (cluster.sharedGpuNodePool); on your own cluster, set it to false");
-    else if (capacity && !capacity.shared) err(["jupyterhub", "profiles", i, "sharedGpu"], "needs a pool that time-slices its GPUs: add cluster.sharedGpuNodePool (README \"Sharing GPUs\"), or set it to false");
-}
-
-/** The `team.members` entries that parse, with their indices (for checks across members when others do not). */
-function membersThatParse(team: unknown): { member: TeamMember; index: number }[] {
-    const list = (team as { members?: unknown } | undefined)?.members;
-    if (!Array.isArray(list)) return [];
-    return list.flatMap((m, index) => {
-        const parsed = memberSchema.safeParse(m);
-        return parsed.success ? [{ member: parsed.data, index }] : [];
-    });
-}
-
-/** Human-readable report of config errors: one line per problem, no stack trace. */
-export function formatConfigErrors(stack: string, errors: readonly ConfigError[]): string {
-    const lines = errors.map((e) => {
-        const shown = e.value === undefined ? "" : ` = ${JSON.stringify(e.value)}`;
-        return `  ✗ ${e.key}${shown}\n      ${e.message}`;
-    });
-    return `stacks/Pulumi.${stack}.yaml has ${errors.length} config error${errors.length === 1 ? "" : "s"}:\n${lines.join("\n")}`;
 }
