@@ -4,9 +4,11 @@
  */
 
 import { AccessLevel } from "./access-level";
-import { BranchRuleAccess, effectiveBranchAccess, effectiveTagAccess, grantName, TagRuleAccess } from "./effective-protection";
+import { BranchRuleAccess, TagRuleAccess } from "./effective-protection";
 
 export { AccessLevel };
+export * from "./branch-names";
+export * from "./enforcement";
 
 /** GitLab subscription tiers, in increasing order of features. */
 export const GITLAB_TIERS = ["free", "premium", "ultimate"] as const;
@@ -239,63 +241,6 @@ export function buildBranchModel(overrides: BranchModelOverrides = {}, base: Bra
     return { ...base, protectedBranches, branchTypes, protectedTags, mergeRequests, ...(overrides.slugPattern ? { slugPattern: overrides.slugPattern } : {}) };
 }
 
-/**
- * The anchored regex every branch name must match: the two long-lived branches, or
- * `<type>/<slug>`. Used verbatim as GitLab's push-rule `branch_name_regex` and by the CI
- * naming job, so both enforce the same rule.
- */
-export function branchNameRegex(model: BranchModel): string {
-    const types = model.branchTypes.map((t) => escapeRegex(t.prefix)).join("|");
-    const fixed = [model.defaultBranch, model.integrationBranch].map(escapeRegex).join("|");
-    const generated = model.gitlabBranchPatterns.map((p) => `|${p}`).join("");
-    return `^(${fixed}|(${types})/(${model.slugPattern})${generated})$`;
-}
-
-/**
- * Where merge requests from each source may go, as `[source glob, target]` pairs: each branch
- * type into its `mergeTo`, the integration branch into the default branch (a release), and the
- * default branch back into the integration branch (bringing a hotfix back).
- */
-export function mergeTargets(model: BranchModel): [string, string][] {
-    return [
-        // The package's own proposals go into each long-lived branch; listed first, as the first matching source wins.
-        [`${PACKAGE_PROPOSAL_PREFIX}*`, model.defaultBranch],
-        [`${PACKAGE_PROPOSAL_PREFIX}*`, model.integrationBranch],
-        ...model.branchTypes.map((t): [string, string] => [`${t.prefix}/*`, t.mergeTo]),
-        [model.integrationBranch, model.defaultBranch],
-        [model.defaultBranch, model.integrationBranch],
-    ];
-}
-
-/**
- * Why a slug pattern cannot be used, or undefined. The same text is a JavaScript regex (the
- * plan and audit), a POSIX ERE (the CI naming job's `grep -E`) and an RE2 regex (GitLab's push
- * rule), so it must use only what all three read alike, and must not be anchored or contain
- * a group that changes how the rule around it reads.
- */
-export function slugPatternProblem(pattern: string): string | undefined {
-    try {
-        new RegExp(`^(${pattern})$`);
-    } catch (e) {
-        return `is not a valid regular expression: ${(e as Error).message}`;
-    }
-    if (/\\(?![.\\/[\]()*+?{}|^$-])/.test(pattern)) return "uses a backslash escape (such as \\d or \\w) that grep -E does not read; write a bracket expression such as [0-9] instead";
-    if (/\(\?/.test(pattern)) return "uses a (?...) group (lookaround or non-capturing), which grep -E and RE2 do not all read";
-    if (/[*+?}]\?/.test(pattern)) return "uses a lazy quantifier (*?, +?), which grep -E does not read";
-    if (/(^|[^\\])[\^$]/.test(pattern.replace(/\[[^\]]*\]/g, ""))) return "contains ^ or $ outside a bracket expression: the rule anchors the whole name itself";
-    if (pattern.trim() === "") return "is empty";
-    return undefined;
-}
-
-/** Whether `branch` is allowed by the naming rule. */
-export function isValidBranchName(model: BranchModel, branch: string): boolean {
-    return new RegExp(branchNameRegex(model)).test(branch);
-}
-
-function escapeRegex(s: string): string {
-    return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-
 /** The model's protected-branch rules in role terms, as `effectiveBranchAccess` takes rules. */
 export function modelBranchAccess(model: BranchModel): BranchRuleAccess[] {
     const role = (level: number) => ({ level, extras: 0 });
@@ -312,85 +257,4 @@ export function modelBranchAccess(model: BranchModel): BranchRuleAccess[] {
 /** The model's protected-tag rules in role terms, as `effectiveTagAccess` takes rules. */
 export function modelTagAccess(model: BranchModel): TagRuleAccess[] {
     return model.protectedTags.map((t) => ({ name: t.name, create: { level: t.createAccessLevel, extras: 0 } }));
-}
-
-/** Who enforces a rule on a given tier. */
-export type Enforcer = "gitlab" | "ci" | "none";
-
-/** One rule of the model with the tier it needs and who enforces it on the current tier. */
-export interface RuleEnforcement {
-    /** Stable id, e.g. `protected-branch:main`, `push-rule:branch-name`. */
-    readonly id: string;
-    /** What the rule says, in a sentence. */
-    readonly description: string;
-    /** The lowest GitLab tier on which GitLab itself enforces it; null when no tier has the feature. */
-    readonly gitlabTier: GitLabTier | null;
-    /** Who enforces it on the tier in use. */
-    readonly enforcedBy: Enforcer;
-    /** Why nobody (or only CI) enforces it: the tier it needs, or the CI job that is not deployed. */
-    readonly reason?: string;
-}
-
-/**
- * Lists every rule of the model with who enforces it on `tier`: GitLab where the tier has
- * the feature, CI where a pipeline job stands in for it (only once the project's CI jobs are
- * deployed: `ciJobsDeployed`), and nobody otherwise.
- */
-export function enforcementReport(model: BranchModel, tier: GitLabTier, options: { ciJobsDeployed?: boolean } = {}): RuleEnforcement[] {
-    const ci = options.ciJobsDeployed ?? false;
-    const rule = (id: string, description: string, gitlabTier: GitLabTier | null, ciFallback: boolean): RuleEnforcement => {
-        const byGitLab = gitlabTier !== null && tierAtLeast(tier, gitlabTier);
-        const enforcedBy: Enforcer = byGitLab ? "gitlab" : ciFallback && ci ? "ci" : "none";
-        const needs = gitlabTier === null ? "GitLab has no such setting on any tier" : `GitLab enforces it from ${gitlabTier} (this project: ${tier})`;
-        const reason =
-            enforcedBy === "gitlab"
-                ? undefined
-                : enforcedBy === "ci"
-                  ? `${needs}; a pipeline job does instead`
-                  : ciFallback
-                    ? `${needs}, and the pipeline job that would is not deployed (ci.pipeline is off)`
-                    : needs;
-        return { id, description, gitlabTier, enforcedBy, ...(reason ? { reason } : {}) };
-    };
-    const rules: RuleEnforcement[] = [];
-    // Each branch as every rule of the model that matches it leaves it, as the audit and the policy pack judge it.
-    const branchRules = modelBranchAccess(model);
-    for (const b of model.protectedBranches) {
-        const e = effectiveBranchAccess(branchRules, b.name);
-        rules.push(
-            rule(
-                `protected-branch:${b.name}`,
-                `${b.name}: push ${grantName(e.push)}, merge ${grantName(e.merge)}, force push ${e.forcePush.allowed ? "allowed" : "denied"}, unprotect ${grantName(e.unprotect)}`,
-                "free",
-                false,
-            ),
-        );
-        if (b.codeOwnerApprovalRequired) {
-            rules.push(rule(`code-owner-approval:${b.name}`, `${b.name}: code-owner approval required`, "premium", false));
-        }
-    }
-    const tagRules = modelTagAccess(model);
-    for (const t of model.protectedTags) {
-        rules.push(rule(`protected-tag:${t.name}`, `tags ${t.name}: created by ${grantName(effectiveTagAccess(tagRules, t.name).create)} only`, "free", false));
-    }
-    const mr = model.mergeRequests;
-    if (mr.pipelineMustSucceed) rules.push(rule("merge-request:pipeline-must-succeed", "merge requests merge only when the pipeline succeeds", "free", false));
-    if (mr.allDiscussionsResolved) rules.push(rule("merge-request:discussions-resolved", "merge requests merge only when all discussions are resolved", "free", false));
-    if (mr.deleteSourceBranch) rules.push(rule("merge-request:delete-source-branch", "source branch deleted after merge", "free", false));
-    if (mr.approvalsOnDefaultBranch > 0) {
-        rules.push(rule(`approval:${model.defaultBranch}`, `${mr.approvalsOnDefaultBranch} approval(s) required on merge requests into ${model.defaultBranch}`, "premium", false));
-    }
-    rules.push(rule("push-rule:branch-name", `branch names match ${branchNameRegex(model)}`, "premium", true));
-    // GitLab refuses no merge request for its target on any tier (target branch rules only pick a default): a CI job does.
-    const targets = model.branchTypes.map((t) => `${t.prefix}/* → ${t.mergeTo}`).join(", ");
-    rules.push(rule("merge-request:target-branch", `merge requests go where the model says (${targets}; ${model.integrationBranch} → ${model.defaultBranch})`, null, true));
-    if (model.pushRules.preventSecrets) rules.push(rule("push-rule:prevent-secrets", "pushes of secret-looking files are rejected", "premium", false));
-    if (model.pushRules.denyDeleteTag) rules.push(rule("push-rule:deny-delete-tag", "tags cannot be deleted", "premium", false));
-    for (const t of model.branchTypes) {
-        if (t.staleAfterDays !== undefined) {
-            // GitLab has no stale-branch clean-up on any tier: a scheduled CI job does it.
-            rules.push(rule(`stale-branches:${t.prefix}`, `${t.prefix}/* with no commit for ${t.staleAfterDays} days are archived (tag) then deleted`, null, true));
-        }
-    }
-    return rules;
 }
