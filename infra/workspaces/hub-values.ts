@@ -5,6 +5,8 @@
  * secret and the auth-state key live in a Kubernetes Secret the chart reads, so `pulumi preview`
  * and the plan show every hub setting in plain text.
  */
+import * as fs from "fs";
+import * as path from "path";
 import { GpuPlacement, podPlacement, SystemPlacement } from "../cluster/gpu-placement";
 import { NotebookProfile } from "../config/schema";
 import { EnvironmentImage } from "../environment/environment-image";
@@ -82,91 +84,19 @@ export function hubConnectUrl(hubNamespace: string): string {
     return `http://hub.${hubNamespace}.svc.cluster.local:${HUB_API_PORT}`;
 }
 
-/**
- * GitLabOAuthenticator admits members of the team's project with Developer access or above.
- * The project id is a deploy-time value: it comes from a ConfigMap through the environment,
- * so the Helm values stay the same (and readable) before GitLab answers.
- */
-export const GITLAB_PROJECT_CONFIG = `
-import os
-from z2jh import get_config
-c.GitLabOAuthenticator.allowed_project_ids = [int(os.environ["GITLAB_PROJECT_ID"])]
-# Notebooks log runs to the project's model experiments (GitLab's MLflow API). Only the address:
-# each member authenticates with a token of their own (MLFLOW_TRACKING_TOKEN), never a shared one.
-c.KubeSpawner.environment.update({
-    "MLFLOW_TRACKING_URI": get_config("custom.gitlabUrl").rstrip("/") + "/api/v4/projects/" + os.environ["GITLAB_PROJECT_ID"] + "/ml/mlflow",
-})
-`.trimStart();
+/** A file of hub-config/, read at build time: Python as files of their kind, which Python and linters run. */
+function hubConfigFile(name: string): string {
+    return fs.readFileSync(path.join(__dirname, "hub-config", name), "utf8");
+}
 
-/**
- * Hub admins are the project's Maintainers, looked up at each login with the user's own
- * token, so promoting or onboarding someone needs no hub change. The hook runs after
- * GitLabOAuthenticator has admitted the user.
- */
-export const ADMIN_FROM_GITLAB_HOOK = `
-import json
-import os
-from tornado.httpclient import AsyncHTTPClient, HTTPRequest
-from z2jh import get_config
+/** The hub admits the project's members (Developer and up); notebooks get the project's MLflow address. */
+export const GITLAB_PROJECT_CONFIG = hubConfigFile("gitlab_project.py");
 
-_project_id = os.environ["GITLAB_PROJECT_ID"]
-_api = get_config("custom.gitlabUrl").rstrip("/") + "/api/v4"
+/** Hub admins are the project's Maintainers, looked up at each login. */
+export const ADMIN_FROM_GITLAB_HOOK = hubConfigFile("admin_from_gitlab.py");
 
-async def admin_if_gitlab_maintainer(authenticator, handler, auth_model):
-    state = auth_model.get("auth_state") or {}
-    user_id = (state.get("gitlab_user") or {}).get("id")
-    token = state.get("access_token")
-    if user_id is None or token is None:
-        return auth_model
-    response = await AsyncHTTPClient().fetch(
-        HTTPRequest(f"{_api}/projects/{_project_id}/members/all/{user_id}", headers={"Authorization": f"Bearer {token}"}),
-        raise_error=False,
-    )
-    if response.code == 200:
-        auth_model["admin"] = json.loads(response.body)["access_level"] >= 40
-    return auth_model
-
-c.GitLabOAuthenticator.post_auth_hook = admin_if_gitlab_maintainer
-`.trimStart();
-
-/**
- * Each member is offered exactly the profiles their stack entry allows, read at spawn time
- * from a ConfigMap in their own namespace (so no member data is in the hub's values). A GitLab
- * developer who was never onboarded has no such ConfigMap: the spawn is refused with a message
- * before KubeSpawner would create an unmanaged namespace (`profile_list` is evaluated before
- * the namespace is made, KubeSpawner spawner.py `_start`).
- */
-export const MEMBER_PROFILES_CONFIG = `
-import json
-from kubernetes_asyncio.client.exceptions import ApiException
-from tornado import web
-from z2jh import get_config
-
-_all_profiles = get_config("custom.profiles", [])
-_member_config_map = get_config("custom.memberConfigMap")
-
-def _refused(message):
-    error = web.HTTPError(403, message)
-    error.jupyterhub_message = message
-    return error
-
-async def member_profiles(spawner):
-    try:
-        config_map = await spawner.api.read_namespaced_config_map(_member_config_map, spawner.namespace)
-    except ApiException as e:
-        if e.status in (403, 404):
-            raise _refused(f"{spawner.user.name} is not a member of this team's environment yet. Ask a maintainer to onboard you (a team.members entry in the stack file, then pulumi up).")
-        raise
-    allowed = json.loads((config_map.data or {}).get("profiles", "[]"))
-    offered = [dict(p) for p in _all_profiles if p["slug"] in allowed]
-    if not offered:
-        raise _refused(f"No notebook profile is allowed for {spawner.user.name}. Ask a maintainer to set profiles or gpus in your team.members entry.")
-    if not any(p.get("default") for p in offered):
-        offered[0]["default"] = True
-    return offered
-
-c.KubeSpawner.profile_list = member_profiles
-`.trimStart();
+/** Each member is offered the profiles their stack entry allows, read at spawn time; a non-member is refused. */
+export const MEMBER_PROFILES_CONFIG = hubConfigFile("member_profiles.py");
 
 /**
  * The memory-backed /dev/shm of a profile's pod, as KubeSpawner `volumes` and `volume_mounts`

@@ -129,3 +129,29 @@ asyncio.run(main())
         expect(unknown).toContain("ADMIN null");
     });
 });
+
+describe("the hub's config files (infra/workspaces/hub-config/)", () => {
+    const dir = path.join(__dirname, "../../infra/workspaces/hub-config");
+    const ruff = path.join(__dirname, "../support/bin/ruff");
+
+    it("are what the hub's values carry, and pass Ruff's default rules (`c` is the config object jupyterhub_config.py defines)", () => {
+        expect(fs.readdirSync(dir).sort()).toEqual(["admin_from_gitlab.py", "gitlab_project.py", "member_profiles.py"]);
+        for (const [file, text] of [["gitlab_project.py", GITLAB_PROJECT_CONFIG], ["admin_from_gitlab.py", ADMIN_FROM_GITLAB_HOOK], ["member_profiles.py", MEMBER_PROFILES_CONFIG]] as const) {
+            expect(fs.readFileSync(path.join(dir, file), "utf8")).toBe(text);
+        }
+        const lint = spawnSync(process.execPath, [ruff, "check", "."], { cwd: dir, encoding: "utf8" });
+        expect({ status: lint.status, out: lint.stdout }).toEqual({ status: 0, out: expect.stringContaining("All checks passed") });
+    });
+
+    it("the lint can fail: an import nothing uses is reported", () => {
+        const copy = fs.mkdtempSync(path.join(os.tmpdir(), "hub-config-lint-"));
+        try {
+            fs.writeFileSync(path.join(copy, "broken.py"), `${GITLAB_PROJECT_CONFIG}\nimport sys\n`);
+            const lint = spawnSync(process.execPath, [ruff, "check", "."], { cwd: copy, encoding: "utf8" });
+            expect(lint.status).toBe(1);
+            expect(lint.stdout).toMatch(/broken\.py:\d+:\d+: F401 `sys` imported but unused/);
+        } finally {
+            fs.rmSync(copy, { recursive: true, force: true });
+        }
+    });
+});
