@@ -8,8 +8,8 @@ module.exports = {
     testEnvironmentOptions: { globalsCleanup: "off" },
     roots: ["<rootDir>/test"],
     testMatch: ["**/*.test.ts"],
-    // Real-tool runs that take minutes (CI jobs executed by gitlab-ci-local, Helm installs
-    // against a fake API server, training runs) are `*.slow.test.ts`: `npm run test:slow`
+    // Real-tool runs (the SDK's provider host, Helm, gitlab-ci-local, Buildah, sh, Python) and
+    // the end-to-end audit and local apply are `*.slow.test.ts`: `npm run test:slow`
     // (jest.slow.config.js), their own CI step, so `npm test` stays under a minute.
     testPathIgnorePatterns: ["/node_modules/", "\\.slow\\.test\\.ts$"],
     transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },

@@ -1,7 +1,9 @@
 /**
- * The slow suite (`npm run test:slow`): real tools run for real — the generated pipeline's
- * jobs under gitlab-ci-local, Helm installs against a fake API server, training runs in a
- * real Python. Same setup as `npm test` (jest.config.js), other files.
+ * The slow suite (`npm run test:slow`): real tools run for real — the SDK's provider host, Helm
+ * renders and installs against a fake API server, the generated pipeline's jobs under
+ * gitlab-ci-local, Buildah, the package's shell and Python, training runs — and the whole
+ * audit and local apply end to end against the GitLab emulator. Same setup as `npm test`
+ * (jest.config.js), other files.
  * @type {import('jest').Config}
  */
 const base = require("./jest.config.js");
