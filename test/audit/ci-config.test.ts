@@ -4,7 +4,8 @@
  */
 import { stringify } from "yaml";
 import { DEFAULT_BRANCH_MODEL } from "../../infra/branch-model/branch-model";
-import { analyseCiConfig, evaluateRuleIf, evaluateRules, MERGE_REQUEST_CONTEXT, scheduleContext } from "../../infra/audit/ci-config";
+import { analyseCiConfig } from "../../infra/audit/ci-config";
+import { evaluateRuleIf, evaluateRules, MERGE_REQUEST_CONTEXT, scheduleContext } from "../../infra/audit/ci-rules";
 import { teamPipeline, workflowRules } from "../../infra/ci/pipeline";
 import { parseEnvironmentImage } from "../../infra/environment/environment-image";
 

@@ -1,9 +1,9 @@
 /**
  * The pipeline's expected jobs per source, and GitLab's rule semantics by the audit's own
- * evaluator (infra/audit/ci-config.ts), shared by the fast structure tests and the slow ones
+ * evaluator (infra/audit/ci-rules.ts), shared by the fast structure tests and the slow ones
  * that check both against gitlab-ci-local.
  */
-import { evaluateRuleIf, evaluateRules, PipelineContext, VarValue } from "../../infra/audit/ci-config";
+import { evaluateRuleIf, evaluateRules, PipelineContext, VarValue } from "../../infra/audit/ci-rules";
 import { IMAGE_JOB } from "../../infra/ci/image-jobs";
 import { JOB } from "../../infra/ci/pipeline";
 import { SourceName, Vars } from "./gitlab-ci-local";
