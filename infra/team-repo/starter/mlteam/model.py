@@ -17,12 +17,32 @@ class SmallCNN(nn.Module):
             nn.ReLU(),
             nn.Conv2d(channels, channels, kernel_size=3, padding=1),
             nn.ReLU(),
-            nn.AdaptiveAvgPool2d(4),
         )
-        self.head = nn.Linear(channels * 4 * 4, classes)
+        self.head = nn.Linear(channels * POOLED * POOLED, classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(torch.flatten(self.features(x), 1))
+        return self.head(torch.flatten(average_pool(self.features(x), POOLED), 1))
+
+
+POOLED = 4
+
+
+def pooling_matrix(size: int, bins: int, like: torch.Tensor) -> torch.Tensor:
+    """A (bins, size) matrix whose row i averages the inputs of nn.AdaptiveAvgPool's bin i."""
+    matrix = torch.zeros(bins, size, dtype=like.dtype, device=like.device)
+    for i in range(bins):
+        start, end = (i * size) // bins, -((-(i + 1) * size) // bins)
+        matrix[i, start:end] = 1.0 / (end - start)
+    return matrix
+
+
+def average_pool(x: torch.Tensor, bins: int) -> torch.Tensor:
+    """nn.AdaptiveAvgPool2d(bins) as two matrix products. The module has no deterministic CUDA
+    backward: under torch.use_deterministic_algorithms a GPU run stopped at the first backward
+    pass (H200, torch 2.11). Matrix products are deterministic there (cuBLAS with a fixed
+    workspace, mlteam/reproducibility.py)."""
+    rows, columns = pooling_matrix(x.shape[-2], bins, x), pooling_matrix(x.shape[-1], bins, x)
+    return rows @ x @ columns.T
 
 
 def weights_digest(model: nn.Module) -> str:
