@@ -1,9 +1,9 @@
 """Seeds and deterministic algorithms, so two runs of one commit give the same weights.
 
-Measured on an H200 with torch 2.11: without these settings two runs of a small CNN at the
-same seed ended with different weights; with them they were bit-identical, at no
-measurable cost. cuBLAS reads CUBLAS_WORKSPACE_CONFIG when CUDA starts, so this module
-sets it on import, before anything touches the GPU.
+Measured on an H200 with torch 2.11: with these settings two smoke runs of the starter at
+one commit ended with bit-identical weights (200 steps in 1.3 to 1.9 s). cuBLAS reads
+CUBLAS_WORKSPACE_CONFIG when CUDA starts, so this module sets it on import, before anything
+touches the GPU.
 """
 
 from __future__ import annotations
