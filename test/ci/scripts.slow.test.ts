@@ -297,3 +297,45 @@ describe("every shell script of the package", () => {
         expect(files.length).toBeGreaterThanOrEqual(8);
     });
 });
+
+describe("the Python scripts, when GitLab cannot be reached", () => {
+    // Port 1 on loopback: nothing listens, so the connection is refused at once.
+    const closed = "http://127.0.0.1:1";
+    const python = (file: string, env: Record<string, string>, cwd: string) => runFile("python3", file, cleanEnv(tmp.dir("home"), { PATH: "/usr/bin:/bin", ...env }), cwd);
+
+    it("register-model.py ends with one line naming the call and why, no traceback", () => {
+        const cwd = tmp.dir("release");
+        fs.mkdirSync(path.join(cwd, "model"));
+        fs.writeFileSync(path.join(cwd, "model/model.pt"), "weights");
+        const run = python(script("register-model.py"), {
+            MLFLOW_TRACKING_URI: `${closed}/api/v4/projects/7/ml/mlflow`,
+            MLFLOW_TRACKING_TOKEN: "glpat-test",
+            CI_API_V4_URL: `${closed}/api/v4`,
+            CI_PROJECT_ID: "7",
+            CI_JOB_TOKEN: "job-token",
+            CI_COMMIT_TAG: "v1.2.0",
+            CI_COMMIT_SHA: "0123456789abcdef0123456789abcdef01234567",
+            ML_TEAM_ENV_MODEL_NAME: "model",
+            ML_TEAM_ENV_MODEL_PATHS: "model",
+            ML_TEAM_ENV_RELEASE_PREFIX: "v",
+        }, cwd);
+        expect(run.status).toBe(1);
+        expect(run.stderr).not.toContain("Traceback");
+        expect(run.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^register-model: GET http:\/\/127\.0\.0\.1:1\/\S+\/registered-models\/get failed: .*refused.*; nothing more was published$/)]);
+    });
+
+    it("hotfix-backport.py ends with one line naming the call and why, no traceback", () => {
+        const run = python(script("hotfix-backport.py"), {
+            CI_API_V4_URL: `${closed}/api/v4`,
+            CI_PROJECT_ID: "7",
+            ML_TEAM_ENV_BOT_TOKEN: "glpat-test",
+            CI_COMMIT_SHA: "0123456789abcdef0123456789abcdef01234567",
+            ML_TEAM_ENV_HOTFIX_PREFIX: "hotfix",
+            ML_TEAM_ENV_DEFAULT_BRANCH: "main",
+            ML_TEAM_ENV_INTEGRATION_BRANCH: "develop",
+        }, tmp.dir("backport"));
+        expect(run.status).toBe(1);
+        expect(run.stderr).not.toContain("Traceback");
+        expect(run.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^hotfix-backport: GET repository\/commits\/\S+\/merge_requests failed: .*refused/)]);
+    });
+});
