@@ -42,6 +42,7 @@ export function teamPipelineArgs(config: TeamConfig): TeamPipelineArgs {
                       // The bootstrap image lacks the lint and test tools: until the team pins its own, every pipeline builds it.
                       bootstrap: config.image.reference === BOOTSTRAP_IMAGE,
                       builderImage: ci.imageBuild.builderImage,
+                      publisherImage: ci.imageBuild.publisherImage,
                       definitionPaths: [...IMAGE_DEFINITION_PATHS],
                       hubVersion: JUPYTERHUB_VERSION,
                   },

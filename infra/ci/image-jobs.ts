@@ -5,7 +5,7 @@
  * the environment is tested in it before it can merge.
  */
 import { ciScript, runShScript } from "./scripts";
-import { Rule } from "./rules";
+import { Rule, SCHEDULE } from "./rules";
 import { environmentImageFile } from "../environment/image/files";
 
 /** What the image jobs are generated from. */
@@ -17,6 +17,8 @@ export interface ImageJobsArgs {
     readonly bootstrap: boolean;
     /** The Buildah image the build runs in, pinned. */
     readonly builderImage: string;
+    /** The Skopeo image that gives a checked image its shared name, pinned. */
+    readonly publisherImage: string;
     /** Files whose change rebuilds the image (the Dockerfile, requirements.txt, the contract script). */
     readonly definitionPaths: readonly string[];
     /** The hub's JupyterHub version, which the image's single-user server must match. */
@@ -27,7 +29,7 @@ export interface ImageJobsArgs {
     readonly defaultBranch: string;
 }
 
-export const IMAGE_JOB = { build: "image-build", contract: "image-contract", contractGpu: "image-contract-gpu" } as const;
+export const IMAGE_JOB = { build: "image-build", contract: "image-contract", contractGpu: "image-contract-gpu", publish: "image-publish" } as const;
 
 /** Where built images go: the project's own container registry. */
 export const IMAGE_REPOSITORY = "$CI_REGISTRY_IMAGE/environment";
@@ -59,18 +61,35 @@ export function consumerImage(a: ImageJobsArgs): string {
     return a.bootstrap ? BUILT_IMAGE : `$${JOB_IMAGE_VARIABLE}`;
 }
 
+/** When the image jobs run, from the pipeline's own rules. */
+export interface ImageJobTriggers {
+    /** Every pipeline that may need the image (merge requests, long-lived branches, "Run pipeline"). */
+    readonly mainline: readonly Rule[];
+    /** Pushes to branches that offer manual training (`experiment/*`): their GPU contract is asked for, not automatic. */
+    readonly training: readonly Rule[];
+    /** The rule expression of a release tag: release tags always build. */
+    readonly releaseTag: string;
+    /** The rule expression of the default branch, whose checked image is published under its name. */
+    readonly defaultBranch: string;
+}
+
 /**
- * The build and contract jobs. `triggers` are the rules of every pipeline that may need the
- * image (merge requests, long-lived branches, training branches); release tags always build.
+ * The build, contract and publish jobs. The build pushes by commit SHA only; the shared name
+ * (`main`, a release's version) is given in the last stage, so an image that fails its contract,
+ * the checks or the release check is never published.
  */
-export function imageJobs(a: ImageJobsArgs, triggers: readonly Rule[], releaseTag: string, cpuTags: readonly string[], gpuTags: readonly string[]): Record<string, unknown> {
-    const rules: Rule[] = [...(a.bootstrap ? [...triggers] : withChanges(triggers, a.definitionPaths)), { if: releaseTag }];
-    const contract = (tags: readonly string[], args: string) => ({
+export function imageJobs(a: ImageJobsArgs, on: ImageJobTriggers, cpuTags: readonly string[], gpuTags: readonly string[]): Record<string, unknown> {
+    const changed = (rules: readonly Rule[]) => (a.bootstrap ? [...rules] : withChanges(rules, a.definitionPaths));
+    // Training branches first: a "Run pipeline" there is a training pipeline, not a mainline one.
+    const rules: Rule[] = [...changed([...on.training, ...on.mainline]), { if: on.releaseTag }];
+    const askFirst = changed(on.training.map((r) => ({ ...r, when: "manual" as const, allow_failure: true })));
+    const repository = { ML_TEAM_ENV_IMAGE_REPOSITORY: IMAGE_REPOSITORY, ML_TEAM_ENV_DEFAULT_BRANCH: a.defaultBranch };
+    const contract = (tags: readonly string[], args: string, jobRules: readonly Rule[]) => ({
         stage: "image",
         image: BUILT_IMAGE,
         tags: [...tags],
         needs: [IMAGE_JOB.build],
-        rules,
+        rules: [...jobRules],
         interruptible: true,
         variables: { ML_TEAM_ENV_HUB_VERSION: a.hubVersion, ML_TEAM_ENV_CI_TOOLS: a.ciTools.join(" ") },
         script: [runShScript("check-image-contract.sh", environmentImageFile("check-image-contract.sh"), args)],
@@ -88,13 +107,23 @@ export function imageJobs(a: ImageJobsArgs, triggers: readonly Rule[], releaseTa
                 STORAGE_DRIVER: "vfs",
                 BUILDAH_ISOLATION: "chroot",
                 BUILDAH_FORMAT: "docker",
-                ML_TEAM_ENV_IMAGE_REPOSITORY: IMAGE_REPOSITORY,
-                ML_TEAM_ENV_DEFAULT_BRANCH: a.defaultBranch,
+                ...repository,
             },
             script: [runShScript("check-requirements.sh", environmentImageFile("check-requirements.sh"), "requirements.txt Dockerfile"), runShScript("image-build.sh", ciScript("image-build.sh"))],
             artifacts: { paths: ["provenance.json", "image.digest"], reports: { dotenv: "image.env" }, when: "always" },
         },
-        [IMAGE_JOB.contract]: contract(cpuTags, "--for notebook,ci"),
-        [IMAGE_JOB.contractGpu]: contract(gpuTags, "--for gpu --require-gpu"),
+        [IMAGE_JOB.contract]: contract(cpuTags, "--for notebook,ci", rules),
+        // No GPU spent unasked: on a training branch's push the GPU contract waits to be started.
+        [IMAGE_JOB.contractGpu]: contract(gpuTags, "--for gpu --require-gpu", [...askFirst, ...rules]),
+        // The last stage: every job before it (contracts, checks, release check, training) passed.
+        [IMAGE_JOB.publish]: {
+            stage: "release",
+            image: a.publisherImage,
+            tags: [...cpuTags],
+            rules: [{ if: SCHEDULE, when: "never" }, ...changed([{ if: on.defaultBranch }]), { if: on.releaseTag }],
+            variables: repository,
+            script: [runShScript("image-publish.sh", ciScript("image-publish.sh"))],
+            artifacts: { paths: ["provenance.json", "image.digest"], when: "always" },
+        },
     };
 }

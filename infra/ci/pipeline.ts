@@ -131,8 +131,9 @@ function jobs(a: TeamPipelineArgs): Record<string, unknown> {
     const runRecord = { paths: [PROVENANCE_FILE, "run.json"], when: "always" };
     const cpu = [...a.cpuTags];
     const gpu = [...a.gpuTags];
-    const mainline: Rule[] = [...mainlineRules(model), { if: WEB }];
     const training = trainingBranchTypes(model).map((p) => ({ if: branchTypeIs(p) }));
+    // "Run pipeline" on a training branch offers its manual GPU jobs, never the mainline ones.
+    const mainline: Rule[] = [...mainlineRules(model), ...training.map((r) => ({ if: `${WEB} && ${r.if}`, when: "never" as const })), { if: WEB }];
     const imageArgs: ImageJobsArgs | undefined = a.imageBuild
         ? { ...a.imageBuild, ciTools: [commands.lint, commands.test].map(toolOf).filter((t): t is string => t !== undefined), defaultBranch: model.defaultBranch }
         : undefined;
@@ -141,7 +142,7 @@ function jobs(a: TeamPipelineArgs): Record<string, unknown> {
     const teamRules = (rules: readonly Rule[]) => (imageArgs ? consumerRules(rules, imageArgs) : [...rules]);
     const out: Record<string, unknown> = {};
 
-    if (imageArgs) Object.assign(out, imageJobs(imageArgs, [...mainline, ...training], releaseTag(model), cpu, gpu));
+    if (imageArgs) Object.assign(out, imageJobs(imageArgs, { mainline, training, releaseTag: releaseTag(model), defaultBranch: branchIs(model.defaultBranch) }, cpu, gpu));
     if (a.namingJob) {
         out[JOB.branchName] = {
             stage: "check",

@@ -47,6 +47,10 @@ export function branchIs(branch: string): string {
     return `$CI_COMMIT_BRANCH == "${branch}"`;
 }
 
+export function branchIsNot(branch: string): string {
+    return branchIs(branch).replace(" == ", " != ");
+}
+
 /** A push or "Run pipeline" on a branch type's branches (`experiment/*`). */
 export function branchTypeIs(prefix: string): string {
     if (!/^[a-z][a-z0-9-]*$/.test(prefix)) throw new Error(`branch type '${prefix}' cannot be written into a CI rule`);
@@ -63,13 +67,16 @@ export function trainingBranchTypes(model: BranchModel): string[] {
  * integration branches and to branch types that offer manual training, for release tags, for
  * schedules and for "Run pipeline"; never a branch pipeline beside a merge request pipeline
  * for the same push (GitLab's documented "switch between branch and merge request pipelines"
- * pattern, limited to pushes so schedules and manual runs are not blocked). A push to any other
+ * pattern, limited to pushes so schedules and manual runs are not blocked, and to short-lived
+ * branches). A push to any other
  * branch gets no pipeline: its checks (and GPU time) start when the merge request is opened.
  */
 export function workflowRules(model: BranchModel): readonly Rule[] {
     return [
         { if: MR_EVENT },
-        { if: `$CI_COMMIT_BRANCH && $CI_OPEN_MERGE_REQUESTS && $CI_PIPELINE_SOURCE == "push"`, when: "never" },
+        // Not for the long-lived branches: their push pipelines publish the image and open the
+        // hotfix back-merge, and `main` has a merge request open while it merges back into develop.
+        { if: `$CI_COMMIT_BRANCH && $CI_OPEN_MERGE_REQUESTS && $CI_PIPELINE_SOURCE == "push" && ${branchIsNot(model.defaultBranch)} && ${branchIsNot(model.integrationBranch)}`, when: "never" },
         { if: SCHEDULE },
         { if: WEB },
         { if: releaseTag(model) },

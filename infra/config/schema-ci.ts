@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { GLAB_IMAGE, MODEL_NAME } from "../ci/pipeline";
-import { BUILDAH_IMAGE } from "../environment/image/files";
+import { BUILDAH_IMAGE, SKOPEO_IMAGE } from "../environment/image/files";
 import { nonEmpty, posInt } from "./schema-primitives";
 
 const jobSize = (cpu: number, memoryGiB: number) =>
@@ -86,10 +86,19 @@ export const ciSchema = z.strictObject({
     timeouts: z
         .strictObject({ smoke: duration("smoke run").default("30m"), experiment: duration("experiment run").default("4h"), release: duration("release training").default("4h") })
         .default({ smoke: "30m", experiment: "4h", release: "4h" }),
-    /** Build and check the environment image in the pipeline (rootless Buildah on the runners). */
+    /**
+     * Build and check the environment image in the pipeline (rootless Buildah on the runners),
+     * and publish it under `main` or the release version once it passed (Skopeo). Mirror the
+     * two images where runners cannot reach quay.io.
+     * @default { enabled: true, builderImage: quay.io/buildah/stable, publisherImage: quay.io/skopeo/stable }
+     */
     imageBuild: z
-        .strictObject({ enabled: z.boolean().default(true), builderImage: nonEmpty("the Buildah image").default(BUILDAH_IMAGE) })
-        .default({ enabled: true, builderImage: BUILDAH_IMAGE }),
+        .strictObject({
+            enabled: z.boolean().default(true),
+            builderImage: nonEmpty("the Buildah image").default(BUILDAH_IMAGE),
+            publisherImage: nonEmpty("the Skopeo image").default(SKOPEO_IMAGE),
+        })
+        .default({ enabled: true, builderImage: BUILDAH_IMAGE, publisherImage: SKOPEO_IMAGE }),
     /** Offer the starter project (train.py, tests, config, CONTRIBUTING.md) where the repository lacks those files. @default true */
     starter: z.boolean().default(true),
     tracking: trackingSchema.default(trackingSchema.parse({})),

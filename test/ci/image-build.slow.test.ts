@@ -1,8 +1,8 @@
 /**
- * The image-build job run for real: gitlab-ci-local executes the generated job's script with
- * Buildah (Debian's, as root in a shell: chroot isolation and vfs storage, as the job sets
- * them) against a container registry on loopback (Debian's docker-registry, the CNCF
- * distribution). The team's Dockerfile starts from a public CUDA image this machine cannot
+ * The image-build and image-publish jobs run for real: gitlab-ci-local executes the generated
+ * jobs' scripts with Buildah and Skopeo (Debian's, as root in a shell: chroot isolation and vfs
+ * storage, as the job sets them) against a container registry on loopback (Debian's
+ * docker-registry, the CNCF distribution). The team's Dockerfile starts from a public CUDA image this machine cannot
  * pull, so these runs build a stand-in Dockerfile of the same shape (a base, the requirements
  * layer, a RUN after it) on a base made here from busybox.
  *
@@ -22,8 +22,8 @@ import { gitlabCiLocal } from "../support/gitlab-ci-local";
 import { onPath, tempDirs } from "../support/run-script";
 import { hasRsync, jobEnv, newTeamRepo, TeamRepo } from "../support/team-repo";
 
-const missing = ["buildah", "docker-registry", "busybox"].filter((p) => !onPath(p));
-const why = missing.length ? `${missing.join(", ")} not installed (apt-get install -y buildah docker-registry busybox-static)` : !hasRsync() ? "rsync is not installed" : process.getuid?.() !== 0 ? "Buildah's chroot isolation needs root here" : undefined;
+const missing = ["buildah", "skopeo", "docker-registry", "busybox"].filter((p) => !onPath(p));
+const why = missing.length ? `${missing.join(", ")} not installed (apt-get install -y buildah skopeo docker-registry busybox-static)` : !hasRsync() ? "rsync is not installed" : process.getuid?.() !== 0 ? "Buildah's chroot isolation needs root here" : undefined;
 if (why) console.warn(`SKIPPED: the image-build job, run with Buildah against a loopback registry — ${why}.`);
 
 (why ? describe.skip : describe)("the image-build job, run", () => {
@@ -55,6 +55,9 @@ if (why) console.warn(`SKIPPED: the image-build job, run with Buildah against a 
         };
         sh(`c=$(buildah from scratch); m=$(buildah mount "$c"); mkdir -p "$m/bin" "$m/tmp"; cp "$(command -v busybox)" "$m/bin/busybox"; ln -s busybox "$m/bin/sh"; ln -s busybox "$m/bin/cat"; ln -s busybox "$m/bin/echo"; buildah umount "$c"; buildah commit -q "$c" ${registry}/base:1 >/dev/null; buildah push -q ${registry}/base:1`);
         repo = newTeamRepo(tmp.dir("team"));
+        // Skopeo 1.9 reads the user's registries.conf, not CONTAINERS_REGISTRIES_CONF.
+        fs.mkdirSync(path.join(repo.home, ".config/containers"), { recursive: true });
+        fs.copyFileSync(path.join(dir, "registries.conf"), path.join(repo.home, ".config/containers/registries.conf"));
         repo.write([
             { path: ".gitlab-ci.yml", content: pipeline },
             { path: "Dockerfile", content: STANDIN(`${registry}/base:1`) },
@@ -67,7 +70,7 @@ if (why) console.warn(`SKIPPED: the image-build job, run with Buildah against a 
         tmp.remove();
     });
 
-    const run = (source: Record<string, string>) =>
+    const run = (source: Record<string, string>, jobs: readonly string[] = [IMAGE_JOB.build]) =>
         gitlabCiLocal(
             repo.work,
             [
@@ -76,7 +79,7 @@ if (why) console.warn(`SKIPPED: the image-build job, run with Buildah against a 
                 ...("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME" in source ? ["--unset-variable", "CI_COMMIT_BRANCH"] : []),
                 "--ignore-predefined-vars",
                 "CI_PIPELINE_SOURCE,CI_COMMIT_BRANCH,CI_REGISTRY,CI_REGISTRY_IMAGE,CI_MERGE_REQUEST_SOURCE_BRANCH_NAME,CI_MERGE_REQUEST_TARGET_BRANCH_NAME",
-                IMAGE_JOB.build,
+                ...jobs,
             ],
             { env: jobEnv(repo, "/nonexistent", containersEnv), timeoutMs: 600_000 },
         );
@@ -100,18 +103,25 @@ if (why) console.warn(`SKIPPED: the image-build job, run with Buildah against a 
         expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
         expect(builtImage()).toBe(`ML_TEAM_ENV_BUILT_IMAGE=${project}/environment:${sha}@${digest}`);
         expect(await tags("team/vision-models/environment")).toEqual([sha]);
+        // provenance.json names what the job built, beside the builder it ran in.
+        const provenance = JSON.parse(fs.readFileSync(path.join(repo.work, ".gitlab-ci-local/artifacts", IMAGE_JOB.build, "provenance.json"), "utf8"));
+        expect(provenance).toMatchObject({ commit_sha: sha, built_image: `${project}/environment:${sha}`, built_image_digest: digest });
         // Every layer went to the registry cache, for the next runner pod.
         expect((await tags("team/vision-models/environment/cache")).length).toBeGreaterThanOrEqual(3);
     });
 
-    it("on main: also tags the image main, prints the line to pin, and rebuilds only the requirements layers after a requirements change", async () => {
+    it("on main: builds by commit, then image-publish names it main with the same digest and prints the line to pin; only the requirements layers are rebuilt", async () => {
         repo.write([{ path: "requirements.txt", content: "ruff==0.17.4\npytest==9.0.3\n" }]);
         const sha = repo.commit("feature: pytest in the image");
         const r = await run({ CI_PIPELINE_SOURCE: "push", CI_COMMIT_BRANCH: "main" });
         expect(r.code).toBe(0);
+        // The build alone gives no shared name: the contract and the checks come first.
+        expect(await digestOf("team/vision-models/environment", "main")).toBeUndefined();
+        const published = await run({ CI_PIPELINE_SOURCE: "push", CI_COMMIT_BRANCH: "main" }, [IMAGE_JOB.publish]);
+        expect({ code: published.code, out: published.code === 0 ? "" : published.stdout.slice(-3000) }).toEqual({ code: 0, out: "" });
         const digest = await digestOf("team/vision-models/environment", "main");
         expect(digest).toBe(await digestOf("team/vision-models/environment", sha));
-        expect(r.stdout).toContain(`image: ${project}/environment:main@${digest}`);
+        expect(published.stdout).toContain(`image: ${project}/environment:main@${digest}`);
         // The layers before the requirements came from the cache; the ones after were built again.
         expect(r.stdout).toMatch(/STEP 3\/5: RUN echo "the large layers" > \/large\n[^\n]*--> Using cache/);
         expect(r.stdout).not.toMatch(/STEP 5\/5: RUN cat[^\n]*\n[^\n]*--> Using cache/);

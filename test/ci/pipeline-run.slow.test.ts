@@ -156,6 +156,9 @@ describeRun("the branch workflow, run", () => {
         repo.git("switch", "--quiet", "--detach", "origin/develop");
         const d = await run(push("develop"), [JOB.styleCheck, JOB.unitTests, JOB.smokeTrain]);
         expect(d.results).toEqual({ [JOB.styleCheck]: "PASS", [JOB.unitTests]: "PASS", [JOB.smokeTrain]: "PASS" });
+        repo.git("switch", "--quiet", "--detach", "origin/main");
+        const m = await run(push("main"), [JOB.styleCheck, JOB.unitTests, JOB.smokeTrain]);
+        expect(m.results).toEqual({ [JOB.styleCheck]: "PASS", [JOB.unitTests]: "PASS", [JOB.smokeTrain]: "PASS" });
     });
 
     it("an experiment branch offers GPU training on demand, tracked under the branch's name", async () => {
@@ -176,9 +179,10 @@ describeRun("the branch workflow, run", () => {
         repo.write([{ path: "notes.md", content: "not reviewed\n" }]);
         repo.commit("feature: unreviewed");
         for (const tag of ["v1.3.0", "v1.2"]) {
-            const r = await run({ CI_PIPELINE_SOURCE: "push", CI_COMMIT_TAG: tag }, [JOB.releaseCheck, JOB.unitTests, JOB.releaseModel]);
+            const r = await run({ CI_PIPELINE_SOURCE: "push", CI_COMMIT_TAG: tag }, [JOB.releaseCheck, JOB.unitTests, JOB.releaseModel, IMAGE_JOB.publish]);
             expect({ tag, check: r.results[JOB.releaseCheck], out: r.results[JOB.releaseCheck] ? "" : r.stdout + r.stderr }).toEqual({ tag, check: "FAIL", out: "" });
-            expect(r.results[JOB.releaseModel]).toBeUndefined();
+            // Nothing of a later stage runs: no model, and the image gets no version name.
+            expect({ model: r.results[JOB.releaseModel], image: r.results[IMAGE_JOB.publish] }).toEqual({ model: undefined, image: undefined });
         }
         expect(em.ml(projectId).models).toEqual([]);
     });
@@ -192,7 +196,9 @@ describeRun("the branch workflow, run", () => {
         const model = em.ml(projectId).models.find((m) => m.name === config.ci.modelName)!;
         expect(model.versions.map((v) => v.version)).toEqual(["1.2.0"]);
         const version = model.versions[0]!;
-        expect(version.tags).toMatchObject({ "git.commit": sha, "git.tag": "v1.2.0" });
+        // Bound to the commit and to the image the training ran in (the stand-in's CI_JOB_IMAGE here).
+        expect(version.tags).toMatchObject({ "git.commit": sha, "git.tag": "v1.2.0", image: expect.stringMatching(/\S/), "image.digest": expect.any(String) });
+        expect(version.tags.image).toBe(artifact(JOB.releaseModel, "run.json").image);
         expect(Object.keys(version.files).sort()).toEqual(["model/config.toml", "model/model.pt", "model/run.json"]);
         expect(artifact(JOB.releaseModel, "provenance.json").published).toMatchObject({ model: config.ci.modelName, version: "1.2.0" });
         // The release job's re-run (say, after a failed upload) completes the same version.

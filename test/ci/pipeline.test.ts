@@ -8,10 +8,10 @@ import { parse } from "yaml";
 import { BranchModel } from "../../infra/branch-model/branch-model";
 import { BUILT_IMAGE, IMAGE_JOB, JOB_IMAGE_VARIABLE } from "../../infra/ci/image-jobs";
 import { GLAB_IMAGE, JOB, PIPELINE_STAGES, PROVENANCE_FILE, tagGlobToRegex, teamPipeline, TeamPipelineArgs, workflowRules } from "../../infra/ci/pipeline";
-import { BUILDAH_IMAGE } from "../../infra/environment/image/files";
+import { BUILDAH_IMAGE, SKOPEO_IMAGE } from "../../infra/environment/image/files";
 import { teamPipelineArgs } from "../../infra/team-environment";
 import { stackConfig } from "../cluster/fixtures";
-import { EXPECTED_JOBS, evaluate, included, jobsByEvaluator } from "../support/ci-rules";
+import { decidingWhen, EXPECTED_JOBS, evaluate, included, jobsByEvaluator } from "../support/ci-rules";
 import { SourceName, SOURCES, Vars } from "../support/gitlab-ci-local";
 
 describe("the workflow rules", () => {
@@ -23,6 +23,8 @@ describe("the workflow rules", () => {
         { what: "a merge request", vars: SOURCES.mergeRequest.vars, want: true },
         { what: "a push to a branch with an open merge request (its merge request pipeline runs instead)", vars: { CI_PIPELINE_SOURCE: "push", CI_COMMIT_BRANCH: "feature/x", ...open }, want: false },
         { what: "a push to main", vars: SOURCES.pushToMain.vars, want: true },
+        { what: "a push to main while its back-merge request into develop is open", vars: SOURCES.pushToMainWithOpenMergeRequest.vars, want: true },
+        { what: "a push to develop while a merge request from it is open", vars: { ...SOURCES.pushToDevelop.vars, ...open }, want: true },
         { what: "a push to develop", vars: SOURCES.pushToDevelop.vars, want: true },
         { what: "a push to an experiment branch (its GPU runs are offered, manual)", vars: SOURCES.experimentPush.vars, want: true },
         // Decided: no branch pipeline for other branches; checks (and GPU time) start with the merge request.
@@ -80,6 +82,21 @@ describe.each([
         for (const name of [JOB.experimentSmoke, JOB.experimentTrain]) {
             for (const r of pipeline[name].rules) if (r.when !== "never") expect(r.when).toBe("manual");
         }
+    });
+
+    it.each(["experimentPush", "runPipelineOnExperiment"] as const)("spends no GPU time unasked on an experiment branch (%s): every GPU job there is manual", (source) => {
+        const gpuJobs = Object.entries(pipeline).filter(([, job]) => typeof job === "object" && job !== null && "script" in job && String(job.tags) === String(args.gpuTags));
+        const whens = Object.fromEntries(gpuJobs.map(([name, job]) => [name, decidingWhen(job.rules, SOURCES[source].vars)]).filter(([, when]) => when !== undefined));
+        expect(whens).toEqual({ [IMAGE_JOB.contractGpu]: "manual", [JOB.experimentSmoke]: "manual", [JOB.experimentTrain]: "manual" });
+    });
+
+    it("publishes the image under main or the version only in the last stage, from the image it checked", () => {
+        const publish = pipeline[IMAGE_JOB.publish];
+        expect(publish.stage).toBe(PIPELINE_STAGES[PIPELINE_STAGES.length - 2]);
+        expect(publish.needs).toBeUndefined(); // so every job of the earlier stages must pass first
+        expect(publish.image).toBe(SKOPEO_IMAGE);
+        expect(publish.script[0]).toContain("skopeo copy --preserve-digests");
+        expect(pipeline[IMAGE_JOB.build].script.join("\n")).not.toMatch(/docker:\/\/\$repo:\$tag|CI_COMMIT_TAG/);
     });
 
     it(`runs the team's jobs in ${expected.bootstrap ? "the image each pipeline builds (the stack still pins the bootstrap image)" : "the stack's image, or the one the pipeline built when the definition changed"}`, () => {

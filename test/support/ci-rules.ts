@@ -47,6 +47,14 @@ export function included(rules: readonly { if?: unknown; when?: unknown }[], var
     return outcome.included;
 }
 
+/** The `when` of the rule that includes a job (`on_success` when it says none), or undefined when none does. */
+export function decidingWhen(rules: readonly Record<string, unknown>[], vars: Vars): string | undefined {
+    const plain = rules.map(({ changes: _changed, ...r }) => r);
+    const outcome = evaluateRules(plain, knownContext(ruleIfs(plain), vars));
+    if (!outcome.included || outcome.rule === undefined) return undefined;
+    return (plain[outcome.rule]!.when as string | undefined) ?? "on_success";
+}
+
 /** The jobs the evaluator says run, taking `changes` as true, as the listing below does. */
 export function jobsByEvaluator(pipeline: Record<string, any>, vars: Vars): string[] {
     const assumeChanged = (rules: Record<string, unknown>[]) => rules.map(({ changes: _changed, ...r }) => r);
@@ -61,11 +69,14 @@ export const IMAGE_JOBS = [IMAGE_JOB.build, IMAGE_JOB.contract, IMAGE_JOB.contra
 /** Which jobs each source runs (image jobs: when the definition changed, which the listing assumes). */
 export const EXPECTED_JOBS: Record<SourceName, readonly string[]> = {
     mergeRequest: [...IMAGE_JOBS, JOB.mergeTarget, JOB.styleCheck, JOB.unitTests, JOB.smokeTrain],
-    pushToMain: [...IMAGE_JOBS, JOB.styleCheck, JOB.unitTests, JOB.smokeTrain, JOB.hotfixBackport],
+    pushToMain: [...IMAGE_JOBS, IMAGE_JOB.publish, JOB.styleCheck, JOB.unitTests, JOB.smokeTrain, JOB.hotfixBackport],
+    pushToMainWithOpenMergeRequest: [...IMAGE_JOBS, IMAGE_JOB.publish, JOB.styleCheck, JOB.unitTests, JOB.smokeTrain, JOB.hotfixBackport],
     pushToDevelop: [...IMAGE_JOBS, JOB.styleCheck, JOB.unitTests, JOB.smokeTrain],
     experimentPush: [...IMAGE_JOBS, JOB.experimentSmoke, JOB.experimentTrain],
     runPipelineOnFeature: [...IMAGE_JOBS, JOB.styleCheck, JOB.unitTests, JOB.smokeTrain],
-    releaseTag: [...IMAGE_JOBS, JOB.releaseCheck, JOB.unitTests, JOB.releaseModel, JOB.release],
+    // The GPU contract and both trainings are offered, manual.
+    runPipelineOnExperiment: [...IMAGE_JOBS, JOB.experimentSmoke, JOB.experimentTrain],
+    releaseTag: [...IMAGE_JOBS, IMAGE_JOB.publish, JOB.releaseCheck, JOB.unitTests, JOB.releaseModel, JOB.release],
     schedule: [JOB.staleBranches],
 };
 

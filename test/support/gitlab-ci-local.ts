@@ -36,6 +36,9 @@ export const SOURCES = {
     pushToDevelop: source({ CI_PIPELINE_SOURCE: "push", CI_COMMIT_BRANCH: "develop", CI_COMMIT_REF_NAME: "develop" }),
     experimentPush: source({ CI_PIPELINE_SOURCE: "push", CI_COMMIT_BRANCH: "experiment/lr-1e4-20261204", CI_COMMIT_REF_NAME: "experiment/lr-1e4-20261204" }),
     runPipelineOnFeature: source({ CI_PIPELINE_SOURCE: "web", CI_COMMIT_BRANCH: "feature/x", CI_COMMIT_REF_NAME: "feature/x" }),
+    runPipelineOnExperiment: source({ CI_PIPELINE_SOURCE: "web", CI_COMMIT_BRANCH: "experiment/lr-1e4-20261204", CI_COMMIT_REF_NAME: "experiment/lr-1e4-20261204" }),
+    // A hotfix merged: main's back-merge request into develop is open while main is pushed.
+    pushToMainWithOpenMergeRequest: source({ CI_PIPELINE_SOURCE: "push", CI_COMMIT_BRANCH: "main", CI_COMMIT_REF_NAME: "main", CI_OPEN_MERGE_REQUESTS: "ml-team/vision-models!8" }),
     releaseTag: source({ CI_PIPELINE_SOURCE: "push", CI_COMMIT_TAG: "v1.2.0", CI_COMMIT_REF_NAME: "v1.2.0" }, ["CI_COMMIT_BRANCH"]),
     schedule: source({ CI_PIPELINE_SOURCE: "schedule", CI_COMMIT_BRANCH: "main", CI_COMMIT_REF_NAME: "main" }),
 } satisfies Record<string, Source>;

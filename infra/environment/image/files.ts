@@ -27,6 +27,14 @@ export const BOOTSTRAP_TORCH_CUDA = "12.8";
  */
 export const BUILDAH_IMAGE = "quay.io/buildah/stable:v1.43.1";
 
+/**
+ * Skopeo for the image-publish job: quay.io/skopeo/stable (containers/skopeo) v1.22.2, pinned
+ * by the digest a public CI file pins it by (seen 2026-12-04). It copies a checked image to its
+ * shared name registry to registry, keeping its digest (`--preserve-digests`; the tests run
+ * Debian's skopeo 1.9.3).
+ */
+export const SKOPEO_IMAGE = "quay.io/skopeo/stable:v1.22.2@sha256:f7cfa282082cbfc25b754905225985584d1fbc410fef99e1b498c9b64087b755";
+
 /** Where the contract script lives in the team's repository (the Dockerfile copies it into the image). */
 export const CONTRACT_SCRIPT_PATH = ".ml-team-env/check-image-contract.sh";
 
