@@ -91,6 +91,9 @@ describe("CONTRIBUTING.md", () => {
         const premium = contributingGuide({ model, commands: { lint: "x", test: "y", smokeTrain: "z" }, enforcement: enforcementReport(model, "premium", { ciJobsDeployed: true }), tracking: false, imageBuild: false, modelName: "m" });
         expect(premium).toContain("checked by GitLab against");
         expect(premium).not.toContain("Changing the environment");
+        // Without the bot token nobody opens the hotfix's way back: the page says how.
+        expect(premium).toContain("/-/merge_requests/new?merge_request[source_branch]=main&merge_request[target_branch]=develop");
+        expect(text).not.toContain("merge_requests/new");
     });
 
     it("writes each workflow as shell lines (run as written in the slow suite)", () => {
