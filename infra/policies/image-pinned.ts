@@ -19,7 +19,7 @@ export const environmentImagePinnedByDigest: StackValidationPolicy = {
             reported.add(use.image);
             report(
                 `${use.where} runs '${use.image}', pinned by tag only: the tag can be pushed again, and then two nodes run two environments under one name. ` +
-                    `Pin the digest in ml-team-env:environment.image (…:${use.image.split(":").pop()}@sha256:<digest>; the pipeline's image-build job prints it).`,
+                    `Pin the digest in ml-team-env:environment.image (…:${use.image.split(":").pop()}@sha256:<digest>; the pipeline's image-publish job prints it).`,
                 use.resource.urn,
             );
         }
