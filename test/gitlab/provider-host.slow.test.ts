@@ -343,7 +343,7 @@ describe("a member whose group role is above the stack's", () => {
  * mode changed without confirmation, which the plan had shown as harmless updates).
  */
 describe("refusals the engine shows", () => {
-    const guard = (o: { clusterMode: string; storageGiB?: number; confirmModeChangeFrom?: string }) => ({ kind: CHANGE_GUARD_KIND, providerVersion: "1", ...o });
+    const guard = (o: { clusterMode: string; storageGiB?: number; confirmModeChangeFrom?: string; confirmStorageShrinkFrom?: number }) => ({ kind: CHANGE_GUARD_KIND, providerVersion: "1", ...o });
 
     it("Project: another stack's project is refused, naming that stack and how to hand it over", async () => {
         const provider = await serializeProvider(projectProvider);
@@ -353,7 +353,7 @@ describe("refusals the engine shows", () => {
         expect(failure.message).toMatch(/ml-team\/owned is managed by another ml-team-env stack, acme\/ml-team-env\/dev#1a2b3c4d .*run `pulumi destroy` in that stack.*gitlab\.project\.takeOverFrom: "acme\/ml-team-env\/dev#1a2b3c4d"/);
     });
 
-    it("ChangeGuard: a smaller jupyterhub.storageGiB, with the reason and the way out; growing and a first deployment pass", async () => {
+    it("ChangeGuard: a smaller jupyterhub.storageGiB unless confirmed, with the reason and the way out; growing and a first deployment pass", async () => {
         const provider = await serializeProvider(changeGuardProvider);
         const { failures } = await host.check(provider, guard({ clusterMode: "eks", storageGiB: 50 }), guard({ clusterMode: "eks", storageGiB: 40 }));
         expect(failures).toEqual([
@@ -363,6 +363,9 @@ describe("refusals the engine shows", () => {
             },
         ]);
         expect((await host.check(provider, guard({ clusterMode: "eks", storageGiB: 50 }), guard({ clusterMode: "eks", storageGiB: 80 }))).failures).toEqual([]);
+        // Confirmed with the size last deployed (the claims deleted first): passed; a wrong size is not.
+        expect((await host.check(provider, guard({ clusterMode: "eks", storageGiB: 50 }), guard({ clusterMode: "eks", storageGiB: 40, confirmStorageShrinkFrom: 50 }))).failures).toEqual([]);
+        expect((await host.check(provider, guard({ clusterMode: "eks", storageGiB: 50 }), guard({ clusterMode: "eks", storageGiB: 40, confirmStorageShrinkFrom: 45 }))).failures.map((f) => f.property)).toEqual(["storageGiB"]);
         expect((await host.check(provider, {}, guard({ clusterMode: "eks", storageGiB: 10 }))).failures).toEqual([]);
     });
 
