@@ -12,6 +12,7 @@
  *   the old size (the user has deleted the claims, which `pulumi up --refresh` then makes anew).
  * - `cluster.mode` changed: the members' home volumes stay in the old cluster, and the new one
  *   starts with empty homes; refused unless `cluster.confirmModeChangeFrom` names the old mode.
+ *   Leaving `none` is not refused: that stack had no cluster, so no homes.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { PROVIDER_VERSION } from "../gitlab/providers/common";
@@ -54,7 +55,9 @@ export function guardFailures(olds: Partial<ChangeGuardInputs>, news: ChangeGuar
                 `anew at the new size (docs/notebooks.md "Home volumes").`,
         });
     }
-    if (olds.clusterMode !== undefined && olds.clusterMode !== news.clusterMode && news.confirmModeChangeFrom !== olds.clusterMode) {
+    // Leaving `none` loses nothing: that stack had no cluster, so no homes to move.
+    const leavesCluster = olds.clusterMode !== undefined && olds.clusterMode !== "none" && olds.clusterMode !== news.clusterMode;
+    if (leavesCluster && news.confirmModeChangeFrom !== olds.clusterMode) {
         failures.push({
             property: "clusterMode",
             reason:

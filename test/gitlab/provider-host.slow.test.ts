@@ -375,6 +375,8 @@ describe("refusals the engine shows", () => {
         expect(refused.failures).toEqual([{ property: "clusterMode", reason: expect.stringMatching(/cluster\.mode changes from existing to eks: the members' home volumes stay in the existing cluster .*cluster\.confirmModeChangeFrom: existing \(docs\/cluster\.md "Changing the cluster mode"\)/) }]);
         expect((await host.check(provider, guard({ clusterMode: "existing" }), guard({ clusterMode: "eks", confirmModeChangeFrom: "none" }))).failures.map((f) => f.property)).toEqual(["clusterMode"]);
         expect((await host.check(provider, guard({ clusterMode: "existing", storageGiB: 50 }), guard({ clusterMode: "eks", storageGiB: 50, confirmModeChangeFrom: "existing" }))).failures).toEqual([]);
+        // From none (a GitLab-only stack: no homes) nothing needs confirming.
+        expect((await host.check(provider, guard({ clusterMode: "none" }), guard({ clusterMode: "eks", storageGiB: 50 }))).failures).toEqual([]);
         const created = await host.create(provider, guard({ clusterMode: "eks", storageGiB: 50 }));
         expect(created.outs).toMatchObject({ clusterMode: "eks", storageGiB: 50 });
         expect(await host.diff(provider, created.id, created.outs, guard({ clusterMode: "eks", storageGiB: 60 }))).toEqual({ changes: 2, replaces: [] });

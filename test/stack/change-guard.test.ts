@@ -34,3 +34,15 @@ describe("a smaller jupyterhub.storageGiB", () => {
         expect(refusedOf({ storageGiB: 40 }, { storageGiB: 30, confirmStorageShrinkFrom: 50 }).map((f) => f.property)).toEqual(["storageGiB"]);
     });
 });
+
+describe("a change of cluster.mode", () => {
+    it("from a cluster is refused unless cluster.confirmModeChangeFrom names the mode left", () => {
+        expect(refusedOf({ clusterMode: "existing" }, { clusterMode: "eks" })).toEqual([{ property: "clusterMode", reason: expect.stringMatching(/^cluster\.mode changes from existing to eks: the members' home volumes stay/) }]);
+        expect(refusedOf({ clusterMode: "eks" }, { clusterMode: "none" }).map((f) => f.property)).toEqual(["clusterMode"]);
+        expect(refusedOf({ clusterMode: "existing" }, { clusterMode: "eks", confirmModeChangeFrom: "existing" })).toEqual([]);
+    });
+
+    it.each(["eks", "existing"])("from none to %s passes without a confirmation: a GitLab-only stack has no homes", (mode) => {
+        expect(refusedOf({ clusterMode: "none" }, { clusterMode: mode, storageGiB: 50 })).toEqual([]);
+    });
+});
