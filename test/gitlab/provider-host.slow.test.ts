@@ -339,7 +339,7 @@ describe("a member whose group role is above the stack's", () => {
 
 /**
  * What `pulumi up` refuses (issue 22), as the host hands it to the engine: a project another stack
- * manages (surprise 1), and the change guard's Check (surprise 3: a smaller home size, a cluster
+ * manages (surprise 1; in check too, so the preview fails), and the change guard's Check (surprise 3: a smaller home size, a cluster
  * mode changed without confirmation, which the plan had shown as harmless updates).
  */
 describe("refusals the engine shows", () => {
@@ -351,6 +351,15 @@ describe("refusals the engine shows", () => {
         await host.create(provider, { ...project, owner: "acme/ml-team-env/dev#1a2b3c4d" });
         const failure = await failureOf(host.create(provider, { ...project, mode: "adopt", owner: "lab/ml-team-env/dev#5e6f7a8b" }));
         expect(failure.message).toMatch(/ml-team\/owned is managed by another ml-team-env stack, acme\/ml-team-env\/dev#1a2b3c4d .*run `pulumi destroy` in that stack.*gitlab\.project\.takeOverFrom: "acme\/ml-team-env\/dev#1a2b3c4d"/);
+    });
+
+    it("Project: check refuses another stack's project in the preview, before anything is made; its own passes", async () => {
+        const provider = await serializeProvider(projectProvider);
+        const project = { ...base(), kind: "gitlab:Project", path: "ml-team/owned-check", mode: "create", visibility: "private", description: "", defaultBranch: "main", pipelineMustSucceed: true, allDiscussionsResolved: true, deleteSourceBranch: true, jobTokenPush: false, deleteOnDestroy: false };
+        await host.create(provider, { ...project, owner: "acme/ml-team-env/dev#1a2b3c4d" });
+        const { failures } = await host.check(provider, {}, { ...project, mode: "adopt", owner: "lab/ml-team-env/dev#5e6f7a8b" });
+        expect(failures).toEqual([{ property: "owner", reason: expect.stringMatching(/^ml-team\/owned-check is managed by another ml-team-env stack, acme\/ml-team-env\/dev#1a2b3c4d .*gitlab\.project\.takeOverFrom/) }]);
+        expect((await host.check(provider, {}, { ...project, owner: "acme/ml-team-env/dev#1a2b3c4d" })).failures).toEqual([]);
     });
 
     it("ChangeGuard: a smaller jupyterhub.storageGiB unless confirmed, with the reason and the way out; growing and a first deployment pass", async () => {
