@@ -79,13 +79,15 @@ describe("the project records the stack that manages it", () => {
     it("check (the preview) refuses another stack's project before anything is changed, and passes its own, a free one and a hand-over", async () => {
         const a = project();
         await projectProvider.create!(a);
-        const checked = await projectProvider.check!({}, { ...a, mode: "adopt", owner: B, description: "stack B's" });
+        // A first deployment: the engine hands check no old inputs.
+        const none = {} as ProjectInputs;
+        const checked = await projectProvider.check!(none, { ...a, mode: "adopt", owner: B, description: "stack B's" });
         expect(checked.failures).toEqual([{ property: "owner", reason: expect.stringMatching(new RegExp(`^${a.path} is managed by another ml-team-env stack, acme/ml-team-env/dev#1a2b3c4d .*gitlab\\.project\\.takeOverFrom: "${A}"`)) }]);
         expect(live(a.path).description).toBe("stack A's");
         expect(record(a.path)!.value).toBe(A);
         expect((await projectProvider.check!(a, { ...a, description: "A again" })).failures).toEqual([]);
-        expect((await projectProvider.check!({}, { ...a, owner: B, takeOverFrom: A })).failures).toEqual([]);
-        expect((await projectProvider.check!({}, project({ owner: B }))).failures).toEqual([]);
+        expect((await projectProvider.check!(none, { ...a, owner: B, takeOverFrom: A })).failures).toEqual([]);
+        expect((await projectProvider.check!(none, project({ owner: B }))).failures).toEqual([]);
         // A renamed stack: the record it had before is its own.
         expect((await projectProvider.check!(a, { ...a, owner: B })).failures).toEqual([]);
     });
