@@ -19,6 +19,7 @@ import { projectProvider } from "../../infra/gitlab/providers/project";
 import { capture, noAwsCredentials, stackRaw, writeStack } from "../doctor/fixtures";
 import { ROOT } from "../harness";
 import { startGitLabEmulator } from "../support/gitlab-emulator";
+import { gitlabEmulatorMain } from "../support/gitlab-emulator-cli";
 
 const longest = (text: string) => Math.max(...text.split("\n").map((l) => l.length));
 
@@ -51,6 +52,7 @@ describe("output width", () => {
         ["offboard", membersMain, ["offboard"]],
         ["gitlab-apply", gitlabApplyMain, []],
         ["bench", benchMain, []],
+        ["gitlab-emulator", gitlabEmulatorMain, []],
     ];
     it.each(commands.flatMap(([name, main, argv]) => [100, 72].map((width) => [name, width, main, argv] as const)))(
         // 100: no terminal (a pipe), the default width.

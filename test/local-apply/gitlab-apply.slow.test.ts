@@ -16,6 +16,7 @@ import { OWNER_VARIABLE } from "../../infra/gitlab/providers/project-owner";
 import { capture } from "../support/cli-io";
 import { gitlabRequest } from "../support/emulator-http";
 import { GitLabEmulator, startGitLabEmulator } from "../support/gitlab-emulator";
+import { seedEmulator } from "../support/gitlab-emulator-cli";
 import { tempStack } from "../support/temp-stack";
 import { ROOT } from "../harness";
 
@@ -27,8 +28,8 @@ let em: GitLabEmulator;
 let dir: string;
 beforeAll(async () => {
     em = await startGitLabEmulator({ mode: "ee-free" });
-    em.addGroup("ml-team");
-    for (const u of ["alice", "bob"]) em.addUser(u);
+    // Seeded as `npm run gitlab-emulator` seeds it, so this is README's flow.
+    seedEmulator(em);
     dir = tempStack(STACK, text, "ml-team-env-apply-");
 });
 afterAll(() => em?.close());
@@ -42,6 +43,8 @@ const project = () => [...em.state.projects.values()].find((p) => p.path_with_na
 
 describe("npm run gitlab-apply (a GitLab-only stack on the emulator)", () => {
     it("creates the project with the branch model, members, pipeline proposal and schedule, and records the stack", async () => {
+        // The stack's mode is create: the emulator seeds no project for it to adopt silently.
+        expect(project()).toBeUndefined();
         const r = await apply();
         expect(r.err.split("\n")[0]).toBe(`Applying the GitLab part of stack '${STACK}' on ${em.url} (state: .ml-team-env/gitlab-apply/${STACK}.json)...`);
         // The config's warnings once, without the runtime's noise.
