@@ -108,6 +108,7 @@ export class TeamEnvironment extends pulumi.ComponentResource {
                 clusterMode: config.cluster.mode,
                 ...(config.cluster.confirmModeChangeFrom ? { confirmModeChangeFrom: config.cluster.confirmModeChangeFrom } : {}),
                 ...(config.jupyterhub ? { storageGiB: config.jupyterhub.storageGiB } : {}),
+                ...(config.jupyterhub?.confirmStorageShrinkFrom ? { confirmStorageShrinkFrom: config.jupyterhub.confirmStorageShrinkFrom } : {}),
             },
             { parent: this },
         );

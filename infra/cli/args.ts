@@ -1,4 +1,4 @@
-import { wrapWords } from "../plan/format";
+import { MAX_LINE, outputWidth, wrapWords } from "../plan/format";
 import { readStackFile, StackFileConfig } from "../plan/stack-file";
 
 /**
@@ -147,18 +147,38 @@ function synopsis(spec: CommandSpec): string[] {
     return spec.synopsis.map((s) => `npm run ${spec.name} -- ${s}`);
 }
 
-/** The `--help` text: usage, what it does, options, exit codes, examples. */
-export function helpText(spec: CommandSpec): string {
-    const lines = synopsis(spec).map((s, i) => `${i === 0 ? "usage: " : "       "}${s}`);
-    lines.push("", ...wrapWords(spec.summary, "", "", 100), "", "options:");
+/**
+ * A command line wrapped at `width`, never inside a `[--option VALUE]` group, between an option
+ * and its value, or in a quoted word; with `continuation` (` \\` for examples) every line but
+ * the last ends with it, so the lines still paste into a shell as one command.
+ */
+function wrapCommand(command: string, first: string, rest: string, width: number, continuation = ""): string[] {
+    const tokens = command.match(/\[[^\]]*\]|'[^']*'|--[^\s-]\S* (?![-|])\S+|\S+/g) ?? [];
+    const lines: string[] = [];
+    let line = first;
+    for (const [i, t] of tokens.entries()) {
+        if (i > 0 && line.length + 1 + t.length + continuation.length > width) {
+            lines.push(line + continuation);
+            line = rest + t;
+        } else line = i === 0 ? line + t : `${line} ${t}`;
+    }
+    return [...lines, line];
+}
+
+/** The `--help` text, wrapped at `width` (the terminal's, see `outputWidth`): usage, what it does, options, exit codes, examples. */
+export function helpText(spec: CommandSpec, width = MAX_LINE): string {
+    const lines = synopsis(spec).flatMap((s, i) => wrapCommand(s, i === 0 ? "usage: " : "       ", "           ", width));
+    lines.push("", ...wrapWords(spec.summary, "", "", width), "", "options:");
     const label = (o: OptionSpec) => `--${o.name}${o.value ? ` ${o.value}` : ""}`;
-    const width = Math.max(...spec.options.map((o) => label(o).length), "-h, --help".length);
-    for (const o of spec.options) lines.push(`  ${label(o).padEnd(width)}  ${o.description}${o.required ? " (required)" : ""}`);
-    lines.push(`  ${"-h, --help".padEnd(width)}  this help`);
+    const labelWidth = Math.max(...spec.options.map((o) => label(o).length), "-h, --help".length);
+    // Descriptions wrap under themselves, so the option labels stay a column of their own.
+    const hang = " ".repeat(labelWidth + 4);
+    for (const o of spec.options) lines.push(...wrapWords(`${o.description}${o.required ? " (required)" : ""}`, `  ${label(o).padEnd(labelWidth)}  `, hang, width));
+    lines.push(`  ${"-h, --help".padEnd(labelWidth)}  this help`);
     lines.push("", "exit codes:");
-    for (const [code, meaning] of spec.exitCodes) lines.push(`  ${code}  ${meaning}`);
-    if (spec.examples && spec.examples.length > 0) lines.push("", "examples:", ...spec.examples.map((e) => `  ${e}`));
-    lines.push("", `npm itself takes options before \`--\`: write the command's options after it (npm run ${spec.name} -- --help).`);
+    for (const [code, meaning] of spec.exitCodes) lines.push(...wrapWords(meaning, `  ${code}  `, " ".repeat(`  ${code}  `.length), width));
+    if (spec.examples && spec.examples.length > 0) lines.push("", "examples:", ...spec.examples.flatMap((e) => wrapCommand(e, "  ", "      ", width, " \\")));
+    lines.push("", ...wrapWords(`npm itself takes options before \`--\`: write the command's options after it (npm run ${spec.name} -- --help).`, "", "", width));
     return lines.join("\n");
 }
 
@@ -170,7 +190,7 @@ export async function runCommand(spec: CommandSpec, argv: readonly string[], io:
     try {
         const parsed = parseArgs(argv, spec, io.env);
         if (parsed.help) {
-            io.out(helpText(spec));
+            io.out(helpText(spec, outputWidth(io.columns)));
             return 0;
         }
         return await main(parsed.flags);

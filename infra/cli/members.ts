@@ -117,7 +117,7 @@ async function edit(command: "onboard" | "offboard", flags: Readonly<Record<stri
 export async function membersMain(argv: readonly string[], io: CliIo, planner: Planner = planStack): Promise<number> {
     const [command, ...rest] = argv;
     if (command !== "onboard" && command !== "offboard") {
-        io.err(`error: the first argument is onboard or offboard, not '${command ?? ""}'\n\n${helpText(ONBOARD_COMMAND)}\n\n${helpText(OFFBOARD_COMMAND)}`);
+        io.err(`error: the first argument is onboard or offboard, not '${command ?? ""}'\n\n${helpText(ONBOARD_COMMAND, outputWidth(io.columns))}\n\n${helpText(OFFBOARD_COMMAND, outputWidth(io.columns))}`);
         return USAGE_EXIT;
     }
     return runCommand(command === "onboard" ? ONBOARD_COMMAND : OFFBOARD_COMMAND, rest, io, (flags) => edit(command, flags, io, planner));

@@ -105,7 +105,7 @@ export const CLUSTER_MODES = ["eks", "existing", "none"] as const;
 /**
  * The mode this stack leaves, confirmed: the members' home volumes stay in the old cluster, so a
  * change of `mode` on a deployed stack is refused unless this names the old mode (docs/cluster.md
- * "Changing the cluster mode"). @default none
+ * "Changing the cluster mode"); leaving `none`, which has no homes, needs none. @default none
  */
 const confirmModeChangeFrom = z.enum(CLUSTER_MODES, { error: `must be the mode this stack leaves: ${CLUSTER_MODES.join(", ")}` }).optional();
 

@@ -199,6 +199,12 @@ export const jupyterhubSchema = z.strictObject({
     idleTimeoutMinutes: posInt("minutes").default(60),
     /** Home volume size per developer. @default 50 */
     storageGiB: posInt("GiB").default(50),
+    /**
+     * The home size a deployed stack shrinks from, confirmed: `pulumi up` refuses a smaller
+     * `storageGiB` unless this names the size last deployed and the claims have been deleted
+     * (docs/notebooks.md "Home volumes"). @default none
+     */
+    confirmStorageShrinkFrom: posInt("GiB: the storageGiB last deployed").optional(),
     profiles: z.array(profileSchema).min(1).default(DEFAULT_PROFILES.map((p) => profileSchema.parse(p))),
     /**
      * Private destinations notebooks may reach, each on its ports: a self-managed GitLab (for

@@ -1,7 +1,7 @@
 /**
  * The checks of config validation that decide what a stack sets up at all: a cluster and hub or
- * the GitLab part alone (`cluster.mode: none`), runners or the team's own, and the confirmation a
- * change of cluster mode needs. Pure; reports through the caller's `err`/`warn`.
+ * the GitLab part alone (`cluster.mode: none`), runners or the team's own, and the confirmations a
+ * change of cluster mode and a smaller home size need. Pure; reports through the caller's `err`/`warn`.
  */
 import { cidrOverlaps, cidrRange, cidrWithin, PRIVATE_RANGES } from "../workspaces/private-egress";
 import { CiConfig, ClusterConfig, JupyterHubConfig, RunnersConfig } from "./schema";
@@ -30,6 +30,21 @@ export function checkClusterParts(o: { cluster: ClusterConfig | undefined; rawJu
     // A hub section that does not parse has its own errors already.
     if (cluster && o.rawJupyterhub === undefined) ctx.err(["jupyterhub"], "is required: the hub's host, OAuth application and notebook profiles (or cluster.mode: none for the GitLab part alone)");
     return runners;
+}
+
+/**
+ * `jupyterhub.confirmStorageShrinkFrom` confirms shrinking homes from the size last deployed, so it
+ * must be larger than `storageGiB`; otherwise it confirms nothing and is likely a typo.
+ */
+export function checkStorageShrink(jupyterhub: JupyterHubConfig | undefined, ctx: SetupContext): void {
+    const from = jupyterhub?.confirmStorageShrinkFrom;
+    if (jupyterhub && from !== undefined && from <= jupyterhub.storageGiB) {
+        ctx.err(
+            ["jupyterhub", "confirmStorageShrinkFrom"],
+            `is ${from}, not more than storageGiB (${jupyterhub.storageGiB}); it confirms shrinking homes from the size last deployed: ` +
+                "set it to that size, or remove it",
+        );
+    }
 }
 
 /**

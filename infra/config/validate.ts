@@ -10,7 +10,7 @@ import { EksClusterConfig, ExistingClusterConfig, JupyterHubConfig, PROJECT, SEC
 import { checkCi } from "./validate-ci";
 import { checkColdStart, imageAsPulled } from "./validate-cold-start";
 import { checkHubHttps } from "./validate-hub";
-import { checkClusterParts, checkPipelineRunners, checkPrivateEgress } from "./validate-setup";
+import { checkClusterParts, checkPipelineRunners, checkPrivateEgress, checkStorageShrink } from "./validate-setup";
 import { checkMembers, checkProfiles, membersThatParse } from "./validate-team";
 import { CheckContext, checkEksCluster, checkExistingCluster, checkSlicesFit, checkWorkloadsFit, clusterPools, GpuCapacity, jobWorkloads, profileWorkloads } from "./validate-cluster";
 
@@ -140,6 +140,7 @@ export function validateStackConfig(raw: Record<string, unknown>, options: Valid
     const runners = checkClusterParts({ cluster, rawJupyterhub: plain.jupyterhub, runners: sections.runners, rawRunners: plain.runners }, ctx);
     checkPipelineRunners({ runners, ci: sections.ci, rawRunners: plain.runners, clusterMode: cluster?.mode }, ctx);
     checkPrivateEgress(jupyterhub, cluster, ctx);
+    checkStorageShrink(jupyterhub, ctx);
 
     // Environment image.
     const parsedImage = environment ? parseEnvironmentImage(environment.image, secretsPresent.has(SECRET_KEYS.registryDockerConfigJson) ? environment.pullSecretName : undefined) : undefined;

@@ -124,7 +124,7 @@ export async function runDoctor(input: DoctorInput, deps: DoctorDeps): Promise<D
                 const roles = await readInheritedRoles({ url: config.gitlab.url, token, namespacePath: projectPath.slice(0, projectPath.lastIndexOf("/")), members: config.team.members, ...(deps.gitlabRetry ? { retry: deps.gitlabRetry } : {}) });
                 checks.push(checkInheritedRoles(roles, config.team.members));
             }
-            const owner = checkProjectOwner(facts, stack, config.gitlab.project.path);
+            const owner = checkProjectOwner(facts, stack, config.gitlab.project.path, config.gitlab.project.takeOverFrom);
             if (owner) checks.push(owner);
         } catch (e) {
             if (!(e instanceof GitLabUnreachableError)) throw e;

@@ -34,10 +34,11 @@ export function checkMemberAccounts(facts: GitLabFacts, members: readonly Pick<T
 
 /**
  * Whether another stack manages the project already: `pulumi up` refuses a project recorded as
- * another stack's. Doctor knows the stack's name, not the id its state keeps, so a record of the
- * same name is taken as this stack's (a same-named stack of another backend is refused by `up`).
+ * another stack's unless `gitlab.project.takeOverFrom` names that record. Doctor knows the stack's
+ * name, not the id its state keeps, so a record of the same name is taken as this stack's (a
+ * same-named stack of another backend is refused by `up`).
  */
-export function checkProjectOwner(facts: GitLabFacts, stack: string, path: string): CheckResult | undefined {
+export function checkProjectOwner(facts: GitLabFacts, stack: string, path: string, takeOverFrom?: string): CheckResult | undefined {
     const base = { id: "gitlab.project-owner", group: "gitlab" as const, title: "managed by" };
     const record = facts.ownerRecord;
     if (!record) return undefined;
@@ -45,10 +46,15 @@ export function checkProjectOwner(facts: GitLabFacts, stack: string, path: strin
     if (record.value === null) return { ...base, status: "ok", summary: `no stack manages ${path} yet: this one will record itself` };
     const name = record.value.split("#")[0]!;
     if (name.endsWith(`/${stack}`)) return { ...base, status: "ok", summary: `${path} is recorded as managed by ${record.value}, a stack named ${stack}` };
+    if (record.value === takeOverFrom) {
+        return { ...base, status: "ok", summary: `${path} is recorded as managed by ${record.value}, which gitlab.project.takeOverFrom names: \`pulumi up\` will take it over` };
+    }
+    // A takeOverFrom that names another record (a typo, or the project changed hands again) hands nothing over.
+    const named = takeOverFrom === undefined ? "" : ` (gitlab.project.takeOverFrom is "${takeOverFrom}", not this record)`;
     return {
         ...base,
         status: "problem",
-        summary: `${path} is managed by another stack, ${record.value}: \`pulumi up\` would refuse it`,
+        summary: `${path} is managed by another stack, ${record.value}: \`pulumi up\` would refuse it${named}`,
         fix: `run \`pulumi destroy\` in that stack to hand the project over, or, if it is gone, set gitlab.project.takeOverFrom: "${record.value}" (README "One stack per project")`,
     };
 }

@@ -138,11 +138,16 @@ export function layout(head: string, pieces: readonly string[], contIndent: stri
 /**
  * A resource's head line (`<prefix><kind>  <name>`), as one line when it fits `width`, else the
  * kind on its line and the name on the next (after `contIndent`): the last line is where its
- * settings go.
+ * settings go. A name is never split; when `contIndent` leaves it too little room, the name
+ * moves left into the indent (deep in the tree, on a narrow terminal).
  */
 export function headLines(prefix: string, kind: string, name: string, contIndent: string, width = MAX_LINE): string[] {
     const one = `${prefix}${kind}  ${name}`;
-    return one.length <= width ? [one] : [`${prefix}${kind}`, `${contIndent}${name}`];
+    if (one.length <= width) return [one];
+    const room = Math.max(0, width - name.length);
+    // Cut at a space, so a tree mark never touches the name.
+    const indent = contIndent.length <= room ? contIndent : contIndent.slice(0, room).replace(/\S+$/, "");
+    return [`${prefix}${kind}`, `${indent}${name}`];
 }
 
 /** Fills pieces into lines of at most `width` characters, each starting with `indent`. */

@@ -8,9 +8,11 @@
  * - `jupyterhub.storageGiB` smaller: Kubernetes refuses to shrink a claim (the API server's
  *   claim update validation, pkg/apis/core/validation/validation.go, answers "spec.resources.
  *   requests.storage: Forbidden: field can not be less than previous value"), so every member's
- *   home claim would fail to update.
+ *   home claim would fail to update; refused unless `jupyterhub.confirmStorageShrinkFrom` names
+ *   the old size (the user has deleted the claims, which `pulumi up --refresh` then makes anew).
  * - `cluster.mode` changed: the members' home volumes stay in the old cluster, and the new one
  *   starts with empty homes; refused unless `cluster.confirmModeChangeFrom` names the old mode.
+ *   Leaving `none` is not refused: that stack had no cluster, so no homes.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { PROVIDER_VERSION } from "../gitlab/providers/common";
@@ -28,6 +30,8 @@ export interface ChangeGuardInputs {
     readonly confirmModeChangeFrom?: string;
     /** `jupyterhub.storageGiB`; absent without a hub. */
     readonly storageGiB?: number;
+    /** `jupyterhub.confirmStorageShrinkFrom`: the size the user confirms shrinking from, claims deleted. */
+    readonly confirmStorageShrinkFrom?: number;
 }
 
 /** One refused change, as the engine's check failure: the input and why. */
@@ -39,16 +43,21 @@ export interface GuardFailure {
 /** The changes from `olds` (the last deployment's values; empty on a first one) to `news` that `pulumi up` must refuse. */
 export function guardFailures(olds: Partial<ChangeGuardInputs>, news: ChangeGuardInputs): GuardFailure[] {
     const failures: GuardFailure[] = [];
-    if (olds.storageGiB !== undefined && news.storageGiB !== undefined && news.storageGiB < olds.storageGiB) {
+    const shrinks = olds.storageGiB !== undefined && news.storageGiB !== undefined && news.storageGiB < olds.storageGiB;
+    if (shrinks && news.confirmStorageShrinkFrom !== olds.storageGiB) {
+        const wrong = news.confirmStorageShrinkFrom === undefined ? "" : ` (jupyterhub.confirmStorageShrinkFrom is ${news.confirmStorageShrinkFrom}, not the size last deployed)`;
         failures.push({
             property: "storageGiB",
             reason:
-                `jupyterhub.storageGiB went from ${olds.storageGiB} to ${news.storageGiB}: Kubernetes cannot shrink a volume claim (its storage request may only grow), ` +
-                `so every member's home claim would fail to update. Set it back to ${olds.storageGiB} or more. To give homes less room, copy each home out, ` +
-                `offboard the member and remove their claim, then onboard them again (docs/notebooks.md "Home volumes").`,
+                `jupyterhub.storageGiB went from ${olds.storageGiB} to ${news.storageGiB}${wrong}: Kubernetes cannot shrink a volume claim (its storage request may only grow), ` +
+                `so every member's home claim would fail to update. Set it back to ${olds.storageGiB} or more. To give homes less room, copy each home out and delete ` +
+                `each member's claim, then confirm with jupyterhub.confirmStorageShrinkFrom: ${olds.storageGiB} and run \`pulumi up --refresh\`, which makes the claims ` +
+                `anew at the new size (docs/notebooks.md "Home volumes").`,
         });
     }
-    if (olds.clusterMode !== undefined && olds.clusterMode !== news.clusterMode && news.confirmModeChangeFrom !== olds.clusterMode) {
+    // Leaving `none` loses nothing: that stack had no cluster, so no homes to move.
+    const leavesCluster = olds.clusterMode !== undefined && olds.clusterMode !== "none" && olds.clusterMode !== news.clusterMode;
+    if (leavesCluster && news.confirmModeChangeFrom !== olds.clusterMode) {
         failures.push({
             property: "clusterMode",
             reason:
@@ -66,7 +75,7 @@ export const changeGuardProvider: pulumi.dynamic.ResourceProvider<ChangeGuardInp
         return { inputs: news, failures: guardFailures(olds ?? {}, news) };
     },
     async diff(_id, olds, news) {
-        const keys = ["clusterMode", "confirmModeChangeFrom", "storageGiB", "providerVersion"] as const;
+        const keys = ["clusterMode", "confirmModeChangeFrom", "storageGiB", "confirmStorageShrinkFrom", "providerVersion"] as const;
         return { changes: keys.some((k) => olds[k] !== news[k]) };
     },
     async create(inputs) {

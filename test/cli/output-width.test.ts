@@ -1,18 +1,25 @@
 /**
  * Issue 22, surprise 9: the plan wrapped at 160 columns and the audit table was 130 wide, so most
  * lines overflowed an 80-column terminal. Text now fits 100 columns, or the terminal's width when
- * stdout is one (CliIo.columns), for the plan, its diff, the audit table and doctor.
+ * stdout is one (CliIo.columns), for the plan, its diff, the audit table, doctor and every
+ * command's --help.
  */
 import { runAudit } from "../../infra/audit/audit";
+import { AUDIT_COMMAND, auditMain } from "../../infra/cli/audit";
 import { defaultTarget } from "../../infra/audit/expected";
 import { columnWidths, formatText } from "../../infra/audit/format";
 import { planMain } from "../../infra/cli/plan";
+import { CliIo } from "../../infra/cli/args";
+import { benchMain } from "../../infra/cli/bench";
+import { gitlabApplyMain } from "../../infra/cli/gitlab-apply";
+import { membersMain } from "../../infra/cli/members";
 import { doctorMain } from "../../infra/cli/doctor";
 import { MAX_LINE, outputWidth } from "../../infra/plan/format";
 import { projectProvider } from "../../infra/gitlab/providers/project";
 import { capture, noAwsCredentials, stackRaw, writeStack } from "../doctor/fixtures";
 import { ROOT } from "../harness";
 import { startGitLabEmulator } from "../support/gitlab-emulator";
+import { gitlabEmulatorMain } from "../support/gitlab-emulator-cli";
 
 const longest = (text: string) => Math.max(...text.split("\n").map((l) => l.length));
 
@@ -28,13 +35,46 @@ describe("output width", () => {
     // (The dev and onprem plans at 100 and 80 columns: test/plan/plan.test.ts.)
     it.each([
         ["gitlab-only", undefined, 100],
-        ["gitlab-only", 72, 80],
+        ["gitlab-only", 72, 72],
     ] as const)("npm run plan -- --stack %s with a %s-column terminal: no line is longer than %s", async (stack, columns, width) => {
-        // A resource name is never split: at 72 columns the gitlab-only stack's longest name overflows, and nothing else.
+        // A resource name is never split: deep in the tree it moves left into the indent instead.
         const io = Object.assign(capture(ROOT), columns ? { columns } : {});
         expect(await planMain(["--stack", stack], io)).toBe(0);
         expect(io.stdout).toMatch(/Nothing was deployed\./);
         expect(longest(io.stdout)).toBeLessThanOrEqual(width);
+    });
+
+    const commands: [string, (argv: string[], io: CliIo) => Promise<number>, string[]][] = [
+        ["audit", auditMain, []],
+        ["doctor", doctorMain, []],
+        ["plan", planMain, []],
+        ["onboard", membersMain, ["onboard"]],
+        ["offboard", membersMain, ["offboard"]],
+        ["gitlab-apply", gitlabApplyMain, []],
+        ["bench", benchMain, []],
+        ["gitlab-emulator", gitlabEmulatorMain, []],
+    ];
+    it.each(commands.flatMap(([name, main, argv]) => [100, 72].map((width) => [name, width, main, argv] as const)))(
+        // 100: no terminal (a pipe), the default width.
+        "npm run %s -- --help at %s columns: no longer line, every part there",
+        async (name, width, main, argv) => {
+            const io = Object.assign(capture(ROOT), width === 100 ? {} : { columns: width });
+            expect(await main([...argv, "--help"], io)).toBe(0);
+            expect(io.stdout).toMatch(new RegExp(`^usage: npm run ${name} -- `));
+            expect(io.stdout).toMatch(/\noptions:\n[^]*\nexit codes:\n/);
+            expect(longest(io.stdout)).toBeLessThanOrEqual(width);
+        },
+    );
+
+    it("--help wraps an example as one command a shell still reads (continued with a backslash)", async () => {
+        const io = Object.assign(capture(ROOT), { columns: 72 });
+        await auditMain(["--help"], io);
+        const lines = io.stdout.slice(io.stdout.indexOf("examples:\n") + "examples:\n".length).split("\n\n")[0]!.split("\n");
+        expect(lines.some((l) => l.endsWith(" \\"))).toBe(true);
+        const commands = lines.join("\n").split(/(?<! \\)\n/).map((c) => c.replace(/ \\\n {6}/g, " ").trim());
+        expect(commands).toEqual(AUDIT_COMMAND.examples);
+        // An option and its value stay together.
+        expect(io.stdout).not.toMatch(/--(project|output) \\\n/);
     });
 
     it("doctor's report fits the terminal too", async () => {

@@ -180,13 +180,33 @@ describe("CHANGE markers in the stack files", () => {
 
 // --- what the README says about the tests --------------------------------------------------------
 
-/** Test files that read ../shared, directly or through a support module that does. */
+/** The support modules that read ../shared themselves. */
+const SHARED_READERS = ["test/support/registered-releases.ts"];
+
+/**
+ * Test files that import one of `readers`, directly or through support modules that do, at any
+ * depth: support modules are taken in until none is added (a single pass missed a module that
+ * imports one listed after it). `sources` maps each file to its text.
+ */
+function testsReading(readers: readonly string[], sources: ReadonlyMap<string, string>): string[] {
+    const importsOf = (f: string) => [...sources.get(f)!.matchAll(/from "(\.[^"]+)"/g)].map((m) => path.normalize(path.join(path.dirname(f), `${m[1]}.ts`)));
+    const reading = new Set(readers);
+    const support = [...sources.keys()].filter((f) => !f.endsWith(".test.ts"));
+    for (let added = true; added; ) {
+        added = false;
+        for (const f of support) {
+            if (reading.has(f) || !importsOf(f).some((i) => reading.has(i))) continue;
+            reading.add(f);
+            added = true;
+        }
+    }
+    return [...sources.keys()].filter((f) => f.endsWith(".test.ts") && importsOf(f).some((i) => reading.has(i))).sort();
+}
+
+/** Test files that read ../shared, directly or through support modules that do. */
 function testsNeedingShared(): string[] {
-    const support = ["test/support/helm-values.ts", "test/support/registered-releases.ts"];
-    const importsOf = (f: string) => [...fs.readFileSync(path.join(ROOT, f), "utf8").matchAll(/from "(\.[^"]+)"/g)].map((m) => path.normalize(path.join(path.dirname(f), `${m[1]}.ts`)));
-    const readers = new Set(support);
-    for (const f of files("test", /\.ts$/)) if (!f.endsWith(".test.ts") && importsOf(f).some((i) => readers.has(i))) readers.add(f);
-    return files("test", /\.test\.ts$/).filter((f) => importsOf(f).some((i) => readers.has(i))).sort();
+    const sources = new Map(files("test", /\.ts$/).map((f) => [f, fs.readFileSync(path.join(ROOT, f), "utf8")] as const));
+    return testsReading(SHARED_READERS, sources);
 }
 
 describe("the README on the tests", () => {
@@ -195,6 +215,19 @@ describe("the README on the tests", () => {
         const named = [...section.matchAll(/test\/[\w/.-]+\.test\.ts/g)].map((m) => m[0]).sort();
         expect(testsNeedingShared().length).toBeGreaterThan(0);
         expect(named).toEqual(testsNeedingShared());
+    });
+
+    it("the check names only support modules that exist, and follows a chain of them to any depth", () => {
+        for (const f of SHARED_READERS) expect(fs.existsSync(path.join(ROOT, f))).toBe(true);
+        // a.ts imports b.ts, which imports the reader: a.ts comes first, so one pass would miss it.
+        const sources = new Map([
+            ["test/support/a.ts", 'import { b } from "./b";'],
+            ["test/support/b.ts", 'import { r } from "./reader";'],
+            ["test/support/reader.ts", "export const r = 1;"],
+            ["test/x/deep.test.ts", 'import { a } from "../support/a";'],
+            ["test/x/other.test.ts", 'import { c } from "../support/c";'],
+        ]);
+        expect(testsReading(["test/support/reader.ts"], sources)).toEqual(["test/x/deep.test.ts"]);
     });
 
     it("says how long `npm test` takes, and on what machine", () => {

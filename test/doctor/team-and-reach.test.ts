@@ -66,7 +66,7 @@ describe("the team's GitLab accounts", () => {
 });
 
 describe("which stack manages the project", () => {
-    it("another stack's record is a problem with the hand-over; one of this stack's name, or none, is fine", async () => {
+    it("another stack's record is a problem with the hand-over, unless takeOverFrom names it; one of this stack's name, or none, is fine", async () => {
         const created = await gitlabRequest(em.url, em.adminToken, "POST", "/projects", { name: "managed", namespace_id: [...em.state.groups.values()][0]!.id });
         const pid = (created.json as { id: number }).id;
         const on = (raw: Record<string, any>) => (raw.gitlab.project.path = "ml-team/managed");
@@ -74,6 +74,16 @@ describe("which stack manages the project", () => {
         await gitlabRequest(em.url, em.adminToken, "POST", `/projects/${pid}/variables`, { key: "ML_TEAM_ENV_STACK", value: "acme/ml-team-env/prod#1a2b3c4d" });
         const other = await doctor(["--stack", "t"], { token: em.adminToken, change: on });
         expect(other.byId["gitlab.project-owner"]).toMatchObject({ status: "problem", summary: "ml-team/managed is managed by another stack, acme/ml-team-env/prod#1a2b3c4d: `pulumi up` would refuse it", fix: expect.stringContaining('gitlab.project.takeOverFrom: "acme/ml-team-env/prod#1a2b3c4d"') });
+        // The hand-over set up as the fix says: the record named by takeOverFrom is taken over, not a problem.
+        const takeOver = (from: string) => (raw: Record<string, any>) => (on(raw), (raw.gitlab.project.takeOverFrom = from));
+        expect((await doctor(["--stack", "t"], { token: em.adminToken, change: takeOver("acme/ml-team-env/prod#1a2b3c4d") })).byId["gitlab.project-owner"]).toMatchObject({
+            status: "ok",
+            summary: "ml-team/managed is recorded as managed by acme/ml-team-env/prod#1a2b3c4d, which gitlab.project.takeOverFrom names: `pulumi up` will take it over",
+        });
+        expect((await doctor(["--stack", "t"], { token: em.adminToken, change: takeOver("acme/ml-team-env/prod#99999999") })).byId["gitlab.project-owner"]).toMatchObject({
+            status: "problem",
+            summary: 'ml-team/managed is managed by another stack, acme/ml-team-env/prod#1a2b3c4d: `pulumi up` would refuse it (gitlab.project.takeOverFrom is "acme/ml-team-env/prod#99999999", not this record)',
+        });
         await gitlabRequest(em.url, em.adminToken, "PUT", `/projects/${pid}/variables/ML_TEAM_ENV_STACK`, { value: "acme/ml-team-env/t#1a2b3c4d" });
         expect((await doctor(["--stack", "t"], { token: em.adminToken, change: on })).byId["gitlab.project-owner"]!.status).toBe("ok");
     });

@@ -3,7 +3,8 @@
  * the first stack's pipeline merge request and, with the same stack name, deleted its runners).
  * Now the project records which stack manages it (a CI/CD variable), `create` and `adopt` refuse a
  * project another stack manages (naming it, and how to hand it over), and runners, schedules and
- * proposal branches carry the stack, so two stacks never touch each other's objects. The refusal
+ * proposal branches carry the stack, so two stacks never touch each other's objects. `check`
+ * refuses it already, so `pulumi preview` fails before anything (a cluster) is made. The refusal
  * as the engine's provider host returns it: test/gitlab/provider-host.slow.test.ts.
  */
 import { proposalBranchName, scheduleDescription } from "../../infra/gitlab/gitlab-project";
@@ -73,6 +74,22 @@ describe("the project records the stack that manages it", () => {
         expect(err?.message).toContain(`gitlab.project.takeOverFrom: "${A}"`);
         expect(live(a.path).description).toBe(before.description);
         expect(record(a.path)!.value).toBe(A);
+    });
+
+    it("check (the preview) refuses another stack's project before anything is changed, and passes its own, a free one and a hand-over", async () => {
+        const a = project();
+        await projectProvider.create!(a);
+        // A first deployment: the engine hands check no old inputs.
+        const none = {} as ProjectInputs;
+        const checked = await projectProvider.check!(none, { ...a, mode: "adopt", owner: B, description: "stack B's" });
+        expect(checked.failures).toEqual([{ property: "owner", reason: expect.stringMatching(new RegExp(`^${a.path} is managed by another ml-team-env stack, acme/ml-team-env/dev#1a2b3c4d .*gitlab\\.project\\.takeOverFrom: "${A}"`)) }]);
+        expect(live(a.path).description).toBe("stack A's");
+        expect(record(a.path)!.value).toBe(A);
+        expect((await projectProvider.check!(a, { ...a, description: "A again" })).failures).toEqual([]);
+        expect((await projectProvider.check!(none, { ...a, owner: B, takeOverFrom: A })).failures).toEqual([]);
+        expect((await projectProvider.check!(none, project({ owner: B }))).failures).toEqual([]);
+        // A renamed stack: the record it had before is its own.
+        expect((await projectProvider.check!(a, { ...a, owner: B })).failures).toEqual([]);
     });
 
     it("takeOverFrom hands it over; the former stack is then refused, and its destroy leaves the new record", async () => {

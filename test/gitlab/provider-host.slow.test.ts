@@ -339,11 +339,11 @@ describe("a member whose group role is above the stack's", () => {
 
 /**
  * What `pulumi up` refuses (issue 22), as the host hands it to the engine: a project another stack
- * manages (surprise 1), and the change guard's Check (surprise 3: a smaller home size, a cluster
+ * manages (surprise 1; in check too, so the preview fails), and the change guard's Check (surprise 3: a smaller home size, a cluster
  * mode changed without confirmation, which the plan had shown as harmless updates).
  */
 describe("refusals the engine shows", () => {
-    const guard = (o: { clusterMode: string; storageGiB?: number; confirmModeChangeFrom?: string }) => ({ kind: CHANGE_GUARD_KIND, providerVersion: "1", ...o });
+    const guard = (o: { clusterMode: string; storageGiB?: number; confirmModeChangeFrom?: string; confirmStorageShrinkFrom?: number }) => ({ kind: CHANGE_GUARD_KIND, providerVersion: "1", ...o });
 
     it("Project: another stack's project is refused, naming that stack and how to hand it over", async () => {
         const provider = await serializeProvider(projectProvider);
@@ -353,7 +353,16 @@ describe("refusals the engine shows", () => {
         expect(failure.message).toMatch(/ml-team\/owned is managed by another ml-team-env stack, acme\/ml-team-env\/dev#1a2b3c4d .*run `pulumi destroy` in that stack.*gitlab\.project\.takeOverFrom: "acme\/ml-team-env\/dev#1a2b3c4d"/);
     });
 
-    it("ChangeGuard: a smaller jupyterhub.storageGiB, with the reason and the way out; growing and a first deployment pass", async () => {
+    it("Project: check refuses another stack's project in the preview, before anything is made; its own passes", async () => {
+        const provider = await serializeProvider(projectProvider);
+        const project = { ...base(), kind: "gitlab:Project", path: "ml-team/owned-check", mode: "create", visibility: "private", description: "", defaultBranch: "main", pipelineMustSucceed: true, allDiscussionsResolved: true, deleteSourceBranch: true, jobTokenPush: false, deleteOnDestroy: false };
+        await host.create(provider, { ...project, owner: "acme/ml-team-env/dev#1a2b3c4d" });
+        const { failures } = await host.check(provider, {}, { ...project, mode: "adopt", owner: "lab/ml-team-env/dev#5e6f7a8b" });
+        expect(failures).toEqual([{ property: "owner", reason: expect.stringMatching(/^ml-team\/owned-check is managed by another ml-team-env stack, acme\/ml-team-env\/dev#1a2b3c4d .*gitlab\.project\.takeOverFrom/) }]);
+        expect((await host.check(provider, {}, { ...project, owner: "acme/ml-team-env/dev#1a2b3c4d" })).failures).toEqual([]);
+    });
+
+    it("ChangeGuard: a smaller jupyterhub.storageGiB unless confirmed, with the reason and the way out; growing and a first deployment pass", async () => {
         const provider = await serializeProvider(changeGuardProvider);
         const { failures } = await host.check(provider, guard({ clusterMode: "eks", storageGiB: 50 }), guard({ clusterMode: "eks", storageGiB: 40 }));
         expect(failures).toEqual([
@@ -363,6 +372,9 @@ describe("refusals the engine shows", () => {
             },
         ]);
         expect((await host.check(provider, guard({ clusterMode: "eks", storageGiB: 50 }), guard({ clusterMode: "eks", storageGiB: 80 }))).failures).toEqual([]);
+        // Confirmed with the size last deployed (the claims deleted first): passed; a wrong size is not.
+        expect((await host.check(provider, guard({ clusterMode: "eks", storageGiB: 50 }), guard({ clusterMode: "eks", storageGiB: 40, confirmStorageShrinkFrom: 50 }))).failures).toEqual([]);
+        expect((await host.check(provider, guard({ clusterMode: "eks", storageGiB: 50 }), guard({ clusterMode: "eks", storageGiB: 40, confirmStorageShrinkFrom: 45 }))).failures.map((f) => f.property)).toEqual(["storageGiB"]);
         expect((await host.check(provider, {}, guard({ clusterMode: "eks", storageGiB: 10 }))).failures).toEqual([]);
     });
 
@@ -372,6 +384,8 @@ describe("refusals the engine shows", () => {
         expect(refused.failures).toEqual([{ property: "clusterMode", reason: expect.stringMatching(/cluster\.mode changes from existing to eks: the members' home volumes stay in the existing cluster .*cluster\.confirmModeChangeFrom: existing \(docs\/cluster\.md "Changing the cluster mode"\)/) }]);
         expect((await host.check(provider, guard({ clusterMode: "existing" }), guard({ clusterMode: "eks", confirmModeChangeFrom: "none" }))).failures.map((f) => f.property)).toEqual(["clusterMode"]);
         expect((await host.check(provider, guard({ clusterMode: "existing", storageGiB: 50 }), guard({ clusterMode: "eks", storageGiB: 50, confirmModeChangeFrom: "existing" }))).failures).toEqual([]);
+        // From none (a GitLab-only stack: no homes) nothing needs confirming.
+        expect((await host.check(provider, guard({ clusterMode: "none" }), guard({ clusterMode: "eks", storageGiB: 50 }))).failures).toEqual([]);
         const created = await host.create(provider, guard({ clusterMode: "eks", storageGiB: 50 }));
         expect(created.outs).toMatchObject({ clusterMode: "eks", storageGiB: 50 });
         expect(await host.diff(provider, created.id, created.outs, guard({ clusterMode: "eks", storageGiB: 60 }))).toEqual({ changes: 2, replaces: [] });

@@ -2,16 +2,21 @@
  * Surprise 7 of issue 22: nothing could be tried without the Pulumi CLI, a backend and a cluster.
  * `npm run gitlab-apply` applies a GitLab-only stack with the program's own resources and their
  * real providers, here against the GitLab API emulator: the branch model is there afterwards, a
- * second run changes nothing, a member removed from the stack loses the membership, and a second
- * stack on the same project is refused (surprise 1, end to end) until the first one is destroyed.
+ * second run changes nothing, the audit says pending (exit 3) with the package's merge requests
+ * until they are merged and then passes (exit 0), a member removed from the stack loses the
+ * membership, and a second stack on the same project is refused (surprise 1, end to end) until the
+ * first one is destroyed.
  */
 import * as fs from "fs";
 import * as path from "path";
+import { PENDING_EXIT } from "../../infra/audit/audit";
 import { auditMain } from "../../infra/cli/audit";
 import { gitlabApplyMain } from "../../infra/cli/gitlab-apply";
 import { OWNER_VARIABLE } from "../../infra/gitlab/providers/project-owner";
 import { capture } from "../support/cli-io";
+import { gitlabRequest } from "../support/emulator-http";
 import { GitLabEmulator, startGitLabEmulator } from "../support/gitlab-emulator";
+import { seedEmulator } from "../support/gitlab-emulator-cli";
 import { tempStack } from "../support/temp-stack";
 import { ROOT } from "../harness";
 
@@ -23,8 +28,8 @@ let em: GitLabEmulator;
 let dir: string;
 beforeAll(async () => {
     em = await startGitLabEmulator({ mode: "ee-free" });
-    em.addGroup("ml-team");
-    for (const u of ["alice", "bob"]) em.addUser(u);
+    // Seeded as `npm run gitlab-emulator` seeds it, so this is README's flow.
+    seedEmulator(em);
     dir = tempStack(STACK, text, "ml-team-env-apply-");
 });
 afterAll(() => em?.close());
@@ -38,6 +43,8 @@ const project = () => [...em.state.projects.values()].find((p) => p.path_with_na
 
 describe("npm run gitlab-apply (a GitLab-only stack on the emulator)", () => {
     it("creates the project with the branch model, members, pipeline proposal and schedule, and records the stack", async () => {
+        // The stack's mode is create: the emulator seeds no project for it to adopt silently.
+        expect(project()).toBeUndefined();
         const r = await apply();
         expect(r.err.split("\n")[0]).toBe(`Applying the GitLab part of stack '${STACK}' on ${em.url} (state: .ml-team-env/gitlab-apply/${STACK}.json)...`);
         // The config's warnings once, without the runtime's noise.
@@ -73,6 +80,36 @@ describe("npm run gitlab-apply (a GitLab-only stack on the emulator)", () => {
         const protection = rows.filter((r) => /^protected-(branch|tag):/.test(r.id));
         expect(protection.length).toBeGreaterThan(5);
         expect(protection.filter((r) => r.status !== "pass")).toEqual([]);
+    });
+
+    it("the audit says pending (exit 3) with the package's merge requests, and passes (exit 0) once they are merged", async () => {
+        // `--stack`, so the stack's own branch model, tier and team are the target: its file, pointed at the emulator.
+        const audited = tempStack(STACK, text.replace("url: https://gitlab.com", `url: ${em.url}`));
+        const audit = async () => {
+            const io = capture(audited, { GITLAB_TOKEN: em.adminToken });
+            const code = await auditMain(["--stack", STACK, "--format", "json"], io);
+            return { code, report: JSON.parse(io.stdout) as { rows: { id: string; status: string; pendingMergeRequest?: string }[] } };
+        };
+        const p = project();
+        const mrs = p.mergeRequests.filter((m) => m.state === "opened");
+        expect(mrs.map((m) => m.source_branch)).toEqual(["main", "develop"].map((b) => `feature/ml-team-env-${STACK}-setup-${b}`));
+        const before = await audit();
+        expect(before.report.rows.filter((r) => r.status === "fail")).toEqual([]);
+        const pending = before.report.rows.filter((r) => r.status === "pending");
+        expect(pending.length).toBeGreaterThan(0);
+        // The real merge requests' URLs, one per long-lived branch.
+        expect([...new Set(pending.map((r) => r.pendingMergeRequest))].sort()).toEqual(mrs.map((m) => m.web_url).sort());
+        expect(before.code).toBe(PENDING_EXIT);
+
+        // Merged as a maintainer would: each has its pipeline (the branch holds the CI file), which passes.
+        for (const mr of mrs) {
+            expect(em.headPipeline(p.id, mr.source_branch)).toMatchObject({ status: "success" });
+            const merged = await gitlabRequest(em.url, em.adminToken, "PUT", `/projects/${p.id}/merge_requests/${mr.iid}/merge`);
+            expect(merged.json).toMatchObject({ state: "merged" });
+        }
+        const after = await audit();
+        expect(after.report.rows.filter((r) => r.status === "pending" || r.status === "fail")).toEqual([]);
+        expect(after.code).toBe(0);
     });
 
     it("a member removed from the stack loses the membership on the next run", async () => {

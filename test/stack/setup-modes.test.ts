@@ -108,4 +108,18 @@ describe("the offline plan of a refused change", () => {
         // The claims themselves show as in-place updates: that is what looked harmless.
         expect(rendered).toMatch(/~ kubernetes:core\/v1:PersistentVolumeClaim/);
     });
+
+    it("jupyterhub.confirmStorageShrinkFrom naming the size last deployed lets it through; another size does not", async () => {
+        const shrunk = (confirm: number) => ownRunners.replace("storageGiB: 100", `storageGiB: 30\n    confirmStorageShrinkFrom: ${confirm}`);
+        expect(diffPlans(await plan(ownRunners), await plan(shrunk(100))).refused).toEqual([]);
+        expect(diffPlans(await plan(ownRunners), await plan(shrunk(80))).refused).toEqual([{ property: "storageGiB", reason: expect.stringMatching(/confirmStorageShrinkFrom is 80, not the size last deployed/) }]);
+    });
+
+    it("validation refuses a confirmStorageShrinkFrom that is not above storageGiB: it would confirm nothing", () => {
+        expect(errorsOf(validate((r) => ((r.jupyterhub.storageGiB = 50), (r.jupyterhub.confirmStorageShrinkFrom = 50))))).toEqual([
+            "ml-team-env:jupyterhub.confirmStorageShrinkFrom: is 50, not more than storageGiB (50); it confirms shrinking homes from the size last deployed: set it to that size, or remove it",
+        ]);
+        expect(errorsOf(validate((r) => (r.jupyterhub.confirmStorageShrinkFrom = "big")))).toEqual([expect.stringMatching(/^ml-team-env:jupyterhub.confirmStorageShrinkFrom: /)]);
+        expect(errorsOf(validate((r) => ((r.jupyterhub.storageGiB = 40), (r.jupyterhub.confirmStorageShrinkFrom = 50))))).toEqual([]);
+    });
 });

@@ -1,24 +1,26 @@
 /**
  * `npm run gitlab-emulator -- [--port 8929] [--mode ce|ee-free|ee-premium|ee-ultimate]`: runs the
- * GitLab API emulator as a process, seeded with a group, a project and a few users, so the
- * providers, the audit and doctor can be tried by hand against something that answers like GitLab.
+ * GitLab API emulator as a process, seeded with a group and a few users, so the providers, the
+ * audit and doctor can be tried by hand against something that answers like GitLab. It seeds no
+ * project: README's flow has `gitlab-apply` create ml-team/vision-models (the gitlab-only stack's
+ * `mode: create`), which would otherwise silently adopt a seeded one.
  */
 import { CliIo, CommandSpec, runCli, runCommand, UsageError } from "../../infra/cli/args";
-import { gitlabRequest } from "./emulator-http";
 import { EMULATOR_MODES, EmulatorMode, GitLabEmulator, startGitLabEmulator } from "./gitlab-emulator";
 
 const DEFAULT_PORT = 8929;
 const DEFAULT_MODE: EmulatorMode = "ee-premium";
 const GROUP = "ml-team";
-/** The project the printed audit command reads. */
+/** The project of stacks/Pulumi.gitlab-only.yaml, which the printed commands create and audit. */
 const PROJECT = "vision-models";
-const USERS = ["alice", "bob", "chen.wei"];
+/** The gitlab-only stack's team (alice, bob) and the dev stack's third member. */
+export const SEEDED_USERS = ["alice", "bob", "chen.wei"];
 
 export const GITLAB_EMULATOR_COMMAND: CommandSpec = {
     name: "gitlab-emulator",
     summary:
-        `Runs an emulated GitLab REST API v4 on 127.0.0.1 until interrupted (Ctrl-C), seeded with the group ${GROUP}, its project ${PROJECT} ` +
-        `and the users ${USERS.join(", ")}; prints the admin token and commands to try against it.`,
+        `Runs an emulated GitLab REST API v4 on 127.0.0.1 until interrupted (Ctrl-C), seeded with the group ${GROUP} (no project) ` +
+        `and the users ${SEEDED_USERS.join(", ")}; prints the admin token and commands to try against it: gitlab-apply creates ${GROUP}/${PROJECT}, then the audit reads it.`,
     synopsis: [`[--port N] [--mode ${EMULATOR_MODES.join("|")}]`],
     options: [
         { name: "port", value: "N", description: `port to listen on (default ${DEFAULT_PORT}; 0 picks a free one)` },
@@ -37,11 +39,10 @@ function interrupted(): Promise<void> {
     return new Promise((resolve) => process.once("SIGINT", () => resolve()));
 }
 
-async function seed(emulator: GitLabEmulator): Promise<void> {
-    const namespaceId = emulator.addGroup(GROUP);
-    for (const u of USERS) emulator.addUser(u);
-    const res = await gitlabRequest(emulator.url, emulator.adminToken, "POST", "/projects", { name: PROJECT, namespace_id: namespaceId, initialize_with_readme: true });
-    if (!res.ok) throw new Error(`could not seed ${GROUP}/${PROJECT}: ${res.status} ${res.text}`);
+/** What README's flow starts from: the group and the users, no project (gitlab-apply creates it). */
+export function seedEmulator(emulator: GitLabEmulator): void {
+    emulator.addGroup(GROUP);
+    for (const u of SEEDED_USERS) emulator.addUser(u);
 }
 
 /** The command's main: runs until `until` resolves (Ctrl-C), then exit code 0; 1 or 2 as `--help` documents. */
@@ -61,10 +62,11 @@ export async function gitlabEmulatorMain(argv: readonly string[], io: CliIo, unt
             throw new Error(err.code === "EADDRINUSE" ? `port ${port} is already in use; pick another with --port` : `could not start: ${err.message}`);
         }
         try {
-            await seed(emulator);
+            seedEmulator(emulator);
             io.out(`GitLab API emulator (${mode}) at ${emulator.url}/api/v4`);
             io.out(`admin token: ${emulator.adminToken}`);
             io.out(`try: curl -s -H "PRIVATE-TOKEN: ${emulator.adminToken}" ${emulator.url}/api/v4/user`);
+            io.out(`     GITLAB_TOKEN=${emulator.adminToken} npm run gitlab-apply -- --stack gitlab-only --url ${emulator.url}`);
             io.out(`     GITLAB_TOKEN=${emulator.adminToken} npm run audit -- --url ${emulator.url} --project ${GROUP}/${PROJECT}`);
             await stopped;
         } finally {

@@ -20,6 +20,9 @@ export interface GitLabResourceInputs {
     readonly retry?: Partial<RetryPolicy>;
 }
 
+/** Known in a `check`: not absent, not the engine's placeholder for a value a preview has not computed. */
+export const known = (v: unknown) => v !== undefined && v !== "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
 /** A provider's token, set by `configure` from stack config when GITLAB_TOKEN is absent. */
 export interface TokenHolder {
     configuredToken?: string;

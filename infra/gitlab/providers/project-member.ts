@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { gitLabApiError, GitLabApiError } from "../client";
-import { clientFor, configureToken, deleteIfPresent, diffResult, getIfPresent, GitLabResourceInputs, hasStatus, isConflict, projectRef, PROVIDER_VERSION, readGone, readOwn, rest, TokenHolder } from "./common";
+import { clientFor, configureToken, deleteIfPresent, diffResult, getIfPresent, GitLabResourceInputs, hasStatus, isConflict, known, projectRef, PROVIDER_VERSION, readGone, readOwn, rest, TokenHolder } from "./common";
 
 export interface ProjectMemberInputs extends GitLabResourceInputs {
     readonly projectId: number;
@@ -68,9 +68,6 @@ function withFix(e: unknown, inputs: ProjectMemberInputs): never {
     const err = e as GitLabApiError;
     throw gitLabApiError(`${err.message}. ${inheritedRoleProblem(inputs.username, inputs.accessLevel, inherited, m[2]!.trim())}`, err.status, err.ambiguous);
 }
-
-/** Unknown during a preview (the engine's placeholder for values not computed yet). */
-const known = (v: unknown) => v !== undefined && v !== "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 /**
  * A member of the project. Offboarding deletes the membership only; the user's account and

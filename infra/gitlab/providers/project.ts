@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ownershipRefusal, readOwner, releaseOwner, writeOwner } from "./project-owner";
-import { clientFor, configureToken, diffResult, getIfPresent, GitLabResourceInputs, hasStatus, isNotFound, projectRef, PROVIDER_VERSION, rest, TokenHolder } from "./common";
+import { clientFor, configureToken, diffResult, getIfPresent, GitLabResourceInputs, hasStatus, isNotFound, known, projectRef, PROVIDER_VERSION, rest, TokenHolder } from "./common";
 
 export interface ProjectInputs extends GitLabResourceInputs {
     /** Full path `group[/subgroup]/name`. */
@@ -98,11 +98,17 @@ async function converge(api: ReturnType<typeof clientFor>, want: ProjectInputs, 
 
 const UPDATABLE = ["visibility", "description", "defaultBranch", "pipelineMustSucceed", "allDiscussionsResolved", "deleteSourceBranch", "jobTokenPush", "deleteOnDestroy", "providerVersion", "mode", "owner", "takeOverFrom"] as const;
 
+/** Why this stack may not manage the project (its record names another stack), or undefined. */
+function refusalFor(want: ProjectInputs, recorded: string | undefined, previousOwner?: string): string | undefined {
+    if (want.owner === undefined) return undefined;
+    return ownershipRefusal({ path: want.path, recorded, owner: want.owner, ...(previousOwner ? { previousOwner } : {}), ...(want.takeOverFrom ? { takeOverFrom: want.takeOverFrom } : {}) });
+}
+
 /** Refuses a project another stack manages; records this stack as its manager. */
 async function claim(api: ReturnType<typeof clientFor>, want: ProjectInputs, projectId: number, previousOwner?: string): Promise<void> {
     if (want.owner === undefined) return;
     const recorded = await readOwner(api, projectId);
-    const refusal = ownershipRefusal({ path: want.path, recorded, owner: want.owner, ...(previousOwner ? { previousOwner } : {}), ...(want.takeOverFrom ? { takeOverFrom: want.takeOverFrom } : {}) });
+    const refusal = refusalFor(want, recorded, previousOwner);
     if (refusal) throw new Error(refusal);
     await writeOwner(api, projectId, want.owner, recorded);
 }
@@ -111,6 +117,25 @@ async function claim(api: ReturnType<typeof clientFor>, want: ProjectInputs, pro
 export const projectProvider: pulumi.dynamic.ResourceProvider<ProjectInputs, ProjectOutputs> & TokenHolder = {
     async configure(req) {
         await configureToken(this as TokenHolder, req);
+    },
+    /**
+     * Refuses a project another stack manages during the preview, before anything is changed (in
+     * eks mode the cluster would otherwise be half made when create refused). When GitLab cannot
+     * be asked here (no token yet, unreachable), create and update still refuse.
+     */
+    async check(olds, news) {
+        const failures: pulumi.dynamic.CheckFailure[] = [];
+        if (known(news.owner) && known(news.path) && known(news.gitlabUrl)) {
+            try {
+                const api = clientFor(news, this as TokenHolder);
+                const project = await getIfPresent<{ id: number }>(api, `projects/${projectRef(news.path)}`);
+                const refusal = project && refusalFor(news, await readOwner(api, project.id), olds?.owner);
+                if (refusal) failures.push({ property: "owner", reason: refusal });
+            } catch {
+                // Not asked: create and update read the record again and refuse there.
+            }
+        }
+        return { inputs: news, failures };
     },
     async diff(_id, olds, news) {
         return diffResult(olds, news, ["path", "gitlabUrl"], UPDATABLE);
