@@ -3,30 +3,8 @@ import { createCluster } from "../../infra/cluster";
 import { userDataSummary } from "../../infra/cluster/node-user-data";
 import { RecordedResource } from "../../infra/plan/mock-runtime";
 import { ofType, one, runComponents } from "../harness";
-import { stackConfig } from "./fixtures";
+import { allOptions, stackConfig } from "./fixtures";
 import { coldStartSummary } from "../../infra/cold-start/summary";
-
-const DIGEST = `sha256:${"c".repeat(64)}`;
-
-/** The dev stack with every cold-start option on: a quay.io image through ECR, a Bottlerocket GPU pool with its image cache, warm capacity in both pools. */
-function allOptions(yaml: string): string {
-    return yaml
-        .replace("  ml-team-env:environment:\n", `  ml-team-env:environment:\n    image: quay.io/jupyter/pytorch-notebook:cuda12-2026-11-02@${DIGEST}\n`)
-        .replace("    region: us-west-2 # CHANGE", "    region: us-west-2\n    imagePullThroughCache:\n      accountId: \"123456789012\"")
-        .replace("      amiType: AL2023_x86_64_NVIDIA", [
-            "      amiType: BOTTLEROCKET_x86_64_NVIDIA",
-            "      imageCache:",
-            "        snapshotId: snap-0123456789abcdef0",
-            `        imageDigest: ${DIGEST}`,
-            "        volumeSizeGiB: 60",
-            "      warmCapacity:",
-            "        nodesPerZone: 1",
-            '        start: "0 8 * * MON-FRI"',
-            '        stop: "0 19 * * MON-FRI"',
-            "        timeZone: Europe/Berlin",
-        ].join("\n"))
-        .replace("      maxSize: 3 # per zone", '      maxSize: 3 # per zone\n      warmCapacity: { nodesPerZone: 1, start: "30 7 * * 1-5", stop: "0 18 * * 1-5" }');
-}
 
 describe("cold-start options in the plan (EKS, every option on)", () => {
     let resources: RecordedResource[];

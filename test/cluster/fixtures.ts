@@ -17,3 +17,25 @@ export function stackConfig(stack: string, edit: (yaml: string) => string = (y) 
     if (!hasCluster(result.config)) throw new Error(`stack ${stack} has no cluster`);
     return result.config;
 }
+
+export const ALL_OPTIONS_DIGEST = `sha256:${"c".repeat(64)}`;
+
+/** The dev stack with every cold-start option on: a quay.io image through ECR, a Bottlerocket GPU pool with its image cache, warm capacity in both pools. */
+export function allOptions(yaml: string): string {
+    return yaml
+        .replace("  ml-team-env:environment:\n", `  ml-team-env:environment:\n    image: quay.io/jupyter/pytorch-notebook:cuda12-2026-11-02@${ALL_OPTIONS_DIGEST}\n`)
+        .replace("    region: us-west-2 # CHANGE", "    region: us-west-2\n    imagePullThroughCache:\n      accountId: \"123456789012\"")
+        .replace("      amiType: AL2023_x86_64_NVIDIA", [
+            "      amiType: BOTTLEROCKET_x86_64_NVIDIA",
+            "      imageCache:",
+            "        snapshotId: snap-0123456789abcdef0",
+            `        imageDigest: ${ALL_OPTIONS_DIGEST}`,
+            "        volumeSizeGiB: 60",
+            "      warmCapacity:",
+            "        nodesPerZone: 1",
+            '        start: "0 8 * * MON-FRI"',
+            '        stop: "0 19 * * MON-FRI"',
+            "        timeZone: Europe/Berlin",
+        ].join("\n"))
+        .replace("      maxSize: 3 # per zone", '      maxSize: 3 # per zone\n      warmCapacity: { nodesPerZone: 1, start: "30 7 * * 1-5", stop: "0 18 * * 1-5" }');
+}
