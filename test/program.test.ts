@@ -22,6 +22,12 @@ describe("the program under mocks", () => {
         expect(dev.outputs.image).toBe(BOOTSTRAP_IMAGE);
         expect(Object.keys(dev.outputs)).toContain("jupyterhubDnsRecord");
     });
+
+    it("exports coldStart: the modelled GPU notebook from zero, and no warm-capacity cost since dev keeps none", () => {
+        // dev's g5.xlarge pool with its defaults (250 MiB/s, FastImagePull, image outside AWS):
+        // the total `npm run bench` shows as configured (test/cli/bench-cold-start.test.ts).
+        expect(dev.outputs.coldStart).toEqual({ gpuNotebookFromZero: "4 min 19 s (modelled; npm run bench shows the steps)" });
+    });
 });
 
 describe("the program with a bad stack config", () => {
