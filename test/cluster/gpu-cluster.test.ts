@@ -220,6 +220,28 @@ describe("GpuCluster (EKS mode, dev stack)", () => {
         expect(values.tolerations).toBeUndefined();
     });
 
+    it("prefers the system nodes for Typha, which tolerates every taint, keeping the operator's zone spread", () => {
+        const values = one(resources, "kubernetes:helm.sh/v3:Release", "dev-cluster-calico").inputs.values;
+        // Preferred, not required: from 5 nodes the operator runs 3 Typhas, one per node (host network).
+        expect(values.installation.typhaDeployment).toEqual({
+            spec: {
+                template: {
+                    spec: {
+                        affinity: {
+                            nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, preference: { matchExpressions: [{ key: "ml-team-env/pool", operator: "In", values: ["system"] }] } }] },
+                            podAntiAffinity: {
+                                preferredDuringSchedulingIgnoredDuringExecution: [
+                                    { weight: 1, podAffinityTerm: { labelSelector: { matchExpressions: [{ key: "k8s-app", operator: "In", values: ["calico-typha"] }] }, topologyKey: "topology.kubernetes.io/zone" } },
+                                ],
+                            },
+                        },
+                    },
+                },
+            },
+        });
+        expect(values.installation.typhaDeployment.spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution).toBeUndefined();
+    });
+
     it("runs the device plugin only on GPU nodes, tolerating their taint (AL2023 does not ship it)", () => {
         const release = one(resources, "kubernetes:helm.sh/v3:Release", "dev-cluster-nvidia-device-plugin").inputs;
         expect(release.chart).toBe("nvidia-device-plugin");
