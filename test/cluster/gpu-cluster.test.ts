@@ -207,6 +207,11 @@ describe("GpuCluster (EKS mode, dev stack)", () => {
         expect(crds.inputs).toMatchObject({ chart: "crd.projectcalico.org.v1", version: release.inputs.version, repositoryOpts: release.inputs.repositoryOpts });
         expect(release.dependencies).toContain(crds.urn);
         expect(crds.retainOnDelete).toBe(true);
+        // The option on the Chart alone does not reach the CRDs it renders (pulumi-kubernetes#3065):
+        // its transform does, which the mock runtime runs on a probe child as the engine would.
+        expect(crds.childRetainOnDelete).toBe(true);
+        // Nothing else needs a transform (the probe only runs where there is one).
+        expect(resources.filter((r) => r.childRetainOnDelete !== undefined).map((r) => r.name)).toEqual(["dev-cluster-calico-crds"]);
         // One field manager for the CRDs: the operator does not apply its own copies.
         expect(release.inputs.values.manageCRDs).toBe(false);
     });
