@@ -210,8 +210,6 @@ describe("GpuCluster (EKS mode, dev stack)", () => {
         // The option on the Chart alone does not reach the CRDs it renders (pulumi-kubernetes#3065):
         // its transform does, which the mock runtime runs on a probe child as the engine would.
         expect(crds.childRetainOnDelete).toBe(true);
-        // Nothing else needs a transform (the probe only runs where there is one).
-        expect(resources.filter((r) => r.childRetainOnDelete !== undefined).map((r) => r.name)).toEqual(["dev-cluster-calico-crds"]);
         // One field manager for the CRDs: the operator does not apply its own copies.
         expect(release.inputs.values.manageCRDs).toBe(false);
     });
@@ -223,28 +221,9 @@ describe("GpuCluster (EKS mode, dev stack)", () => {
         // The system pool has no taint; the chart's own tolerations of the operator stay.
         expect(values.installation.controlPlaneTolerations).toBeUndefined();
         expect(values.tolerations).toBeUndefined();
-    });
-
-    it("prefers the system nodes for Typha, which tolerates every taint, keeping the operator's zone spread", () => {
-        const values = one(resources, "kubernetes:helm.sh/v3:Release", "dev-cluster-calico").inputs.values;
-        // Preferred, not required: from 5 nodes the operator runs 3 Typhas, one per node (host network).
-        expect(values.installation.typhaDeployment).toEqual({
-            spec: {
-                template: {
-                    spec: {
-                        affinity: {
-                            nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, preference: { matchExpressions: [{ key: "ml-team-env/pool", operator: "In", values: ["system"] }] } }] },
-                            podAntiAffinity: {
-                                preferredDuringSchedulingIgnoredDuringExecution: [
-                                    { weight: 1, podAffinityTerm: { labelSelector: { matchExpressions: [{ key: "k8s-app", operator: "In", values: ["calico-typha"] }] }, topologyKey: "topology.kubernetes.io/zone" } },
-                                ],
-                            },
-                        },
-                    },
-                },
-            },
-        });
-        expect(values.installation.typhaDeployment.spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution).toBeUndefined();
+        // Typha, which tolerates every taint, prefers them (test/cluster/calico-values.test.ts).
+        const typha = values.installation.typhaDeployment.spec.template.spec.affinity.nodeAffinity;
+        expect(typha.preferredDuringSchedulingIgnoredDuringExecution[0].preference.matchExpressions).toEqual([{ key: "ml-team-env/pool", operator: "In", values: ["system"] }]);
     });
 
     it("runs the device plugin only on GPU nodes, tolerating their taint (AL2023 does not ship it)", () => {
