@@ -3,15 +3,15 @@
  * A function (not top-level module code) so the offline plan can run it more than once
  * in one process, e.g. before and after an onboarding edit.
  */
-import { loadTeamConfig } from "./config/load";
+import { LoadOptions, loadTeamConfig } from "./config/load";
 import { TeamEnvironment } from "./team-environment";
 
 /**
  * Builds the stack and returns its outputs: only those its mode has (a GitLab-only stack has no
  * cluster or hub), since Pulumi warns about every undefined stack output.
  */
-export function teamEnvironmentProgram() {
-    const { config, secrets } = loadTeamConfig();
+export function teamEnvironmentProgram(options: LoadOptions = {}) {
+    const { config, secrets } = loadTeamConfig(options);
     const env = new TeamEnvironment(config.stack, { config, secrets });
     const outputs = {
         image: env.image,

@@ -7,6 +7,7 @@ import { MockRunResult, RecordedResource, runWithMocks } from "../infra/plan/moc
 import { parseStackYaml, readStackFile, stackFileToConfig } from "../infra/plan/stack-file";
 import { teamEnvironmentProgram } from "../infra/program";
 import * as path from "path";
+import { TODAY } from "./config/fixtures";
 
 export const ROOT = path.join(__dirname, "..");
 
@@ -22,8 +23,9 @@ export async function runStackYaml(stack: string, yamlText: string, captureFailu
     return runProgramWithConfig(stack, file.config, file.secretKeys, captureFailure);
 }
 
+/** Runs the program on a fixed day (TODAY), so EKS support windows do not make the tests depend on the date. */
 async function runProgramWithConfig(stack: string, config: Record<string, string>, secretKeys: readonly string[], captureFailure = false) {
-    return runWithMocks(() => teamEnvironmentProgram(), { project: PROJECT, stack, config, secretConfigKeys: secretKeys, captureFailure });
+    return runWithMocks(() => teamEnvironmentProgram({ today: TODAY }), { project: PROJECT, stack, config, secretConfigKeys: secretKeys, captureFailure });
 }
 
 /** Runs a function that builds components, under mocks. */

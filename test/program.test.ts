@@ -9,6 +9,7 @@ import { readStackFile } from "../infra/plan/stack-file";
 import { teamEnvironmentProgram } from "../infra/program";
 import { ROOT, runStack, runStackYaml } from "./harness";
 import { BOOTSTRAP_IMAGE } from "../infra/environment/image/files";
+import { TODAY } from "./config/fixtures";
 
 let dev: MockRunResult<unknown>;
 beforeAll(async () => {
@@ -21,6 +22,12 @@ describe("the program under mocks", () => {
         expect(env?.name).toBe("dev");
         expect(dev.outputs.image).toBe(BOOTSTRAP_IMAGE);
         expect(Object.keys(dev.outputs)).toContain("jupyterhubDnsRecord");
+    });
+
+    it("exports coldStart: the modelled GPU notebook from zero, and no warm-capacity cost since dev keeps none", () => {
+        // dev's g5.xlarge pool with its defaults (250 MiB/s, FastImagePull, image outside AWS):
+        // the total `npm run bench` shows as configured (test/cli/bench-cold-start.test.ts).
+        expect(dev.outputs.coldStart).toEqual({ gpuNotebookFromZero: "4 min 19 s (modelled; npm run bench shows the steps)" });
     });
 });
 
@@ -45,7 +52,7 @@ describe("the program with a bad stack config", () => {
 describe("pulumi up with the dev stack as shipped", () => {
     it("stops before anything is made: the API endpoint's placeholder range must be changed first", async () => {
         const file = readStackFile("dev", ROOT);
-        const run = await runWithMocks(() => teamEnvironmentProgram(), { project: PROJECT, stack: "dev", config: file.config, secretConfigKeys: file.secretKeys, preview: false, captureFailure: true });
+        const run = await runWithMocks(() => teamEnvironmentProgram({ today: TODAY }), { project: PROJECT, stack: "dev", config: file.config, secretConfigKeys: file.secretKeys, preview: false, captureFailure: true });
         expect(run.failure).toBeInstanceOf(ConfigValidationError);
         expect((run.failure as Error).message).toMatch(/ml-team-env:cluster\.publicAccessCidrs = \["203\.0\.113\.0\/24"\]\n\s+203\.0\.113\.0\/24 is a documentation range/);
         expect(run.resources.map((r) => r.type)).toEqual(["pulumi:pulumi:Stack"]);

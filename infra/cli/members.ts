@@ -7,6 +7,7 @@
  * by planning the stack before and after under the mock runtime.
  */
 import * as fs from "fs";
+import type { LoadOptions } from "../config/load";
 import { formatConfigErrors } from "../config/validate";
 import { addMember, MembershipError, NewMember, removeMember } from "../onboarding/stack-members";
 import { outputWidth, wrapWords } from "../plan/format";
@@ -62,7 +63,7 @@ export function memberFromFlags(flags: Readonly<Record<string, string>>): NewMem
     return { username: flags.user!, role, gpus: Number(gpus), ...(profiles ? { profiles } : {}) };
 }
 
-async function edit(command: "onboard" | "offboard", flags: Readonly<Record<string, string>>, io: CliIo, planner: Planner): Promise<number> {
+async function edit(command: "onboard" | "offboard", flags: Readonly<Record<string, string>>, io: CliIo, planner: Planner, options: LoadOptions): Promise<number> {
     const stack = flags.stack!;
     const member = command === "onboard" ? memberFromFlags(flags) : undefined;
     const file = stackFilePath(stack, io.cwd);
@@ -81,7 +82,7 @@ async function edit(command: "onboard" | "offboard", flags: Readonly<Record<stri
 
     // The same validation as `pulumi up`: an edit that breaks the stack is refused, the file untouched.
     const edited = stackFileToConfig(parseStackYaml(after));
-    const result = validateStackFile(stack, edited);
+    const result = validateStackFile(stack, edited, { today: options.today });
     if (!result.ok) {
         io.err(`refused: the stack file would become invalid, so it was left unchanged.\n${formatConfigErrors(stack, result.errors)}`);
         return 1;
@@ -113,14 +114,14 @@ async function edit(command: "onboard" | "offboard", flags: Readonly<Record<stri
     return 0;
 }
 
-/** `members.ts onboard|offboard [options]`. */
-export async function membersMain(argv: readonly string[], io: CliIo, planner: Planner = planStack): Promise<number> {
+/** `members.ts onboard|offboard [options]`. `options.today` fixes the day validation checks EKS support on (tests). */
+export async function membersMain(argv: readonly string[], io: CliIo, planner: Planner = planStack, options: LoadOptions = {}): Promise<number> {
     const [command, ...rest] = argv;
     if (command !== "onboard" && command !== "offboard") {
         io.err(`error: the first argument is onboard or offboard, not '${command ?? ""}'\n\n${helpText(ONBOARD_COMMAND, outputWidth(io.columns))}\n\n${helpText(OFFBOARD_COMMAND, outputWidth(io.columns))}`);
         return USAGE_EXIT;
     }
-    return runCommand(command === "onboard" ? ONBOARD_COMMAND : OFFBOARD_COMMAND, rest, io, (flags) => edit(command, flags, io, planner));
+    return runCommand(command === "onboard" ? ONBOARD_COMMAND : OFFBOARD_COMMAND, rest, io, (flags) => edit(command, flags, io, planner, options));
 }
 
 if (require.main === module) runCli((argv, io) => membersMain(argv, io));

@@ -23,9 +23,11 @@ export const CALICO_CRDS_CHART = { chart: "crd.projectcalico.org.v1", version: T
  * Placement: the operator Deployment and its pre-delete Job take `nodeSelector` (merged over the
  * chart's `kubernetes.io/os: linux`; its default tolerations of every taint stay, so the operator
  * also runs while nodes are still tainted not-ready), and the operator puts kube-controllers on
- * `controlPlaneNodeSelector` with `controlPlaneTolerations`. Typha it places itself: operator
- * v1.42.3 (the chart's) gives it no node selector from the Installation and tolerates every taint
- * (tigera/operator pkg/render/typha.go), so Typha may run on any node.
+ * `controlPlaneNodeSelector` with `controlPlaneTolerations`. Typha takes neither: operator v1.42.3
+ * (the chart's) tolerates every taint for it (tigera/operator pkg/render/typha.go), so it could
+ * land on GPU and user nodes. Its affinity goes in `typhaDeployment` (the Installation's
+ * `typhaAffinity` is deprecated for it, per the CRD), which replaces the operator's default
+ * affinity whole: see `typhaAffinity` below.
  *
  * `manageCRDs: false`: the CRD chart owns the CRDs (`-manage-crds=false` on the operator, the
  * chart's values.yaml: "you must manage these resources out-of-band"), so one field manager
@@ -40,12 +42,32 @@ export function calicoValues(placement: SystemPlacement): Record<string, unknown
             calicoNetwork: { bgp: "Disabled" },
             controlPlaneNodeSelector: onSystem.nodeSelector,
             ...(onSystem.tolerations.length > 0 ? { controlPlaneTolerations: onSystem.tolerations } : {}),
+            typhaDeployment: { spec: { template: { spec: { affinity: typhaAffinity(onSystem.nodeSelector) } } } },
         },
         apiServer: { enabled: false },
         goldmane: { enabled: false },
         whisker: { enabled: false },
         manageCRDs: false,
         nodeSelector: { "kubernetes.io/os": "linux", ...onSystem.nodeSelector },
+    };
+}
+
+/**
+ * Typha's affinity: the system nodes preferred, not required. The operator runs 3 Typhas from 5
+ * nodes on (pkg/common/autoscale.go, GetExpectedTyphaScale), each on its own node since Typha
+ * uses the host network (its port), so a small system pool cannot hold them all: the rest go
+ * elsewhere rather than stay Pending. Plus the operator's default, which this replaces: Typhas
+ * spread over zones (typha.go, affinity(): weight 1, topology.kubernetes.io/zone).
+ */
+export function typhaAffinity(systemNodeSelector: Readonly<Record<string, string>>): Record<string, unknown> {
+    const matchExpressions = Object.entries(systemNodeSelector).map(([key, value]) => ({ key, operator: "In", values: [value] }));
+    return {
+        ...(matchExpressions.length > 0 ? { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, preference: { matchExpressions } }] } } : {}),
+        podAntiAffinity: {
+            preferredDuringSchedulingIgnoredDuringExecution: [
+                { weight: 1, podAffinityTerm: { labelSelector: { matchExpressions: [{ key: "k8s-app", operator: "In", values: ["calico-typha"] }] }, topologyKey: "topology.kubernetes.io/zone" } },
+            ],
+        },
     };
 }
 

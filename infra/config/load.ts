@@ -43,11 +43,16 @@ export class ConfigValidationError extends pulumi.RunError {
     }
 }
 
+export interface LoadOptions {
+    /** "Today" for EKS support windows. @default the current date (the offline plan and tests fix it) */
+    readonly today?: Date;
+}
+
 /**
  * Validates the stack config before any resource is registered. Throws a
  * `ConfigValidationError` listing every problem; logs warnings.
  */
-export function loadTeamConfig(): { config: TeamConfig; secrets: TeamSecrets } {
+export function loadTeamConfig(options: LoadOptions = {}): { config: TeamConfig; secrets: TeamSecrets } {
     const stack = pulumi.getStack();
     // Which keys the stack file holds under `secure:`: the SDK's own record (exported, but not in its typings).
     const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(fullKey: string): boolean };
@@ -59,6 +64,7 @@ export function loadTeamConfig(): { config: TeamConfig; secrets: TeamSecrets } {
         foreignKeys,
         gitlabTokenInEnv: Boolean(process.env.GITLAB_TOKEN),
         deploying: !pulumi.runtime.isDryRun(),
+        today: options.today,
     });
     for (const w of result.warnings) pulumi.log.warn(w);
     if (!result.ok) throw new ConfigValidationError(stack, result.errors);

@@ -15,9 +15,9 @@ export const IMAGE_DIGEST = /^sha256:[a-f0-9]{64}$/;
 
 /** gp3 performance of a pool's image volume; bounds are checked with the volume size in validation. */
 export const diskPerformanceKeys = {
-    /** gp3 throughput, MiB/s (125–1000). @default GPU pool: what the cold-start budget shows pays for itself; user pool: 125 */
+    /** gp3 throughput, MiB/s (125–2000). @default GPU pool: what the cold-start budget shows pays for itself; user pool: 125 */
     diskThroughputMiBps: int("MiB/s").optional(),
-    /** gp3 IOPS (3000–16000). @default the fewest that carry the throughput (0.25 MiB/s per IOPS), at least 3000 */
+    /** gp3 IOPS (3000–80000). @default the fewest that carry the throughput (0.25 MiB/s per IOPS), at least 3000 */
     diskIops: int("IOPS").optional(),
     /**
      * Pull and unpack image layers in parallel: nodeadm's `FastImagePull` on AL2023 (ignored by

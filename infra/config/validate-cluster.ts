@@ -19,7 +19,8 @@ import { EksClusterConfig, EnvironmentConfig, ExistingClusterConfig, NotebookPro
 type Path = readonly PropertyKey[];
 
 export interface CheckContext {
-    err(path: Path, message: string): void;
+    /** `effective`: the value the key has in effect when the stack file leaves it to a default (the error shows it, not `undefined`). */
+    err(path: Path, message: string, effective?: { readonly value: unknown }): void;
     warn(message: string): void;
     /** "Today" for support windows (tests fix it). */
     readonly today: Date;

@@ -26,7 +26,8 @@ function checkFastImagePull(pool: Pool, amiType: string, path: Path, ctx: CheckC
         if (!info || fastImagePullApplies(type)) continue;
         ctx.err(
             [...path, "fastImagePull"],
-            `is on, but the AMI ignores it on ${type} (${info.vcpu} vCPU, ${info.memoryMiB / 1024} GiB): nodeadm needs at least ${FAST_IMAGE_PULL_MIN.vcpu} vCPUs and ${FAST_IMAGE_PULL_MIN.memoryMiB / 1024} GiB. Set fastImagePull: false for this pool, or use a type of that size or more`,
+            `is on (true unless set to false), but the AMI ignores it on ${type} (${info.vcpu} vCPU, ${info.memoryMiB / 1024} GiB): nodeadm needs at least ${FAST_IMAGE_PULL_MIN.vcpu} vCPUs and ${FAST_IMAGE_PULL_MIN.memoryMiB / 1024} GiB. Set fastImagePull: false for this pool, or use a type of that size or more`,
+            { value: pool.fastImagePull },
         );
     }
 }

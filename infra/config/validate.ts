@@ -89,7 +89,8 @@ export function validateStackConfig(raw: Record<string, unknown>, options: Valid
         // `ml-team-env:branchModel:` with nothing under it is YAML null: the defaults, as the example stack says.
         plain[k] = v === null ? undefined : v;
     }
-    const err = (path: Path, message: string) => errors.push({ key: keyPath(path), value: valueAt(plain, path), message });
+    const err = (path: Path, message: string, effective?: { readonly value: unknown }) =>
+        errors.push({ key: keyPath(path), value: effective ? effective.value : valueAt(plain, path), message });
     const missingSecrets: MissingSecret[] = [];
     const missingSecret = (key: SecretKey, message: string, warning: string) => {
         const error: ConfigError = { key: `${PROJECT}:${key}`, value: undefined, message };

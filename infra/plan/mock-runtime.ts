@@ -6,6 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { isUnknown } from "@pulumi/pulumi/output";
+import * as resproto from "@pulumi/pulumi/proto/resource_pb";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import * as rpc from "@pulumi/pulumi/runtime/rpc";
 import * as settings from "@pulumi/pulumi/runtime/settings";
@@ -40,6 +41,8 @@ export interface RecordedResource {
     readonly retainOnDelete: boolean;
     /** `deletedWith`: the URN whose deletion takes this one with it (Pulumi then skips its own delete). */
     readonly deletedWith: string | undefined;
+    /** What the resource's `transforms` make of a child's `retainOnDelete` (see `childRetainOnDelete`); absent without transforms. */
+    childRetainOnDelete?: boolean;
     /** Outputs a component registered with `registerOutputs`, redacted. */
     outputs?: Record<string, any>;
 }
@@ -121,6 +124,33 @@ function revealSecrets(value: unknown): unknown {
     return value;
 }
 
+/**
+ * What a resource's `transforms` make of a child's `retainOnDelete`. The engine runs them on every
+ * child a packaged component's provider registers (a `helm.v4.Chart`'s objects), which mocks never
+ * see; so here they run, through the SDK's callback server as the engine would call them, on a
+ * probe child that has it off. Undefined when the resource has no transforms.
+ */
+async function childRetainOnDelete(req: resproto.RegisterResourceRequest, parentUrn: string): Promise<boolean | undefined> {
+    const transforms = req.getTransformsList();
+    if (transforms.length === 0) return undefined;
+    // The SDK's callback server: transforms are registered there by token (runtime/callbacks.js).
+    const server = (settings as unknown as { getCallbacks(): { _callbacks: Map<string, (bytes: Uint8Array) => Promise<resproto.TransformResponse>> } }).getCallbacks();
+    let options = new resproto.TransformResourceOptions();
+    options.setRetainOnDelete(false);
+    for (const transform of transforms) {
+        const probe = new resproto.TransformRequest();
+        probe.setType("ml-team-env:probe:Child");
+        probe.setName("child");
+        probe.setCustom(true);
+        probe.setParent(parentUrn);
+        probe.setOptions(options);
+        const run = server._callbacks.get(transform.getToken());
+        if (!run) throw new Error(`childRetainOnDelete: transform ${transform.getToken()} is not registered`);
+        options = (await run(probe.serializeBinary())).getOptions() ?? options;
+    }
+    return options.getRetainOnDelete();
+}
+
 /** A mock monitor that also records inputs with the SDK's secret markers intact. */
 class RecordingMonitor extends MockMonitor {
     readonly recorded = new Map<string, RecordedResource>();
@@ -135,7 +165,7 @@ class RecordingMonitor extends MockMonitor {
         const name: string = req.getName();
         const parent: string = req.getParent();
         const urn = mockUrn(parent, type, name);
-        this.recorded.set(urn, {
+        const rec: RecordedResource = {
             urn,
             type,
             name,
@@ -148,7 +178,10 @@ class RecordingMonitor extends MockMonitor {
             provider: req.getProvider() || undefined,
             retainOnDelete: Boolean(req.getRetainondelete?.()),
             deletedWith: req.getDeletedwith?.() || undefined,
-        });
+        };
+        // Recorded before anything is awaited, so the record keeps registration order.
+        this.recorded.set(urn, rec);
+        if (req.getTransformsList().length > 0) rec.childRetainOnDelete = await childRetainOnDelete(req, urn);
         return super.registerResource(req, callback);
     }
 

@@ -6,6 +6,7 @@
  * Rendering is in `render.ts`, the JSON file in `plan-json.ts`, comparing two plans in
  * `diff.ts`; they are re-exported here.
  */
+import type { LoadOptions } from "../config/load";
 import type { NamespacedConfig } from "../config/namespace";
 import { PROJECT } from "../config/schema";
 import type { ConfigError } from "../config/validate";
@@ -71,15 +72,15 @@ function planConfig(file: StackFileConfig, { raw, secretsPresent }: NamespacedCo
  * Validates the stack file's config, then runs `infra/index.ts` under mocks. Config errors
  * come back as data, never as an exception with a stack trace.
  */
-export async function planStack(stack: string, file: StackFileConfig): Promise<PlanResult> {
-    const validation = validateStackFile(stack, file, { gitlabTokenInEnv: Boolean(process.env.GITLAB_TOKEN), deploying: false });
+export async function planStack(stack: string, file: StackFileConfig, options: LoadOptions = {}): Promise<PlanResult> {
+    const validation = validateStackFile(stack, file, { gitlabTokenInEnv: Boolean(process.env.GITLAB_TOKEN), deploying: false, today: options.today });
     if (!validation.ok) return { ok: false, errors: validation.errors };
 
     // Loaded here, not at the top: rendering, diffing and `--help` need none of the cloud SDKs it pulls in.
     const { teamEnvironmentProgram } = await import("../program");
     const warnings: string[] = [];
     const run = await captureConsole(warnings, () =>
-        runWithMocks(() => teamEnvironmentProgram(), {
+        runWithMocks(() => teamEnvironmentProgram(options), {
             project: PROJECT,
             stack,
             config: file.config,

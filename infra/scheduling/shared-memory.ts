@@ -26,8 +26,20 @@ export function shmSizeLimit(memoryGiB: number, shmGiB?: number): string {
     return `${shmMiB(memoryGiB, shmGiB)}Mi`;
 }
 
+/**
+ * The largest share of a pod's memory /dev/shm may take. It is counted inside the limit, and the
+ * processes need the rest: Python, the model and its batches, each DataLoader worker's own copy
+ * of the dataset object. Half leaves them as much as the batches in flight get; the default is a
+ * quarter.
+ */
+export const MAX_SHM_SHARE = 0.5;
+
 /** Why a /dev/shm size does not fit a pod's memory, or undefined when it does. */
 export function shmProblem(memoryGiB: number, shmGiB: number | undefined): string | undefined {
-    if (shmGiB === undefined || shmGiB < memoryGiB) return undefined;
-    return `is ${shmGiB} GiB but the pod has ${memoryGiB} GiB of memory, and /dev/shm is counted inside it (a memory-backed volume is charged to the pod): nothing would be left for the processes. Lower it below memoryGiB (default: a quarter, ${memoryGiB * DEFAULT_SHM_SHARE} GiB) or raise memoryGiB`;
+    const most = memoryGiB * MAX_SHM_SHARE;
+    if (shmGiB === undefined || shmGiB <= most) return undefined;
+    return (
+        `is ${shmGiB} GiB but the pod has ${memoryGiB} GiB of memory, and /dev/shm is counted inside it (a memory-backed volume is charged to the pod): ` +
+        `more than half would leave the processes too little. Set it to at most ${most} GiB (default: a quarter, ${memoryGiB * DEFAULT_SHM_SHARE} GiB) or raise memoryGiB to at least ${shmGiB / MAX_SHM_SHARE} GiB`
+    );
 }

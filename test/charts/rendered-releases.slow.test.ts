@@ -191,6 +191,11 @@ function packageProblems(releases: readonly RegisteredRelease[]): string[] {
             expect(objects.flatMap((o) => schemaProblems(o, crds[name]))).toEqual([]);
             if (name === "dev") {
                 expect(objects.filter((o) => o.kind === "Installation").map((o) => o.apiVersion)).toEqual(["operator.tigera.io/v1"]);
+                // Typha's preferred placement reaches the Installation, which its CRD accepts (above).
+                const installation = renderedObject(objects, "Installation", "default") as any;
+                expect(installation.spec.typhaDeployment.spec.template.spec.affinity.nodeAffinity).toEqual({
+                    preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, preference: { matchExpressions: [{ key: "ml-team-env/pool", operator: "In", values: ["system"] }] } }],
+                });
                 // Calico's CRDs come from its CRD chart (the operator chart ships none since v3.32).
                 const crdChart = stacks.dev.render.rendered.find((r) => r.release.installedAs === "Chart")!;
                 expect(crdsAmong(crdChart.objects).map((c) => c.metadata.name)).toEqual(expect.arrayContaining(["installations.operator.tigera.io", "networkpolicies.crd.projectcalico.org"]));
@@ -210,7 +215,13 @@ function packageProblems(releases: readonly RegisteredRelease[]): string[] {
             expect(schemaProblems(installation, crdChecks(crdsAmong(withoutCrdChart)))).toEqual([expect.stringMatching(/^Installation\/default: no schema for operator\.tigera\.io\/v1 Installation/)]);
             installation.spec.kubernetesProviders = "EKS";
             installation.spec.cni.type = "AmazonVpc";
-            expect(schemaProblems(installation, crds.dev)).toEqual([expect.stringMatching(/^Installation\/default spec\.cni\.type: must be one of .*"AmazonVPC"/), "Installation/default spec.kubernetesProviders: unknown field"]);
+            // The CRD's schema reaches Typha's affinity: a misspelt field there is refused too.
+            installation.spec.typhaDeployment.spec.template.spec.affinity.nodeAffinity.preferredDuringScheduling = [];
+            expect(schemaProblems(installation, crds.dev)).toEqual([
+                expect.stringMatching(/^Installation\/default spec\.cni\.type: must be one of .*"AmazonVPC"/),
+                "Installation/default spec.typhaDeployment.spec.template.spec.affinity.nodeAffinity.preferredDuringScheduling: unknown field",
+                "Installation/default spec.kubernetesProviders: unknown field",
+            ]);
             expect(schemaProblems({ apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w" } } as KubeObject, crds.dev)).toEqual([expect.stringMatching(/^Widget\/w: no schema for example\.com\/v1 Widget/)]);
         });
     });

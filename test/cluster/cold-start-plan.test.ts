@@ -3,30 +3,9 @@ import { createCluster } from "../../infra/cluster";
 import { userDataSummary } from "../../infra/cluster/node-user-data";
 import { RecordedResource } from "../../infra/plan/mock-runtime";
 import { ofType, one, runComponents } from "../harness";
-import { stackConfig } from "./fixtures";
+import { allOptions, stackConfig } from "./fixtures";
 import { coldStartSummary } from "../../infra/cold-start/summary";
-
-const DIGEST = `sha256:${"c".repeat(64)}`;
-
-/** The dev stack with every cold-start option on: a quay.io image through ECR, a Bottlerocket GPU pool with its image cache, warm capacity in both pools. */
-function allOptions(yaml: string): string {
-    return yaml
-        .replace("  ml-team-env:environment:\n", `  ml-team-env:environment:\n    image: quay.io/jupyter/pytorch-notebook:cuda12-2026-11-02@${DIGEST}\n`)
-        .replace("    region: us-west-2 # CHANGE", "    region: us-west-2\n    imagePullThroughCache:\n      accountId: \"123456789012\"")
-        .replace("      amiType: AL2023_x86_64_NVIDIA", [
-            "      amiType: BOTTLEROCKET_x86_64_NVIDIA",
-            "      imageCache:",
-            "        snapshotId: snap-0123456789abcdef0",
-            `        imageDigest: ${DIGEST}`,
-            "        volumeSizeGiB: 60",
-            "      warmCapacity:",
-            "        nodesPerZone: 1",
-            '        start: "0 8 * * MON-FRI"',
-            '        stop: "0 19 * * MON-FRI"',
-            "        timeZone: Europe/Berlin",
-        ].join("\n"))
-        .replace("      maxSize: 3 # per zone", '      maxSize: 3 # per zone\n      warmCapacity: { nodesPerZone: 1, start: "30 7 * * 1-5", stop: "0 18 * * 1-5" }');
-}
+import { keySettings } from "../../infra/plan/plan";
 
 describe("cold-start options in the plan (EKS, every option on)", () => {
     let resources: RecordedResource[];
@@ -61,6 +40,26 @@ describe("cold-start options in the plan (EKS, every option on)", () => {
         expect(policy.Statement).toEqual([
             { Sid: "PullThroughCacheImport", Effect: "Allow", Action: ["ecr:BatchImportUpstreamImage", "ecr:CreateRepository"], Resource: "arn:aws:ecr:us-west-2:123456789012:repository/quay/*" },
         ]);
+    });
+
+    it("shows in the plan each volume's gp3 rate and snapshot, the parallel pulls, the schedules and the pull-through rule", () => {
+        // As `npm run plan` prints them: from the redacted inputs.
+        const shown = (type: string, name: string) => {
+            const r = one(resources, type, name);
+            return keySettings({ ...r, inputs: r.redactedInputs });
+        };
+        const lt = "aws:ec2/launchTemplate:LaunchTemplate";
+        expect(shown(lt, "dev-cluster-gpu")).toBe(
+            "imdsTokens=required  hopLimit=1  volume=200 GiB gp3, 175 MiB/s, 3000 IOPS, from snap-0123456789abcdef0 (initialising at 300 MiB/s)",
+        );
+        expect(shown(lt, "dev-cluster-user")).toBe(
+            "imdsTokens=required  hopLimit=1  volume=100 GiB gp3, 125 MiB/s, 3000 IOPS, encrypted  userData=nodeadm NodeConfig (featureGates: FastImagePull=true)",
+        );
+        expect(shown("aws:autoscaling/schedule:Schedule", "dev-cluster-gpu-0-warm-start")).toMatch(
+            /^scheduledActionName=ml-team-env-warm-start {2}recurrence=0 8 \* \* MON-FRI {2}timeZone=Europe\/Berlin {2}minSize=1 {2}autoscalingGroupName=eks-dev-cluster-gpu-0-\w+$/,
+        );
+        expect(shown("aws:autoscaling/schedule:Schedule", "dev-cluster-user-1-warm-stop")).toMatch(/recurrence=0 18 \* \* 1-5 {2}timeZone=UTC {2}minSize=0 /);
+        expect(shown("aws:ecr/pullThroughCacheRule:PullThroughCacheRule", "dev-cluster-image-cache")).toBe("ecrRepositoryPrefix=quay  upstreamRegistryUrl=quay.io");
     });
 
     it("says in the stack output what a cold GPU notebook takes and what warm capacity costs per month at list price", () => {

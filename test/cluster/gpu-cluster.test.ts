@@ -207,6 +207,9 @@ describe("GpuCluster (EKS mode, dev stack)", () => {
         expect(crds.inputs).toMatchObject({ chart: "crd.projectcalico.org.v1", version: release.inputs.version, repositoryOpts: release.inputs.repositoryOpts });
         expect(release.dependencies).toContain(crds.urn);
         expect(crds.retainOnDelete).toBe(true);
+        // The option on the Chart alone does not reach the CRDs it renders (pulumi-kubernetes#3065):
+        // its transform does, which the mock runtime runs on a probe child as the engine would.
+        expect(crds.childRetainOnDelete).toBe(true);
         // One field manager for the CRDs: the operator does not apply its own copies.
         expect(release.inputs.values.manageCRDs).toBe(false);
     });
@@ -218,6 +221,9 @@ describe("GpuCluster (EKS mode, dev stack)", () => {
         // The system pool has no taint; the chart's own tolerations of the operator stay.
         expect(values.installation.controlPlaneTolerations).toBeUndefined();
         expect(values.tolerations).toBeUndefined();
+        // Typha, which tolerates every taint, prefers them (test/cluster/calico-values.test.ts).
+        const typha = values.installation.typhaDeployment.spec.template.spec.affinity.nodeAffinity;
+        expect(typha.preferredDuringSchedulingIgnoredDuringExecution[0].preference.matchExpressions).toEqual([{ key: "ml-team-env/pool", operator: "In", values: ["system"] }]);
     });
 
     it("runs the device plugin only on GPU nodes, tolerating their taint (AL2023 does not ship it)", () => {

@@ -35,7 +35,8 @@ describe("cold-start budget", () => {
         // g5.xlarge pushes at most 437.5 MB/s (417 MiB/s) to EBS: 1000 MiB/s buys nothing over 500.
         expect(slow.totalSeconds).toBe(capped.totalSeconds);
         expect(usefulMaxThroughput("g5.xlarge")).toBe(400);
-        expect(usefulMaxThroughput("p5.48xlarge")).toBe(1000);
+        // p5.48xlarge's EBS link (10,000 MB/s) is faster than any gp3 volume: gp3's 2,000 MiB/s bounds it.
+        expect(usefulMaxThroughput("p5.48xlarge")).toBe(2000);
     });
 
     it("has I/O figures for every instance type the package knows", () => {
@@ -50,14 +51,20 @@ describe("cold-start budget", () => {
         // A CPU node costs too little for a faster volume to pay for itself.
         expect(paysForItself({ ...g5, instanceType: "m6i.xlarge", fastImagePull: true }, hours).throughputMiBps).toBe(125);
         // No list price (p4d): the fastest useful setting.
-        expect(paysForItself({ ...g5, instanceType: "p4d.24xlarge" }, hours).throughputMiBps).toBe(1000);
+        expect(paysForItself({ ...g5, instanceType: "p4d.24xlarge" }, hours).throughputMiBps).toBe(2000);
     });
 });
 
 describe("gp3 limits", () => {
     it("accepts what gp3 allows and names the key and fix for what it does not", () => {
         expect(gp3Problems(200, 250, 3000)).toEqual([]);
-        expect(gp3Problems(200, 1200, 16000)).toEqual([{ key: "diskThroughputMiBps", message: expect.stringMatching(/125–1000 MiB\/s/) }]);
+        // Above the limits before September 2025 (16,000 IOPS, 1,000 MiB/s), within today's.
+        expect(gp3Problems(200, 1200, 16000)).toEqual([]);
+        expect(gp3Problems(160, 2000, 80000)).toEqual([]);
+        expect(gp3Problems(200, 2500, 16000)).toEqual([{ key: "diskThroughputMiBps", message: expect.stringMatching(/125–2000 MiB\/s/) }]);
+        expect(gp3Problems(200, 2000, 80001)).toEqual([{ key: "diskIops", message: expect.stringMatching(/3000–80000 IOPS/) }]);
+        expect(gp3Problems(200, 2000, 7000)).toEqual([{ key: "diskIops", message: expect.stringMatching(/too few for 2000 MiB\/s .* at least 8000/) }]);
+        expect(gp3Problems(100, 250, 60000)).toEqual([{ key: "diskIops", message: expect.stringMatching(/100 GiB volume \(500 IOPS per GiB: at most 50000\)/) }]);
         expect(gp3Problems(200, 1000, 3000)).toEqual([{ key: "diskIops", message: expect.stringMatching(/at least 4000/) }]);
         expect(gp3Problems(6, 1000, 3000)).toEqual([{ key: "diskThroughputMiBps", message: expect.stringMatching(/6 GiB volume \(at most 750 MiB\/s/) }]);
         expect(gp3Problems(20, 250, 12000)).toEqual([{ key: "diskIops", message: expect.stringMatching(/20 GiB volume .* at most 10000/) }]);

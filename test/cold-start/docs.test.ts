@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { settingsOf } from "../../infra/cli/bench-cold-start";
+import { DEFAULT_KUBERNETES_VERSION } from "../../infra/cluster/kubernetes-versions";
 import { optionMarkdown, optionRows } from "../../infra/cold-start/options";
 import { stackConfig } from "../cluster/fixtures";
 import { ROOT } from "../harness";
@@ -19,5 +20,14 @@ describe("the cold-start table in the docs", () => {
         expect(rows[0]!.budget.totalSeconds).toBeGreaterThan(360);
         expect(rows.find((r) => r.option.startsWith("Bottlerocket image cache"))!.budget.totalSeconds).toBeLessThanOrEqual(180);
         expect(fs.readFileSync(path.join(ROOT, "README.md"), "utf8")).toMatch(/The image cache brings a cold GPU notebook under 3 minutes/);
+    });
+});
+
+describe("the image cache's build command in the docs", () => {
+    it("uses the default Kubernetes version (the builder boots that version's Bottlerocket AMI)", () => {
+        const docs = ["README.md", ...fs.readdirSync(path.join(ROOT, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
+        const versions = docs.flatMap((file) => [...fs.readFileSync(path.join(ROOT, file), "utf8").matchAll(/--kubernetes-version (\d+\.\d+)/g)].map((m) => `${file}: ${m[1]}`));
+        expect(versions.length).toBeGreaterThan(0);
+        expect(versions.filter((v) => !v.endsWith(`: ${DEFAULT_KUBERNETES_VERSION}`))).toEqual([]);
     });
 });

@@ -63,16 +63,21 @@ describe("cold-start config", () => {
 
     it("refuses gp3 throughput above what gp3 allows, and IOPS too few for it", () => {
         const es = errors((r) => {
-            r.cluster.gpuNodePool.diskThroughputMiBps = 1500;
+            r.cluster.gpuNodePool.diskThroughputMiBps = 2500;
             r.cluster.userNodePool = { diskThroughputMiBps: 1000, diskIops: 3000 };
         });
-        expect(at(es, "cluster.gpuNodePool.diskThroughputMiBps")[0]).toMatchObject({ value: 1500, message: expect.stringMatching(/125–1000 MiB\/s/) });
+        expect(at(es, "cluster.gpuNodePool.diskThroughputMiBps")[0]).toMatchObject({ value: 2500, message: expect.stringMatching(/125–2000 MiB\/s/) });
+        // gp3's limits since September 2025: 2,000 MiB/s and 80,000 IOPS (8,000 IOPS carry 2,000 MiB/s).
+        const raised = errors((r) => Object.assign(r.cluster.gpuNodePool, { diskSizeGiB: 160, diskThroughputMiBps: 2000, diskIops: 80000 }));
+        expect(at(raised, "cluster.gpuNodePool.diskThroughputMiBps")).toEqual([]);
+        expect(at(raised, "cluster.gpuNodePool.diskIops")).toEqual([]);
         expect(at(es, "cluster.userNodePool.diskIops")[0]).toMatchObject({ value: 3000, message: expect.stringMatching(/at least 4000/) });
     });
 
     it("refuses FastImagePull on an instance type below the AMI's threshold", () => {
         const es = errors((r) => (r.cluster.userNodePool = { instanceTypes: ["m6i.large"] }));
-        expect(at(es, "cluster.userNodePool.fastImagePull")[0]).toMatchObject({ value: undefined, message: expect.stringMatching(/ignores it on m6i.large \(2 vCPU, 8 GiB\).*at least 4 vCPUs.*Set fastImagePull: false/) });
+        // Left out, it is on by default: the error shows the value in effect, not undefined.
+        expect(at(es, "cluster.userNodePool.fastImagePull")[0]).toMatchObject({ value: true, message: expect.stringMatching(/is on \(true unless set to false\), but the AMI ignores it on m6i.large \(2 vCPU, 8 GiB\).*at least 4 vCPUs.*Set fastImagePull: false/) });
         expect(at(errors((r) => (r.cluster.userNodePool = { instanceTypes: ["m6i.large"], fastImagePull: false })), "cluster.userNodePool.fastImagePull")).toEqual([]);
     });
 

@@ -42,9 +42,20 @@ describe("/dev/shm of notebooks and CI jobs", () => {
             r.jupyterhub.profiles = [{ ...CPU_PROFILE, shmGiB: 8 }];
             r.runners = { cpuJob: { cpu: 1, memoryGiB: 4, shmGiB: 6 }, gpuJob: { cpu: 3, memoryGiB: 12, shmGiB: 12.5 } };
         });
-        expect(errors["ml-team-env:jupyterhub.profiles[0].shmGiB"]).toMatch(/is 8 GiB but the pod has 8 GiB of memory, and \/dev\/shm is counted inside it .*Lower it below memoryGiB \(default: a quarter, 2 GiB\) or raise memoryGiB/);
+        expect(errors["ml-team-env:jupyterhub.profiles[0].shmGiB"]).toMatch(
+            /is 8 GiB but the pod has 8 GiB of memory, and \/dev\/shm is counted inside it .*Set it to at most 4 GiB \(default: a quarter, 2 GiB\) or raise memoryGiB to at least 16 GiB$/,
+        );
         expect(errors["ml-team-env:runners.cpuJob.shmGiB"]).toMatch(/is 6 GiB but the pod has 4 GiB/);
         expect(errors["ml-team-env:runners.gpuJob.shmGiB"]).toMatch(/is 12.5 GiB but the pod has 12 GiB/);
+    });
+
+    it("refuses more than half the memory, which leaves the processes too little; half is accepted", () => {
+        const almostAll = validate((r) => (r.jupyterhub.profiles = [{ ...CPU_PROFILE, shmGiB: 7.9 }]));
+        expect(almostAll.ok ? [] : almostAll.errors).toEqual([
+            { key: "ml-team-env:jupyterhub.profiles[0].shmGiB", value: 7.9, message: expect.stringMatching(/^is 7.9 GiB but the pod has 8 GiB .*more than half would leave the processes too little\. Set it to at most 4 GiB .*raise memoryGiB to at least 15.8 GiB$/) },
+        ]);
+        expect(errorsFor((r) => (r.runners = { gpuJob: { cpu: 3, memoryGiB: 12, shmGiB: 6.5 } }))["ml-team-env:runners.gpuJob.shmGiB"]).toMatch(/at most 6 GiB/);
+        expect(validate((r) => (r.jupyterhub.profiles = [{ ...CPU_PROFILE, shmGiB: 4 }])).ok).toBe(true);
     });
 
     it("refuses a size of zero or less", () => {

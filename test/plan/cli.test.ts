@@ -11,6 +11,7 @@ import { Plan, Planner, PLAN_FORMAT_VERSION } from "../../infra/plan/plan";
 import { ROOT } from "../harness";
 import { capture as captureIo } from "../support/cli-io";
 import { tempDir as makeTempDir } from "../support/temp-stack";
+import { TODAY } from "../config/fixtures";
 
 const capture = (cwd = ROOT, env: Record<string, string> = {}) => captureIo(cwd, env);
 
@@ -166,7 +167,7 @@ describe("npm run onboard / offboard", () => {
     it("edits the stack file, says it is planning before and after on stderr, and prints the change", async () => {
         const dir = tempStacks();
         const io = capture(dir);
-        expect(await membersMain(["onboard", "--stack", "dev", "--user", "carol", "--gpus", "1"], io, membershipsPlanner)).toBe(0);
+        expect(await membersMain(["onboard", "--stack", "dev", "--user", "carol", "--gpus", "1"], io, membershipsPlanner, { today: TODAY })).toBe(0);
         const text = fs.readFileSync(path.join(dir, "stacks/Pulumi.dev.yaml"), "utf8");
         expect(listMembers(text)).toContain("carol");
         expect(text).toContain("      - username: carol\n        role: developer\n        gpus: 1\n");
@@ -174,7 +175,7 @@ describe("npm run onboard / offboard", () => {
         expect(io.stdout).toContain("  + gitlab:ProjectMember  dev-gitlab-member-carol  username=carol  role=developer");
 
         const off = capture(dir);
-        expect(await membersMain(["offboard", "--stack", "dev", "--user", "carol"], off, membershipsPlanner)).toBe(0);
+        expect(await membersMain(["offboard", "--stack", "dev", "--user", "carol"], off, membershipsPlanner, { today: TODAY })).toBe(0);
         expect(off.stdout).toContain("  - gitlab:ProjectMember  dev-gitlab-member-carol");
         expect(fs.readFileSync(path.join(dir, "stacks/Pulumi.dev.yaml"), "utf8")).toBe(fs.readFileSync(path.join(ROOT, "stacks/Pulumi.dev.yaml"), "utf8"));
     });

@@ -25,6 +25,7 @@ import {
 } from "../../infra/plan/plan";
 import { readStackFile, stackFileToConfig } from "../../infra/plan/stack-file";
 import { ROOT } from "../harness";
+import { TODAY } from "../config/fixtures";
 import { BOOTSTRAP_IMAGE } from "../../infra/environment/image/files";
 
 const KNOWN_OAUTH_SECRET = "oauth-secret-5f1d2c7e-known";
@@ -38,7 +39,7 @@ async function planDev(yamlText: string): Promise<Plan> {
     const saved = process.env.GITLAB_TOKEN;
     process.env.GITLAB_TOKEN = KNOWN_TOKEN;
     try {
-        const result = await planStack("dev", { config, secretKeys: [...file.secretKeys, "ml-team-env:jupyterhubOAuthClientSecret"] });
+        const result = await planStack("dev", { config, secretKeys: [...file.secretKeys, "ml-team-env:jupyterhubOAuthClientSecret"] }, { today: TODAY });
         if (!result.ok) throw new Error(JSON.stringify(result.errors));
         return result.plan;
     } finally {
@@ -80,7 +81,7 @@ beforeAll(async () => {
         for (const s of spies) s.mockRestore();
     }
     dev = await planDev(DEV_YAML);
-    const onpremResult = await planStack("onprem", readStackFile("onprem", ROOT));
+    const onpremResult = await planStack("onprem", readStackFile("onprem", ROOT), { today: TODAY });
     if (!onpremResult.ok) throw new Error(JSON.stringify(onpremResult.errors));
     onprem = onpremResult.plan;
     onboarded = await planDev(addMember(DEV_YAML, { username: "carol", role: "developer", gpus: 1 }));
@@ -109,8 +110,8 @@ describe("the offline plan", () => {
     });
 
     it("says in its warnings how long the stack's Kubernetes version has left in EKS standard support once it is under nine months", () => {
-        // The plan reads today's date: the dev stack's 1.36 is under nine months from its end (2027-08-02) since 2026-11-05.
-        expect(dev.warnings).toEqual(expect.arrayContaining([expect.stringMatching(/^cluster\.kubernetesVersion 1\.36 (has \d+ days of EKS standard support left|leaves EKS standard support)/)]));
+        // On TODAY (2026-11-25) the dev stack's 1.36 has 250 days left (to 2027-08-02): under nine months, so a reminder.
+        expect(dev.warnings).toEqual(expect.arrayContaining([expect.stringMatching(/^cluster\.kubernetesVersion 1\.36 has 250 days of EKS standard support left \(until 2027-08-02\); EKS already runs 1\.37/)]));
     });
 
     it("has a summary line: how many to create, and how many would be kept if removed", () => {

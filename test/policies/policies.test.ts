@@ -16,6 +16,7 @@ import { expectedModel, GITLAB_KINDS } from "../../infra/policies";
 import { ROOT, runStack, runStackYaml } from "../harness";
 import { isGitLab, mutate, PackRun, runPolicies, withoutSecret } from "./policy-harness";
 import { BOOTSTRAP_IMAGE } from "../../infra/environment/image/files";
+import { TODAY } from "../config/fixtures";
 
 /** A stack file with config values set (`[["ml-team-env:branchModel", "approvalsOnMain"], 0]`), comments kept. */
 function editedStack(stack: string, edits: readonly [readonly string[], unknown][]): string {
@@ -39,7 +40,7 @@ beforeAll(async () => {
     onprem = (await runStack("onprem")).resources;
     // `pulumi preview` of a stack not deployed yet: every value the cloud computes is unknown.
     const devFile = readStackFile("dev", ROOT);
-    devPreviewOfNewStack = (await runWithMocks(() => teamEnvironmentProgram(), { project: PROJECT, stack: "dev", config: devFile.config, secretConfigKeys: devFile.secretKeys, unknownComputed: true })).resources;
+    devPreviewOfNewStack = (await runWithMocks(() => teamEnvironmentProgram({ today: TODAY }), { project: PROJECT, stack: "dev", config: devFile.config, secretConfigKeys: devFile.secretKeys, unknownComputed: true })).resources;
     devReleaseTagsRenamed = (await runStackYaml("dev", editedStack("dev", [[["ml-team-env:branchModel", "releaseTagPattern"], "release-*"]]))).resources;
     onpremNoApprovals = (await runStackYaml("onprem", editedStack("onprem", [[["ml-team-env:branchModel", "approvalsOnMain"], 0]]))).resources;
     onpremClaimsFree = (await runStackYaml("onprem", editedStack("onprem", [[["ml-team-env:gitlab", "tier"], "free"]]))).resources;

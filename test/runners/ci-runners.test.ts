@@ -100,7 +100,7 @@ describe("CI runners (dev stack)", () => {
     it("the /dev/shm check fails for a size that does not fit the job", async () => {
         const yaml = fs.readFileSync(path.join(ROOT, "stacks/Pulumi.dev.yaml"), "utf8").replace("    gpusPerJob: 1\n", "    gpusPerJob: 1\n    cpuJob: { cpu: 1, memoryGiB: 4, shmGiB: 4 }\n");
         const failed = await runStackYaml("dev", yaml, true);
-        expect(String(failed.failure)).toMatch(/ml-team-env:runners\.cpuJob\.shmGiB = 4\n\s+is 4 GiB but the pod has 4 GiB of memory/);
+        expect(String(failed.failure)).toMatch(/ml-team-env:runners\.cpuJob\.shmGiB = 4\n\s+is 4 GiB but the pod has 4 GiB of memory.*Set it to at most 2 GiB/);
     });
 
     it("gives job pods no Kubernetes API token and the label their NetworkPolicy selects", () => {

@@ -105,7 +105,8 @@ function runnerManager(resources: readonly RecordedResource[], kind: string): Po
         // The chart's operator (tigera/operator v1.42.3) gives calico-kube-controllers the Installation's
         // controlPlaneNodeSelector, and its controlPlaneTolerations plus control-plane and
         // CriticalAddonsOnly ones (pkg/render/kubecontrollers/kube-controllers.go, podSpec). Typha
-        // takes neither selector nor tolerations from it (pkg/render/typha.go: every taint tolerated).
+        // takes neither (pkg/render/typha.go: every taint tolerated); it only prefers system nodes
+        // (test/cluster/gpu-cluster.test.ts), which a fit check cannot show.
         const installation = renderedObject(releaseOf(render, "calico").objects, "Installation", "default");
         expect(installation.spec.controlPlaneNodeSelector).toEqual({ "ml-team-env/pool": "system" });
         const tolerations = [
