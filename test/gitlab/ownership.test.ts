@@ -12,47 +12,18 @@ import { pipelineScheduleProvider } from "../../infra/gitlab/providers/pipeline-
 import { projectProvider, ProjectInputs } from "../../infra/gitlab/providers/project";
 import { OWNER_VARIABLE } from "../../infra/gitlab/providers/project-owner";
 import { runnerDescription, runnerProvider, RunnerInputs } from "../../infra/gitlab/providers/runner";
-import { GitLabEmulator, startGitLabEmulator } from "../support/gitlab-emulator";
+import { projectInputs, providerEmulator } from "../support/provider-emulator";
 
 const RETRY = { maxAttempts: 2, maxTotalMs: 2_000, fixedWaitMs: 10, baseBackoffMs: 10, timeoutMs: 2_000 };
 const A = "acme/ml-team-env/dev#1a2b3c4d";
 const B = "lab/ml-team-env/dev#5e6f7a8b";
 
-let em: GitLabEmulator;
-let savedToken: string | undefined;
-beforeAll(async () => {
-    em = await startGitLabEmulator({ mode: "ee-free", adminToken: "glpat-ownership-test-admin" });
-    em.addGroup("ml-team");
-    savedToken = process.env.GITLAB_TOKEN;
-    process.env.GITLAB_TOKEN = em.adminToken;
-});
-afterAll(async () => {
-    if (savedToken === undefined) delete process.env.GITLAB_TOKEN;
-    else process.env.GITLAB_TOKEN = savedToken;
-    await em?.close();
-});
-
+const emulator = providerEmulator("ee-free", "glpat-ownership-test-admin", (e) => e.addGroup("ml-team"));
 let seq = 0;
-const project = (over: Partial<ProjectInputs> = {}): ProjectInputs => ({
-    kind: "gitlab:Project",
-    gitlabUrl: em.url,
-    providerVersion: "1",
-    retry: RETRY,
-    path: `ml-team/owned-${++seq}`,
-    mode: "create",
-    visibility: "private",
-    description: "stack A's",
-    defaultBranch: "main",
-    pipelineMustSucceed: true,
-    allDiscussionsResolved: true,
-    deleteSourceBranch: true,
-    jobTokenPush: false,
-    deleteOnDestroy: false,
-    owner: A,
-    ...over,
-});
-const live = (path: string) => [...em.state.projects.values()].find((p) => p.path_with_namespace === path)!;
-const record = (path: string) => em.state.variables.get(live(path).id)?.find((v) => v.key === OWNER_VARIABLE);
+const base = () => ({ gitlabUrl: emulator().url, providerVersion: "1", retry: RETRY });
+const project = (over: Partial<ProjectInputs> = {}): ProjectInputs => projectInputs(base(), `ml-team/owned-${++seq}`, { description: "stack A's", owner: A, ...over });
+const live = (path: string) => [...emulator().state.projects.values()].find((p) => p.path_with_namespace === path)!;
+const record = (path: string) => emulator().state.variables.get(live(path).id)?.find((v) => v.key === OWNER_VARIABLE);
 
 describe("the project records the stack that manages it", () => {
     it("create records the stack in a CI/CD variable that says what it is", async () => {
@@ -125,7 +96,7 @@ describe("the project records the stack that manages it", () => {
 describe("two stacks of the same name never delete or adopt each other's objects", () => {
     /** The runners `CiRunners` registers for a stack recorded as `owner` (their descriptions as the component builds them). */
     const runnersOf = (owner: string, pid: number): RunnerInputs[] =>
-        (["cpu", "gpu"] as const).map((kind) => ({ kind: "gitlab:Runner", gitlabUrl: em.url, providerVersion: "1", retry: RETRY, projectId: pid, description: runnerDescription(kind, owner), tagList: [kind], runUntagged: kind === "cpu", locked: true, accessLevel: "not_protected", maximumTimeout: 3600, rotation: "1" }));
+        (["cpu", "gpu"] as const).map((kind) => ({ kind: "gitlab:Runner", ...base(), projectId: pid, description: runnerDescription(kind, owner), tagList: [kind], runUntagged: kind === "cpu", locked: true, accessLevel: "not_protected", maximumTimeout: 3600, rotation: "1" }));
 
     it("runners: the second stack's create removes only its own lost runners, never the first stack's", async () => {
         const a = project();
@@ -138,14 +109,14 @@ describe("two stacks of the same name never delete or adopt each other's objects
         for (const r of second) await runnerProvider.create!(r);
         // Neither stack's runners ever contacted GitLab (the emulator's never do): before, the second
         // stack's create took the first one's for its own lost runners and deleted them.
-        const descriptions = [...em.state.runners.values()].filter((r) => r.project_ids.includes(pid)).map((r) => r.description);
+        const descriptions = [...emulator().state.runners.values()].filter((r) => r.project_ids.includes(pid)).map((r) => r.description);
         expect(descriptions.sort()).toEqual([...first, ...second].map((r) => r.description).sort());
     });
 
     it("schedules: a stack adopts only a schedule that carries its own record", async () => {
         const a = project();
         const { id } = await projectProvider.create!(a);
-        const sched = (owner: string) => ({ kind: "gitlab:PipelineSchedule", gitlabUrl: em.url, providerVersion: "1", retry: RETRY, projectId: Number(id), description: scheduleDescription("ml-team-env: stale branches", owner), ref: "main", cron: "0 3 * * 1", cronTimezone: "UTC", active: true, variables: {} });
+        const sched = (owner: string) => ({ kind: "gitlab:PipelineSchedule", ...base(), projectId: Number(id), description: scheduleDescription("ml-team-env: stale branches", owner), ref: "main", cron: "0 3 * * 1", cronTimezone: "UTC", active: true, variables: {} });
         const first = await pipelineScheduleProvider.create!(sched(A));
         const second = await pipelineScheduleProvider.create!(sched(B));
         expect(second.outs!.scheduleId).not.toBe(first.outs!.scheduleId);

@@ -30,6 +30,7 @@ import { CHANGE_GUARD_KIND, changeGuardProvider } from "../../infra/stack/change
 import { gitlabRequest } from "../support/emulator-http";
 import { GitLabEmulator, ProjectState, Role, startGitLabEmulator } from "../support/gitlab-emulator";
 import { failureOf, ProviderHost, serializeProvider, startProviderHost } from "../support/provider-host";
+import { projectInputs } from "../support/provider-emulator";
 
 const RETRY = { maxAttempts: 2, maxTotalMs: 2_000, fixedWaitMs: 10, baseBackoffMs: 10, timeoutMs: 2_000 };
 const MISSING_PROJECT = 987654;
@@ -78,7 +79,7 @@ describe("GitLab providers in the SDK's dynamic-provider host", () => {
 
     it("Project: a 401 for a revoked token and a 403 for a token without the api scope say which, without the token", async () => {
         const serialized = await serializeProvider(projectProvider);
-        const inputs = { ...base(), kind: "gitlab:Project", path: "ml-team/host-denied", mode: "create", visibility: "private", description: "", defaultBranch: "main", pipelineMustSucceed: true, allDiscussionsResolved: true, deleteSourceBranch: true, jobTokenPush: false, deleteOnDestroy: false };
+        const inputs = projectInputs(base(), "ml-team/host-denied");
         const readOnly = em.addToken("root", ["read_api"]);
         const other = await startProviderHost();
         try {
@@ -136,7 +137,7 @@ describe("GitLab providers in the SDK's dynamic-provider host", () => {
 
     it("creates, reads, updates and deletes through the host with the token from stack config", async () => {
         const project = await serializeProvider(projectProvider);
-        const created = await host.create(project, { ...base(), kind: "gitlab:Project", path: "ml-team/through-host", mode: "create", visibility: "private", description: "d", defaultBranch: "main", pipelineMustSucceed: true, allDiscussionsResolved: true, deleteSourceBranch: true, jobTokenPush: false, deleteOnDestroy: false });
+        const created = await host.create(project, projectInputs(base(), "ml-team/through-host", { description: "d" }));
         const projectId = created.outs.projectId as number;
         expect(em.state.projects.get(projectId)!.path_with_namespace).toBe("ml-team/through-host");
         const protection = await serializeProvider(protectedBranchProvider);
@@ -160,20 +161,7 @@ const userId = (username: string) => [...em.state.users.values()].find((u) => u.
 /** The project the drift cases change by hand: created through the host, `main` protected. */
 async function driftProject(): Promise<void> {
     for (const u of ["dana", "lead"]) em.addUser(u);
-    const project = await host.create(await serializeProvider(projectProvider), {
-        ...base(),
-        kind: "gitlab:Project",
-        path: "ml-team/drift",
-        mode: "create",
-        visibility: "private",
-        description: "",
-        defaultBranch: "main",
-        pipelineMustSucceed: true,
-        allDiscussionsResolved: true,
-        deleteSourceBranch: true,
-        jobTokenPush: false,
-        deleteOnDestroy: false,
-    });
+    const project = await host.create(await serializeProvider(projectProvider), projectInputs(base(), "ml-team/drift"));
     pid = project.outs.projectId as number;
     const main = await host.create(await serializeProvider(protectedBranchProvider), { ...base(), kind: "gitlab:ProtectedBranch", projectId: pid, name: "main", pushAccessLevel: 0, mergeAccessLevel: 40, unprotectAccessLevel: 40, allowForcePush: false, codeOwnerApprovalRequired: false });
     mainProtectionId = main.outs.protectedBranchId as number;
@@ -347,7 +335,7 @@ describe("refusals the engine shows", () => {
 
     it("Project: another stack's project is refused, naming that stack and how to hand it over", async () => {
         const provider = await serializeProvider(projectProvider);
-        const project = { ...base(), kind: "gitlab:Project", path: "ml-team/owned", mode: "create", visibility: "private", description: "", defaultBranch: "main", pipelineMustSucceed: true, allDiscussionsResolved: true, deleteSourceBranch: true, jobTokenPush: false, deleteOnDestroy: false };
+        const project = projectInputs(base(), "ml-team/owned");
         await host.create(provider, { ...project, owner: "acme/ml-team-env/dev#1a2b3c4d" });
         const failure = await failureOf(host.create(provider, { ...project, mode: "adopt", owner: "lab/ml-team-env/dev#5e6f7a8b" }));
         expect(failure.message).toMatch(/ml-team\/owned is managed by another ml-team-env stack, acme\/ml-team-env\/dev#1a2b3c4d .*run `pulumi destroy` in that stack.*gitlab\.project\.takeOverFrom: "acme\/ml-team-env\/dev#1a2b3c4d"/);
@@ -355,7 +343,7 @@ describe("refusals the engine shows", () => {
 
     it("Project: check refuses another stack's project in the preview, before anything is made; its own passes", async () => {
         const provider = await serializeProvider(projectProvider);
-        const project = { ...base(), kind: "gitlab:Project", path: "ml-team/owned-check", mode: "create", visibility: "private", description: "", defaultBranch: "main", pipelineMustSucceed: true, allDiscussionsResolved: true, deleteSourceBranch: true, jobTokenPush: false, deleteOnDestroy: false };
+        const project = projectInputs(base(), "ml-team/owned-check");
         await host.create(provider, { ...project, owner: "acme/ml-team-env/dev#1a2b3c4d" });
         const { failures } = await host.check(provider, {}, { ...project, mode: "adopt", owner: "lab/ml-team-env/dev#5e6f7a8b" });
         expect(failures).toEqual([{ property: "owner", reason: expect.stringMatching(/^ml-team\/owned-check is managed by another ml-team-env stack, acme\/ml-team-env\/dev#1a2b3c4d .*gitlab\.project\.takeOverFrom/) }]);

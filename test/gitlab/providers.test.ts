@@ -13,7 +13,8 @@ import { protectedTagProvider, ProtectedTagInputs } from "../../infra/gitlab/pro
 import { pushRulesProvider } from "../../infra/gitlab/providers/push-rules";
 import { repositoryFilesProvider, RepositoryFilesInputs } from "../../infra/gitlab/providers/repository-files";
 import { runnerProvider, RunnerInputs } from "../../infra/gitlab/providers/runner";
-import { EmulatorMode, GitLabEmulator, Role, startGitLabEmulator } from "../support/gitlab-emulator";
+import { EmulatorMode, Role } from "../support/gitlab-emulator";
+import { projectInputs as newProjectInputs, providerEmulator } from "../support/provider-emulator";
 
 const RETRY = { maxAttempts: 4, maxTotalMs: 5_000, fixedWaitMs: 30, baseBackoffMs: 10, timeoutMs: 2_000 };
 
@@ -37,39 +38,15 @@ async function as<T>(token: string, fn: () => Promise<T>): Promise<T> {
 
 /** One emulator per mode, with helpers bound to it. */
 function suite(mode: EmulatorMode) {
-    let em!: GitLabEmulator;
+    // One admin token for every emulator, since providers read the one GITLAB_TOKEN.
+    const em = providerEmulator(mode, "glpat-providers-test-admin", (e) => {
+        e.addGroup("ml-team");
+        e.addUser("alice");
+        e.addUser("bob");
+    });
     let seq = 0;
-    let savedToken: string | undefined;
-    beforeAll(async () => {
-        // One admin token for every emulator, since providers read the one GITLAB_TOKEN.
-        em = await startGitLabEmulator({ mode, adminToken: "glpat-providers-test-admin" });
-        em.addGroup("ml-team");
-        em.addUser("alice");
-        em.addUser("bob");
-        savedToken = process.env.GITLAB_TOKEN;
-        process.env.GITLAB_TOKEN = em.adminToken;
-    });
-    afterAll(async () => {
-        if (savedToken === undefined) delete process.env.GITLAB_TOKEN;
-        else process.env.GITLAB_TOKEN = savedToken;
-        await em.close();
-    });
-    const base = () => ({ gitlabUrl: em.url, providerVersion: "1", retry: RETRY });
-    const projectInputs = (over: Partial<ProjectInputs> = {}): ProjectInputs => ({
-        ...base(),
-        kind: "gitlab:Project",
-        path: `ml-team/models-${++seq}`,
-        mode: "create",
-        visibility: "private",
-        description: "test",
-        defaultBranch: "main",
-        pipelineMustSucceed: true,
-        allDiscussionsResolved: true,
-        deleteSourceBranch: true,
-        jobTokenPush: false,
-        deleteOnDestroy: false,
-        ...over,
-    });
+    const base = () => ({ gitlabUrl: em().url, providerVersion: "1", retry: RETRY });
+    const projectInputs = (over: Partial<ProjectInputs> = {}): ProjectInputs => newProjectInputs(base(), `ml-team/models-${++seq}`, { description: "test", ...over });
     const protection = (projectId: number, over: Partial<ProtectedBranchInputs> = {}): ProtectedBranchInputs => ({
         ...base(),
         kind: "gitlab:ProtectedBranch",
@@ -84,12 +61,12 @@ function suite(mode: EmulatorMode) {
     });
     const tag = (projectId: number, over: Partial<ProtectedTagInputs> = {}): ProtectedTagInputs => ({ ...base(), kind: "gitlab:ProtectedTag", projectId, name: "v*", createAccessLevel: 40, ...over });
     const newProject = async () => (await create(projectProvider, projectInputs())).outs.projectId;
-    const live = (pid: number) => em.state.projects.get(pid)!;
+    const live = (pid: number) => em().state.projects.get(pid)!;
     const since = () => {
-        const start = em.requests.length;
-        return () => em.requests.slice(start);
+        const start = em().requests.length;
+        return () => em().requests.slice(start);
     };
-    return { em: () => em, base, projectInputs, protection, tag, newProject, live, since };
+    return { em, base, projectInputs, protection, tag, newProject, live, since };
 }
 
 describe.each(["ce", "ee-free", "ee-premium"] as const)("GitLab providers on %s", (mode) => {

@@ -3,6 +3,7 @@
  * read the one GITLAB_TOKEN, so it is set to the emulator's admin token for the block and put back
  * after (test/audit/support.ts `emulatorSuite`, test/gitlab/merge-flow.test.ts).
  */
+import { ProjectInputs } from "../../infra/gitlab/providers/project";
 import { EmulatorMode, GitLabEmulator, startGitLabEmulator } from "./gitlab-emulator";
 
 /** Starts the emulator before the block's tests (then `setup` on it) and closes it after; the accessor is valid inside tests. */
@@ -21,4 +22,33 @@ export function providerEmulator(mode: EmulatorMode, adminToken: string, setup: 
         await em.close();
     });
     return () => em;
+}
+
+/** What every provider's inputs carry: where GitLab is, the provider's version, how to retry. */
+export interface ProviderBase {
+    readonly gitlabUrl: string;
+    readonly providerVersion: string;
+    readonly retry: ProjectInputs["retry"];
+}
+
+/**
+ * A new private project as the package creates it (the settings the branch model needs), with
+ * overrides; also a plain record, as the provider host's requests take one.
+ */
+export function projectInputs(base: ProviderBase, path: string, over: Partial<ProjectInputs> = {}): ProjectInputs & Record<string, unknown> {
+    return {
+        ...base,
+        kind: "gitlab:Project",
+        path,
+        mode: "create",
+        visibility: "private",
+        description: "",
+        defaultBranch: "main",
+        pipelineMustSucceed: true,
+        allDiscussionsResolved: true,
+        deleteSourceBranch: true,
+        jobTokenPush: false,
+        deleteOnDestroy: false,
+        ...over,
+    };
 }
