@@ -20,10 +20,10 @@ import { teamPipelineArgs } from "../../infra/team-environment";
 import { stackConfig } from "../cluster/fixtures";
 import { gitlabCiLocal } from "../support/gitlab-ci-local";
 import { onPath, tempDirs } from "../support/run-script";
-import { hasRsync, jobEnv, newTeamRepo, TeamRepo } from "../support/team-repo";
+import { jobEnv, newTeamRepo, TeamRepo } from "../support/team-repo";
 
 const missing = ["buildah", "skopeo", "docker-registry", "busybox"].filter((p) => !onPath(p));
-const why = missing.length ? `${missing.join(", ")} not installed (apt-get install -y buildah skopeo docker-registry busybox-static)` : !hasRsync() ? "rsync is not installed" : process.getuid?.() !== 0 ? "Buildah's chroot isolation needs root here" : undefined;
+const why = missing.length ? `${missing.join(", ")} not installed (apt-get install -y buildah skopeo docker-registry busybox-static)` : !onPath("rsync") ? "rsync is not installed" : process.getuid?.() !== 0 ? "Buildah's chroot isolation needs root here" : undefined;
 if (why) console.warn(`SKIPPED: the image-build job, run with Buildah against a loopback registry — ${why}.`);
 
 (why ? describe.skip : describe)("the image-build job, run", () => {
@@ -67,7 +67,6 @@ if (why) console.warn(`SKIPPED: the image-build job, run with Buildah against a 
     });
     afterAll(() => {
         server?.kill();
-        tmp.remove();
     });
 
     const run = (source: Record<string, string>, jobs: readonly string[] = [IMAGE_JOB.build]) =>

@@ -15,7 +15,6 @@ import { gitlabCiLocal, IGNORE_PREDEFINED, Run, SourceName, SOURCES } from "../s
 import { tempDirs } from "../support/run-script";
 
 const tmp = tempDirs("ml-team-env-ci-parse-");
-afterAll(() => tmp.remove());
 
 interface Listing {
     readonly run: Run;

@@ -15,14 +15,14 @@ import { TeamConfig } from "../../infra/config/validate";
 import { gitlabRequest } from "../support/emulator-http";
 import { GitLabEmulator, Role, startGitLabEmulator } from "../support/gitlab-emulator";
 import { gitlabCiLocal, Run } from "../support/gitlab-ci-local";
-import { tempDirs } from "../support/run-script";
-import { hasRsync, imageStandIn, jobEnv, newTeamRepo, TeamRepo, torchPython } from "../support/team-repo";
+import { onPath, tempDirs } from "../support/run-script";
+import { imageStandIn, jobEnv, newTeamRepo, TeamRepo, torchPython } from "../support/team-repo";
 import { teamPipelineArgs } from "../../infra/team-environment";
 import { teamRepositoryFiles } from "../../infra/team-repo/team-files";
 import { stackConfig } from "../cluster/fixtures";
 
 const python = torchPython();
-const why = typeof python !== "string" ? python.missing : !hasRsync() ? "rsync is not installed (apt-get install -y rsync): gitlab-ci-local's shell executor copies the checkout with it" : undefined;
+const why = typeof python !== "string" ? python.missing : !onPath("rsync") ? "rsync is not installed (apt-get install -y rsync): gitlab-ci-local's shell executor copies the checkout with it" : undefined;
 if (why) console.warn(`SKIPPED: the team workflow under gitlab-ci-local — ${why}.`);
 const describeRun = why ? describe.skip : describe;
 
@@ -61,7 +61,6 @@ describeRun("the branch workflow, run", () => {
     });
     afterAll(async () => {
         await em?.close();
-        tmp.remove();
     });
 
     /** What GitLab sets for a job of this project, plus the pipeline source. */

@@ -14,7 +14,6 @@ import { stackConfig } from "../cluster/fixtures";
 import { cleanEnv, git, onPath, runFile, tempDirs } from "../support/run-script";
 
 const tmp = tempDirs("ml-team-env-scripts-");
-afterAll(() => tmp.remove());
 
 const args = teamPipelineArgs(stackConfig("dev"));
 const pipeline = parse(teamPipeline(args)) as Record<string, any>;

@@ -8,7 +8,6 @@ import { cleanEnv, runFile, tempDirs } from "../support/run-script";
 
 const contract = path.join(__dirname, "../../infra/environment/image/check-image-contract.sh");
 const tmp = tempDirs("ml-team-env-contract-");
-afterAll(() => tmp.remove());
 
 const python = ["/usr/bin/python3", "python3"].find((p) => spawnSync(p, ["-c", "import torch"]).status === 0);
 if (!python) console.warn("SKIPPED: the contract's PyTorch check — no Python with torch here (apt-get install -y python3-torch).");

@@ -16,7 +16,6 @@ import { cleanEnv, runFile, tempDirs } from "../support/run-script";
 
 const IMAGE_DIR = path.join(__dirname, "../../infra/environment/image");
 const tmp = tempDirs("ml-team-env-image-");
-afterAll(() => tmp.remove());
 
 describe("the Dockerfile", () => {
     const text = environmentImageFile("Dockerfile");

@@ -4,21 +4,18 @@
  */
 import { spawnSync, SpawnSyncReturns } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
+import { tempDir } from "./temp-stack";
 
-/** A fresh temp directory under one root per test file (removed by `removeTempRoot`). */
-export function tempDirs(prefix: string): { dir(name: string): string; remove(): void } {
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+/** Fresh, numbered directories under one temp root per test file, removed after it (temp-stack.ts `tempDir`). */
+export function tempDirs(prefix: string): { dir(name: string): string } {
+    const root = tempDir(prefix);
     let n = 0;
     return {
         dir(name: string) {
             const d = path.join(root, `${++n}-${name}`);
             fs.mkdirSync(d, { recursive: true });
             return d;
-        },
-        remove() {
-            fs.rmSync(root, { recursive: true, force: true });
         },
     };
 }

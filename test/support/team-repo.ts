@@ -88,7 +88,3 @@ export function jobEnv(repo: TeamRepo, bin: string, extra: Record<string, string
     return cleanEnv(repo.home, { PATH: `${bin}:${process.env.PATH ?? "/usr/bin:/bin"}`, ...AUTHOR, ...extra });
 }
 
-/** Whether rsync (gitlab-ci-local's shell executor copies the checkout with it) is here. */
-export function hasRsync(): boolean {
-    return spawnSync("sh", ["-c", "command -v rsync"]).status === 0;
-}

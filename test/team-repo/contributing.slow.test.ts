@@ -12,7 +12,6 @@ import { tempDirs } from "../support/run-script";
 import { newTeamRepo } from "../support/team-repo";
 
 const tmp = tempDirs("ml-team-env-contributing-");
-afterAll(() => tmp.remove());
 
 describe("CONTRIBUTING.md's workflows, run", () => {
     const config = stackConfig("dev");
