@@ -5,7 +5,7 @@
  * the environment is tested in it before it can merge.
  */
 import { ciScript, runShScript } from "./scripts";
-import { Rule, SCHEDULE } from "./rules";
+import { branchIs, Rule, SCHEDULE } from "./rules";
 import { environmentImageFile } from "../environment/image/files";
 
 /** What the image jobs are generated from. */
@@ -25,7 +25,7 @@ export interface ImageJobsArgs {
     readonly hubVersion: string;
     /** Tools the pipeline's commands run, which the contract requires (e.g. ruff, pytest). */
     readonly ciTools: readonly string[];
-    /** The default branch: its builds are also tagged with its name. */
+    /** The default branch: image-publish names its checked image after it. */
     readonly defaultBranch: string;
 }
 
@@ -53,7 +53,7 @@ function withChanges(rules: readonly Rule[], paths: readonly string[], extra: Pa
  */
 export function consumerRules(rules: readonly Rule[], a: ImageJobsArgs): Rule[] {
     if (a.bootstrap) return [...rules];
-    return rules.flatMap((r) => (r.when === "never" || r.if?.startsWith("$CI_COMMIT_TAG") ? [r] : [{ ...r, changes: [...a.definitionPaths], variables: { [JOB_IMAGE_VARIABLE]: BUILT_IMAGE } }, r]));
+    return rules.flatMap((r) => (r.when === "never" || r.if?.startsWith("$CI_COMMIT_TAG") ? [r] : [...withChanges([r], a.definitionPaths, { variables: { [JOB_IMAGE_VARIABLE]: BUILT_IMAGE } }), r]));
 }
 
 /** The image a consumer job names: the built one outright while bootstrapping, else the variable its rules set. */
@@ -69,8 +69,6 @@ export interface ImageJobTriggers {
     readonly training: readonly Rule[];
     /** The rule expression of a release tag: release tags always build. */
     readonly releaseTag: string;
-    /** The rule expression of the default branch, whose checked image is published under its name. */
-    readonly defaultBranch: string;
 }
 
 /**
@@ -83,7 +81,7 @@ export function imageJobs(a: ImageJobsArgs, on: ImageJobTriggers, cpuTags: reado
     // Training branches first: a "Run pipeline" there is a training pipeline, not a mainline one.
     const rules: Rule[] = [...changed([...on.training, ...on.mainline]), { if: on.releaseTag }];
     const askFirst = changed(on.training.map((r) => ({ ...r, when: "manual" as const, allow_failure: true })));
-    const repository = { ML_TEAM_ENV_IMAGE_REPOSITORY: IMAGE_REPOSITORY, ML_TEAM_ENV_DEFAULT_BRANCH: a.defaultBranch };
+
     const contract = (tags: readonly string[], args: string, jobRules: readonly Rule[]) => ({
         stage: "image",
         image: BUILT_IMAGE,
@@ -107,7 +105,7 @@ export function imageJobs(a: ImageJobsArgs, on: ImageJobTriggers, cpuTags: reado
                 STORAGE_DRIVER: "vfs",
                 BUILDAH_ISOLATION: "chroot",
                 BUILDAH_FORMAT: "docker",
-                ...repository,
+                ML_TEAM_ENV_IMAGE_REPOSITORY: IMAGE_REPOSITORY,
             },
             script: [runShScript("check-requirements.sh", environmentImageFile("check-requirements.sh"), "requirements.txt Dockerfile"), runShScript("image-build.sh", ciScript("image-build.sh"))],
             artifacts: { paths: ["provenance.json", "image.digest"], reports: { dotenv: "image.env" }, when: "always" },
@@ -120,8 +118,8 @@ export function imageJobs(a: ImageJobsArgs, on: ImageJobTriggers, cpuTags: reado
             stage: "release",
             image: a.publisherImage,
             tags: [...cpuTags],
-            rules: [{ if: SCHEDULE, when: "never" }, ...changed([{ if: on.defaultBranch }]), { if: on.releaseTag }],
-            variables: repository,
+            rules: [{ if: SCHEDULE, when: "never" }, ...changed([{ if: branchIs(a.defaultBranch) }]), { if: on.releaseTag }],
+            variables: { ML_TEAM_ENV_IMAGE_REPOSITORY: IMAGE_REPOSITORY, ML_TEAM_ENV_DEFAULT_BRANCH: a.defaultBranch },
             script: [runShScript("image-publish.sh", ciScript("image-publish.sh"))],
             artifacts: { paths: ["provenance.json", "image.digest"], when: "always" },
         },

@@ -142,7 +142,7 @@ function jobs(a: TeamPipelineArgs): Record<string, unknown> {
     const teamRules = (rules: readonly Rule[]) => (imageArgs ? consumerRules(rules, imageArgs) : [...rules]);
     const out: Record<string, unknown> = {};
 
-    if (imageArgs) Object.assign(out, imageJobs(imageArgs, { mainline, training, releaseTag: releaseTag(model), defaultBranch: branchIs(model.defaultBranch) }, cpu, gpu));
+    if (imageArgs) Object.assign(out, imageJobs(imageArgs, { mainline, training, releaseTag: releaseTag(model) }, cpu, gpu));
     if (a.namingJob) {
         out[JOB.branchName] = {
             stage: "check",

@@ -10,7 +10,6 @@
 # Layers are cached in the registry (<repository>/cache), so a requirements-only change rebuilds
 # only the last layers.
 #   ML_TEAM_ENV_IMAGE_REPOSITORY  e.g. $CI_REGISTRY_IMAGE/environment
-#   ML_TEAM_ENV_DEFAULT_BRANCH    e.g. main
 set -eu
 repo="${ML_TEAM_ENV_IMAGE_REPOSITORY:?ML_TEAM_ENV_IMAGE_REPOSITORY is not set}"
 sha="${CI_COMMIT_SHA:?CI_COMMIT_SHA is not set}"
