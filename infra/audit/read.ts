@@ -9,7 +9,7 @@ import { ProtectedBranchJson } from "../gitlab/providers/protected-branch";
 import { ProtectedTagJson } from "../gitlab/providers/protected-tag";
 import { PushRuleJson } from "../gitlab/providers/push-rules";
 import { ApprovalRuleJson, CiFile, Fetched, LicenseJson, LiveProject, MemberJson, MergeRequestJson, MetadataJson, NamespaceJson, ProjectJson, Proposal, ScheduleJson, UserJson } from "./snapshot";
-import { PROPOSAL_BRANCH_PREFIX } from "../gitlab/gitlab-project";
+import { PACKAGE_PROPOSAL_PREFIX } from "../branch-model/branch-model";
 
 /**
  * The audit cannot run: GitLab is unreachable, the token is rejected, or the project cannot
@@ -55,10 +55,10 @@ async function readCiFile(api: GitLabApi, project: ProjectJson, ref: string): Pr
     return { path, ref, branchExists, content: f === undefined ? null : Buffer.from(f.content, "base64").toString("utf8") };
 }
 
-/** The package's open merge requests (`PROPOSAL_BRANCH_PREFIX`) with the CI file each proposes. */
+/** The package's open merge requests (`PACKAGE_PROPOSAL_PREFIX`) with the CI file each proposes. */
 async function readProposals(api: GitLabApi, project: ProjectJson): Promise<Proposal[]> {
     const open = await getAll<MergeRequestJson>(api, `projects/${project.id}/merge_requests`, { state: "opened" });
-    const ours = open.filter((mr) => mr.source_branch.startsWith(PROPOSAL_BRANCH_PREFIX));
+    const ours = open.filter((mr) => mr.source_branch.startsWith(PACKAGE_PROPOSAL_PREFIX));
     return Promise.all(ours.map(async (mr) => ({ iid: mr.iid, webUrl: mr.web_url, sourceBranch: mr.source_branch, targetBranch: mr.target_branch, ciFile: await readCiFile(api, project, mr.source_branch) })));
 }
 

@@ -129,9 +129,6 @@ export function filesProposalBranch(stack: string, target: string): string {
     return proposalBranchName(stack, `setup-${target}`);
 }
 
-/** Where the package proposes its files; the audit tells the package's open proposals from anyone else's by it. */
-export const PROPOSAL_BRANCH_PREFIX = PACKAGE_PROPOSAL_PREFIX;
-
 /** GitLab access level of a team role. */
 export function accessLevelFor(role: TeamMember["role"]): number {
     return role === "maintainer" ? AccessLevel.Maintainer : AccessLevel.Developer;

@@ -10,6 +10,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { randomBytes } from "crypto";
 import { PROJECT } from "../config/schema";
+import { kindOf } from "../plan/key-settings";
 import { runWithMocks } from "../plan/mock-runtime";
 import { DYNAMIC_RESOURCE_TYPE } from "../plan/resource-types";
 import { StackFileConfig } from "../plan/stack-file";
@@ -58,7 +59,6 @@ export class LocalApplyError extends Error {
 const keyOf = (type: string, name: string) => `${type}::${name}`;
 
 /** The kind the plan names a resource by: a dynamic resource's `kind` input, else its type. */
-const kindOf = (e: { type: string; inputs: Record<string, unknown> }) => (e.type === DYNAMIC_RESOURCE_TYPE && typeof e.inputs.kind === "string" ? e.inputs.kind : e.type);
 
 /** The inputs a provider sees: without the serialized provider the SDK adds. */
 function providerInputs(inputs: Record<string, unknown>): Record<string, unknown> {

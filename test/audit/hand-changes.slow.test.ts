@@ -9,7 +9,7 @@ import { defaultTarget, targetFromConfig } from "../../infra/audit/expected";
 import { formatJunit, formatText } from "../../infra/audit/format";
 import { AccessLevel } from "../../infra/branch-model/branch-model";
 import { JOB } from "../../infra/ci/pipeline";
-import { PROPOSAL_BRANCH_PREFIX } from "../../infra/gitlab/gitlab-project";
+import { PACKAGE_PROPOSAL_PREFIX } from "../../infra/branch-model/branch-model";
 import { teamPipelineFor } from "../../infra/team-environment";
 import { api, Provisioned, rowOf, setupFor } from "./support";
 
@@ -154,7 +154,7 @@ describe("pending: the package's own merge request", () => {
         const mrs: string[] = [];
         for (const target of ["main", "develop"]) {
             p.live().files.get(target)!.delete(".gitlab-ci.yml");
-            const branch = `${PROPOSAL_BRANCH_PREFIX}gitlab-ci.yml${target === "main" ? "" : `-${target}`}`;
+            const branch = `${PACKAGE_PROPOSAL_PREFIX}gitlab-ci.yml${target === "main" ? "" : `-${target}`}`;
             await api(s.em(), "POST", `projects/${p.pid}/repository/branches`, { branch, ref: target });
             await api(s.em(), "POST", `projects/${p.pid}/repository/files/${encodeURIComponent(".gitlab-ci.yml")}`, { branch, content: text, commit_message: "ci" });
             mrs.push(((await api(s.em(), "POST", `projects/${p.pid}/merge_requests`, { source_branch: branch, target_branch: target, title: "ci" })) as { web_url: string }).web_url);

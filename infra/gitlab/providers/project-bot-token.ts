@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { clientFor, configureToken, diffResult, getIfPresent, GitLabResourceInputs, hasStatus, projectRef, PROVIDER_VERSION, readGone, rest, restPages, TokenHolder } from "./common";
-import { deleteVariableIfHolding, sha256, variableDigest, writeSecretVariable } from "./project-variable";
+import { deleteVariableIfHolding, sha256, VARIABLE_KEY, variableDigest, writeSecretVariable } from "./project-variable";
 
 type Api = ReturnType<typeof clientFor>;
 
@@ -76,7 +76,7 @@ function checkInputs(i: ProjectBotTokenInputs): [keyof ProjectBotTokenInputs, st
     const problems: [keyof ProjectBotTokenInputs, string][] = [];
     if (!Number.isInteger(i.expiresInDays) || i.expiresInDays < 1 || i.expiresInDays > MAX_TOKEN_LIFETIME_DAYS) problems.push(["expiresInDays", `must be a whole number of days from 1 to ${MAX_TOKEN_LIFETIME_DAYS} (GitLab's longest token lifetime), not ${i.expiresInDays}`]);
     if (i.scopes.length === 0) problems.push(["scopes", "must name at least one token scope, e.g. api"]);
-    if (!/^[A-Za-z0-9_]{1,255}$/.test(i.variableKey)) problems.push(["variableKey", `'${i.variableKey}' is not a CI/CD variable key: use letters, digits and '_'`]);
+    if (!VARIABLE_KEY.test(i.variableKey)) problems.push(["variableKey", `'${i.variableKey}' is not a CI/CD variable key: use letters, digits and '_'`]);
     return problems;
 }
 

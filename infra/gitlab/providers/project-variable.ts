@@ -25,7 +25,7 @@ export function sha256(value: string): string {
 }
 
 /** HasVariable's key rule: letters, digits and `_`, at most 255. */
-const VARIABLE_KEY = /^[A-Za-z0-9_]{1,255}$/;
+export const VARIABLE_KEY = /^[A-Za-z0-9_]{1,255}$/;
 
 /**
  * What GitLab will mask: a masked raw variable needs at least 8 characters and no whitespace

@@ -279,7 +279,6 @@ export async function startGitLabEmulator(options: EmulatorOptions = {}): Promis
     registerVariableRoutes(core);
     registerGroupAndApplicationRoutes(core);
     const tokenHelpers = registerAccessTokenRoutes(core);
-    registerVariableRoutes(core);
     const mlHelpers = registerMlflowRoutes(core);
     registerMlModelPackageRoutes(core);
 

@@ -24,10 +24,10 @@ export function registerMlModelPackageRoutes(core: EmulatorCore): void {
         if (!FILE_NAME.test(fileName)) throw paramError("file_name is invalid");
         // API::Validations::Validators::FilePath: no traversal.
         if (dir && dir.split("/").some((part) => part === ".." || part === "")) throw paramError("path should be a valid file path");
+        // findProject's 404 for a non-member of a private project is also
+        // `not_found! unless can?(current_user, :read_model_registry, user_project)` (Guest).
         const p = core.findProject(projectRef, ctx.userId);
         requireJobTokenScope(state, ctx.token, p);
-        // `not_found! unless can?(current_user, :read_model_registry, user_project)`: Guest on a private project.
-        if (p.visibility === "private" && core.accessLevel(p, ctx.userId) < Role.Guest) throw notFound();
         const ml = mlStateOf(state.ml, p.id);
         return { p, ml, versionId, fileName: dir ? `${dir}/${fileName}` : fileName };
     };

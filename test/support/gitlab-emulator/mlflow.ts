@@ -7,7 +7,7 @@
 import { randomUUID } from "crypto";
 import type { EmulatorCore, RequestContext } from "./index";
 import { CandidateState, ExperimentState, invalidParameter, KeyValue, MlProjectState, MlRecord, mlRecordOf, mlStateOf, ModelState, ModelVersionState, resourceAlreadyExists, resourceNotFound, SEMVER } from "./ml-state";
-import { HttpError, notFound, paramError, projectByRef, ProjectState, Role } from "./model";
+import { HttpError, paramError, projectByRef, ProjectState, Role } from "./model";
 
 const PREFIX = "/projects/:id/ml/mlflow/api/2.0/mlflow/";
 /** Ml::Candidate.statuses, upcased (lib/api/ml/mlflow/runs.rb `update`'s `values:`). */
@@ -49,10 +49,8 @@ export function registerMlflowRoutes(core: EmulatorCore): { ml(project: string |
      */
     const route = (method: "GET" | "POST", endpoint: string, handler: (p: ProjectState, ml: MlProjectState, ctx: RequestContext) => unknown) =>
         core.route(method, PREFIX + endpoint, (ctx) => {
-            const p = core.findProject(ctx.params[0]!, ctx.userId);
-            const level = core.accessLevel(p, ctx.userId);
-            if (p.visibility === "private" && level < Role.Guest) throw notFound();
-            if (method !== "GET" && level < Role.Developer) throw new HttpError(401, { message: "401 Unauthorized" });
+            const p = core.findProject(ctx.params[0]!, ctx.userId); // 404 for a non-member of a private project
+            if (method !== "GET" && core.accessLevel(p, ctx.userId) < Role.Developer) throw new HttpError(401, { message: "401 Unauthorized" });
             return [200, handler(p, mlStateOf(state.ml, p.id), ctx)];
         });
 
