@@ -35,6 +35,7 @@
  * the score says so.
  */
 import { BranchModel, GitLabTier, tierAtLeast } from "../branch-model/branch-model";
+import { mergeRequestPipelineId } from "./ci-rows";
 import { AuditFacts, AuditRow } from "./compare";
 
 /** One requirement of a tier. */
@@ -86,7 +87,7 @@ export function scoreTiers(model: BranchModel): ScoreTier[] {
                 { text: `nobody pushes to ${main} directly`, rows: branch(main, "push") },
                 { text: `${dev} is protected: no direct push, no force push, maintainers unprotect`, rows: branch(dev, "push", "force-push", "unprotect") },
                 { text: "merge only when the pipeline succeeds (a skipped one does not count)", rows: ["merge-request:pipeline-must-succeed", "merge-request:skipped-pipeline"], ...(noPipeline ? { excludedByModel: noPipeline } : {}) },
-                { text: `a pipeline runs for every merge request (${main} and ${dev} carry it)`, rows: ["ci:merge-request-pipeline", `ci:merge-request-pipeline:${dev}`] },
+                { text: `a pipeline runs for every merge request (${main} and ${dev} carry it)`, rows: [main, dev].map((b) => mergeRequestPipelineId(model, b)) },
                 {
                     text: "the pipeline's jobs and workflow rules are the generated ones",
                     rows: [],

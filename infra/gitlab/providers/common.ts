@@ -105,9 +105,9 @@ export function isNotFound(e: unknown): boolean {
 }
 
 /** DELETE that treats "already gone" (404) as done, so deletes can be retried. */
-export async function deleteIfPresent(api: GitLabApi, endpoint: string): Promise<void> {
+export async function deleteIfPresent(api: GitLabApi, endpoint: string, params?: Record<string, unknown>): Promise<void> {
     try {
-        await rest(api, "delete", endpoint);
+        await rest(api, "delete", endpoint, params);
     } catch (e) {
         if (!isNotFound(e)) throw e;
     }
@@ -131,13 +131,9 @@ export async function getIfPresent<T>(api: GitLabApi, endpoint: string, query?: 
  * resource of the project from the state.
  */
 export async function readOwn<T>(api: GitLabApi, projectId: number, endpoint: string, query?: Record<string, unknown>): Promise<T | undefined> {
-    try {
-        return await rest<T>(api, "get", endpoint, query);
-    } catch (e) {
-        if (!isNotFound(e)) throw e;
-        await rest(api, "get", `projects/${projectRef(projectId)}`);
-        return undefined;
-    }
+    const found = await getIfPresent<T>(api, endpoint, query);
+    if (found === undefined) await rest(api, "get", `projects/${projectRef(projectId)}`);
+    return found;
 }
 
 /** `read`'s answer for a resource removed behind Pulumi's back: no id, so the engine drops it and the next `up` makes it again. */

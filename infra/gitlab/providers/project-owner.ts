@@ -12,7 +12,7 @@
  * are for administrators only; the description is the team's to edit.
  */
 import { GitLabApi } from "../client";
-import { getIfPresent, isNotFound, projectRef, rest } from "./common";
+import { deleteIfPresent, getIfPresent, projectRef, rest } from "./common";
 
 /** The variable's key. Jobs see it as an environment variable too (harmless: it names the stack). */
 export const OWNER_VARIABLE = "ML_TEAM_ENV_STACK";
@@ -39,12 +39,7 @@ export async function writeOwner(api: GitLabApi, projectId: number | string, own
 
 /** Removes the record when it still names `owner` (a destroy hands the project back; never someone else's record). */
 export async function releaseOwner(api: GitLabApi, projectId: number | string, owner: string): Promise<void> {
-    if ((await readOwner(api, projectId)) !== owner) return;
-    try {
-        await rest(api, "delete", endpoint(projectId, OWNER_VARIABLE));
-    } catch (e) {
-        if (!isNotFound(e)) throw e;
-    }
+    if ((await readOwner(api, projectId)) === owner) await deleteIfPresent(api, endpoint(projectId, OWNER_VARIABLE));
 }
 
 /**

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
-import { clientFor, configureToken, diffResult, getIfPresent, GitLabResourceInputs, hasStatus, isNotFound, projectRef, PROVIDER_VERSION, readGone, rest, TokenHolder } from "./common";
+import { clientFor, configureToken, deleteIfPresent, diffResult, getIfPresent, GitLabResourceInputs, hasStatus, projectRef, PROVIDER_VERSION, readGone, rest, TokenHolder } from "./common";
 
 type Api = ReturnType<typeof clientFor>;
 
@@ -70,12 +70,7 @@ export async function variableDigest(api: Api, t: VariableTarget): Promise<strin
  * replacement that already wrote its own value into the same key keeps it.
  */
 export async function deleteVariableIfHolding(api: Api, t: VariableTarget, digest: string): Promise<void> {
-    if ((await variableDigest(api, t)) !== digest) return;
-    try {
-        await rest(api, "delete", variablePath(t), { "filter[environment_scope]": t.environmentScope });
-    } catch (e) {
-        if (!isNotFound(e)) throw e;
-    }
+    if ((await variableDigest(api, t)) === digest) await deleteIfPresent(api, variablePath(t), { "filter[environment_scope]": t.environmentScope });
 }
 
 export interface ProjectVariableInputs extends GitLabResourceInputs, SecretVariableSettings {
