@@ -1,3 +1,5 @@
+import { parseGitLabUrl } from "../config/gitlab-url";
+import { gitlabSchema } from "../config/schema";
 import { MAX_LINE, outputWidth, wrapWords } from "../plan/format";
 import { readStackFile, StackFileConfig } from "../plan/stack-file";
 
@@ -39,6 +41,25 @@ export interface ParsedArgs {
 
 /** A mistake in how a command was called: printed without a stack trace, exit code 2. */
 export class UsageError extends Error {}
+
+/** `--url`: the GitLab URL by the one rule every command and the stack config follow, or a usage error. */
+export function gitlabUrlFlag(value: string): string {
+    const url = parseGitLabUrl(value);
+    if (!url.ok) throw new UsageError(`--url ${value} ${url.problem}`);
+    return url.url;
+}
+
+/** `--project`: a full project path, as the stack's gitlab.project.path takes it, or a usage error. */
+export function projectFlag(value: string): string {
+    if (!gitlabSchema.shape.project.shape.path.safeParse(value).success) throw new UsageError(`--project ${value}: must be a full project path 'group[/subgroup]/name'`);
+    return value;
+}
+
+/** Without `--stack`, `--url` and `--project` go together: the error naming what is missing, with both usages. */
+export function incompleteTargetError(spec: CommandSpec, hasUrl: boolean, hasProject: boolean): UsageError {
+    const what = hasUrl ? "--url needs --project GROUP/NAME" : hasProject ? "--project needs --url URL" : "missing --stack NAME (or --url URL with --project GROUP/NAME)";
+    return new UsageError(`${what}\nusage: npm run ${spec.name} -- ${spec.synopsis[0]}\n       npm run ${spec.name} -- ${spec.synopsis[1]}`);
+}
 
 /** Exit code of a usage error. */
 export const USAGE_EXIT = 2;

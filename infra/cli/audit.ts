@@ -12,13 +12,12 @@ import { AuditReport, PENDING_EXIT, runAudit } from "../audit/audit";
 import { AuditTarget, defaultTarget, ExpectedTeam, targetFromConfig } from "../audit/expected";
 import { AUDIT_FORMATS, AuditFormat, formatReport } from "../audit/format";
 import { AuditAccessError } from "../audit/read";
-import { gitlabSchema, memberSchema, PROJECT } from "../config/schema";
-import { parseGitLabUrl } from "../config/gitlab-url";
+import { memberSchema, PROJECT } from "../config/schema";
 import { formatConfigErrors } from "../config/validate";
 import { RetryPolicy } from "../gitlab/client";
 import { MAX_LINE, outputWidth } from "../plan/format";
 import { validateStackFile } from "../plan/stack-file";
-import { CliIo, CommandSpec, readStackOrUsage, runCli, runCommand, UsageError, USAGE_EXIT } from "./args";
+import { CliIo, CommandSpec, gitlabUrlFlag, incompleteTargetError, projectFlag, readStackOrUsage, runCli, runCommand, UsageError, USAGE_EXIT } from "./args";
 
 /** Exit code when a mandatory rule fails. */
 export const FINDINGS_EXIT = 1;
@@ -103,15 +102,11 @@ function resolve(flags: Readonly<Record<string, string>>, io: CliIo): Resolved {
         if (!result.ok) throw new UsageError(formatConfigErrors(flags.stack, result.errors));
         return { url: result.config.gitlab.url, project: result.config.gitlab.project.path, target: targetFromConfig(result.config) };
     }
-    if (!flags.url || !flags.project) {
-        throw new UsageError(`${flags.url ? "--url needs --project GROUP/NAME" : flags.project ? "--project needs --url URL" : "missing --stack NAME (or --url URL with --project GROUP/NAME)"}\nusage: npm run audit -- ${AUDIT_COMMAND.synopsis[0]}\n       npm run audit -- ${AUDIT_COMMAND.synopsis[1]}`);
-    }
-    const url = parseGitLabUrl(flags.url);
-    if (!url.ok) throw new UsageError(`--url ${flags.url} ${url.problem}`);
-    const projectPath = gitlabSchema.shape.project.shape.path.safeParse(flags.project);
-    if (!projectPath.success) throw new UsageError(`--project ${flags.project}: must be a full project path 'group[/subgroup]/name'`);
+    if (!flags.url || !flags.project) throw incompleteTargetError(AUDIT_COMMAND, Boolean(flags.url), Boolean(flags.project));
+    const url = gitlabUrlFlag(flags.url);
+    const project = projectFlag(flags.project);
     const team = flags.members ? readTeamFile(flags.members, io) : undefined;
-    return { url: url.url, project: flags.project, target: defaultTarget(team) };
+    return { url, project, target: defaultTarget(team) };
 }
 
 /** The command: exit 0 (clean), 1 (a mandatory rule fails), 2 (usage or connection error). */

@@ -5,15 +5,13 @@
  */
 import * as path from "path";
 import { AwsApiFactory, sdkAwsApi } from "../doctor/aws-api";
-import { parseGitLabUrl } from "../config/gitlab-url";
 import { outputWidth } from "../plan/format";
-import { gitlabSchema } from "../config/schema";
 import { runDoctor, runDoctorOnTarget } from "../doctor/doctor";
 import { Resolve } from "../doctor/egress-check";
 import { EXIT_OK, EXIT_PROBLEM, EXIT_UNREACHABLE, exitCodeOf, renderReport, reportJson } from "../doctor/report";
 import { RetryPolicy } from "../gitlab/client";
 import { stackFilePath } from "../plan/stack-file";
-import { CliIo, CommandSpec, readStackOrUsage, runCli, runCommand, UsageError } from "./args";
+import { CliIo, CommandSpec, gitlabUrlFlag, incompleteTargetError, projectFlag, readStackOrUsage, runCli, runCommand, UsageError } from "./args";
 
 export const DOCTOR_COMMAND: CommandSpec = {
     name: "doctor",
@@ -56,20 +54,19 @@ export async function doctorMain(argv: readonly string[], io: CliIo, deps: Docto
     return runCommand(DOCTOR_COMMAND, argv, io, async (flags) => {
         const format = flags.format ?? "text";
         if (format !== "text" && format !== "json") throw new UsageError(`--format must be text or json, not '${format}'`);
-        const url = flags.url === undefined ? undefined : parseGitLabUrl(flags.url);
-        if (url && !url.ok) throw new UsageError(`--url ${flags.url} ${url.problem}`);
-        if (flags.project !== undefined && !gitlabSchema.shape.project.shape.path.safeParse(flags.project).success) throw new UsageError(`--project ${flags.project}: must be a full project path 'group[/subgroup]/name'`);
+        const url = flags.url === undefined ? undefined : gitlabUrlFlag(flags.url);
+        const project = flags.project === undefined ? undefined : projectFlag(flags.project);
         const common = { progress: (line: string) => io.err(line), ...(deps.gitlabRetry ? { gitlabRetry: deps.gitlabRetry } : {}), ...(deps.today ? { today: deps.today } : {}), ...(deps.resolve ? { resolve: deps.resolve } : {}) };
         let report;
         if (flags.stack) {
             const stack = flags.stack;
             const file = readStackOrUsage(stack, io);
-            const gitlab = { ...(url?.ok ? { url: url.url } : {}), ...(flags.project ? { project: flags.project } : {}) };
+            const gitlab = { ...(url ? { url } : {}), ...(project ? { project } : {}) };
             report = await runDoctor({ stack, file, stackFile: path.relative(io.cwd, stackFilePath(stack, io.cwd)), env: io.env, gitlab }, { aws: deps.aws ?? sdkAwsApi, ...common });
         } else {
-            if (!url?.ok || !flags.project) throw new UsageError(`${url ? "--url needs --project GROUP/NAME" : flags.project ? "--project needs --url URL" : "missing --stack NAME (or --url URL with --project GROUP/NAME)"}\nusage: npm run doctor -- ${DOCTOR_COMMAND.synopsis[0]}\n       npm run doctor -- ${DOCTOR_COMMAND.synopsis[1]}`);
-            io.err(`No stack given: checking ${flags.project} on ${url.url} (GitLab only: no config, secrets, team or AWS).`);
-            report = await runDoctorOnTarget({ url: url.url, project: flags.project, env: io.env }, common);
+            if (!url || !project) throw incompleteTargetError(DOCTOR_COMMAND, Boolean(url), Boolean(project));
+            io.err(`No stack given: checking ${project} on ${url} (GitLab only: no config, secrets, team or AWS).`);
+            report = await runDoctorOnTarget({ url, project, env: io.env }, common);
         }
         io.out(format === "json" ? JSON.stringify(reportJson(report), null, 2) : renderReport(report, outputWidth(io.columns)));
         return exitCodeOf(report);

@@ -6,13 +6,12 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { parseGitLabUrl } from "../config/gitlab-url";
 import { PROJECT } from "../config/schema";
 import { formatConfigErrors } from "../config/validate";
 import { applyLocally, LocalApplyError, LocalState } from "../local-apply/local-engine";
 import { captureConsole } from "../plan/plan";
 import { validateStackFile, withGitLabTarget } from "../plan/stack-file";
-import { CliIo, CommandSpec, readStackOrUsage, runCli, runCommand, UsageError } from "./args";
+import { CliIo, CommandSpec, gitlabUrlFlag, readStackOrUsage, runCli, runCommand, UsageError } from "./args";
 
 export const GITLAB_APPLY_COMMAND: CommandSpec = {
     name: "gitlab-apply",
@@ -53,11 +52,7 @@ export async function gitlabApplyMain(argv: readonly string[], io: CliIo): Promi
     return runCommand(GITLAB_APPLY_COMMAND, argv, io, async (flags) => {
         const stack = flags.stack!;
         let file = readStackOrUsage(stack, io);
-        if (flags.url) {
-            const url = parseGitLabUrl(flags.url);
-            if (!url.ok) throw new UsageError(`--url ${flags.url} ${url.problem}`);
-            file = withGitLabTarget(file, { url: url.url });
-        }
+        if (flags.url) file = withGitLabTarget(file, { url: gitlabUrlFlag(flags.url) });
         if (!io.env.GITLAB_TOKEN) throw new UsageError("GITLAB_TOKEN is not set: export a token with the api scope (the emulator prints its admin token)");
         const mode = (JSON.parse(file.config[`${PROJECT}:cluster`] ?? "{}") as { mode?: unknown }).mode;
         if (mode !== "none") {
