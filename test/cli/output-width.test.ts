@@ -18,7 +18,7 @@ import { MAX_LINE, outputWidth } from "../../infra/plan/format";
 import { projectProvider } from "../../infra/gitlab/providers/project";
 import { capture, noAwsCredentials, stackRaw, writeStack } from "../doctor/fixtures";
 import { ROOT } from "../harness";
-import { startGitLabEmulator } from "../support/gitlab-emulator";
+import { projectInputs, providerEmulator } from "../support/provider-emulator";
 import { gitlabEmulatorMain } from "../support/gitlab-emulator-cli";
 
 const longest = (text: string) => Math.max(...text.split("\n").map((l) => l.length));
@@ -86,16 +86,12 @@ describe("output width", () => {
     });
 
     describe("the audit table", () => {
+        const em = providerEmulator("ee-free", "glpat-output-width-admin", (e) => e.addGroup("ml-team"));
         let text: (width?: number) => string;
         beforeAll(async () => {
-            const em = await startGitLabEmulator({ mode: "ee-free" });
-            em.addGroup("ml-team");
-            const saved = process.env.GITLAB_TOKEN;
-            process.env.GITLAB_TOKEN = em.adminToken;
-            await projectProvider.create!({ kind: "gitlab:Project", gitlabUrl: em.url, providerVersion: "1", path: "ml-team/bare", mode: "create", visibility: "private", description: "", defaultBranch: "main", pipelineMustSucceed: false, allDiscussionsResolved: false, deleteSourceBranch: false, jobTokenPush: false, deleteOnDestroy: false });
-            process.env.GITLAB_TOKEN = saved;
-            const report = await runAudit({ url: em.url, token: em.adminToken, project: "ml-team/bare", target: defaultTarget() });
-            await em.close();
+            const bare = { pipelineMustSucceed: false, allDiscussionsResolved: false, deleteSourceBranch: false };
+            await projectProvider.create!(projectInputs({ gitlabUrl: em().url, providerVersion: "1" }, "ml-team/bare", bare));
+            const report = await runAudit({ url: em().url, token: em().adminToken, project: "ml-team/bare", target: defaultTarget() });
             text = (width) => formatText(report, width);
         });
 

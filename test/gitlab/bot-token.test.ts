@@ -9,6 +9,7 @@ import { PROJECT } from "../../infra/config/schema";
 import { runWithMocks } from "../../infra/plan/mock-runtime";
 import { gitlabRequest } from "../support/emulator-http";
 import { EmulatorOptions, GitLabEmulator, Role, startGitLabEmulator } from "../support/gitlab-emulator";
+import { as } from "../support/provider-emulator";
 
 const RETRY = { maxAttempts: 3, maxTotalMs: 3_000, fixedWaitMs: 10, baseBackoffMs: 10, timeoutMs: 2_000 };
 const ADMIN = "glpat-bot-token-test-admin";
@@ -193,13 +194,7 @@ describe("ProjectBotToken", () => {
             const devId = [...em.state.users.values()].find((u) => u.username === "dev")!.id;
             em.state.projects.get(projectId)!.members.set(devId, Role.Developer);
             const devToken = em.addToken("dev", ["api"]);
-            const saved = process.env.GITLAB_TOKEN;
-            process.env.GITLAB_TOKEN = devToken;
-            try {
-                await expect(createBot(inputs(em, projectId))).rejects.toThrow(/did not let ml-team-env create a project access token.*Maintainer/s);
-            } finally {
-                process.env.GITLAB_TOKEN = saved;
-            }
+            await expect(as(devToken, () => createBot(inputs(em, projectId)))).rejects.toThrow(/did not let ml-team-env create a project access token.*Maintainer/s);
         }));
 
     it("refuses a lifetime GitLab would refuse, before calling GitLab", () =>

@@ -14,7 +14,7 @@ import { pushRulesProvider } from "../../infra/gitlab/providers/push-rules";
 import { repositoryFilesProvider, RepositoryFilesInputs } from "../../infra/gitlab/providers/repository-files";
 import { runnerProvider, RunnerInputs } from "../../infra/gitlab/providers/runner";
 import { EmulatorMode, Role } from "../support/gitlab-emulator";
-import { projectInputs as newProjectInputs, providerEmulator } from "../support/provider-emulator";
+import { as, projectInputs as newProjectInputs, providerEmulator } from "../support/provider-emulator";
 
 const RETRY = { maxAttempts: 4, maxTotalMs: 5_000, fixedWaitMs: 30, baseBackoffMs: 10, timeoutMs: 2_000 };
 
@@ -23,17 +23,6 @@ async function create<I, O>(provider: { create?: (inputs: I) => Promise<{ id: st
     const result = await provider.create!(inputs);
     if (result.outs === undefined) throw new Error("create returned no outputs");
     return { id: result.id, outs: result.outs };
-}
-
-/** Runs `fn` with GITLAB_TOKEN set to `token`, restoring the previous one. */
-async function as<T>(token: string, fn: () => Promise<T>): Promise<T> {
-    const saved = process.env.GITLAB_TOKEN;
-    process.env.GITLAB_TOKEN = token;
-    try {
-        return await fn();
-    } finally {
-        process.env.GITLAB_TOKEN = saved;
-    }
 }
 
 /** One emulator per mode, with helpers bound to it. */

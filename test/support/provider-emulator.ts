@@ -24,11 +24,23 @@ export function providerEmulator(mode: EmulatorMode, adminToken: string, setup: 
     return () => em;
 }
 
+/** Runs `fn` with GITLAB_TOKEN set to `token` (another user's, say), putting the previous one back. */
+export async function as<T>(token: string, fn: () => Promise<T>): Promise<T> {
+    const saved = process.env.GITLAB_TOKEN;
+    process.env.GITLAB_TOKEN = token;
+    try {
+        return await fn();
+    } finally {
+        if (saved === undefined) delete process.env.GITLAB_TOKEN;
+        else process.env.GITLAB_TOKEN = saved;
+    }
+}
+
 /** What every provider's inputs carry: where GitLab is, the provider's version, how to retry. */
 export interface ProviderBase {
     readonly gitlabUrl: string;
     readonly providerVersion: string;
-    readonly retry: ProjectInputs["retry"];
+    readonly retry?: ProjectInputs["retry"];
 }
 
 /**
