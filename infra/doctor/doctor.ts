@@ -16,7 +16,7 @@ import { checkNotebookReach, Resolve } from "./egress-check";
 import { checkRole, checkScopes, checkTier, checkToken, gitlabChecks, noTokenChecks } from "./gitlab-checks";
 import { checkMemberAccounts, checkProjectOwner } from "./member-checks";
 import { GitLabUnreachableError, readGitLabFacts } from "./gitlab-facts";
-import { checkInheritedRoles, readInheritedRoles } from "./inherited-roles";
+import { checkInheritedRoles } from "./inherited-roles";
 import { CheckResult, DoctorReport } from "./report";
 import { imageCheck } from "./image-check";
 import { ReadManifestOptions } from "../environment/image-manifest";
@@ -120,9 +120,7 @@ export async function runDoctor(input: DoctorInput, deps: DoctorDeps): Promise<D
             checks.push(...gitlabChecks(facts, config.gitlab, config.jupyterhub, today));
             if (facts.user.ok) {
                 checks.push(checkMemberAccounts(facts, config.team.members));
-                const projectPath = config.gitlab.project.path;
-                const roles = await readInheritedRoles({ url: config.gitlab.url, token, namespacePath: projectPath.slice(0, projectPath.lastIndexOf("/")), members: config.team.members, ...(deps.gitlabRetry ? { retry: deps.gitlabRetry } : {}) });
-                checks.push(checkInheritedRoles(roles, config.team.members));
+                if (facts.inheritedRoles) checks.push(checkInheritedRoles(facts.inheritedRoles, config.team.members));
             }
             const owner = checkProjectOwner(facts, stack, config.gitlab.project.path, config.gitlab.project.takeOverFrom);
             if (owner) checks.push(owner);

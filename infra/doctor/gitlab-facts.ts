@@ -7,6 +7,7 @@
 import { createGitLabClient, GitLabApi, RetryPolicy } from "../gitlab/client";
 import { fetched, Fetched as AnyFetched, projectRef, rest } from "../gitlab/providers/common";
 import { OWNER_VARIABLE } from "../gitlab/providers/project-owner";
+import { InheritedRoleFacts, readInheritedRoles } from "./inherited-roles";
 
 /** One GitLab answer: the value, or the status and message of the failure (always a status: no answer stops the preflight). */
 export type Fetched<T> = AnyFetched<T, number>;
@@ -63,6 +64,8 @@ export interface ApplicationFacts {
 export interface MemberAccountFacts {
     readonly username: string;
     readonly found: boolean;
+    /** The account's id, when found. */
+    readonly id?: number;
     /** `active`, `blocked`, `banned`, … (lib/api/entities/user_basic.rb); shown to everyone, but blocked and banned users are listed only to administrators. */
     readonly state?: string;
 }
@@ -91,6 +94,8 @@ export interface GitLabFacts {
     readonly applications?: Fetched<readonly ApplicationFacts[]>;
     /** The team's accounts, when usernames were given. */
     readonly memberAccounts?: Fetched<readonly MemberAccountFacts[]>;
+    /** Each member's role in the project's group chain, when usernames were given. */
+    readonly inheritedRoles?: InheritedRoleFacts;
     /** The stack the project is recorded as managed by (its CI/CD variable), null when none; read when the project exists. */
     readonly ownerRecord?: Fetched<string | null>;
 }
@@ -182,6 +187,7 @@ export async function readGitLabFacts(o: GitLabFactsOptions): Promise<GitLabFact
         : undefined;
 
     const memberAccounts = o.usernames && o.usernames.length > 0 ? await readMemberAccounts(api, o.url, o.usernames) : undefined;
+    const inheritedRoles = memberAccounts ? await readInheritedRoles(get, namespacePath, namespace, memberAccounts) : undefined;
     const ownerRecord = project.ok ? await readOwnerRecord(api, o.url, project.value.id) : undefined;
 
     return {
@@ -189,6 +195,7 @@ export async function readGitLabFacts(o: GitLabFactsOptions): Promise<GitLabFact
         user,
         token,
         ...(memberAccounts ? { memberAccounts } : {}),
+        ...(inheritedRoles ? { inheritedRoles } : {}),
         ...(ownerRecord ? { ownerRecord } : {}),
         metadata,
         project,
@@ -217,10 +224,10 @@ async function fetchOne<T>(api: GitLabApi, url: string, endpoint: string, map: (
 async function readMemberAccounts(api: GitLabApi, url: string, usernames: readonly string[]): Promise<Fetched<MemberAccountFacts[]>> {
     const out: MemberAccountFacts[] = [];
     for (const username of usernames) {
-        const list = await fetchOne(api, url, "users", (l) => (Array.isArray(l) ? (l as { username: string; state?: string }[]) : []), { username });
+        const list = await fetchOne(api, url, "users", (l) => (Array.isArray(l) ? (l as { id: number; username: string; state?: string }[]) : []), { username });
         if (!list.ok) return list;
         const account = list.value.find((u) => u.username.toLowerCase() === username.toLowerCase());
-        out.push(account ? { username, found: true, ...(account.state ? { state: account.state } : {}) } : { username, found: false });
+        out.push(account ? { username, found: true, id: account.id, ...(account.state ? { state: account.state } : {}) } : { username, found: false });
     }
     return { ok: true, value: out };
 }

@@ -7,9 +7,9 @@
  */
 import { TeamMember } from "../config/schema";
 import { accessLevelFor } from "../gitlab/gitlab-project";
-import { createGitLabClient, RetryPolicy } from "../gitlab/client";
-import { findUser, inheritedRole, inheritedRoleProblem } from "../gitlab/providers/project-member";
-import { fetched, Fetched } from "../gitlab/providers/common";
+import { inheritedRoleProblem } from "../gitlab/providers/project-member";
+import { Fetched } from "../gitlab/providers/common";
+import type { MemberAccountFacts, NamespaceFacts } from "./gitlab-facts";
 import { CheckResult } from "./report";
 
 /** One member's role in the project's group chain. */
@@ -27,22 +27,29 @@ export interface InheritedRoleFacts {
     readonly members: readonly InheritedRoleFact[];
 }
 
-/** Reads each member's role in the group chain of `namespacePath` (`GET /groups/:id/members/all/:user_id`). */
-export async function readInheritedRoles(o: { url: string; token: string; namespacePath: string; members: readonly TeamMember[]; retry?: Partial<RetryPolicy> }): Promise<InheritedRoleFacts> {
-    const api = createGitLabClient({ url: o.url, token: o.token, ...(o.retry ? { retry: o.retry } : {}) });
-    let group = true;
+/**
+ * Each found member's role in the group chain of the project's namespace, read with the
+ * preflight's `get` (`GET /groups/:id/members/all/:user_id`, lib/api/members.rb; 404: none) from
+ * the accounts and the namespace it has already read; a user's namespace inherits nothing.
+ */
+export async function readInheritedRoles(
+    get: <T>(endpoint: string, map: (body: any) => T) => Promise<Fetched<T>>,
+    namespacePath: string,
+    namespace: Fetched<NamespaceFacts>,
+    accounts: Fetched<readonly MemberAccountFacts[]>,
+): Promise<InheritedRoleFacts> {
+    if (!namespace.ok || namespace.value.kind !== "group") return { namespacePath, group: false, members: [] };
+    if (!accounts.ok) return { namespacePath, group: true, members: [] };
     const members: InheritedRoleFact[] = [];
-    for (const m of o.members) {
-        const inherited = await fetched(async () => {
-            const user = await findUser(api, m.username);
-            if (!user) return undefined;
-            const level = await inheritedRole(api, o.namespacePath, user.id);
-            if (level === undefined) group = false;
-            return level ?? 0;
-        });
-        members.push({ username: m.username, inherited });
+    for (const account of accounts.value) {
+        let inherited: Fetched<number | undefined> = { ok: true, value: undefined };
+        if (account.id !== undefined) {
+            const m = await get(`groups/${namespace.value.id}/members/all/${account.id}`, (body) => Number(body.access_level));
+            inherited = !m.ok && m.status === 404 ? { ok: true, value: 0 } : m;
+        }
+        members.push({ username: account.username, inherited });
     }
-    return { namespacePath: o.namespacePath, group, members };
+    return { namespacePath, group: true, members };
 }
 
 /** A member listed below their inherited role is a problem, with the fix; everything else is fine or said. */
