@@ -15,6 +15,7 @@ import { formatBytes, formatCpu } from "../scheduling/quantity";
 import { shmProblem } from "../scheduling/shared-memory";
 import { nearest } from "./nearest";
 import { EksClusterConfig, EnvironmentConfig, ExistingClusterConfig, NotebookProfile, RunnersConfig } from "./schema";
+import { cidrWithin } from "../network/ipv4";
 
 type Path = readonly PropertyKey[];
 
@@ -33,13 +34,7 @@ export const DOCUMENTATION_RANGES = ["192.0.2.0/24", "198.51.100.0/24", "203.0.1
 
 /** Whether a CIDR lies inside one of the documentation ranges. */
 function inDocumentationRange(cidr: string): boolean {
-    const toInt = (ip: string) => ip.split(".").reduce((a, o) => (a << 8) + Number(o), 0) >>> 0;
-    const [ip, bits] = cidr.split("/") as [string, string];
-    return DOCUMENTATION_RANGES.some((range) => {
-        const [base, rangeBits] = range.split("/") as [string, string];
-        const mask = (~0 << (32 - Number(rangeBits))) >>> 0;
-        return Number(bits) >= Number(rangeBits) && (toInt(ip) & mask) === (toInt(base) & mask);
-    });
+    return DOCUMENTATION_RANGES.some((range) => cidrWithin(cidr, range));
 }
 
 /**

@@ -3,7 +3,8 @@
  * the GitLab part alone (`cluster.mode: none`), runners or the team's own, and the confirmations a
  * change of cluster mode and a smaller home size need. Pure; reports through the caller's `err`/`warn`.
  */
-import { cidrOverlaps, cidrRange, cidrWithin, PRIVATE_RANGES } from "../workspaces/private-egress";
+import { cidrOverlaps, cidrRange, cidrWithin } from "../network/ipv4";
+import { PRIVATE_RANGES } from "../workspaces/private-egress";
 import { CiConfig, ClusterConfig, JupyterHubConfig, RunnersConfig } from "./schema";
 
 type Path = readonly PropertyKey[];

@@ -5,7 +5,8 @@
  * unless it is listed — while the hub, which reaches it fine, lets everyone log in.
  */
 import { JupyterHubConfig } from "../config/schema";
-import { cidrWithin, effectiveEgress, gitlabPorts, isPrivateAddress } from "../workspaces/private-egress";
+import { cidrWithin } from "../network/ipv4";
+import { effectiveEgress, gitlabPorts, isPrivateAddress } from "../workspaces/private-egress";
 import { CheckResult } from "./report";
 
 /** Resolves a host name to its IPv4 addresses (the doctor passes the system resolver). */

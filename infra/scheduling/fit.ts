@@ -67,7 +67,8 @@ export interface FitResult {
     readonly reasons: readonly string[];
 }
 
-function matchesRequirement(labels: Readonly<Record<string, string>>, r: NodeSelectorRequirement): boolean {
+/** One requirement of a selector over `labels` (the core/v1 and metav1 operators). */
+export function matchesRequirement(labels: Readonly<Record<string, string>>, r: NodeSelectorRequirement): boolean {
     const has = Object.prototype.hasOwnProperty.call(labels, r.key);
     const v = labels[r.key];
     const values = r.values ?? [];

@@ -7,6 +7,7 @@
  * GitLab's own address is added when `gitlab.url` names a private address.
  */
 import { isIP } from "net";
+import { cidrWithin } from "../network/ipv4";
 
 /** Private address ranges (RFC 1918): pod and node addresses; a notebook reaches none of them but the hub, DNS and the listed destinations. */
 export const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
@@ -23,32 +24,6 @@ export interface EgressDestination {
     readonly protocol?: "TCP" | "UDP";
     /** What it is, for whoever reads the policy (e.g. "GitLab"). */
     readonly description?: string;
-}
-
-function toInt(ip: string): number {
-    return ip.split(".").reduce((a, o) => (a << 8) + Number(o), 0) >>> 0;
-}
-
-/** The first and last address of an IPv4 CIDR. */
-export function cidrRange(cidr: string): { first: number; last: number } {
-    const [base, bits] = cidr.split("/") as [string, string];
-    const size = 2 ** (32 - Number(bits));
-    const first = Math.floor(toInt(base) / size) * size;
-    return { first, last: first + size - 1 };
-}
-
-/** Whether `inner` lies inside `outer`. */
-export function cidrWithin(inner: string, outer: string): boolean {
-    const i = cidrRange(inner);
-    const o = cidrRange(outer);
-    return i.first >= o.first && i.last <= o.last;
-}
-
-/** Whether two ranges share an address. */
-export function cidrOverlaps(a: string, b: string): boolean {
-    const x = cidrRange(a);
-    const y = cidrRange(b);
-    return x.first <= y.last && y.first <= x.last;
 }
 
 /** Whether an IPv4 address is in a private range (RFC 1918). */

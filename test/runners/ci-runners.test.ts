@@ -13,7 +13,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { ROOT } from "../harness";
 import { nodesOfPool, recordedNodes, RecordedNode, smallestNodeOfPool } from "../scheduling/recorded-nodes";
-import { allowed, Endpoint, Policy } from "../support/network-policy";
+import { allowed, COREDNS, Endpoint, Policy, recordedPolicies } from "../support/network-policy";
 
 const config = stackConfig("dev");
 
@@ -115,11 +115,10 @@ describe("CI runners (dev stack)", () => {
     });
 
     it("lets job pods reach DNS and public addresses (GitLab.com, registries) but nothing in the cluster, and nothing connect to them", () => {
-        const own = ofType(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy").filter((r) => r.inputs.metadata.namespace === "gitlab-runners");
-        expect(own.map((r) => r.inputs.metadata.name)).toEqual(["ci-jobs"]);
-        const policies: Policy[] = own.map((r) => ({ name: r.inputs.metadata.name, namespace: r.inputs.metadata.namespace, spec: r.inputs.spec }));
+        const policies = recordedPolicies(resources, (namespace) => namespace === "gitlab-runners");
+        expect(policies.map((p) => p.name)).toEqual(["gitlab-runners/ci-jobs"]);
         const job: Endpoint = { name: "CI job", namespace: "gitlab-runners", namespaceLabels: { "kubernetes.io/metadata.name": "gitlab-runners" }, labels: { ...toml("cpu").runners[0].kubernetes.pod_labels, pod: "runner-x" }, ip: "10.0.5.7" };
-        const dns: Endpoint = { name: "coredns", namespace: "kube-system", namespaceLabels: { "kubernetes.io/metadata.name": "kube-system" }, labels: { "k8s-app": "kube-dns" }, ip: "10.0.0.10" };
+        const dns = COREDNS;
         const hub: Endpoint = { name: "hub", namespace: "jupyterhub", namespaceLabels: { "kubernetes.io/metadata.name": "jupyterhub" }, labels: { component: "hub" }, ip: "10.0.3.4" };
         const kubeApi: Endpoint = { name: "the API server's ENI", ip: "10.0.17.3" };
         expect(allowed(policies, job, dns, 53, "UDP").ok).toBe(true);

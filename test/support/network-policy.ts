@@ -6,6 +6,8 @@
  * `ipBlock` is matched against pod addresses too, as Calico (the engine this package installs
  * on EKS) does; the NetworkPolicy spec leaves that to the implementation.
  */
+import { cidrWithin } from "../../infra/network/ipv4";
+import { matchesRequirement } from "../../infra/scheduling/fit";
 
 export interface Endpoint {
     readonly name: string;
@@ -43,32 +45,12 @@ export interface Policy {
 }
 
 /** A label selector (metav1.LabelSelector): every matchLabels entry and every expression holds. */
-function matches(selector: LabelSelector | undefined, labels: Readonly<Record<string, string>> = {}): boolean {
-    const has = (k: string) => Object.prototype.hasOwnProperty.call(labels, k);
-    return (
-        Object.entries(selector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v) &&
-        (selector?.matchExpressions ?? []).every((e) => {
-            switch (e.operator) {
-                case "In":
-                    return has(e.key) && (e.values ?? []).includes(labels[e.key]!);
-                case "NotIn":
-                    return !has(e.key) || !(e.values ?? []).includes(labels[e.key]!);
-                case "Exists":
-                    return has(e.key);
-                case "DoesNotExist":
-                    return !has(e.key);
-            }
-        })
-    );
+export function matches(selector: LabelSelector | undefined, labels: Readonly<Record<string, string>> = {}): boolean {
+    return Object.entries(selector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v) && (selector?.matchExpressions ?? []).every((e) => matchesRequirement(labels, e));
 }
 
-function toInt(ip: string): number {
-    return ip.split(".").reduce((a, o) => (a << 8) + Number(o), 0) >>> 0;
-}
 export function inCidr(ip: string, cidr: string): boolean {
-    const [base, bits] = cidr.split("/") as [string, string];
-    const mask = Number(bits) === 0 ? 0 : (~0 << (32 - Number(bits))) >>> 0;
-    return (toInt(ip) & mask) === (toInt(base) & mask);
+    return cidrWithin(`${ip}/32`, cidr);
 }
 
 function peerMatches(peer: Peer, policyNamespace: string, other: Endpoint): boolean {
@@ -100,3 +82,13 @@ export function allowed(policies: readonly Policy[], from: Endpoint, to: Endpoin
     }
     return { ok: true, why: "allowed" };
 }
+
+/** The NetworkPolicies a program run registered (in the namespaces `keep` picks), as the evaluator reads them. */
+export function recordedPolicies(resources: readonly { readonly type: string; readonly inputs: any }[], keep: (namespace: string) => boolean = () => true): Policy[] {
+    return resources
+        .filter((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy" && keep(String(r.inputs.metadata.namespace)))
+        .map((r) => ({ name: `${r.inputs.metadata.namespace}/${r.inputs.metadata.name}`, namespace: r.inputs.metadata.namespace, spec: r.inputs.spec }));
+}
+
+/** The cluster's DNS pods, as EKS labels them. */
+export const COREDNS: Endpoint = { name: "coredns", namespace: "kube-system", namespaceLabels: { "kubernetes.io/metadata.name": "kube-system" }, labels: { "k8s-app": "kube-dns" }, ip: "10.0.0.10" };

@@ -11,10 +11,10 @@ import { RecordedResource } from "../../infra/plan/mock-runtime";
 import { hubConnectUrl } from "../../infra/workspaces/hub-values";
 import { userNamespace } from "../../infra/workspaces/kubespawner-slug";
 import { stackConfig } from "../cluster/fixtures";
-import { ofType, runComponents } from "../harness";
+import { runComponents } from "../harness";
 import { KubeObject, renderedObject, renderKubeVersion, renderRelease, renderToolsOrSkip } from "../support/helm-render";
 import { notebookPodLabels, renderedHubValues } from "../support/kubespawner-pod";
-import { allowed, Endpoint, Policy } from "../support/network-policy";
+import { allowed, COREDNS, Endpoint, Policy, recordedPolicies } from "../support/network-policy";
 import { RegisteredRelease, registeredReleases } from "../support/registered-releases";
 import { namedPorts, renderedPod, renderedPods } from "../support/rendered-pods";
 import { hubFor, withLetsEncrypt } from "./fixtures";
@@ -26,11 +26,6 @@ const KINDS = ["NetworkPolicy", "Deployment", "Secret", "Service"];
 /** The NetworkPolicies among rendered objects, in the release's namespace (z2jh's templates name none). */
 function renderedPolicies(objects: readonly KubeObject[], namespace: string): Policy[] {
     return objects.filter((o) => o.kind === "NetworkPolicy").map((o) => ({ name: `${o.metadata.namespace ?? namespace}/${o.metadata.name}`, namespace: o.metadata.namespace ?? namespace, spec: o.spec }));
-}
-
-/** The package's own NetworkPolicies among a run's resources. */
-function ownPolicies(resources: readonly RecordedResource[]): Policy[] {
-    return ofType(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy").map((r) => ({ name: `${r.inputs.metadata.namespace}/${r.inputs.metadata.name}`, namespace: r.inputs.metadata.namespace, spec: r.inputs.spec }));
 }
 
 /** Whether a Service's selector picks a pod with these labels. */
@@ -56,7 +51,7 @@ function crossMemberPaths(policies: readonly Policy[], notebooks: readonly Endpo
     let pods: { hub: Endpoint; proxy: Endpoint; alice: Endpoint; bob: Endpoint };
     /** The same hub with `https: letsencrypt`: its render, every policy, and its autohttps and proxy pods. */
     let letsencrypt: { objects: KubeObject[]; policies: Policy[]; autohttps: Endpoint; proxy: Endpoint };
-    const dns: Endpoint = { name: "coredns", namespace: "kube-system", namespaceLabels: { "kubernetes.io/metadata.name": "kube-system" }, labels: { "k8s-app": "kube-dns" }, ip: "10.0.0.10" };
+    const dns = COREDNS;
     const internet: Endpoint = { name: "pypi.org", ip: "151.101.0.223" };
     const browser: Endpoint = { name: "a browser", ip: "203.0.113.7" };
     const metadata: Endpoint = { name: "instance metadata", ip: "169.254.169.254" };
@@ -79,7 +74,7 @@ function crossMemberPaths(policies: readonly Policy[], notebooks: readonly Endpo
         [release] = registeredReleases(resources) as [RegisteredRelease];
         objects = renderRelease(tools!, release, kubeVersion).ofKinds(KINDS);
         values = renderedHubValues(objects);
-        own = ownPolicies(resources);
+        own = recordedPolicies(resources);
         policies = [...renderedPolicies(objects, release.namespace), ...own];
         pods = {
             hub: chartPod(objects, "Deployment/hub", "10.0.3.10"),
@@ -92,7 +87,7 @@ function crossMemberPaths(policies: readonly Policy[], notebooks: readonly Endpo
         const leObjects = renderRelease(tools!, leRelease, kubeVersion).ofKinds(KINDS);
         letsencrypt = {
             objects: leObjects,
-            policies: [...renderedPolicies(leObjects, leRelease.namespace), ...ownPolicies(leResources)],
+            policies: [...renderedPolicies(leObjects, leRelease.namespace), ...recordedPolicies(leResources)],
             autohttps: chartPod(leObjects, "Deployment/autohttps", "10.0.3.12"),
             proxy: chartPod(leObjects, "Deployment/proxy", "10.0.3.11"),
         };

@@ -9,13 +9,12 @@
 import * as fs from "fs";
 import * as path from "path";
 import { validateStackConfig } from "../../infra/config/validate";
-import { RecordedResource } from "../../infra/plan/mock-runtime";
 import { userNamespace } from "../../infra/workspaces/kubespawner-slug";
 import { memberNetworkPolicy } from "../../infra/workspaces/member-manifests";
 import { EgressDestination, effectiveEgress, gitlabPorts } from "../../infra/workspaces/private-egress";
 import { ALL_SECRETS, TODAY, validRaw } from "../config/fixtures";
-import { ofType, ROOT, runStackYaml } from "../harness";
-import { allowed, Endpoint, Policy } from "../support/network-policy";
+import { ROOT, runStackYaml } from "../harness";
+import { allowed, Endpoint, Policy, recordedPolicies } from "../support/network-policy";
 
 const onprem = fs.readFileSync(path.join(ROOT, "stacks", "Pulumi.onprem.yaml"), "utf8");
 
@@ -27,10 +26,8 @@ function stack(url: string, privateEgress: string): string {
 /** The member namespaces' own NetworkPolicies, as the evaluator reads them. */
 async function memberPolicies(yaml: string): Promise<Policy[]> {
     const { resources } = await runStackYaml("onprem", yaml);
-    return ofType(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy")
-        // The runners' job policy (gitlab-runners/ci-jobs) is test/runners' concern.
-        .filter((r: RecordedResource) => String(r.inputs.metadata.namespace).startsWith("jupyterhub-"))
-        .map((r: RecordedResource) => ({ name: `${r.inputs.metadata.namespace}/${r.inputs.metadata.name}`, namespace: r.inputs.metadata.namespace, spec: r.inputs.spec }));
+    // The runners' job policy (gitlab-runners/ci-jobs) is test/runners' concern.
+    return recordedPolicies(resources, (namespace) => namespace.startsWith("jupyterhub-"));
 }
 
 /** The same members' policies, as the program makes them (memberNetworkPolicy), for other private destinations. */
