@@ -8,7 +8,7 @@
  * kubelet, not the pod network) and a job's services share its pod.
  */
 import type * as k8s from "@pulumi/kubernetes";
-import { METADATA_ADDRESS, PRIVATE_RANGES } from "../workspaces/member-manifests";
+import { CLUSTER_DNS_EGRESS, PUBLIC_EGRESS } from "../workspaces/private-egress";
 
 type NetworkPolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
 
@@ -26,14 +26,8 @@ export function ciJobNetworkPolicy(privateCidrs: readonly string[]): NetworkPoli
         policyTypes: ["Ingress", "Egress"],
         ingress: [],
         egress: [
-            {
-                to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
-                ports: [
-                    { protocol: "UDP", port: 53 },
-                    { protocol: "TCP", port: 53 },
-                ],
-            },
-            { to: [{ ipBlock: { cidr: "0.0.0.0/0", except: [...PRIVATE_RANGES, METADATA_ADDRESS] } }] },
+            CLUSTER_DNS_EGRESS,
+            PUBLIC_EGRESS,
             ...(privateCidrs.length > 0 ? [{ to: privateCidrs.map((cidr) => ({ ipBlock: { cidr } })) }] : []),
         ],
     };

@@ -7,7 +7,7 @@ import { NVIDIA_GPU_RESOURCE } from "../cluster/gpu-placement";
 import { NotebookProfile, TeamMember } from "../config/schema";
 import { HUB_API_PORT } from "./hub-values";
 import { MEMBER_CONFIG_MAP, NOTEBOOK_PORT, SINGLEUSER_ACCESS_LABEL } from "./hub-objects";
-import { EgressDestination, egressRules, METADATA_ADDRESS, PRIVATE_RANGES } from "./private-egress";
+import { CLUSTER_DNS_EGRESS, EgressDestination, egressRules, PUBLIC_EGRESS } from "./private-egress";
 
 type PolicyRule = k8s.types.input.rbac.v1.PolicyRule;
 type NetworkPolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
@@ -36,8 +36,6 @@ export function memberLimitRange(): k8s.types.input.core.v1.LimitRangeItem[] {
     return [{ type: "Container", default: { cpu: "1", memory: "2Gi" }, defaultRequest: { cpu: "250m", memory: "512Mi" } }];
 }
 
-export { METADATA_ADDRESS, PRIVATE_RANGES } from "./private-egress";
-
 /**
  * The member namespace's NetworkPolicy. Ingress: only the hub and proxy pods (labelled by the
  * chart for notebook access), on the notebook port — so another member's pod cannot connect.
@@ -57,14 +55,8 @@ export function memberNetworkPolicy(hubNamespace: string, privateEgress: readonl
         ],
         egress: [
             { to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": hubNamespace } }, podSelector: { matchLabels: { component: "hub" } } }], ports: [{ protocol: "TCP", port: HUB_API_PORT }] },
-            {
-                to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
-                ports: [
-                    { protocol: "UDP", port: 53 },
-                    { protocol: "TCP", port: 53 },
-                ],
-            },
-            { to: [{ ipBlock: { cidr: "0.0.0.0/0", except: [...PRIVATE_RANGES, METADATA_ADDRESS] } }] },
+            CLUSTER_DNS_EGRESS,
+            PUBLIC_EGRESS,
             ...egressRules(privateEgress),
         ],
     };

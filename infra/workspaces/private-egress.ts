@@ -50,6 +50,18 @@ export function effectiveEgress(destinations: readonly EgressDestination[], gitl
     return [...destinations, { cidr: `${host}/32`, ports: gitlabPorts(gitlabUrl), description: "GitLab (gitlab.url)" }];
 }
 
+/** Egress to the cluster's DNS (CoreDNS in kube-system, UDP and TCP 53). */
+export const CLUSTER_DNS_EGRESS = {
+    to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+    ports: [
+        { protocol: "UDP", port: 53 },
+        { protocol: "TCP", port: 53 },
+    ],
+};
+
+/** Egress to the internet: every address but the private ranges and the metadata service. */
+export const PUBLIC_EGRESS = { to: [{ ipBlock: { cidr: "0.0.0.0/0", except: [...PRIVATE_RANGES, METADATA_ADDRESS] } }] };
+
 /** The NetworkPolicy egress rules for the destinations: each range, on its ports only. */
 export function egressRules(destinations: readonly EgressDestination[]): { to: { ipBlock: { cidr: string } }[]; ports: { protocol: string; port: number }[] }[] {
     return destinations.map((d) => ({ to: [{ ipBlock: { cidr: d.cidr } }], ports: d.ports.map((port) => ({ protocol: d.protocol ?? "TCP", port })) }));
