@@ -24,6 +24,7 @@ function pullThroughFor(config: ClusterTeamConfig) {
 
 export function createCluster(name: string, config: ClusterTeamConfig, secrets: TeamSecrets, opts?: pulumi.ComponentResourceOptions): ClusterHandle & pulumi.ComponentResource {
     if (config.cluster.mode === "eks") {
+        const pullThrough = pullThroughFor(config);
         return new GpuCluster(
             name,
             {
@@ -33,7 +34,7 @@ export function createCluster(name: string, config: ClusterTeamConfig, secrets: 
                 ...(config.gpuCapacity.shared ? { sharedGpusPerNode: config.gpuCapacity.shared.gpusPerNode } : {}),
                 tags: { "ml-team-env/stack": config.stack },
                 nodeImage: nodeImageSettings(config.cluster, { registry: config.image.registry, sizeGiB: config.environment.imageSizeGiB }, config.jupyterhub.idleTimeoutMinutes),
-                ...(pullThroughFor(config) ? { imagePullThroughCache: pullThroughFor(config)! } : {}),
+                ...(pullThrough ? { imagePullThroughCache: pullThrough } : {}),
             },
             opts,
         );

@@ -17,9 +17,12 @@ export const POOL_LABEL = "ml-team-env/pool";
 /** What a pool is for: `gpu-shared` is the GPU pool whose GPUs are time-sliced. */
 export type PoolRole = "system" | "user" | "gpu" | "gpu-shared";
 
+/** The pools whose nodes carry GPUs (whole, or time-sliced). */
+export const GPU_ROLES: readonly PoolRole[] = ["gpu", "gpu-shared"];
+
 /** Whether a pool's nodes carry GPUs. */
 export function isGpuRole(role: PoolRole): boolean {
-    return role === "gpu" || role === "gpu-shared";
+    return GPU_ROLES.includes(role);
 }
 
 /**

@@ -7,16 +7,13 @@
 import { PolicyResource, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import { parse as parseToml } from "smol-toml";
 import { Taint } from "../cluster/gpu-placement";
-import { POOL_LABEL, PoolRole, poolTaints } from "../cluster/node-pools";
+import { GPU_ROLES, POOL_LABEL, poolTaints } from "../cluster/node-pools";
 import { RUNNER_CHART } from "../runners/runner-values";
 import { HUB_SECRET, WORKSPACE_LABEL } from "../workspaces/hub-objects";
 import { JUPYTERHUB_CHART } from "../workspaces/hub-values";
 import { asRecord, COMPONENTS, getPath, hasAncestorOfType, known, TYPES } from "./common";
 
 // --- GPU taint ---------------------------------------------------------------------------
-
-/** The GPU pools: whole GPUs, and time-sliced ones. */
-const GPU_POOLS: readonly PoolRole[] = ["gpu", "gpu-shared"];
 
 /** Kubernetes spells taint effects `NoSchedule`, the EKS API `NO_SCHEDULE`: compare them spelling-blind. */
 function sameEffect(a: unknown, b: string): boolean {
@@ -31,14 +28,14 @@ function eksSpelling(effect: string): string {
 
 export const gpuPoolsTainted: ResourceValidationPolicy = {
     name: "gpu-pools-tainted",
-    description: `GPU node groups (label ${POOL_LABEL}: ${GPU_POOLS.join(" or ")}) carry the GPU taint, so only pods that ask for GPUs land on GPU nodes.`,
+    description: `GPU node groups (label ${POOL_LABEL}: ${GPU_ROLES.join(" or ")}) carry the GPU taint, so only pods that ask for GPUs land on GPU nodes.`,
     // Advisory by design: a missing taint costs money (CPU pods hold GPU nodes up, the pool
     // cannot scale to zero) but breaks no rule of access, data or reproducibility.
     enforcementLevel: "advisory",
     severity: "medium",
     validateResource: (args: ResourceValidationArgs, report: ReportViolation) => {
         if (args.type !== TYPES.eksNodeGroup) return;
-        const pool = GPU_POOLS.find((p) => getPath(args.props, ["labels", POOL_LABEL]) === p);
+        const pool = GPU_ROLES.find((p) => getPath(args.props, ["labels", POOL_LABEL]) === p);
         if (!pool) return;
         const taints = (known(() => args.props.taints) ?? []) as Record<string, unknown>[];
         for (const want of poolTaints(pool)) {
