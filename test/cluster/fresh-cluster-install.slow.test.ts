@@ -6,20 +6,17 @@
  * exists: a CRD nobody the release waits for installs, an object a dependency already made, a
  * namespace nothing creates first.
  */
-import * as fs from "fs";
 import { DEFAULT_KUBERNETES_VERSION, supportStatus, KUBERNETES_VERSIONS } from "../../infra/cluster/kubernetes-versions";
 import { RecordedResource } from "../../infra/plan/mock-runtime";
 import { readStackFile } from "../../infra/plan/stack-file";
 import { ROOT, runStack } from "../harness";
 import { TODAY } from "../config/fixtures";
 import { freshClusterInstall, InstallResult } from "../support/fresh-cluster-install";
-import { helmToolsOrSkip } from "../support/helm-binary";
-import { CHARTS_DIR, RELEASE_TYPE } from "../support/registered-releases";
+import { renderToolsOrSkip } from "../support/helm-render";
+import { RELEASE_TYPE } from "../support/registered-releases";
 
-const tools = helmToolsOrSkip("the fresh-cluster install check runs the real Helm");
-const charts = fs.existsSync(CHARTS_DIR);
-if (!charts) console.warn(`SKIPPED: the fresh-cluster install check needs the chart packages — ${CHARTS_DIR} is absent (a plain clone has no ../shared).`);
-const withHelm = tools && charts ? it : it.skip;
+const tools = renderToolsOrSkip("the fresh-cluster install check runs the real Helm on the chart packages");
+const withHelm = tools ? it : it.skip;
 
 /** The stack's Kubernetes minor: the EKS config's, or the package default for an existing cluster (its stack file names none). */
 function kubernetesVersionOf(stack: string): string {

@@ -9,7 +9,7 @@
 import { parse, stringify } from "yaml";
 import * as fs from "fs";
 import * as path from "path";
-import { DEVICE_PLUGIN_CONFIG_LABEL, DevicePluginConfig, EXCLUSIVE_CONFIG, parseDevicePluginConfig, TIME_SLICED_CONFIG } from "../../infra/cluster/device-plugin-config";
+import { advertisedGpus, DEVICE_PLUGIN_CONFIG_LABEL, DevicePluginConfig, EXCLUSIVE_CONFIG, parseDevicePluginConfig, TIME_SLICED_CONFIG } from "../../infra/cluster/device-plugin-config";
 import { INSTANCE_TYPES } from "../../infra/cluster/instance-types";
 import { RecordedResource } from "../../infra/plan/mock-runtime";
 import { checkFit } from "../../infra/scheduling/fit";
@@ -46,8 +46,7 @@ function advertised(node: RecordedNode, configs: Readonly<Record<string, DeviceP
     const gpus = INSTANCE_TYPES[node.name.replace(/^.*\((.*)\)$/, "$1")]!.gpus;
     const config = configs[node.labels[DEVICE_PLUGIN_CONFIG_LABEL] ?? defaultConfig];
     if (!config) throw new Error(`${node.name}: label ${DEVICE_PLUGIN_CONFIG_LABEL}=${node.labels[DEVICE_PLUGIN_CONFIG_LABEL]} names no config in the rendered ConfigMap`);
-    const sliced = config.sharing?.timeSlicing?.resources.find((r) => r.name === "nvidia.com/gpu");
-    return sliced ? gpus * sliced.replicas : gpus;
+    return advertisedGpus(config, gpus);
 }
 
 (tools ? describe : describe.skip)("a GPU pool that time-slices its GPUs (dev stack with sharedGpuNodePool)", () => {

@@ -15,20 +15,12 @@ import { execFile } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { parseAllDocuments } from "yaml";
 import { RecordedResource } from "../../infra/plan/mock-runtime";
 import { CrdManifest, FakeExistingObject, startFakeKubeApi } from "./fake-kube-api";
 import { HelmTools } from "./helm-binary";
 import { BUILTIN_NAMESPACES } from "./kube-builtin-apis";
-import { CHART_TYPE, chartPackage, RegisteredRelease, registeredReleases, RELEASE_TYPE } from "./registered-releases";
-
-/** A Kubernetes object as a manifest holds it. */
-interface KubeObject {
-    readonly apiVersion: string;
-    readonly kind: string;
-    readonly metadata: { readonly name: string; readonly namespace?: string };
-    readonly [key: string]: unknown;
-}
+import { KubeObject, renderRelease } from "./helm-render";
+import { CHART_TYPE, chartPackage, RegisteredRelease, registeredCharts, registeredReleases, RELEASE_TYPE } from "./registered-releases";
 
 export interface InstallResult {
     readonly release: RegisteredRelease;
@@ -83,35 +75,13 @@ function typedObjectKind(type: string): { apiVersion: string; kind: string } | u
     return { apiVersion: group === "core" ? version : `${group}/${version}`, kind: m[2]! };
 }
 
-/** Rendered charts by their arguments: the Calico CRD chart is 3 MB of YAML, rendered once per test file. */
-const renderCache = new Map<string, Promise<KubeObject[]>>();
-
-/** Renders a chart package with `helm template` (CRDs from `crds/` included, as an install applies them first). */
-export function renderChart(tools: HelmTools, home: string, a: { releaseName: string; chartFile: string; namespace: string; values: unknown; kubernetesVersion: string }): Promise<KubeObject[]> {
-    const key = JSON.stringify([tools.helm, a]);
-    if (!renderCache.has(key)) renderCache.set(key, renderOnce(tools, home, a));
-    return renderCache.get(key)!;
-}
-
-async function renderOnce(tools: HelmTools, home: string, a: { releaseName: string; chartFile: string; namespace: string; values: unknown; kubernetesVersion: string }): Promise<KubeObject[]> {
-    const valuesFile = path.join(home, `values-${process.hrtime.bigint()}.json`);
-    fs.writeFileSync(valuesFile, JSON.stringify(a.values ?? {}));
-    const r = await run(tools.helm, ["template", a.releaseName, a.chartFile, "--namespace", a.namespace, "--include-crds", "--kube-version", `${a.kubernetesVersion}.0`, "--values", valuesFile], helmEnv(home));
-    fs.rmSync(valuesFile, { force: true });
-    if (r.code !== 0) throw new Error(`helm template ${a.chartFile} failed: ${r.stderr.trim()}`);
-    return parseAllDocuments(r.stdout)
-        .map((d) => d.toJSON() as KubeObject | null)
-        .filter((o): o is KubeObject => o !== null && typeof o === "object" && typeof o.kind === "string")
-        .map((o) => (o.metadata.namespace === undefined && !isClusterScoped(o) ? { ...o, metadata: { ...o.metadata, namespace: a.namespace } } : o));
-}
-
 /** Kinds a chart may render without a namespace that are cluster-scoped (built-in kinds and CRDs). */
 function isClusterScoped(o: KubeObject): boolean {
     return ["CustomResourceDefinition", "Namespace", "ClusterRole", "ClusterRoleBinding", "StorageClass", "PriorityClass", "IngressClass", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "APIService"].includes(o.kind);
 }
 
 /** What a resource puts in the cluster: its objects (CRDs and namespaces among them). */
-async function objectsOf(tools: HelmTools, home: string, r: RecordedResource, kubernetesVersion: string): Promise<{ objects: KubeObject[]; namespaces: string[] }> {
+async function objectsOf(tools: HelmTools, r: RecordedResource, kubernetesVersion: string): Promise<{ objects: KubeObject[]; namespaces: string[] }> {
     const typed = typedObjectKind(r.type);
     if (typed && r.custom) {
         const meta = (r.inputs.metadata ?? {}) as { name?: string; namespace?: string };
@@ -120,14 +90,12 @@ async function objectsOf(tools: HelmTools, home: string, r: RecordedResource, ku
         return { objects: [object], namespaces: typed.kind === "Namespace" ? [meta.name] : [] };
     }
     if (r.type === CHART_TYPE || r.type === RELEASE_TYPE) {
-        const chart = String(r.inputs.chart);
-        const version = String(r.inputs.version);
-        const file = chartPackage(chart, version);
-        if (!file) throw new Error(`${r.name} (${r.type}) installs ${chart} ${version}, which is not packaged under ../shared/reference/charts: what it installs cannot be known`);
-        const namespace = String(r.inputs.namespace ?? "default");
-        const objects = await renderChart(tools, home, { releaseName: String(r.inputs.name ?? r.name), chartFile: file, namespace, values: r.inputs.values, kubernetesVersion });
+        const release = [...registeredReleases([r]), ...registeredCharts([r])][0]!;
+        if (!chartPackage(release.chart, release.version)) throw new Error(`${r.name} (${r.type}) installs ${release.chart} ${release.version}, which is not packaged under ../shared/reference/charts: what it installs cannot be known`);
+        // As an install applies them: namespaced objects the chart leaves without one go to the release's.
+        const objects = renderRelease(tools, release, `${kubernetesVersion}.0`).objects.map((o) => (o.metadata.namespace === undefined && !isClusterScoped(o) ? { ...o, metadata: { ...o.metadata, namespace: release.namespace } } : o));
         const namespaces = objects.filter((o) => o.kind === "Namespace").map((o) => o.metadata.name);
-        if (r.type === RELEASE_TYPE && r.inputs.createNamespace) namespaces.push(namespace);
+        if (r.type === RELEASE_TYPE && r.inputs.createNamespace) namespaces.push(release.namespace);
         return { objects, namespaces };
     }
     return { objects: [], namespaces: [] };
@@ -142,7 +110,7 @@ export async function freshClusterInstall(tools: HelmTools, resources: readonly 
     const home = fs.mkdtempSync(path.join(os.tmpdir(), "fresh-install-"));
     const rendered = new Map<string, Promise<{ objects: KubeObject[]; namespaces: string[] }>>();
     const installed = (r: RecordedResource) => {
-        if (!rendered.has(r.urn)) rendered.set(r.urn, objectsOf(tools, home, r, kubernetesVersion));
+        if (!rendered.has(r.urn)) rendered.set(r.urn, objectsOf(tools, r, kubernetesVersion));
         return rendered.get(r.urn)!;
     };
     const results: InstallResult[] = [];
