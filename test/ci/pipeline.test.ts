@@ -5,6 +5,7 @@
  * to the real parser) and run for real in pipeline-run.slow.test.ts.
  */
 import { parse } from "yaml";
+import { jobNamesOf } from "../../infra/audit/ci-config";
 import { BranchModel } from "../../infra/branch-model/branch-model";
 import { BUILT_IMAGE, IMAGE_JOB, JOB_IMAGE_VARIABLE } from "../../infra/ci/image-jobs";
 import { GLAB_IMAGE, JOB, PIPELINE_STAGES, PROVENANCE_FILE, tagGlobToRegex, teamPipeline, TeamPipelineArgs, workflowRules } from "../../infra/ci/pipeline";
@@ -85,8 +86,8 @@ describe.each([
     });
 
     it.each(["experimentPush", "runPipelineOnExperiment"] as const)("spends no GPU time unasked on an experiment branch (%s): every GPU job there is manual", (source) => {
-        const gpuJobs = Object.entries(pipeline).filter(([, job]) => typeof job === "object" && job !== null && "script" in job && String(job.tags) === String(args.gpuTags));
-        const whens = Object.fromEntries(gpuJobs.map(([name, job]) => [name, decidingWhen(job.rules, SOURCES[source].vars)]).filter(([, when]) => when !== undefined));
+        const gpuJobs = jobNamesOf(pipeline).filter((name) => String(pipeline[name].tags) === String(args.gpuTags));
+        const whens = Object.fromEntries(gpuJobs.map((name) => [name, decidingWhen(pipeline[name].rules, SOURCES[source].vars)]).filter(([, when]) => when !== undefined));
         expect(whens).toEqual({ [IMAGE_JOB.contractGpu]: "manual", [JOB.experimentSmoke]: "manual", [JOB.experimentTrain]: "manual" });
     });
 
@@ -119,14 +120,13 @@ describe.each([
 
     it("puts training and the GPU contract on the GPU runner, everything else on the CPU runner", () => {
         const gpu = [JOB.smokeTrain, JOB.experimentSmoke, JOB.experimentTrain, JOB.releaseModel, IMAGE_JOB.contractGpu];
-        for (const [name, job] of Object.entries(pipeline)) {
-            if (typeof job !== "object" || job === null || !("script" in job)) continue;
-            expect({ name, tags: (job as { tags: string[] }).tags }).toEqual({ name, tags: gpu.includes(name as never) ? args.gpuTags : args.cpuTags });
+        for (const name of jobNamesOf(pipeline)) {
+            expect({ name, tags: pipeline[name].tags }).toEqual({ name, tags: gpu.includes(name as never) ? args.gpuTags : args.cpuTags });
         }
     });
 
     it("keeps provenance.json from every job, and run.json from every training", () => {
-        const jobNames = Object.keys(pipeline).filter((k) => typeof pipeline[k] === "object" && "script" in pipeline[k]);
+        const jobNames = jobNamesOf(pipeline);
         expect(jobNames.length).toBeGreaterThanOrEqual(14);
         for (const name of jobNames) expect({ name, paths: pipeline[name].artifacts.paths }).toEqual({ name, paths: expect.arrayContaining([PROVENANCE_FILE]) });
         for (const name of [JOB.smokeTrain, JOB.experimentTrain, JOB.releaseModel]) expect(pipeline[name].artifacts.paths).toContain("run.json");

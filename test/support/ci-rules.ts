@@ -3,6 +3,7 @@
  * evaluator (infra/audit/ci-rules.ts), shared by the fast structure tests and the slow ones
  * that check both against gitlab-ci-local.
  */
+import { jobNamesOf } from "../../infra/audit/ci-config";
 import { evaluateRuleIf, evaluateRules, PipelineContext, VarValue } from "../../infra/audit/ci-rules";
 import { IMAGE_JOB } from "../../infra/ci/image-jobs";
 import { JOB } from "../../infra/ci/pipeline";
@@ -47,9 +48,12 @@ export function included(rules: readonly { if?: unknown; when?: unknown }[], var
     return outcome.included;
 }
 
+/** Rules with `changes:` dropped: the listings take every definition as changed, as gitlab-ci-local's listing does. */
+const assumeChanged = (rules: readonly Record<string, unknown>[]) => rules.map(({ changes: _changed, ...r }) => r);
+
 /** The `when` of the rule that includes a job (`on_success` when it says none), or undefined when none does. */
 export function decidingWhen(rules: readonly Record<string, unknown>[], vars: Vars): string | undefined {
-    const plain = rules.map(({ changes: _changed, ...r }) => r);
+    const plain = assumeChanged(rules);
     const outcome = evaluateRules(plain, knownContext(ruleIfs(plain), vars));
     if (!outcome.included || outcome.rule === undefined) return undefined;
     return (plain[outcome.rule]!.when as string | undefined) ?? "on_success";
@@ -57,11 +61,8 @@ export function decidingWhen(rules: readonly Record<string, unknown>[], vars: Va
 
 /** The jobs the evaluator says run, taking `changes` as true, as the listing below does. */
 export function jobsByEvaluator(pipeline: Record<string, any>, vars: Vars): string[] {
-    const assumeChanged = (rules: Record<string, unknown>[]) => rules.map(({ changes: _changed, ...r }) => r);
-    return Object.entries(pipeline)
-        .filter(([name, job]) => !name.startsWith(".") && typeof job === "object" && job !== null && "script" in job)
-        .filter(([, job]) => included(assumeChanged(job.rules ?? [{}]), vars))
-        .map(([name]) => name)
+    return jobNamesOf(pipeline)
+        .filter((name) => included(assumeChanged(pipeline[name].rules ?? [{}]), vars))
         .sort();
 }
 
