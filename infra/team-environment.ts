@@ -126,7 +126,7 @@ export class TeamEnvironment extends pulumi.ComponentResource {
                 deleteOnDestroy: config.gitlab.project.deleteOnDestroy,
                 branchModel: config.branchModel,
                 members: config.team.members,
-                files: teamRepositoryFiles(config, pipeline?.text, pipeline !== undefined),
+                files: teamRepositoryFiles(config, pipeline?.text),
                 fileCommit: config.gitlab.ciFileCommit,
                 schedules: pipeline?.schedule ? [pipeline.schedule] : [],
                 jobTokenPush: pipeline?.schedule !== undefined,

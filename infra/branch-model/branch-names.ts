@@ -3,7 +3,7 @@
  * enforce, where merge requests from each kind of branch may go, and which slug patterns every
  * reader of that regex (JavaScript, grep -E, RE2) reads alike.
  */
-import type { BranchModel } from "./branch-model";
+import type { BranchModel, BranchType } from "./branch-model";
 import { PACKAGE_PROPOSAL_PREFIX } from "./branch-model";
 
 /**
@@ -52,6 +52,11 @@ export function slugPatternProblem(pattern: string): string | undefined {
     if (/(^|[^\\])[\^$]/.test(pattern.replace(/\[[^\]]*\]/g, ""))) return "contains ^ or $ outside a bracket expression: the rule anchors the whole name itself";
     if (pattern.trim() === "") return "is empty";
     return undefined;
+}
+
+/** Whether a branch type is a hotfix: from the default branch and back into it (`hotfix/*` in the default model). */
+export function isHotfixType(model: BranchModel, t: BranchType): boolean {
+    return t.from === model.defaultBranch && t.mergeTo === model.defaultBranch;
 }
 
 /** Whether `branch` is allowed by the naming rule. */

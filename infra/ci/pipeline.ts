@@ -5,11 +5,11 @@
  * gitlab-ci-local and run its scripts (infra/ci/scripts/) with their real interpreters.
  */
 import { Document } from "yaml";
-import { BranchModel, branchNameRegex, mergeTargets } from "../branch-model/branch-model";
+import { BranchModel, branchNameRegex, isHotfixType, mergeTargets } from "../branch-model/branch-model";
 import { EnvironmentImage } from "../environment/environment-image";
 import { consumerImage, consumerRules, ImageJobsArgs, imageJobs, JOB_IMAGE_VARIABLE } from "./image-jobs";
 import { RELEASE_JOB, releaseJobs } from "./release-jobs";
-import { branchIs, branchTypeIs, mainlineRules, MR_EVENT, releaseTag, releaseTagPrefix, Rule, SCHEDULE, trainingBranchTypes, WEB, workflowRules } from "./rules";
+import { branchIs, branchTypeIs, mainlineRules, MR_EVENT, releaseTag, releaseTagPrefix, Rule, SCHEDULE, staleBranchTypes, trainingBranchTypes, WEB, workflowRules } from "./rules";
 import { runPythonScript, runShScript } from "./scripts";
 
 export { tagGlobToRegex, workflowRules } from "./rules";
@@ -213,7 +213,7 @@ function jobs(a: TeamPipelineArgs): Record<string, unknown> {
         }),
     );
 
-    const hotfix = model.branchTypes.find((t) => t.mergeTo === model.defaultBranch && t.from === model.defaultBranch);
+    const hotfix = model.branchTypes.find((t) => isHotfixType(model, t));
     if (a.botTokenVariable && hotfix) {
         out[JOB.hotfixBackport] = {
             stage: "maintenance",
@@ -230,7 +230,7 @@ function jobs(a: TeamPipelineArgs): Record<string, unknown> {
         };
     }
 
-    const stale = model.branchTypes.filter((t) => t.staleAfterDays !== undefined);
+    const stale = staleBranchTypes(model);
     if (stale.length > 0) {
         out[JOB.staleBranches] = {
             stage: "maintenance",
@@ -283,7 +283,7 @@ export function teamPipeline(args: TeamPipelineArgs): string {
  * no branch type of the model has `staleAfterDays` (the pipeline then has no such job).
  */
 export function staleBranchSchedule(args: Pick<TeamPipelineArgs, "model" | "staleBranches">): PipelineScheduleSpec | undefined {
-    const types = args.model.branchTypes.filter((t) => t.staleAfterDays !== undefined);
+    const types = staleBranchTypes(args.model);
     if (types.length === 0) return undefined;
     const what = types.map((t) => `${t.prefix}/* after ${t.staleAfterDays} days`).join(", ");
     return {

@@ -1,5 +1,5 @@
 /** The `rules:` and `workflow:rules` expressions of the team pipeline, from the branch model. */
-import { BranchModel } from "../branch-model/branch-model";
+import { BranchModel, BranchType } from "../branch-model/branch-model";
 
 export type Rule = { readonly if?: string; readonly when?: "never" | "manual" | "always" | "on_success"; readonly changes?: unknown; readonly variables?: Record<string, string>; readonly allow_failure?: boolean };
 
@@ -55,6 +55,11 @@ export function branchIsNot(branch: string): string {
 export function branchTypeIs(prefix: string): string {
     if (!/^[a-z][a-z0-9-]*$/.test(prefix)) throw new Error(`branch type '${prefix}' cannot be written into a CI rule`);
     return `$CI_COMMIT_BRANCH =~ /^${prefix}\\//`;
+}
+
+/** Branch types whose untouched branches the weekly job archives and deletes. */
+export function staleBranchTypes(model: BranchModel): BranchType[] {
+    return model.branchTypes.filter((t) => t.staleAfterDays !== undefined);
 }
 
 /** Branch types whose pushes offer manual GPU training. */

@@ -4,7 +4,7 @@
  * command changes the page with it. Each workflow is data (`workflowSteps`), which the tests
  * run in a real git repository.
  */
-import { BranchModel, branchNameRegex, RuleEnforcement } from "../branch-model/branch-model";
+import { BranchModel, branchNameRegex, isHotfixType, RuleEnforcement } from "../branch-model/branch-model";
 import { JOB } from "../ci/pipeline";
 import { IMAGE_JOB } from "../ci/image-jobs";
 
@@ -48,7 +48,7 @@ export function workflowSteps(a: ContributingArgs): WorkflowStep[] {
             commands: [`git switch ${t.from}`, `git pull --ff-only origin ${t.from}`, `git switch -c ${name}`, EDIT, "git add -A", `git commit -m "${t.prefix}: describe the change"`, "git push -u origin HEAD"],
             then: t.manualTraining
                 ? `Try a setting without editing the config: \`python train.py --smoke --set optimizer.lr=1e-4\`. The push's pipeline offers \`${JOB.experimentSmoke}\` and \`${JOB.experimentTrain}\` on the GPU runner: start them from the pipeline page when you want them${a.tracking ? "; their runs appear in the project's model experiments under the branch's name" : ""}. Keep the result: open a merge request into \`${t.mergeTo}\`.${t.staleAfterDays ? ` Untouched for ${t.staleAfterDays} days, the branch is archived as the tag \`archive/<branch>\` and deleted (restore: \`git push origin archive/<branch>^{commit}:refs/heads/<branch>\`).` : ""}`
-                : t.mergeTo === main && t.from === main
+                : isHotfixType(model, t)
                   ? `Open a merge request into \`${main}\`; maintainers merge it. After it merges, the pipeline on \`${main}\` opens the merge request \`${main}\` → \`${develop}\` (job \`${JOB.hotfixBackport}\`)${a.tracking ? "" : ` when the bot token is set up; otherwise open it yourself: the project's *Merge requests → New merge request*, source \`${main}\`, target \`${develop}\` (or \`<project URL>/-/merge_requests/new?merge_request[source_branch]=${main}&merge_request[target_branch]=${develop}\`)`}: merge it, or the next release from \`${develop}\` undoes the fix.`
                   : `Open a merge request into \`${t.mergeTo}\`. Its pipeline must pass and its discussions be resolved before it can merge; the branch is deleted after the merge.`,
         });

@@ -30,11 +30,13 @@ export function starterFiles(dir = STARTER_DIR, prefix = ""): ProjectFile[] {
         });
 }
 
-/** The files the team's repository gets, from the validated config and the pipeline text (when the pipeline is on). */
-export function teamRepositoryFiles(config: TeamConfig, pipelineText: string | undefined, ciJobsDeployed: boolean): ProjectFile[] {
+/** The files the team's repository gets, from the validated config and the pipeline text (when the pipeline is on: its jobs are then deployed). */
+export function teamRepositoryFiles(config: TeamConfig, pipelineText: string | undefined): ProjectFile[] {
     const files: ProjectFile[] = [];
+    const ciJobsDeployed = pipelineText !== undefined;
+    const imageBuild = ciJobsDeployed && config.ci.imageBuild.enabled;
     if (pipelineText !== undefined) files.push({ path: ".gitlab-ci.yml", content: pipelineText, ownership: "managed" });
-    if (pipelineText !== undefined && config.ci.imageBuild.enabled) files.push(...imageDefinitionFiles());
+    if (imageBuild) files.push(...imageDefinitionFiles());
     if (config.ci.starter) {
         files.push(...starterFiles());
         files.push({
@@ -45,7 +47,7 @@ export function teamRepositoryFiles(config: TeamConfig, pipelineText: string | u
                 commands: { lint: config.ci.lint, test: config.ci.test, smokeTrain: config.ci.smokeTrain },
                 enforcement: enforcementReport(config.branchModel, config.gitlab.tier, { ciJobsDeployed }),
                 tracking: config.ci.tracking.enabled,
-                imageBuild: pipelineText !== undefined && config.ci.imageBuild.enabled,
+                imageBuild,
                 modelName: config.ci.modelName,
             }),
         });

@@ -41,7 +41,7 @@ describeRun("the branch workflow, run", () => {
     const tmp = tempDirs("ml-team-env-workflow-");
     const config = teamConfig();
     const pipelineText = teamPipeline(teamPipelineArgs(config));
-    const files = teamRepositoryFiles(config, pipelineText, true);
+    const files = teamRepositoryFiles(config, pipelineText);
     let em: GitLabEmulator;
     let projectId: number;
     let bot: string;

@@ -16,7 +16,7 @@ const tmp = tempDirs("ml-team-env-contributing-");
 describe("CONTRIBUTING.md's workflows, run", () => {
     const config = stackConfig("dev");
     const repo = newTeamRepo(tmp.dir("team"));
-    repo.write(teamRepositoryFiles(config, teamPipelineFor(config).text, true));
+    repo.write(teamRepositoryFiles(config, teamPipelineFor(config).text));
     repo.commit("ml-team-env: the team's pipeline and starter project");
     repo.git("push", "--quiet", "origin", "HEAD:main", "HEAD:refs/heads/develop");
     const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: repo.home, GIT_CONFIG_NOSYSTEM: "1", GIT_AUTHOR_NAME: "Bob", GIT_AUTHOR_EMAIL: "bob@example.com", GIT_COMMITTER_NAME: "Bob", GIT_COMMITTER_EMAIL: "bob@example.com" };

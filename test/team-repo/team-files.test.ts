@@ -16,7 +16,7 @@ import { starterFiles, teamRepositoryFiles } from "../../infra/team-repo/team-fi
 import { stackConfig } from "../cluster/fixtures";
 
 const config = stackConfig("dev");
-const files = teamRepositoryFiles(config, teamPipelineFor(config).text, true);
+const files = teamRepositoryFiles(config, teamPipelineFor(config).text);
 const byPath = new Map(files.map((f) => [f.path, f]));
 
 describe("the team's repository files", () => {
@@ -40,8 +40,8 @@ describe("the team's repository files", () => {
 
     it("has no starter, image or pipeline files where the stack turns them off", () => {
         const none = stackConfig("dev", (y) => y.replace("ml-team-env:ci:\n", "ml-team-env:ci:\n    starter: false\n    imageBuild: { enabled: false }\n"));
-        expect(teamRepositoryFiles(none, "x: 1\n", true).map((f) => f.path)).toEqual([".gitlab-ci.yml"]);
-        expect(teamRepositoryFiles(none, undefined, false)).toEqual([]);
+        expect(teamRepositoryFiles(none, "x: 1\n").map((f) => f.path)).toEqual([".gitlab-ci.yml"]);
+        expect(teamRepositoryFiles(none, undefined)).toEqual([]);
     });
 
     it("ignores what runs and CI jobs leave behind", () => {
