@@ -20,7 +20,7 @@ import { clusterParts, hubHttps } from "./team-cluster-parts";
 export { hubHttps };
 
 /** The CI/CD variable the pipeline's bot token lives in (a masked project variable). */
-export const BOT_TOKEN_VARIABLE = BOT_TOKEN_DEFAULTS.variableKey;
+const BOT_TOKEN_VARIABLE = BOT_TOKEN_DEFAULTS.variableKey;
 
 /** The team pipeline's arguments from the validated config. */
 export function teamPipelineArgs(config: TeamConfig): TeamPipelineArgs {

@@ -20,7 +20,7 @@ export type JobField = (typeof JOB_FIELDS)[number] | "gates";
 export type JobShape = Readonly<Record<JobField, string>>;
 
 /** JSON with object keys sorted, so equal configurations compare equal whatever their key order. */
-export function canonicalJson(v: unknown): string {
+function canonicalJson(v: unknown): string {
     if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
     if (v && typeof v === "object") {
         const o = v as Record<string, unknown>;
@@ -40,7 +40,7 @@ const asList = (v: unknown): unknown[] => (v === undefined || v === null ? [] : 
  * defaults: stage `test`, `when: on_success`, doc/ci/yaml/_index.md). `only`/`except` stand in
  * for `rules` in jobs that use them.
  */
-export function jobShapes(all: Record<string, unknown>): Map<string, JobShape> {
+function jobShapes(all: Record<string, unknown>): Map<string, JobShape> {
     const defaults = (all.default ?? {}) as Record<string, unknown>;
     const out = new Map<string, JobShape>();
     for (const name of jobNamesOf(all)) {

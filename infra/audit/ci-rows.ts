@@ -60,7 +60,7 @@ function jobRow(branch: string, f: JobFinding, file: string): RowInput | undefin
 }
 
 /** The CI rows of one branch's file (the live one, or one a proposal would leave). */
-export function branchCiRows(live: Pick<LiveProject, "schedules">, branch: string, fetchedFile: Fetched<CiFile>, ctx: CiRowContext): RowInput[] {
+function branchCiRows(live: Pick<LiveProject, "schedules">, branch: string, fetchedFile: Fetched<CiFile>, ctx: CiRowContext): RowInput[] {
     const { model, report } = ctx;
     const rows: RowInput[] = [];
     const isDefault = branch === model.defaultBranch;

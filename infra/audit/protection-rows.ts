@@ -27,12 +27,12 @@ import { enforcerOf } from "./expected";
 import { Fetched, unread } from "./snapshot";
 
 /** An access list as a grant: its effective role level and how many user or group entries it has. */
-export function grantOf(list: readonly AccessEntryJson[] | undefined): Grant {
+function grantOf(list: readonly AccessEntryJson[] | undefined): Grant {
     return { level: effectiveLevel(list), extras: (list ?? []).length - roleEntries(list).length };
 }
 
 /** A live protected branch in role terms; CE has no unprotect levels (the Maintainer role unprotects). */
-export function liveBranchAccess(pb: ProtectedBranchJson): BranchRuleAccess {
+function liveBranchAccess(pb: ProtectedBranchJson): BranchRuleAccess {
     return {
         name: pb.name,
         push: grantOf(pb.push_access_levels),
@@ -44,7 +44,7 @@ export function liveBranchAccess(pb: ProtectedBranchJson): BranchRuleAccess {
 }
 
 /** A live protected tag in role terms. */
-export function liveTagAccess(t: ProtectedTagJson): TagRuleAccess {
+function liveTagAccess(t: ProtectedTagJson): TagRuleAccess {
     return { name: t.name, create: grantOf(t.create_access_levels) };
 }
 
@@ -55,7 +55,7 @@ export function levelVerdict(list: readonly AccessEntryJson[] | undefined, expec
 }
 
 /** A verdict as a row's status; a stricter setting is still enforced by whoever enforces the rule. */
-export function verdictStatus(verdict: GrantVerdict, looser: string, declared: EnforcedBy, stricter = "stricter than the model: pulumi up would set it back to the model's level"): { status: AuditStatus; why?: string; enforcedBy: EnforcedBy } {
+function verdictStatus(verdict: GrantVerdict, looser: string, declared: EnforcedBy, stricter = "stricter than the model: pulumi up would set it back to the model's level"): { status: AuditStatus; why?: string; enforcedBy: EnforcedBy } {
     if (verdict === "same") return { status: "pass", enforcedBy: declared };
     if (verdict === "looser") return { status: "fail", why: looser, enforcedBy: "nobody" };
     return { status: "warn", why: stricter, enforcedBy: declared };

@@ -80,7 +80,7 @@ export interface EffectiveTagAccess {
 }
 
 /** How a role level compares for permissiveness: lower lets more people in; "no one" and "no role entry" let nobody. */
-export function permissiveness(level: number): number {
+function permissiveness(level: number): number {
     return level <= 0 ? Number.POSITIVE_INFINITY : level;
 }
 
@@ -115,7 +115,7 @@ export function patternsOverlap(a: string, b: string): boolean {
 }
 
 /** The grant that lets in anyone any of `grants` lets in (GitLab's "any matching rule"). */
-export function mostPermissive(grants: readonly { name: string; grant: Grant }[]): SourcedGrant {
+function mostPermissive(grants: readonly { name: string; grant: Grant }[]): SourcedGrant {
     if (grants.length === 0) return { level: -1, extras: 0, by: [] };
     const open = grants.filter((g) => g.grant.level > 0);
     const level = open.length > 0 ? Math.min(...open.map((g) => g.grant.level)) : grants.some((g) => g.grant.level === 0) ? 0 : -1;

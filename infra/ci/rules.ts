@@ -24,7 +24,7 @@ export function tagGlobToRegex(glob: string): string {
 }
 
 /** The model's release tag wildcard (its first protected tag, e.g. `v*`). */
-export function releaseTagGlob(model: BranchModel): string {
+function releaseTagGlob(model: BranchModel): string {
     const release = model.protectedTags[0];
     if (!release) throw new Error("the branch model has no protected tag: the release pipeline needs one (e.g. v*)");
     return release.name;
@@ -47,7 +47,7 @@ export function branchIs(branch: string): string {
     return `$CI_COMMIT_BRANCH == "${branch}"`;
 }
 
-export function branchIsNot(branch: string): string {
+function branchIsNot(branch: string): string {
     return branchIs(branch).replace(" == ", " != ");
 }
 

@@ -59,7 +59,7 @@ export function calicoValues(placement: SystemPlacement): Record<string, unknown
  * elsewhere rather than stay Pending. Plus the operator's default, which this replaces: Typhas
  * spread over zones (typha.go, affinity(): weight 1, topology.kubernetes.io/zone).
  */
-export function typhaAffinity(systemNodeSelector: Readonly<Record<string, string>>): Record<string, unknown> {
+function typhaAffinity(systemNodeSelector: Readonly<Record<string, string>>): Record<string, unknown> {
     const matchExpressions = Object.entries(systemNodeSelector).map(([key, value]) => ({ key, operator: "In", values: [value] }));
     return {
         ...(matchExpressions.length > 0 ? { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, preference: { matchExpressions } }] } } : {}),

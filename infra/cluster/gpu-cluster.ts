@@ -19,7 +19,7 @@ import { ImagePullThroughCache, ImagePullThroughCacheArgs } from "./image-pull-t
 import { nodeUserData } from "./node-user-data";
 
 /** A pool's image volume, user data and warm capacity, from its image settings. */
-export function poolImageArgs(amiType: string, s: PoolImageSettings) {
+function poolImageArgs(amiType: string, s: PoolImageSettings) {
     const userData = nodeUserData(amiType, s.fastImagePull);
     return {
         imageVolume: {

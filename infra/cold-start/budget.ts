@@ -57,7 +57,7 @@ export interface PullRates {
 }
 
 /** The node's rates for a pull: network per connection count, disk as the least of volume, IOPS and instance EBS caps, gunzip per stream. */
-export function pullRates(input: ColdStartInput): PullRates {
+function pullRates(input: ColdStartInput): PullRates {
     const io = instanceIo(input.instanceType);
     const info = INSTANCE_TYPES[input.instanceType];
     if (!io || !info) throw new Error(`no I/O figures for instance type '${input.instanceType}'`);

@@ -29,7 +29,7 @@ export function usefulMaxThroughput(instanceType: string): number {
 }
 
 /** Every candidate from gp3's baseline to the useful maximum, with its pull time and cost per start. */
-export function throughputOptions(base: Omit<ColdStartInput, "disk">, hoursPerStart: number): ThroughputOption[] {
+function throughputOptions(base: Omit<ColdStartInput, "disk">, hoursPerStart: number): ThroughputOption[] {
     const price = ON_DEMAND_USD_PER_HOUR[base.instanceType];
     const options: ThroughputOption[] = [];
     for (let t = GP3.baselineThroughputMiBps; t <= usefulMaxThroughput(base.instanceType); t += 25) {

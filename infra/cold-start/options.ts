@@ -12,7 +12,7 @@ import { gp3ExtraUsdPerHour, GP3 } from "./gp3";
 import { NodeImageSettings } from "./node-image-settings";
 
 /** The example schedule shown when a stack has none: one node per zone, 8:00–19:00 on weekdays. */
-export const EXAMPLE_WARM_CAPACITY: WarmCapacityConfig = { nodesPerZone: 1, start: "0 8 * * MON-FRI", stop: "0 19 * * MON-FRI", timeZone: "UTC" };
+const EXAMPLE_WARM_CAPACITY: WarmCapacityConfig = { nodesPerZone: 1, start: "0 8 * * MON-FRI", stop: "0 19 * * MON-FRI", timeZone: "UTC" };
 
 export interface OptionRow {
     readonly option: string;

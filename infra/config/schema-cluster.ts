@@ -100,7 +100,7 @@ export { KUBERNETES_VERSIONS, type KubernetesVersion } from "../cluster/kubernet
 export const LOG_RETENTION_DAYS = [0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
 /** The cluster modes: create EKS, use an existing cluster, or none (the GitLab part alone). */
-export const CLUSTER_MODES = ["eks", "existing", "none"] as const;
+const CLUSTER_MODES = ["eks", "existing", "none"] as const;
 
 /**
  * The mode this stack leaves, confirmed: the members' home volumes stay in the old cluster, so a

@@ -30,7 +30,7 @@ export interface CheckContext {
 }
 
 /** IPv4 documentation ranges (RFC 5737): no real client is in one, so a stack file's placeholder. */
-export const DOCUMENTATION_RANGES = ["192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"];
+const DOCUMENTATION_RANGES = ["192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"];
 
 /** Whether a CIDR lies inside one of the documentation ranges. */
 function inDocumentationRange(cidr: string): boolean {
@@ -43,7 +43,7 @@ function inDocumentationRange(cidr: string): boolean {
  * from there), `0.0.0.0/0` is allowed but said out loud, and the example stack's documentation
  * range is a warning in the plan and an error once `pulumi up` runs.
  */
-export function checkApiEndpoint(c: EksClusterConfig, ctx: CheckContext): void {
+function checkApiEndpoint(c: EksClusterConfig, ctx: CheckContext): void {
     const path = ["cluster", "publicAccessCidrs"];
     if (!c.endpointPublicAccess && !c.endpointPrivateAccess) ctx.err(["cluster", "endpointPublicAccess"], "and endpointPrivateAccess are both false: EKS needs at least one way to reach the API");
     if (!c.endpointPublicAccess) {
@@ -139,7 +139,7 @@ export function subnetProblems(c: EksClusterConfig): string[] {
  * and reminded of a newer minor when standard support has under NEWER_MINOR_REMINDER_DAYS left.
  * The warnings show in the plan and in doctor's config check.
  */
-export function checkKubernetesVersion(c: EksClusterConfig, ctx: CheckContext): void {
+function checkKubernetesVersion(c: EksClusterConfig, ctx: CheckContext): void {
     const version = c.kubernetesVersion;
     const v = EKS_VERSIONS[version];
     const status = supportStatus(version, ctx.today);

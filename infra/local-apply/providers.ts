@@ -20,7 +20,7 @@ import { CHANGE_GUARD_KIND, changeGuardProvider } from "../stack/change-guard";
 type AnyProvider = pulumi.dynamic.ResourceProvider<any, any>;
 
 /** Every dynamic provider of the package, by kind. */
-export const PROVIDERS_BY_KIND: Readonly<Record<string, AnyProvider>> = {
+const PROVIDERS_BY_KIND: Readonly<Record<string, AnyProvider>> = {
     "gitlab:Project": projectProvider,
     "gitlab:Branch": branchProvider,
     "gitlab:ProtectedBranch": protectedBranchProvider,

@@ -105,7 +105,7 @@ export const MEMBER_PROFILES_CONFIG = hubConfigFile("member_profiles.py");
  * dict trait but replaces the trait with a list one (spawner.py `_apply_overrides`), which would
  * drop the home volume. KubeSpawner writes the dicts' values, sorted by key, into the pod.
  */
-export function shmOverride(p: Pick<NotebookProfile, "memoryGiB" | "shmGiB">): { volumes: Record<string, unknown>; volume_mounts: Record<string, unknown> } {
+function shmOverride(p: Pick<NotebookProfile, "memoryGiB" | "shmGiB">): { volumes: Record<string, unknown>; volume_mounts: Record<string, unknown> } {
     return {
         volumes: { [SHM_VOLUME]: { name: SHM_VOLUME, emptyDir: { medium: "Memory", sizeLimit: shmSizeLimit(p.memoryGiB, p.shmGiB) } } },
         volume_mounts: { [SHM_VOLUME]: { name: SHM_VOLUME, mountPath: SHM_MOUNT_PATH } },

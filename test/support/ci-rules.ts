@@ -19,7 +19,7 @@ import { SourceName, Vars } from "./gitlab-ci-local";
 const GENERATED_CMP = String.raw`\$[A-Za-z_][A-Za-z0-9_]*(?:\s*(?:==|!=)\s*"[^"]*"|\s*=~\s*/(?:\\.|[^/\\])*/)?`;
 const GENERATED_RULE = new RegExp(`^\\s*${GENERATED_CMP}(?:\\s*(?:&&|\\|\\|)\\s*${GENERATED_CMP})*\\s*$`);
 
-export function knownContext(expressions: readonly string[], vars: Vars): PipelineContext {
+function knownContext(expressions: readonly string[], vars: Vars): PipelineContext {
     const ctx: Record<string, VarValue> = {};
     for (const e of expressions) {
         for (const m of e.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)) ctx[m[1]!] = vars[m[1]!] === undefined ? null : { value: vars[m[1]!]! };
@@ -27,7 +27,7 @@ export function knownContext(expressions: readonly string[], vars: Vars): Pipeli
     return ctx;
 }
 
-export function ruleIfs(rules: readonly { if?: unknown }[]): string[] {
+function ruleIfs(rules: readonly { if?: unknown }[]): string[] {
     return rules.flatMap((r) => {
         if (r.if === undefined) return [];
         if (typeof r.if !== "string" || !GENERATED_RULE.test(r.if)) throw new Error(`cannot read rule '${String(r.if)}'`);

@@ -65,7 +65,7 @@ export interface FakeKubeApi {
 }
 
 /** The group/versions a CRD adds to discovery. */
-export function crdGroupVersions(crd: CrdManifest): ApiGroupVersion[] {
+function crdGroupVersions(crd: CrdManifest): ApiGroupVersion[] {
     const resource: ApiResource = { kind: crd.spec.names.kind, plural: crd.spec.names.plural, namespaced: crd.spec.scope === "Namespaced" };
     return crd.spec.versions.filter((v) => v.served).map((v) => ({ group: crd.spec.group, version: v.name, resources: [resource] }));
 }

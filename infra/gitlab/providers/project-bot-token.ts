@@ -44,7 +44,7 @@ interface AccessTokenJson {
 }
 
 /** PersonalAccessToken::MAX_PERSONAL_ACCESS_TOKEN_LIFETIME_IN_DAYS (app/models/personal_access_token.rb). */
-export const MAX_TOKEN_LIFETIME_DAYS = 365;
+const MAX_TOKEN_LIFETIME_DAYS = 365;
 
 /**
  * The bot as the package makes it: one place for the variable's key, which the generated

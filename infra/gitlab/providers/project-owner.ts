@@ -18,7 +18,7 @@ import { deleteIfPresent, getIfPresent, projectRef, rest } from "./common";
 export const OWNER_VARIABLE = "ML_TEAM_ENV_STACK";
 
 /** What the variable says about itself in Settings → CI/CD → Variables. */
-export const OWNER_DESCRIPTION = `The ml-team-env stack that manages this project. Delete it only to hand the project to another stack (README "One stack per project").`;
+const OWNER_DESCRIPTION = `The ml-team-env stack that manages this project. Delete it only to hand the project to another stack (README "One stack per project").`;
 
 const endpoint = (projectId: number | string, key = "") => `projects/${projectRef(projectId)}/variables${key ? `/${key}` : ""}`;
 

@@ -32,7 +32,7 @@ export const VARIABLE_KEY = /^[A-Za-z0-9_]{1,255}$/;
  * (Ci::Maskable::MASK_AND_RAW_REGEX). Checked here so the error can name the rule without
  * GitLab's generic "is invalid", and never shows the value.
  */
-export function secretValueProblem(key: string, value: string): string | undefined {
+function secretValueProblem(key: string, value: string): string | undefined {
     if (!VARIABLE_KEY.test(key)) return `CI/CD variable key '${key}' is not valid: use letters, digits and '_' (at most 255)`;
     if (!/^\S{8,}$/.test(value)) return `the value for CI/CD variable ${key} cannot be masked: GitLab masks only values of at least 8 characters with no spaces or line breaks (the value itself is not shown)`;
     return undefined;
