@@ -4,7 +4,7 @@
  * can be audited (`AuditAccessError`); every other part is read on its own and may fail alone.
  */
 import { createGitLabClient, GitLabApi, RetryPolicy } from "../gitlab/client";
-import { fetched, getIfPresent, hasStatus, projectRef, rest, restPages, statusOf } from "../gitlab/providers/common";
+import { branchExists, fetched, hasStatus, projectRef, readRepositoryFile, rest, restPages, statusOf } from "../gitlab/providers/common";
 import { ProtectedBranchJson } from "../gitlab/providers/protected-branch";
 import { ProtectedTagJson } from "../gitlab/providers/protected-tag";
 import { PushRuleJson } from "../gitlab/providers/push-rules";
@@ -50,9 +50,9 @@ async function readCiFile(api: GitLabApi, project: ProjectJson, ref: string): Pr
     const configured = project.ci_config_path ?? "";
     // A path with '@' names another project's file and a URL a remote one: only local files are read.
     const path = configured && !configured.includes("@") && !/^https?:/.test(configured) ? configured : ".gitlab-ci.yml";
-    const branchExists = (await getIfPresent(api, `projects/${project.id}/repository/branches/${encodeURIComponent(ref)}`)) !== undefined;
-    const f = branchExists ? await getIfPresent<{ content: string }>(api, `projects/${project.id}/repository/files/${encodeURIComponent(path)}`, { ref }) : undefined;
-    return { path, ref, branchExists, content: f === undefined ? null : Buffer.from(f.content, "base64").toString("utf8") };
+    const exists = await branchExists(api, project.id, ref);
+    const content = exists ? await readRepositoryFile(api, project.id, path, ref) : undefined;
+    return { path, ref, branchExists: exists, content: content ?? null };
 }
 
 /** The package's open merge requests (`PACKAGE_PROPOSAL_PREFIX`) with the CI file each proposes. */

@@ -123,6 +123,17 @@ export async function getIfPresent<T>(api: GitLabApi, endpoint: string, query?: 
     }
 }
 
+/** A file's text on `ref`, or undefined when the file (or the branch) is not there. */
+export async function readRepositoryFile(api: GitLabApi, projectId: number | string, path: string, ref: string): Promise<string | undefined> {
+    const f = await getIfPresent<{ content: string }>(api, `projects/${projectRef(projectId)}/repository/files/${encodeURIComponent(path)}`, { ref });
+    return f === undefined ? undefined : Buffer.from(f.content, "base64").toString("utf8");
+}
+
+/** Whether the project has `branch`. */
+export async function branchExists(api: GitLabApi, projectId: number | string, branch: string): Promise<boolean> {
+    return (await getIfPresent(api, `projects/${projectRef(projectId)}/repository/branches/${encodeURIComponent(branch)}`)) !== undefined;
+}
+
 /**
  * `read`'s GET of a resource's own object in a project: its JSON, or undefined when GitLab
  * answers 404 for it (removed behind Pulumi's back: `readGone`). A 404 can also mean the

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { gitLabApiError, GitLabApi, GitLabApiError } from "../client";
-import { clientFor, configureToken, diffResult, getIfPresent, GitLabResourceInputs, hasStatus, projectRef, PROVIDER_VERSION, rest, TokenHolder } from "./common";
+import { branchExists, clientFor, configureToken, diffResult, GitLabResourceInputs, hasStatus, projectRef, PROVIDER_VERSION, readRepositoryFile, rest, TokenHolder } from "./common";
 
 /** A file's path in the repository and its text. */
 export interface TeamFileContent {
@@ -34,9 +34,6 @@ export interface RepositoryFilesOutputs extends RepositoryFilesInputs {
     readonly seeded: Readonly<Record<string, readonly string[]>>;
 }
 
-interface FileJson {
-    content: string;
-}
 interface MergeRequestJson {
     iid: number;
     web_url: string;
@@ -45,22 +42,17 @@ type Api = GitLabApi;
 
 const projectPath = (i: RepositoryFilesInputs) => `projects/${projectRef(i.projectId)}`;
 
-/** A file's text on a branch, or undefined when the file (or the branch) is not there. */
-async function readFile(api: Api, i: RepositoryFilesInputs, path: string, branch: string): Promise<string | undefined> {
-    const f = await getIfPresent<FileJson>(api, `${projectPath(i)}/repository/files/${encodeURIComponent(path)}`, { ref: branch });
-    return f === undefined ? undefined : Buffer.from(f.content, "base64").toString("utf8");
-}
-
-async function branchExists(api: Api, i: RepositoryFilesInputs, branch: string): Promise<boolean> {
-    return (await getIfPresent(api, `${projectPath(i)}/repository/branches/${encodeURIComponent(branch)}`)) !== undefined;
-}
-
-/** What `branch` lacks: managed files that differ, and seeds absent there and never offered before. */
-async function wanted(api: Api, i: RepositoryFilesInputs, branch: string, offered: readonly string[]): Promise<TeamFileContent[]> {
-    const out: TeamFileContent[] = [];
-    for (const f of i.managed) if ((await readFile(api, i, f.path, branch)) !== f.content) out.push(f);
-    for (const f of i.seeds) if (!offered.includes(f.path) && (await readFile(api, i, f.path, branch)) === undefined) out.push(f);
-    return out;
+/** What `branch` lacks (managed files that differ, seeds absent there and never offered before), and the texts read there. */
+async function wanted(api: Api, i: RepositoryFilesInputs, branch: string, offered: readonly string[]): Promise<{ files: TeamFileContent[]; read: Map<string, string | undefined> }> {
+    const read = new Map<string, string | undefined>();
+    const text = async (path: string) => {
+        read.set(path, await readRepositoryFile(api, i.projectId, path, branch));
+        return read.get(path);
+    };
+    const files: TeamFileContent[] = [];
+    for (const f of i.managed) if ((await text(f.path)) !== f.content) files.push(f);
+    for (const f of i.seeds) if (!offered.includes(f.path) && (await text(f.path)) === undefined) files.push(f);
+    return { files, read };
 }
 
 /**
@@ -68,11 +60,12 @@ async function wanted(api: Api, i: RepositoryFilesInputs, branch: string, offere
  * action chosen against the tree it applies to: Files::MultiService refuses `create` of an
  * existing file and `update` of a missing one, and fails the whole commit if one is wrong.
  */
-async function commitFiles(api: Api, i: RepositoryFilesInputs, branch: string, start: string | undefined, files: readonly TeamFileContent[]): Promise<void> {
+async function commitFiles(api: Api, i: RepositoryFilesInputs, branch: string, start: string | undefined, files: readonly TeamFileContent[], baseTexts?: ReadonlyMap<string, string | undefined>): Promise<void> {
     const base = start ?? branch;
     const actions = [];
     for (const f of files) {
-        const current = await readFile(api, i, f.path, base);
+        // The base's texts when the caller has just read them there (`baseTexts`), else read now.
+        const current = baseTexts?.has(f.path) ? baseTexts.get(f.path) : await readRepositoryFile(api, i.projectId, f.path, base);
         if (current === f.content) continue;
         actions.push({ action: current === undefined ? "create" : "update", file_path: f.path, content: f.content });
     }
@@ -112,18 +105,19 @@ async function land(api: Api, i: RepositoryFilesInputs, previouslySeeded: Readon
     const seedPaths = new Set(i.seeds.map((f) => f.path));
     for (const branch of i.branches) {
         const offered = previouslySeeded[branch] ?? [];
-        const files = await wanted(api, i, branch, offered);
+        const { files, read } = await wanted(api, i, branch, offered);
         seeded[branch] = [...new Set([...offered, ...files.filter((f) => seedPaths.has(f.path)).map((f) => f.path)])].sort();
         if (files.length === 0) continue;
         if (i.mode === "direct") {
-            await commitFiles(api, i, branch, undefined, files);
+            await commitFiles(api, i, branch, undefined, files, read);
             continue;
         }
         const source = i.proposalBranches[branch];
         if (!source) throw new Error(`no proposal branch given for ${branch}`);
         // An earlier proposal still open: add to it rather than start over.
-        const exists = await branchExists(api, i, source);
-        await commitFiles(api, i, source, exists ? undefined : branch, files);
+        const exists = await branchExists(api, i.projectId, source);
+        // A new proposal branch starts from `branch`, whose texts were just read.
+        await commitFiles(api, i, source, exists ? undefined : branch, files, exists ? undefined : read);
         mergeRequests[branch] = await proposal(api, i, source, branch, files);
     }
     return { ...i, mergeRequests, seeded };
@@ -140,10 +134,10 @@ async function readManaged(api: Api, props: RepositoryFilesOutputs): Promise<Tea
     for (const f of props.managed) {
         let seen = f.content;
         for (const branch of props.branches) {
-            const live = await readFile(api, props, f.path, branch);
+            const live = await readRepositoryFile(api, props.projectId, f.path, branch);
             if (live === f.content) continue;
             const source = props.proposalBranches[branch];
-            const proposed = props.mode === "merge-request" && source !== undefined && props.mergeRequests[branch] !== undefined ? await readFile(api, props, f.path, source) : undefined;
+            const proposed = props.mode === "merge-request" && source !== undefined && props.mergeRequests[branch] !== undefined ? await readRepositoryFile(api, props.projectId, f.path, source) : undefined;
             if (proposed !== f.content) seen = live ?? "";
         }
         out.push({ path: f.path, content: seen });
