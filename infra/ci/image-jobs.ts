@@ -4,7 +4,7 @@
  * the team's jobs run in that image in the same pipeline, so a merge request that changes
  * the environment is tested in it before it can merge.
  */
-import { ciScript, runShScript } from "./scripts";
+import { ciScript, provenanceArtifacts, runShScript } from "./scripts";
 import { branchIs, Rule, SCHEDULE } from "./rules";
 import { environmentImageFile } from "../environment/image/files";
 
@@ -91,7 +91,7 @@ export function imageJobs(a: ImageJobsArgs, on: ImageJobTriggers, cpuTags: reado
         interruptible: true,
         variables: { ML_TEAM_ENV_HUB_VERSION: a.hubVersion, ML_TEAM_ENV_CI_TOOLS: a.ciTools.join(" ") },
         script: [runShScript("check-image-contract.sh", environmentImageFile("check-image-contract.sh"), args)],
-        artifacts: { paths: ["provenance.json"], when: "always" },
+        artifacts: provenanceArtifacts(),
     });
     return {
         [IMAGE_JOB.build]: {
@@ -108,7 +108,7 @@ export function imageJobs(a: ImageJobsArgs, on: ImageJobTriggers, cpuTags: reado
                 ML_TEAM_ENV_IMAGE_REPOSITORY: IMAGE_REPOSITORY,
             },
             script: [runShScript("check-requirements.sh", environmentImageFile("check-requirements.sh"), "requirements.txt Dockerfile"), runShScript("image-build.sh", ciScript("image-build.sh"))],
-            artifacts: { paths: ["provenance.json", "image.digest"], reports: { dotenv: "image.env" }, when: "always" },
+            artifacts: { paths: provenanceArtifacts("image.digest").paths, reports: { dotenv: "image.env" }, when: "always" },
         },
         [IMAGE_JOB.contract]: contract(cpuTags, "--for notebook,ci", rules),
         // No GPU spent unasked: on a training branch's push the GPU contract waits to be started.
@@ -121,7 +121,7 @@ export function imageJobs(a: ImageJobsArgs, on: ImageJobTriggers, cpuTags: reado
             rules: [{ if: SCHEDULE, when: "never" }, ...changed([{ if: branchIs(a.defaultBranch) }]), { if: on.releaseTag }],
             variables: { ML_TEAM_ENV_IMAGE_REPOSITORY: IMAGE_REPOSITORY, ML_TEAM_ENV_DEFAULT_BRANCH: a.defaultBranch },
             script: [runShScript("image-publish.sh", ciScript("image-publish.sh"))],
-            artifacts: { paths: ["provenance.json", "image.digest"], when: "always" },
+            artifacts: provenanceArtifacts("image.digest"),
         },
     };
 }

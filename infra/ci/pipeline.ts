@@ -10,7 +10,7 @@ import { EnvironmentImage } from "../environment/environment-image";
 import { consumerImage, consumerRules, ImageJobsArgs, imageJobs, JOB_IMAGE_VARIABLE } from "./image-jobs";
 import { RELEASE_JOB, releaseJobs } from "./release-jobs";
 import { branchIs, branchTypeIs, mainlineRules, MR_EVENT, releaseTag, releaseTagPrefix, Rule, SCHEDULE, staleBranchTypes, trainingBranchTypes, WEB, workflowRules } from "./rules";
-import { runPythonScript, runShScript } from "./scripts";
+import { provenanceArtifacts, runPythonScript, runShScript } from "./scripts";
 
 export { tagGlobToRegex, workflowRules } from "./rules";
 
@@ -92,8 +92,7 @@ export const JOB = {
     release: RELEASE_JOB.release,
 } as const;
 
-/** The artifact every job writes: which commit, ref and image made its result. */
-export const PROVENANCE_FILE = "provenance.json";
+export { PROVENANCE_FILE } from "./scripts";
 
 /** Weekly, early Monday (UTC), when nobody is waiting on the runners. */
 const STALE_BRANCH_CRON = "0 3 * * 1";
@@ -127,8 +126,8 @@ function pipelineVariables(a: TeamPipelineArgs): Record<string, string> {
 /** Stages and jobs; which job runs when is decided by job rules under the workflow rules. */
 function jobs(a: TeamPipelineArgs): Record<string, unknown> {
     const { model, commands } = a;
-    const provenanceOnly = { paths: [PROVENANCE_FILE], when: "always" };
-    const runRecord = { paths: [PROVENANCE_FILE, "run.json"], when: "always" };
+    const provenanceOnly = provenanceArtifacts();
+    const runRecord = provenanceArtifacts("run.json");
     const cpu = [...a.cpuTags];
     const gpu = [...a.gpuTags];
     const training = trainingBranchTypes(model).map((p) => ({ if: branchTypeIs(p) }));

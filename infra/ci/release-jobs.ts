@@ -3,7 +3,7 @@
  * and register the model in one job, so the model never travels as a job artifact (which
  * self-managed GitLab caps at 100 MB by default), then the GitLab release that points at it.
  */
-import { runPythonScript, runShScript } from "./scripts";
+import { provenanceArtifacts, runPythonScript, runShScript } from "./scripts";
 import { Rule } from "./rules";
 
 export const RELEASE_JOB = { check: "release-check", model: "release-model", release: "release" } as const;
@@ -36,7 +36,7 @@ export interface ReleaseJobsArgs {
 
 export function releaseJobs(a: ReleaseJobsArgs): Record<string, unknown> {
     const rules = [{ if: a.releaseTag }];
-    const artifacts = { paths: ["provenance.json", "run.json"], when: "always" as const };
+    const artifacts = provenanceArtifacts("run.json");
     const model: Record<string, unknown> = {
         stage: "release",
         image: a.teamImage,
@@ -59,7 +59,7 @@ export function releaseJobs(a: ReleaseJobsArgs): Record<string, unknown> {
             // The check reads the default branch's history; a shallow clone may not reach the tag.
             variables: { GIT_DEPTH: "0", ML_TEAM_ENV_RELEASE_PREFIX: a.releasePrefix, ML_TEAM_ENV_DEFAULT_BRANCH: a.defaultBranch },
             script: [runShScript("release-check.sh")],
-            artifacts: { paths: ["provenance.json"], when: "always" },
+            artifacts: provenanceArtifacts(),
         },
         [RELEASE_JOB.model]: model,
         [RELEASE_JOB.release]: {
@@ -77,7 +77,7 @@ export function releaseJobs(a: ReleaseJobsArgs): Record<string, unknown> {
                     : `${a.modelName} trained from $CI_COMMIT_SHA; the model files are artifacts of the ${RELEASE_JOB.model} job, with provenance.json.`,
                 ...(a.registry ? { assets: { links: [{ name: `${a.modelName} $ML_TEAM_ENV_MODEL_VERSION in the model registry`, url: "$ML_TEAM_ENV_MODELS_URL", link_type: "other" }] } } : {}),
             },
-            artifacts: { paths: ["provenance.json"], when: "always" },
+            artifacts: provenanceArtifacts(),
         },
     };
 }

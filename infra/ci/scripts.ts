@@ -10,6 +10,14 @@ import * as path from "path";
 /** Where the scripts live. */
 export const CI_SCRIPTS_DIR = path.join(__dirname, "scripts");
 
+/** The artifact every job writes (provenance.sh, run before each job's script): which commit, ref and image made its result. */
+export const PROVENANCE_FILE = "provenance.json";
+
+/** A job's artifacts: provenance.json and `more`, kept whether the job passes or fails. */
+export function provenanceArtifacts(...more: string[]): { paths: string[]; when: "always" } {
+    return { paths: [PROVENANCE_FILE, ...more], when: "always" };
+}
+
 const cache = new Map<string, string>();
 
 /** A script's text, read once. */
