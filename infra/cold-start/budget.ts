@@ -77,7 +77,7 @@ const round = (s: number) => Math.round(s);
 const mbps = (x: number) => `${Math.round(x)} MB/s`;
 
 /** The image step: a pull (download, then unpack; conservatively not overlapped), a read from the cache volume, or nothing on a warm node. */
-function imageStep(input: ColdStartInput): BudgetStep {
+function imagePullStep(input: ColdStartInput): BudgetStep {
     const title = "image pull and unpack";
     if (input.warmNode) return { id: "image", title, seconds: 0, how: "pre-pulled on the warm node" };
     if (input.imageCache) {
@@ -99,6 +99,11 @@ function imageStep(input: ColdStartInput): BudgetStep {
     };
 }
 
+/** The image step of a budget (every budget has one). */
+export function imageStep(b: ColdStartBudget): BudgetStep {
+    return b.steps.find((s) => s.id === "image")!;
+}
+
 /** The modelled wait, step by step, for a GPU notebook on a node of this kind. */
 export function coldStartBudget(input: ColdStartInput): ColdStartBudget {
     const warm = input.warmNode === true;
@@ -111,7 +116,7 @@ export function coldStartBudget(input: ColdStartInput): ColdStartBudget {
             seconds: warm ? 0 : input.os === "bottlerocket" ? F.DEVICE_PLUGIN_BUILT_IN_S : F.DEVICE_PLUGIN_DAEMONSET_S,
             how: warm ? "a warm node is there" : input.os === "bottlerocket" ? "driver and plugin in the OS" : "driver in the AMI; plugin DaemonSet pulled and registered",
         },
-        imageStep(input),
+        imagePullStep(input),
         { id: "start", title: "notebook server start", seconds: F.NOTEBOOK_START_S, how: "container start, jupyterhub-singleuser up" },
     ];
     return { steps, totalSeconds: steps.reduce((s, x) => s + x.seconds, 0) };

@@ -5,7 +5,7 @@
  */
 import { INSTANCE_TYPES } from "../cluster/instance-types";
 import { instanceIo, ON_DEMAND_USD_PER_HOUR } from "../cluster/instance-io";
-import { coldStartBudget, ColdStartInput } from "./budget";
+import { coldStartBudget, ColdStartInput, imageStep } from "./budget";
 import { GP3, gp3ExtraUsdPerHour, iopsFor } from "./gp3";
 
 /** Hours a node from zero lives per start: an hour of work, then the hub's idle culling, then the autoscaler's 10 minutes. */
@@ -34,7 +34,7 @@ function throughputOptions(base: Omit<ColdStartInput, "disk">, hoursPerStart: nu
     const options: ThroughputOption[] = [];
     for (let t = GP3.baselineThroughputMiBps; t <= usefulMaxThroughput(base.instanceType); t += 25) {
         const iops = iopsFor(t);
-        const pull = coldStartBudget({ ...base, disk: { throughputMiBps: t, iops } }).steps.find((s) => s.id === "image")!.seconds;
+        const pull = imageStep(coldStartBudget({ ...base, disk: { throughputMiBps: t, iops } })).seconds;
         options.push({ throughputMiBps: t, iops, pullSeconds: pull, usdPerStart: price === undefined ? undefined : (pull / 3600) * price + gp3ExtraUsdPerHour(t, iops) * hoursPerStart });
     }
     return options;

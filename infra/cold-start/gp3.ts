@@ -39,6 +39,11 @@ export function gp3ExtraUsdPerHour(throughputMiBps: number, iops: number): numbe
     return extra / HOURS_PER_MONTH;
 }
 
+/** What a gp3 volume of `sizeGiB` with this provisioning costs per hour it exists (storage and the extra). */
+export function gp3UsdPerHour(sizeGiB: number, throughputMiBps: number, iops: number): number {
+    return (sizeGiB * GP3.usdPerGiBMonth) / HOURS_PER_MONTH + gp3ExtraUsdPerHour(throughputMiBps, iops);
+}
+
 /** A gp3 setting's problem, as the key it belongs to and what to do. */
 export interface Gp3Problem {
     readonly key: "diskThroughputMiBps" | "diskIops";

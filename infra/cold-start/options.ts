@@ -6,9 +6,9 @@ import type { EksClusterConfig } from "../config/schema";
 import type { WarmCapacityConfig } from "../config/schema-cold-start";
 import { GPU_INSTANCE_TYPES, INSTANCE_TYPES, smallestInstanceType } from "../cluster/instance-types";
 import { warmCapacityMonthlyCost } from "../cluster/warm-capacity";
-import { coldStartBudget, ColdStartBudget, ColdStartInput, formatDuration } from "./budget";
+import { coldStartBudget, ColdStartBudget, ColdStartInput, formatDuration, imageStep } from "./budget";
 import { NAT_USD_PER_GB } from "./figures";
-import { gp3ExtraUsdPerHour, GP3 } from "./gp3";
+import { GP3, gp3UsdPerHour } from "./gp3";
 import { NodeImageSettings } from "./node-image-settings";
 
 /** The example schedule shown when a stack has none: one node per zone, 8:00–19:00 on weekdays. */
@@ -57,7 +57,7 @@ export function optionRows(c: EksClusterConfig, s: NodeImageSettings, zones: num
     input = { ...input, os: "bottlerocket", fastImagePull: false, imageCache: { initializationRateMiBps: s.gpu.imageCache?.initializationRateMiBps ?? 300 } };
     steps.push({ option: "Bottlerocket image cache (snapshot-backed data volume)", on: s.gpu.imageCache !== undefined, input });
     const warm = s.gpu.warmCapacity ?? EXAMPLE_WARM_CAPACITY;
-    const volumeUsdPerHour = (c.gpuNodePool.diskSizeGiB * GP3.usdPerGiBMonth) / 730 + gp3ExtraUsdPerHour(s.gpu.throughputMiBps, s.gpu.iops);
+    const volumeUsdPerHour = gp3UsdPerHour(c.gpuNodePool.diskSizeGiB, s.gpu.throughputMiBps, s.gpu.iops);
     const cost = warmCapacityMonthlyCost(warm, zones, c.gpuNodePool.instanceTypes, volumeUsdPerHour);
     const monthly = "usd" in cost ? `+$${Math.round(cost.usd)}/month (${cost.nodes} node${cost.nodes === 1 ? "" : "s"} × ${Math.round(cost.hours)} h)` : `cost unknown: ${cost.unknown}`;
     steps.push({ option: `warm capacity ${s.gpu.warmCapacity ? "as configured" : `(example: ${warm.nodesPerZone}/zone, "${warm.start}" to "${warm.stop}")`}, within its hours`, on: s.gpu.warmCapacity !== undefined, input: { ...input, warmNode: true }, monthly });
@@ -73,7 +73,7 @@ export function budgetLines(b: ColdStartBudget, indent = "  "): string[] {
 /** The options as aligned text lines. */
 export function optionLines(rows: readonly OptionRow[], indent = "  "): string[] {
     return rows.map((r, i) => {
-        const image = r.budget.steps.find((s) => s.id === "image")!.seconds;
+        const image = imageStep(r.budget).seconds;
         const extra = [r.natUsdPerStart > 0 ? `NAT $${r.natUsdPerStart.toFixed(2)}/start` : "", r.monthly ?? ""].filter(Boolean).join(", ");
         return `${indent}${i === 0 ? " " : "+"} ${r.on ? "[on] " : "[off]"} ${formatDuration(r.budget.totalSeconds).padStart(9)}  (image ${formatDuration(image)})  ${r.option}${extra ? `  — ${extra}` : ""}`;
     });
@@ -83,7 +83,7 @@ export function optionLines(rows: readonly OptionRow[], indent = "  "): string[]
 export function optionMarkdown(rows: readonly OptionRow[]): string {
     const head = ["| option (cumulative) | cold GPU notebook | of which image | also |", "|---|---|---|---|"];
     const body = rows.map((r, i) => {
-        const image = r.budget.steps.find((s) => s.id === "image")!.seconds;
+        const image = imageStep(r.budget).seconds;
         const extra = [r.natUsdPerStart > 0 ? `NAT $${r.natUsdPerStart.toFixed(2)} per cold node` : "", r.monthly ?? ""].filter(Boolean).join("; ");
         return `| ${i === 0 ? "" : "+ "}${r.option} | ${formatDuration(r.budget.totalSeconds)} | ${formatDuration(image)} | ${extra} |`;
     });
@@ -95,7 +95,7 @@ export function gpuTypeLines(c: EksClusterConfig, settingsFor: (type: string) =>
     return GPU_INSTANCE_TYPES.map((type) => {
         const s = settingsFor(type);
         const b = coldStartBudget(stackBudgetInput(c, s, type));
-        const image = b.steps.find((x) => x.id === "image")!;
+        const image = imageStep(b);
         return `${indent}${type.padEnd(14)} ${String(INSTANCE_TYPES[type]!.gpus).padStart(2)} GPU  ${formatDuration(b.totalSeconds).padStart(9)}  gp3 ${String(s.gpu.throughputMiBps).padStart(4)} MiB/s  (image ${formatDuration(image.seconds)}: ${image.how})`;
     });
 }

@@ -6,13 +6,13 @@
 import { warmCapacityMonthlyCost, WarmSchedule } from "../cluster/warm-capacity";
 import type { ClusterTeamConfig } from "../config/validate";
 import { coldStartBudget, formatDuration } from "./budget";
-import { gp3ExtraUsdPerHour, GP3 } from "./gp3";
+import { gp3UsdPerHour } from "./gp3";
 import { nodeImageSettings, PoolImageSettings } from "./node-image-settings";
 import { stackBudgetInput } from "./options";
 
 function warmCost(w: WarmSchedule | undefined, zones: number, types: readonly string[], pool: PoolImageSettings): string | undefined {
     if (!w) return undefined;
-    const volume = (pool.diskSizeGiB * GP3.usdPerGiBMonth) / 730 + gp3ExtraUsdPerHour(pool.throughputMiBps, pool.iops);
+    const volume = gp3UsdPerHour(pool.diskSizeGiB, pool.throughputMiBps, pool.iops);
     const cost = warmCapacityMonthlyCost(w, zones, types, volume);
     return "usd" in cost
         ? `${cost.nodes} node(s) × ${Math.round(cost.hours)} h/month ≈ $${Math.round(cost.usd)}/month at list price (${types.join(", ")}, us-east-1/us-west-2 On-Demand, with the volume)`
