@@ -80,14 +80,16 @@ const LEVEL_INPUTS = [
     { input: "unprotectAccessLevel", what: "unprotecting" },
 ] as const;
 
+/** An access-level input as a grant (no extra users or groups: the package never sets them); -1 when unset. */
+const grantOf = (v: unknown) => ({ level: typeof v === "number" ? v : -1, extras: 0 });
+
 /** A gitlab:ProtectedBranch's inputs in role terms. */
 function branchRuleOf(props: Record<string, unknown>): BranchRuleAccess {
-    const role = (v: unknown) => ({ level: typeof v === "number" ? v : -1, extras: 0 });
     return {
         name: String(props.name),
-        push: role(props.pushAccessLevel),
-        merge: role(props.mergeAccessLevel),
-        unprotect: role(props.unprotectAccessLevel),
+        push: grantOf(props.pushAccessLevel),
+        merge: grantOf(props.mergeAccessLevel),
+        unprotect: grantOf(props.unprotectAccessLevel),
         allowForcePush: props.allowForcePush === true,
         codeOwnerApprovalRequired: props.codeOwnerApprovalRequired === true,
     };
@@ -187,8 +189,7 @@ export const releaseTagsProtected: ResourceAndStackPolicy = {
         const name = args.props.name as string;
         const rule = model.protectedTags.find((t) => t.name === name);
         if (!rule) {
-            const level = args.props.createAccessLevel;
-            const effect = extraTagRuleEffect({ name, create: { level: typeof level === "number" ? level : -1, extras: 0 } }, modelTagAccess(model));
+            const effect = extraTagRuleEffect({ name, create: grantOf(args.props.createAccessLevel) }, modelTagAccess(model));
             if (effect.effect === "widens") {
                 report(`Protected tag rule '${name}' is not in the branch model and widens access: ${effect.findings.join("; ")}. Remove the gitlab:ProtectedTag '${name}', or let no one below Maintainer create the tags it matches.`);
             }
