@@ -1,4 +1,5 @@
 import { SECRET_KEYS, SecretKey } from "../../infra/config/schema";
+import { validateStackConfig } from "../../infra/config/validate";
 
 /** A valid stack config (the `ml-team-env:*` namespace without the prefix), fresh each call, with `change` applied. */
 export function validRaw(change: (raw: Record<string, any>) => void = () => undefined): Record<string, any> {
@@ -28,3 +29,8 @@ export const ALL_SECRETS: ReadonlySet<SecretKey> = new Set(Object.values(SECRET_
 
 /** The day the package's EKS version data was checked: tests fix "today" to it. */
 export const TODAY = new Date("2026-11-25T12:00:00Z");
+
+/** The valid dev config with `change` applied, validated with every secret present on TODAY. */
+export function validateDev(change: (raw: Record<string, any>) => void = () => undefined): ReturnType<typeof validateStackConfig> {
+    return validateStackConfig(validRaw(change), { stack: "dev", secretsPresent: ALL_SECRETS, today: TODAY });
+}

@@ -15,12 +15,11 @@ import * as path from "path";
 import { auditMain } from "../../infra/cli/audit";
 import { doctorMain } from "../../infra/cli/doctor";
 import { parseGitLabUrl } from "../../infra/config/gitlab-url";
-import { validateStackConfig } from "../../infra/config/validate";
 import { createGitLabClient } from "../../infra/gitlab/client";
 import { rest } from "../../infra/gitlab/providers/common";
 import { capture, noAwsCredentials, stackRaw, writeStack } from "../doctor/fixtures";
 import { GitLabEmulator, startGitLabEmulator } from "../support/gitlab-emulator";
-import { ALL_SECRETS, TODAY, validRaw } from "./fixtures";
+import { validateDev } from "./fixtures";
 import { addMember, listMembers } from "../../infra/onboarding/stack-members";
 import { parseStackYaml, readStackFile, stackFileToConfig, validateStackFile } from "../../infra/plan/stack-file";
 import { ROOT } from "../harness";
@@ -53,9 +52,9 @@ describe("the GitLab URL rule", () => {
     });
 
     it("the stack config keeps the normalised URL, and names the key when it refuses one", () => {
-        const ok = validateStackConfig(validRaw((r) => (r.gitlab.url = "https://gitlab.com/")), { stack: "dev", secretsPresent: ALL_SECRETS, today: TODAY });
+        const ok = validateDev((r) => (r.gitlab.url = "https://gitlab.com/"));
         expect(ok.ok && ok.config.gitlab.url).toBe("https://gitlab.com");
-        const bad = validateStackConfig(validRaw((r) => (r.gitlab.url = "https://gitlab.com/gitlab?x=1")), { stack: "dev", secretsPresent: ALL_SECRETS, today: TODAY });
+        const bad = validateDev((r) => (r.gitlab.url = "https://gitlab.com/gitlab?x=1"));
         expect(bad.ok).toBe(false);
         expect(!bad.ok && bad.errors).toEqual([expect.objectContaining({ key: "ml-team-env:gitlab.url", value: "https://gitlab.com/gitlab?x=1", message: expect.stringMatching(/without a path/) })]);
     });

@@ -1,14 +1,10 @@
-import { ConfigError, validateStackConfig } from "../../infra/config/validate";
-import { ALL_SECRETS, TODAY, validRaw } from "./fixtures";
+import { ConfigError } from "../../infra/config/validate";
+import { validateDev } from "./fixtures";
 
 const DIGEST = `sha256:${"a".repeat(64)}`;
 const OTHER = `sha256:${"b".repeat(64)}`;
 
-function validate(mutate: (raw: Record<string, any>) => void) {
-    const raw = validRaw();
-    mutate(raw);
-    return validateStackConfig(raw, { stack: "dev", secretsPresent: ALL_SECRETS, today: TODAY });
-}
+const validate = validateDev;
 function errors(mutate: (raw: Record<string, any>) => void) {
     const r = validate(mutate);
     return r.ok ? [] : r.errors;

@@ -4,16 +4,11 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { validateStackConfig } from "../../infra/config/validate";
 import { stackConfig } from "../cluster/fixtures";
 import { ROOT } from "../harness";
-import { ALL_SECRETS, TODAY, validRaw } from "./fixtures";
+import { validateDev } from "./fixtures";
 
-function validate(mutate: (raw: Record<string, any>) => void) {
-    const raw = validRaw();
-    mutate(raw);
-    return validateStackConfig(raw, { stack: "dev", secretsPresent: ALL_SECRETS, today: TODAY });
-}
+const validate = validateDev;
 
 function errorsFor(mutate: (raw: Record<string, any>) => void): Record<string, string> {
     const result = validate(mutate);

@@ -11,7 +11,7 @@ import { planStack } from "../../infra/plan/plan";
 import { DYNAMIC_RESOURCE_TYPE } from "../../infra/plan/resource-types";
 import { parseStackYaml, stackFileToConfig } from "../../infra/plan/stack-file";
 import { CHANGE_GUARD_KIND } from "../../infra/stack/change-guard";
-import { ALL_SECRETS, TODAY, validRaw } from "../config/fixtures";
+import { TODAY, validateDev, validRaw } from "../config/fixtures";
 import { ROOT, runStack } from "../harness";
 import { runPolicies } from "../policies/policy-harness";
 
@@ -32,7 +32,7 @@ const plan = (yaml: string) => plans.get(yaml) ?? plans.set(yaml, planOf(yaml)).
 const ciFileOf = (resources: readonly { inputs: Record<string, any> }[]): string =>
     resources.find((r) => r.inputs.kind === "gitlab:RepositoryFiles")!.inputs.managed.find((f: { path: string }) => f.path === ".gitlab-ci.yml").content;
 
-const validate = (change: (raw: Record<string, any>) => void) => validateStackConfig(validRaw(change), { stack: "dev", secretsPresent: ALL_SECRETS, today: TODAY });
+const validate = validateDev;
 const errorsOf = (r: ReturnType<typeof validate>) => (r.ok ? [] : r.errors.map((e) => `${e.key}: ${e.message}`));
 
 describe("cluster.mode none: the GitLab part alone", () => {

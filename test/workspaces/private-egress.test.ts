@@ -8,11 +8,10 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { validateStackConfig } from "../../infra/config/validate";
 import { userNamespace } from "../../infra/workspaces/kubespawner-slug";
 import { memberNetworkPolicy } from "../../infra/workspaces/member-manifests";
 import { EgressDestination, effectiveEgress, gitlabPorts } from "../../infra/workspaces/private-egress";
-import { ALL_SECRETS, TODAY, validRaw } from "../config/fixtures";
+import { validateDev } from "../config/fixtures";
 import { ROOT, runStackYaml } from "../harness";
 import { allowed, Endpoint, Policy, recordedPolicies } from "../support/network-policy";
 
@@ -101,7 +100,7 @@ describe("which private destinations are in effect", () => {
     });
 
     const errorsFor = (egress: unknown[], change: (r: Record<string, any>) => void = () => undefined) => {
-        const r = validateStackConfig(validRaw((raw) => ((raw.jupyterhub.privateEgress = egress), change(raw))), { stack: "dev", secretsPresent: ALL_SECRETS, today: TODAY });
+        const r = validateDev((raw) => ((raw.jupyterhub.privateEgress = egress), change(raw)));
         return r.ok ? [] : r.errors.map((e) => `${e.key}: ${e.message}`);
     };
 
