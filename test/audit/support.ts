@@ -10,23 +10,21 @@ import { parseDocument } from "yaml";
 import { AuditReport, runAudit } from "../../infra/audit/audit";
 import { AuditRow } from "../../infra/audit/compare";
 import { AuditTarget, targetFromConfig } from "../../infra/audit/expected";
-import { branchNameRegex, GitLabTier } from "../../infra/branch-model/branch-model";
+import { GitLabTier } from "../../infra/branch-model/branch-model";
 import { TeamConfig } from "../../infra/config/validate";
-import { accessLevelFor, premiumResources } from "../../infra/gitlab/gitlab-project";
-import { approvalRuleProvider } from "../../infra/gitlab/providers/approval-rule";
+import { accessLevelFor } from "../../infra/gitlab/gitlab-project";
 import { branchProvider } from "../../infra/gitlab/providers/branch";
 import { pipelineScheduleProvider } from "../../infra/gitlab/providers/pipeline-schedule";
 import { projectProvider } from "../../infra/gitlab/providers/project";
 import { projectMemberProvider } from "../../infra/gitlab/providers/project-member";
 import { protectedTagProvider } from "../../infra/gitlab/providers/protected-tag";
-import { pushRulesProvider } from "../../infra/gitlab/providers/push-rules";
 import { repositoryFilesProvider } from "../../infra/gitlab/providers/repository-files";
 import { stackFileToConfig, validateStackFile } from "../../infra/plan/stack-file";
 import { teamPipelineFor } from "../../infra/team-environment";
 import { gitlabRequest } from "../support/emulator-http";
 import { EmulatorMode, GitLabEmulator, ProjectState } from "../support/gitlab-emulator";
 import { tempStack } from "../support/temp-stack";
-import { protectAsModel } from "../support/model-protections";
+import { premiumRulesAsModel, protectAsModel } from "../support/model-protections";
 import { providerEmulator } from "../support/provider-emulator";
 import { ROOT } from "../harness";
 
@@ -103,13 +101,7 @@ export async function provision(config: TeamConfig, url: string): Promise<number
     await branchProvider.create!({ ...onProject, kind: "gitlab:Branch", branch: model.integrationBranch, ref: model.defaultBranch });
     const protections = await protectAsModel(onProject, model, tier);
     for (const tag of model.protectedTags) await protectedTagProvider.create!({ ...onProject, kind: "gitlab:ProtectedTag", name: tag.name, createAccessLevel: tag.createAccessLevel });
-    const premium = premiumResources(tier, model);
-    if (premium.pushRules) {
-        await pushRulesProvider.create!({ ...onProject, kind: "gitlab:PushRules", branchNameRegex: branchNameRegex(model), preventSecrets: model.pushRules.preventSecrets, denyDeleteTag: model.pushRules.denyDeleteTag });
-    }
-    if (premium.approvalRule) {
-        await approvalRuleProvider.create!({ ...onProject, kind: "gitlab:ApprovalRule", name: `${model.defaultBranch} approvals`, approvalsRequired: model.mergeRequests.approvalsOnDefaultBranch, protectedBranchId: protections.get(model.defaultBranch)! });
-    }
+    await premiumRulesAsModel(onProject, model, tier, protections);
     if (pipeline?.schedule) {
         const s = pipeline.schedule;
         await pipelineScheduleProvider.create!({ ...onProject, kind: "gitlab:PipelineSchedule", description: s.description, ref: s.ref ?? model.defaultBranch, cron: s.cron, cronTimezone: s.cronTimezone ?? "UTC", active: true, variables: s.variables ?? {} });

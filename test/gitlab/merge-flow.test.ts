@@ -7,17 +7,15 @@
  * is cut from `main` and protected before the package's own merge requests bring the CI file, so
  * feature branches cut from `develop` before that merges have no pipeline and cannot be merged.
  */
-import { BranchModel, branchNameRegex, DEFAULT_BRANCH_MODEL, GitLabTier } from "../../infra/branch-model/branch-model";
-import { accessLevelFor, premiumResources, filesProposalBranch } from "../../infra/gitlab/gitlab-project";
-import { approvalRuleProvider } from "../../infra/gitlab/providers/approval-rule";
+import { BranchModel, DEFAULT_BRANCH_MODEL, GitLabTier } from "../../infra/branch-model/branch-model";
+import { accessLevelFor, filesProposalBranch } from "../../infra/gitlab/gitlab-project";
 import { branchProvider } from "../../infra/gitlab/providers/branch";
 import { projectProvider } from "../../infra/gitlab/providers/project";
 import { projectMemberProvider } from "../../infra/gitlab/providers/project-member";
-import { pushRulesProvider } from "../../infra/gitlab/providers/push-rules";
 import { repositoryFilesProvider, RepositoryFilesInputs } from "../../infra/gitlab/providers/repository-files";
 import { gitlabRequest, RawAnswer } from "../support/emulator-http";
 import { EmulatorMode, Role } from "../support/gitlab-emulator";
-import { protectAsModel } from "../support/model-protections";
+import { premiumRulesAsModel, protectAsModel } from "../support/model-protections";
 import { providerEmulator } from "../support/provider-emulator";
 
 const RETRY = { maxAttempts: 2, maxTotalMs: 1_000, fixedWaitMs: 10, baseBackoffMs: 10, timeoutMs: 2_000 };
@@ -67,11 +65,7 @@ async function provision(url: string, mode: EmulatorMode, path: string, model: B
     const onProject = { ...common, projectId };
     await branchProvider.create!({ ...onProject, kind: "gitlab:Branch", branch: model.integrationBranch, ref: model.defaultBranch });
     const protections = await protectAsModel(onProject, model, tier);
-    const premium = premiumResources(tier, model);
-    if (premium.pushRules) await pushRulesProvider.create!({ ...onProject, kind: "gitlab:PushRules", branchNameRegex: branchNameRegex(model), preventSecrets: model.pushRules.preventSecrets, denyDeleteTag: model.pushRules.denyDeleteTag });
-    if (premium.approvalRule) {
-        await approvalRuleProvider.create!({ ...onProject, kind: "gitlab:ApprovalRule", name: `${model.defaultBranch} approvals`, approvalsRequired: model.mergeRequests.approvalsOnDefaultBranch, protectedBranchId: protections.get(model.defaultBranch)! });
-    }
+    await premiumRulesAsModel(onProject, model, tier, protections);
     const branches = [model.defaultBranch, model.integrationBranch];
     const filesInputs: RepositoryFilesInputs = {
         ...onProject,
