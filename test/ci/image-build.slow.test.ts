@@ -18,7 +18,7 @@ import { IMAGE_JOB } from "../../infra/ci/image-jobs";
 import { teamPipeline } from "../../infra/ci/pipeline";
 import { teamPipelineArgs } from "../../infra/team-environment";
 import { stackConfig } from "../cluster/fixtures";
-import { gitlabCiLocal } from "../support/gitlab-ci-local";
+import { gitlabCiLocal, ignorePredefined, variableArgs } from "../support/gitlab-ci-local";
 import { onPath, tempDirs } from "../support/run-script";
 import { jobEnv, newTeamRepo, TeamRepo } from "../support/team-repo";
 
@@ -74,10 +74,8 @@ if (why) console.warn(`SKIPPED: the image-build job, run with Buildah against a 
             repo.work,
             [
                 "--force-shell-executor",
-                ...Object.entries({ CI_REGISTRY: registry, CI_REGISTRY_IMAGE: project, ...source }).flatMap(([k, v]) => ["--variable", `${k}=${v}`]),
-                ...("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME" in source ? ["--unset-variable", "CI_COMMIT_BRANCH"] : []),
-                "--ignore-predefined-vars",
-                "CI_PIPELINE_SOURCE,CI_COMMIT_BRANCH,CI_REGISTRY,CI_REGISTRY_IMAGE,CI_MERGE_REQUEST_SOURCE_BRANCH_NAME,CI_MERGE_REQUEST_TARGET_BRANCH_NAME",
+                ...variableArgs({ CI_REGISTRY: registry, CI_REGISTRY_IMAGE: project, ...source }, "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME" in source ? ["CI_COMMIT_BRANCH"] : []),
+                ...ignorePredefined(["CI_PIPELINE_SOURCE", "CI_COMMIT_BRANCH", "CI_REGISTRY", "CI_REGISTRY_IMAGE", "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME"]),
                 ...jobs,
             ],
             { env: jobEnv(repo, "/nonexistent", containersEnv), timeoutMs: 600_000 },

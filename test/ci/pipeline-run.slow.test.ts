@@ -14,7 +14,7 @@ import { JOB, teamPipeline } from "../../infra/ci/pipeline";
 import { TeamConfig } from "../../infra/config/validate";
 import { gitlabRequest } from "../support/emulator-http";
 import { GitLabEmulator, Role, startGitLabEmulator } from "../support/gitlab-emulator";
-import { gitlabCiLocal, Run } from "../support/gitlab-ci-local";
+import { gitlabCiLocal, ignorePredefined, Run, variableArgs } from "../support/gitlab-ci-local";
 import { onPath, tempDirs } from "../support/run-script";
 import { imageStandIn, jobEnv, newTeamRepo, TeamRepo, torchPython } from "../support/team-repo";
 import { teamPipelineArgs } from "../../infra/team-environment";
@@ -76,9 +76,9 @@ describeRun("the branch workflow, run", () => {
             ML_TEAM_ENV_BOT_TOKEN: bot,
             ...source,
         };
-        return Object.entries(vars).flatMap(([k, v]) => ["--variable", `${k}=${v}`]);
+        return variableArgs(vars);
     }
-    const PREDEFINED = ["--ignore-predefined-vars", "CI_PIPELINE_SOURCE,CI_COMMIT_BRANCH,CI_COMMIT_TAG,CI_API_V4_URL,CI_PROJECT_ID,CI_PROJECT_PATH,CI_PROJECT_URL,CI_JOB_TOKEN,CI_MERGE_REQUEST_SOURCE_BRANCH_NAME,CI_MERGE_REQUEST_TARGET_BRANCH_NAME"];
+    const PREDEFINED = ignorePredefined(["CI_PIPELINE_SOURCE", "CI_COMMIT_BRANCH", "CI_COMMIT_TAG", "CI_API_V4_URL", "CI_PROJECT_ID", "CI_PROJECT_PATH", "CI_PROJECT_URL", "CI_JOB_TOKEN", "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME"]);
 
     /** Runs `jobs` of the pipeline for a source, in the working clone as it stands. */
     async function run(source: Record<string, string>, jobs: readonly string[], extra: readonly string[] = []): Promise<Run & { results: Record<string, "PASS" | "FAIL"> }> {

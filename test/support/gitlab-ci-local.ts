@@ -23,9 +23,14 @@ export interface Source {
     readonly vars: Vars;
 }
 
-/** Predefined variables of a pipeline source, as `--variable` arguments (and unset what GitLab would not set). */
+/** Variables as `--variable` arguments, and `--unset-variable` for what GitLab would not set. */
+export function variableArgs(vars: Vars, unset: readonly string[] = []): string[] {
+    return [...Object.entries(vars).flatMap(([k, v]) => ["--variable", `${k}=${v}`]), ...unset.flatMap((u) => ["--unset-variable", u])];
+}
+
+/** Predefined variables of a pipeline source. */
 function source(vars: Vars, unset: readonly string[] = []): Source {
-    return { gcl: [...Object.entries(vars).flatMap(([k, v]) => ["--variable", `${k}=${v}`]), ...unset.flatMap((u) => ["--unset-variable", u])], vars };
+    return { gcl: variableArgs(vars, unset), vars };
 }
 
 const MR = { CI_PIPELINE_SOURCE: "merge_request_event", CI_MERGE_REQUEST_IID: "7", CI_OPEN_MERGE_REQUESTS: "ml-team/vision-models!7" };
@@ -45,10 +50,10 @@ export const SOURCES = {
 export type SourceName = keyof typeof SOURCES;
 
 /** Overriding predefined variables makes gitlab-ci-local print a warning on stdout, which would spoil the JSON. */
-export const IGNORE_PREDEFINED = [
-    "--ignore-predefined-vars",
-    "CI_PIPELINE_SOURCE,CI_COMMIT_BRANCH,CI_COMMIT_TAG,CI_COMMIT_REF_NAME,CI_MERGE_REQUEST_SOURCE_BRANCH_NAME,CI_MERGE_REQUEST_TARGET_BRANCH_NAME,CI_MERGE_REQUEST_IID,CI_OPEN_MERGE_REQUESTS",
-];
+export function ignorePredefined(names: readonly string[]): string[] {
+    return ["--ignore-predefined-vars", names.join(",")];
+}
+export const IGNORE_PREDEFINED = ignorePredefined(["CI_PIPELINE_SOURCE", "CI_COMMIT_BRANCH", "CI_COMMIT_TAG", "CI_COMMIT_REF_NAME", "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME", "CI_MERGE_REQUEST_IID", "CI_OPEN_MERGE_REQUESTS"]);
 
 /** Runs gitlab-ci-local in `dir`, isolated from the user's own settings. */
 export function gitlabCiLocal(dir: string, args: readonly string[], options: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<Run> {
