@@ -18,6 +18,8 @@ export type HubDnsSituation =
     | { readonly mode: "acm"; readonly host: string; readonly validation: DnsRecord | undefined; readonly loadBalancer: string | undefined }
     /** The chart's Let's Encrypt (Traefik in the autohttps pod). */
     | { readonly mode: "letsencrypt"; readonly host: string; readonly hubNamespace: string; readonly loadBalancer: string | undefined }
+    /** Just the hub's address record (the certificate is someone else's concern: the hub component on ACM). */
+    | { readonly mode: "cname"; readonly host: string; readonly loadBalancer: string | undefined }
     /** The team's own ingress controller. */
     | { readonly mode: "ingress"; readonly host: string; readonly hubNamespace: string };
 
@@ -40,6 +42,8 @@ export function dnsInstructions(s: HubDnsSituation): string {
             ].join(" ");
         case "letsencrypt":
             return `make ${s.host} CNAME ${lb}. The autohttps pod asks Let's Encrypt once, when it starts: if the name did not resolve by then, it does not retry (zero-to-jupyterhub-k8s#1602) until you run \`kubectl -n ${s.hubNamespace} rollout restart deployment/autohttps\` after it resolves. https: acm has no such step`;
+        case "cname":
+            return `make ${s.host} CNAME ${lb}`;
         case "ingress":
             return `${s.host} → your ingress controller's address (kubectl get ingress -n ${s.hubNamespace})`;
     }

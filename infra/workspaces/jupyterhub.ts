@@ -165,7 +165,7 @@ export class JupyterHub extends pulumi.ComponentResource {
             const service = k8s.core.v1.Service.get(`${name}-proxy-public`, pulumi.interpolate`${ns.metadata.name}/proxy-public`, { parent: this, provider, dependsOn: [release] });
             this.loadBalancer = service.status.apply((s) => s?.loadBalancer?.ingress?.[0]?.hostname ?? s?.loadBalancer?.ingress?.[0]?.ip);
             this.dnsRecord = this.loadBalancer.apply((loadBalancer) =>
-                https.mode === "letsencrypt" ? dnsInstructions({ mode: "letsencrypt", host: args.host, hubNamespace, loadBalancer }) : `make ${args.host} CNAME ${loadBalancer ?? "the proxy-public load balancer (known after deploy)"}`,
+                dnsInstructions(https.mode === "letsencrypt" ? { mode: "letsencrypt", host: args.host, hubNamespace, loadBalancer } : { mode: "cname", host: args.host, loadBalancer }),
             );
         }
         this.namespace = ns.metadata.name;
