@@ -34,6 +34,11 @@ const DIGEST = /^sha256:[a-f0-9]{64}$/;
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 
+/** The repository path as the registry's API names it: Docker Hub keeps its official images under `library/`. */
+export function registryRepository(image: Pick<EnvironmentImage, "registry" | "repository">): string {
+    return image.registry === "docker.io" && !image.repository.includes("/") ? `library/${image.repository}` : image.repository;
+}
+
 /**
  * Parses `[registry/]repository:tag[@sha256:digest]`.
  *

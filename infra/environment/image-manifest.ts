@@ -5,7 +5,7 @@
  * `.dockerconfigjson` for that registry. Says what it found (layers, compressed size,
  * linux/amd64 present) or why it could not. Reads only.
  */
-import { parseEnvironmentImage } from "./environment-image";
+import { parseEnvironmentImage, registryRepository } from "./environment-image";
 import { upstreamOf } from "./pull-through-cache";
 
 /** What a manifest says about the image nodes would pull. */
@@ -101,7 +101,7 @@ export async function readImageManifest(reference: string, options: ReadManifest
     if (!parsed.ok) return { ok: false, kind: "unreadable", reason: `the reference does not parse: ${parsed.error}` };
     const image = parsed.image;
     const host = image.registry === "docker.io" ? "registry-1.docker.io" : image.registry;
-    const repository = image.registry === "docker.io" && !image.repository.includes("/") ? `library/${image.repository}` : image.repository;
+    const repository = registryRepository(image);
     const base = (options.baseUrl ?? ((h) => `https://${h}`))(host);
     const doFetch = options.fetch ?? fetch;
     const basic = registryCredentials(options.dockerConfigJson, host);

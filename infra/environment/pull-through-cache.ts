@@ -5,7 +5,7 @@
  * gateway endpoint instead of through the NAT gateway ($0.045/GB). Digests are unchanged, so
  * the pin still holds.
  */
-import type { EnvironmentImage } from "./environment-image";
+import { EnvironmentImage, registryRepository } from "./environment-image";
 
 export interface PullThroughUpstream {
     /** `upstreamRegistryUrl` of the rule. */
@@ -39,7 +39,7 @@ export function ecrRegistry(accountId: string, region: string): string {
 
 /** The image as the nodes pull it through the cache (Docker Hub's official images live under `library/`). */
 export function viaPullThroughCache(image: EnvironmentImage, upstream: PullThroughUpstream, accountId: string, region: string): EnvironmentImage {
-    const repository = `${upstream.prefix}/${image.registry === "docker.io" && !image.repository.includes("/") ? `library/${image.repository}` : image.repository}`;
+    const repository = `${upstream.prefix}/${registryRepository(image)}`;
     const name = `${ecrRegistry(accountId, region)}/${repository}`;
     return { ...image, registry: ecrRegistry(accountId, region), repository, name, reference: `${name}:${image.pinnedTag}`, upstreamReference: image.reference };
 }
